@@ -1,0 +1,47 @@
+# The README's commands. Each target installs what it needs on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+NHSUK  := hub/web/static/nhsuk/nhsuk-frontend.min.css
+
+# The test suites talk to this machine's PostgreSQL and Redis. Set either to empty to skip
+# that suite on a laptop without the service; CI sets them and never skips.
+HUB_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
+HUB_TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
+export HUB_TEST_DATABASE_URL HUB_TEST_REDIS_URL
+
+.PHONY: run test install assets lint schemas clean
+
+run: install assets
+	$(BIN)/telehub db upgrade
+	$(BIN)/telehub demo
+	$(BIN)/telehub serve
+
+test: install assets
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+assets: $(NHSUK)
+
+$(NHSUK): clients/web/package.json clients/web/package-lock.json
+	npm ci --prefix clients/web --no-audit --no-fund --loglevel=error
+	mkdir -p hub/web/static/nhsuk
+	cp -R clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
+	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js \
+	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
+	touch $(NHSUK)
+
+lint: install
+	$(BIN)/ruff check hub schemas clients tests
+	$(BIN)/mypy hub schemas
+
+clean:
+	rm -rf $(VENV) clients/web/node_modules hub/web/static/nhsuk var

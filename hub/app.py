@@ -1,0 +1,68 @@
+"""The one app factory. Nothing is built at import time; tests build their own app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from hub.auth.service import IdentityService
+from hub.clock import Clock, SystemClock
+from hub.http import api_identity, api_records, health, pages
+from hub.http.access import access_middleware
+from hub.http.middleware import error_middleware, origin_middleware, security_headers
+from hub.keys import CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
+from hub.records import RecordsService
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+
+WEB = Path(__file__).with_name("web")
+log = logging.getLogger("hub")
+
+
+def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[error_middleware, origin_middleware, access_middleware],
+        client_max_size=8 * 1024 * 1024,
+    )
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or SystemClock()
+    app.on_response_prepare.append(security_headers)
+    app.cleanup_ctx.append(_database)
+
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader(WEB / "templates"),
+                jinja2.PackageLoader("nhsuk_frontend_jinja", "templates"),
+            ]
+        ),
+        autoescape=jinja2.select_autoescape(["html", "jinja"]),
+        undefined=jinja2.ChainableUndefined,
+    )
+    for table in (health.routes, api_identity.routes, api_records.routes, pages.routes):
+        app.router.add_routes(table)
+    static = WEB / "static"
+    static.mkdir(parents=True, exist_ok=True)
+    app.router.add_static("/static/", static, name="static")
+    nhsuk_assets = static / "nhsuk" / "assets"
+    if nhsuk_assets.is_dir():
+        app.router.add_static("/assets/", nhsuk_assets, name="nhsuk_assets")
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings, clock = app[SETTINGS], app[CLOCK]
+    db = Database.from_settings(settings)
+    app[DATABASE] = db
+    app[IDENTITY] = IdentityService(db, clock, settings)
+    app[RECORDS] = RecordsService(db, clock, settings)
+    try:
+        yield
+    finally:
+        await db.close()

@@ -1,0 +1,178 @@
+"""The ``telehub`` command: serve, migrate, demo data, users and devices."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from hub.auth.service import IdentityService
+from hub.clock import SystemClock
+from hub.settings import HubSettings, SettingsError, load_settings
+from hub.storage.engine import Database
+from hub.storage.migrate import upgrade
+from hub.storage.scope import SYSTEM
+
+T = TypeVar("T")
+
+cli = typer.Typer(help="The telehealth hub.", no_args_is_help=True, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_cli = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+device_cli = typer.Typer(help="Care-home tablets.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(user_cli, name="user")
+cli.add_typer(device_cli, name="device")
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _settings() -> HubSettings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]telehub: bad setting {exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _run(work: Callable[[Database, HubSettings], Awaitable[T]]) -> T:
+    """Run one piece of async work against the configured database, then close it."""
+    from hub.errors import HubError
+
+    settings = _settings()
+
+    async def with_database() -> T:
+        db = Database.from_settings(settings)
+        try:
+            return await work(db, settings)
+        finally:
+            await db.close()
+
+    try:
+        return asyncio.run(with_database())
+    except HubError as exc:
+        err.print(f"[red]telehub: {exc.message}[/red]")
+        raise typer.Exit(1) from None
+
+
+@cli.command()
+def serve(
+    migrate: Annotated[bool, typer.Option(help="Upgrade the database first")] = True,
+) -> None:
+    """Run the hub."""
+    from aiohttp import web
+
+    from hub.app import create_app
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if migrate:
+        _run(_upgrade)
+    out.print(f"Telehealth hub on http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+
+
+async def _upgrade(db: Database, _settings: HubSettings) -> None:
+    await upgrade(db)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date."""
+    _run(_upgrade)
+    out.print("Database is up to date.")
+
+
+@cli.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed")] = 2026,
+    months: Annotated[int, typer.Option(help="Months of call history", min=0, max=60)] = 12,
+) -> None:
+    """Load demo data (idempotent: does nothing if the demo hub already exists)."""
+    from hub.demo import load_demo
+
+    async def work(db: Database, settings: HubSettings) -> None:
+        await upgrade(db)
+        summary = await load_demo(db, SystemClock(), seed=seed, months=months)
+        out.print(summary.describe(settings))
+
+    _run(work)
+
+
+@user_cli.command("add")
+def user_add(
+    username: str,
+    role: Annotated[
+        str, typer.Option(help="care_home_staff, hub_nurse, specialist, hub_admin or commissioner")
+    ],
+    organisation: Annotated[str, typer.Option(help="ODS code of the user's organisation")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    specialty: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Add a member of staff."""
+    from pydantic import ValidationError
+
+    from schemas.api import UserCreate
+
+    try:
+        body = UserCreate(
+            username=username,
+            role=role,  # type: ignore[arg-type]
+            organisation_ods=organisation,
+            display_name=name,
+            password=password,
+            specialty=specialty,
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        err.print(f"[red]telehub: {field}: {first['msg']}[/red]")
+        raise typer.Exit(2) from None
+
+    async def work(db: Database, settings: HubSettings) -> None:
+        user = await IdentityService(db, SystemClock(), settings).add_user(SYSTEM, body)
+        out.print(f"Added {user.username} ({user.role}).")
+
+    _run(work)
+
+
+@device_cli.command("enrol")
+def device_enrol(
+    site: Annotated[str, typer.Option(help="ODS code of the site")],
+    label: Annotated[str, typer.Option(help="A name staff will recognise, e.g. 'Lounge tablet'")],
+) -> None:
+    """Register a tablet for a site and print its one-time enrolment code."""
+    from schemas.api import DeviceCreate
+
+    async def work(db: Database, settings: HubSettings) -> None:
+        device, ods, code = await IdentityService(db, SystemClock(), settings).create_enrolment(
+            SYSTEM, DeviceCreate(site_ods=site, label=label)
+        )
+        out.print(f"Device {device.id} for {ods}: enrolment code [bold]{code}[/bold]")
+        out.print(f"Valid until {device.enrolment_expires_at:%Y-%m-%d %H:%M} UTC; it works once.")
+
+    _run(work)
+
+
+@device_cli.command("revoke")
+def device_revoke(device_id: int) -> None:
+    """Revoke a tablet: it is signed out at once and can never sign in again."""
+
+    async def work(db: Database, settings: HubSettings) -> None:
+        await IdentityService(db, SystemClock(), settings).revoke_device(SYSTEM, device_id)
+        out.print(f"Device {device_id} revoked.")
+
+    _run(work)
+
+
+def main() -> None:
+    try:
+        cli()
+    except SettingsError as exc:  # pragma: no cover - settings errors are caught above
+        err.print(f"telehub: bad setting {exc}")
+        sys.exit(2)

@@ -1,0 +1,129 @@
+"""Reading and adding clinical records (residents, calls, message threads), scoped and audited.
+
+Every read of a person's record or a call is written to the audit trail with ids only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.clock import Clock
+from hub.errors import InvalidInput
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.calls import CallRepo
+from hub.storage.repos.messages import MessageRepo
+from hub.storage.repos.organisations import OrganisationRepo
+from hub.storage.repos.people import PersonRepo
+from hub.storage.scope import Scope
+from hub.storage.tables import Call, CallEvent, Message, Organisation, Person
+from schemas.api import PersonCreate
+from schemas.nhs import is_synthetic
+
+
+class RecordsService:
+    def __init__(self, db: Database, clock: Clock, settings: HubSettings) -> None:
+        self.db = db
+        self.clock = clock
+        self.settings = settings
+
+    async def sites(self, scope: Scope) -> Sequence[Organisation]:
+        async with self.db.session() as s:
+            return await OrganisationRepo(s, self.clock).sites(scope)
+
+    async def organisation(self, scope: Scope, organisation_id: int) -> Organisation:
+        async with self.db.session() as s:
+            return await OrganisationRepo(s, self.clock).get(scope, organisation_id=organisation_id)
+
+    async def find_people(
+        self, scope: Scope, *, site_id: int | None = None, text: str | None = None
+    ) -> Sequence[Person]:
+        async with self.db.session() as s:
+            people = await PersonRepo(s, self.clock).search(scope, site_id=site_id, text=text)
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                organisation_id=scope.organisation_id,
+                action="person_search",
+                detail={"results": len(people)},
+            )
+        return people
+
+    async def person(self, scope: Scope, person_id: int) -> Person:
+        async with self.db.session() as s:
+            person = await PersonRepo(s, self.clock).get(scope, person_id=person_id)
+            await self._audit_read(s, scope, "person", person_id)
+        return person
+
+    async def add_person(self, scope: Scope, data: PersonCreate) -> Person:
+        if is_synthetic(data.nhs_number) and not self.settings.allow_synthetic_nhs_numbers:
+            raise InvalidInput(
+                "NHS numbers from 900 to 999 are for testing and are refused here",
+                field="nhs_number",
+            )
+        async with self.db.session() as s:
+            await OrganisationRepo(s, self.clock).get(scope, organisation_id=data.site_id)
+            person = await PersonRepo(s, self.clock).create(scope, data)
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                organisation_id=scope.organisation_id,
+                action="person_add",
+                target_type="person",
+                target_id=person.id,
+            )
+        return person
+
+    async def call(self, scope: Scope, call_id: str) -> Call:
+        async with self.db.session() as s:
+            call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
+            await self._audit_read(s, scope, "call", call_id)
+        return call
+
+    async def call_events(self, scope: Scope, call_id: str) -> Sequence[CallEvent]:
+        async with self.db.session() as s:
+            events = await CallRepo(s, self.clock).events(scope, call_id=call_id)
+            await self._audit_read(s, scope, "call_events", call_id)
+        return events
+
+    async def call_history(
+        self,
+        scope: Scope,
+        *,
+        site_id: int | None = None,
+        person_id: int | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        disposition: str | None = None,
+    ) -> Sequence[Call]:
+        async with self.db.session() as s:
+            return await CallRepo(s, self.clock).history(
+                scope,
+                site_id=site_id,
+                person_id=person_id,
+                since=since,
+                until=until,
+                disposition=disposition,
+            )
+
+    async def thread(self, scope: Scope, site_id: int, after_id: int = 0) -> Sequence[Message]:
+        async with self.db.session() as s:
+            await OrganisationRepo(s, self.clock).get(scope, organisation_id=site_id)
+            messages = await MessageRepo(s, self.clock).thread(
+                scope, site_id=site_id, after_id=after_id
+            )
+            await self._audit_read(s, scope, "thread", site_id)
+        return messages
+
+    async def _audit_read(
+        self, s: AsyncSession, scope: Scope, target_type: str, target_id: object
+    ) -> None:
+        await AuditRepo(s, self.clock).record(
+            actor=scope.actor,
+            organisation_id=scope.organisation_id,
+            action="read",
+            target_type=target_type,
+            target_id=str(target_id),
+        )

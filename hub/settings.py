@@ -1,0 +1,103 @@
+"""Hub settings: one pydantic-settings class, read from ``HUB_*`` environment variables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"
+
+
+class IceServer(dict[str, Any]):
+    """An RTCIceServer as the browser expects it: ``{"urls": [...], ...}``."""
+
+
+class HubSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./var/telehub.sqlite3",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    database_schema: str | None = Field(
+        default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$", description="PostgreSQL schema"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_key: str = Field(default=DEV_SECRET, min_length=32)
+    broker_url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
+    ice_servers: list[dict[str, Any]] = Field(
+        default_factory=lambda: [{"urls": ["stun:stun.l.google.com:19302"]}]
+    )
+    turn_shared_secret: str | None = None
+    public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
+    session_hours: int = Field(default=12, ge=1, le=72)
+    ticket_seconds: int = Field(default=30, ge=5, le=300)
+    enrolment_code_hours: int = Field(default=24, ge=1, le=168)
+    answer_target_seconds: int = Field(default=300, ge=30)
+    resume_window_seconds: int = Field(default=60, ge=5)
+    allow_synthetic_nhs_numbers: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _known_broker(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("must be memory:// or redis://host:port/db")
+        return value
+
+    @field_validator("ice_servers", mode="before")
+    @classmethod
+    def _parse_ice(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = json.loads(value)
+        if not isinstance(value, list) or not all(
+            isinstance(s, dict) and "urls" in s for s in value
+        ):
+            raise ValueError('must be a JSON list of {"urls": [...]} objects')
+        return value
+
+    @model_validator(mode="after")
+    def _production_is_strict(self) -> HubSettings:
+        if self.environment == "production":
+            if self.secret_key == DEV_SECRET:
+                raise ValueError("HUB_SECRET_KEY must be set to a private value in production")
+            if self.allow_synthetic_nhs_numbers:
+                raise ValueError("HUB_ALLOW_SYNTHETIC_NHS_NUMBERS must be false in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        raw = self.database_url.split("///", 1)[1]
+        return None if raw in ("", ":memory:") else Path(raw)
+
+
+class SettingsError(Exception):
+    """A bad setting, with a one-line message that names it."""
+
+
+def load_settings(**overrides: Any) -> HubSettings:
+    try:
+        return HubSettings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = first.get("loc") or ()
+        name = "HUB_" + str(loc[0]).upper() if loc else "settings"
+        message = " ".join(str(first.get("msg", "invalid")).removeprefix("Value error, ").split())
+        raise SettingsError(f"{name}: {message}") from None

@@ -1,0 +1,147 @@
+"""Users, devices, browser sessions and websocket tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from hub.clock import as_utc
+from hub.errors import InvalidInput, NotFound
+
+from ..scope import Scope
+from ..tables import Device, Ticket, User, WebSession
+from .base import Repo
+
+
+class UserRepo(Repo):
+    async def by_username(self, *, username: str) -> User | None:
+        """For sign-in only: the one read that happens before there is a scope."""
+        return (await self.session.exec(select(User).where(User.username == username))).first()
+
+    async def get(self, scope: Scope, *, user_id: int) -> User:
+        user = await self.session.get(User, user_id)
+        if user is None or not (scope.is_hub or user.organisation_id == scope.organisation_id):
+            raise NotFound("No such user")
+        return user
+
+    async def staff_of(self, scope: Scope, *, role: str | None = None) -> Sequence[User]:
+        stmt = select(User).where(col(User.active).is_(True))
+        if not scope.is_hub:
+            stmt = stmt.where(User.organisation_id == scope.organisation_id)
+        if role is not None:
+            stmt = stmt.where(User.role == role)
+        return (await self.session.exec(stmt.order_by(User.display_name))).all()
+
+    async def add(self, user: User) -> User:
+        if await self.by_username(username=user.username) is not None:
+            raise InvalidInput(f"The username {user.username} is taken", field="username")
+        self.session.add(user)
+        await self.session.flush()
+        return user
+
+
+class DeviceRepo(Repo):
+    async def add(self, device: Device) -> Device:
+        self.session.add(device)
+        await self.session.flush()
+        return device
+
+    async def get(self, scope: Scope, *, device_id: int) -> Device:
+        device = (
+            await self.session.exec(
+                select(Device).where(Device.id == device_id, scope.site_clause(Device.site_id))
+            )
+        ).first()
+        if device is None:
+            raise NotFound("No such device")
+        return device
+
+    async def by_site(self, scope: Scope, *, site_id: int) -> Sequence[Device]:
+        return (
+            await self.session.exec(
+                select(Device).where(Device.site_id == site_id, scope.site_clause(Device.site_id))
+            )
+        ).all()
+
+    async def claim_enrolment(
+        self, *, code_hash: str, credential_hash: str, now: datetime
+    ) -> Device | None:
+        """Use an enrolment code once, atomically: a second use finds nothing to update."""
+        result = await self.session.exec(
+            update(Device)
+            .where(
+                col(Device.enrolment_code_hash) == code_hash,
+                col(Device.revoked_at).is_(None),
+                col(Device.enrolment_expires_at) > now,
+            )
+            .values(
+                enrolment_code_hash=None,
+                credential_hash=credential_hash,
+                enrolled_at=now,
+            )
+            .returning(col(Device.id))
+        )
+        device_id = result.scalar_one_or_none()
+        if device_id is None:
+            return None
+        return await self.session.get(Device, device_id, populate_existing=True)
+
+    async def by_credential(self, *, credential_hash: str) -> Device | None:
+        return (
+            await self.session.exec(select(Device).where(Device.credential_hash == credential_hash))
+        ).first()
+
+
+class SessionRepo(Repo):
+    async def open(self, session: WebSession) -> None:
+        self.session.add(session)
+        await self.session.flush()
+
+    async def live(self, *, token_hash: str) -> WebSession | None:
+        found = (
+            await self.session.exec(select(WebSession).where(WebSession.token_hash == token_hash))
+        ).first()
+        if found is None or found.revoked_at is not None:
+            return None
+        if as_utc(found.expires_at) <= self.clock.now():
+            return None
+        return found
+
+    async def revoke(self, *, token_hash: str) -> None:
+        await self.session.exec(
+            update(WebSession)
+            .where(col(WebSession.token_hash) == token_hash, col(WebSession.revoked_at).is_(None))
+            .values(revoked_at=self.clock.now())
+        )
+
+    async def revoke_device(self, *, device_id: int) -> None:
+        await self.session.exec(
+            update(WebSession)
+            .where(col(WebSession.device_id) == device_id, col(WebSession.revoked_at).is_(None))
+            .values(revoked_at=self.clock.now())
+        )
+
+    async def issue_ticket(self, ticket: Ticket) -> None:
+        self.session.add(ticket)
+        await self.session.flush()
+
+    async def consume_ticket(self, *, token_hash: str) -> Ticket | None:
+        """Single use, atomically: of two sockets racing with one ticket, one gets nothing."""
+        now = self.clock.now()
+        result = await self.session.exec(
+            update(Ticket)
+            .where(
+                col(Ticket.token_hash) == token_hash,
+                col(Ticket.used_at).is_(None),
+                col(Ticket.expires_at) > now,
+            )
+            .values(used_at=now)
+            .returning(col(Ticket.id))
+        )
+        ticket_id = result.scalar_one_or_none()
+        if ticket_id is None:
+            return None
+        return await self.session.get(Ticket, ticket_id, populate_existing=True)

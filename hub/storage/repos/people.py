@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, func, or_, select
+
+from hub.errors import Forbidden, InvalidInput, NotFound
+from schemas.api import PersonCreate
+
+from ..scope import Scope
+from ..tables import Call, Person
+from .base import Repo
+
+
+class PersonRepo(Repo):
+    async def get(self, scope: Scope, *, person_id: int) -> Person:
+        scope.require_clinical()
+        person = (
+            await self.session.exec(
+                select(Person).where(Person.id == person_id, scope.site_clause(Person.site_id))
+            )
+        ).first()
+        if person is None:
+            raise NotFound("No such resident")
+        return person
+
+    async def search(
+        self, scope: Scope, *, site_id: int | None = None, text: str | None = None, limit: int = 50
+    ) -> Sequence[Person]:
+        """Residents by name or NHS number, most recently called first."""
+        scope.require_clinical()
+        last_call = (
+            select(col(Call.person_id), func.max(Call.started_at).label("last_call"))
+            .group_by(col(Call.person_id))
+            .subquery()
+        )
+        stmt = (
+            select(Person)
+            .outerjoin(last_call, last_call.c.person_id == Person.id)
+            .where(scope.site_clause(Person.site_id))
+        )
+        if site_id is not None:
+            stmt = stmt.where(Person.site_id == site_id)
+        if text:
+            pattern = f"%{text.strip().lower()}%"
+            digits = "".join(ch for ch in text if ch.isdigit())
+            clauses = [
+                func.lower(Person.family_name).like(pattern),
+                func.lower(Person.given_name).like(pattern),
+            ]
+            if digits:
+                clauses.append(col(Person.nhs_number).like(f"{digits}%"))
+            stmt = stmt.where(or_(*clauses))
+        stmt = stmt.order_by(
+            last_call.c.last_call.desc().nulls_last(), Person.family_name, Person.given_name
+        ).limit(limit)
+        return (await self.session.exec(stmt)).all()
+
+    async def create(self, scope: Scope, data: PersonCreate) -> Person:
+        scope.require_clinical()
+        if not scope.is_hub and data.site_id != scope.organisation_id:
+            raise Forbidden("You can only add residents to your own site")
+        clash = (
+            await self.session.exec(select(Person).where(Person.nhs_number == data.nhs_number))
+        ).first()
+        if clash is not None:
+            raise InvalidInput(
+                "A person with this NHS number is already registered", field="nhs_number"
+            )
+        person = Person(**data.model_dump(mode="python"), created_at=self.clock.now())
+        person.resuscitation_status = data.resuscitation_status.value
+        self.session.add(person)
+        await self.session.flush()
+        return person

@@ -1,0 +1,247 @@
+"""SQLModel tables: the hub's persistent record. Table models never travel on the wire.
+
+Times are stored in UTC. Codes are stored as their string values from ``schemas.codes``.
+Indexes serve the queries the live queue and the monthly reports run.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index),
+    )
+
+
+def _text(nullable: bool = True) -> Any:
+    return Field(default=None if nullable else "", sa_column=Column(Text, nullable=nullable))
+
+
+class Organisation(SQLModel, table=True):
+    """The hub, a commissioner, or a site (care home, own-home service, prison)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    ods_code: str = Field(max_length=10, unique=True, index=True)
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=32, index=True)
+    commissioner_id: int | None = Field(default=None, foreign_key="organisation.id", index=True)
+    registered_beds: int | None = None
+    go_live: date | None = None
+    created_at: datetime = _utc()
+
+
+class Person(SQLModel, table=True):
+    """A resident of a care home, a patient at home, or a prisoner."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    nhs_number: str = Field(max_length=10, unique=True, index=True)
+    given_name: str = Field(max_length=100)
+    family_name: str = Field(max_length=100, index=True)
+    date_of_birth: date
+    site_id: int = Field(foreign_key="organisation.id", index=True)
+    resuscitation_status: str = Field(max_length=32, default="not_recorded")
+    allergies: str | None = _text()
+    key_conditions: str | None = _text()
+    care_wishes: str | None = _text()
+    created_at: datetime = _utc()
+
+
+class User(SQLModel, table=True):
+    """A member of staff with one role in one organisation."""
+
+    __tablename__ = "hub_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, unique=True, index=True)
+    display_name: str = Field(max_length=200)
+    role: str = Field(max_length=32)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    specialty: str | None = Field(default=None, max_length=100)
+    password_hash: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = _utc()
+
+
+class Device(SQLModel, table=True):
+    """A tablet enrolled to a site. Only hashes of the enrolment code and credential are kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="organisation.id", index=True)
+    label: str = Field(max_length=100)
+    enrolment_code_hash: str | None = Field(default=None, max_length=64, unique=True)
+    enrolment_expires_at: datetime | None = _utc(nullable=True)
+    credential_hash: str | None = Field(default=None, max_length=64, unique=True)
+    enrolled_at: datetime | None = _utc(nullable=True)
+    revoked_at: datetime | None = _utc(nullable=True)
+    created_at: datetime = _utc()
+
+
+class WebSession(SQLModel, table=True):
+    """A signed-in browser: a staff member, or an enrolled device."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int | None = Field(default=None, foreign_key="hub_user.id", index=True)
+    device_id: int | None = Field(default=None, foreign_key="device.id", index=True)
+    created_at: datetime = _utc()
+    expires_at: datetime = _utc()
+    revoked_at: datetime | None = _utc(nullable=True)
+
+
+class Ticket(SQLModel, table=True):
+    """A short-lived, single-use ticket that authenticates one websocket."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int | None = Field(default=None, foreign_key="hub_user.id")
+    device_id: int | None = Field(default=None, foreign_key="device.id")
+    expires_at: datetime = _utc()
+    used_at: datetime | None = _utc(nullable=True)
+
+
+class Call(SQLModel, table=True):
+    """One request for help from a site, from the tablet's tap to the nurse's wrap-up.
+
+    The codes the reports count (intent, counterfactual, disposition, 72-hour follow-up)
+    are kept on the call itself so a month's report reads one indexed range of one table.
+    """
+
+    __table_args__ = (
+        Index("ix_call_month_site", "local_month", "site_id"),
+        Index("ix_call_state_priority", "state", "priority"),
+        Index("ix_call_site_started", "site_id", "started_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    external_id: str | None = Field(default=None, max_length=64, unique=True)
+    site_id: int = Field(foreign_key="organisation.id")
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    device_id: int | None = Field(default=None, foreign_key="device.id")
+    caller_name: str | None = Field(default=None, max_length=100)
+    channel: str = Field(max_length=32)
+    reason: str = Field(max_length=40)
+    secondary_reason: str | None = Field(default=None, max_length=40)
+    home_intent: str = Field(max_length=32)
+    concern: str | None = _text()
+    observations: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    soft_signs: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    news2_total: int | None = None
+    news2_band: str | None = Field(default=None, max_length=16)
+    news2_complete: bool | None = None
+    priority: int = 0
+    state: str = Field(max_length=16)
+    started_at: datetime = _utc()
+    local_month: str = Field(max_length=7)
+    answered_at: datetime | None = _utc(nullable=True)
+    ended_at: datetime | None = _utc(nullable=True)
+    closed_at: datetime | None = _utc(nullable=True)
+    nurse_id: int | None = Field(default=None, foreign_key="hub_user.id", index=True)
+    nurse_counterfactual: str | None = Field(default=None, max_length=32)
+    disposition: str | None = Field(default=None, max_length=32)
+    ed_within_72h: str = Field(default="unknown", max_length=8)
+    admitted_within_72h: str = Field(default="unknown", max_length=8)
+    source: str = Field(default="live", max_length=16)
+
+
+class CallEvent(SQLModel, table=True):
+    """Every state change and notable moment of a call, with time and actor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=36)
+    at: datetime = _utc()
+    kind: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=16)
+    to_state: str | None = Field(default=None, max_length=16)
+    actor_user_id: int | None = Field(default=None, foreign_key="hub_user.id")
+    actor_device_id: int | None = Field(default=None, foreign_key="device.id")
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Message(SQLModel, table=True):
+    """A secure message in the thread between a site and the hub (in or outside a call)."""
+
+    __table_args__ = (
+        UniqueConstraint("sender_key", "client_message_id", name="uq_message_client_id"),
+        Index("ix_message_site_created", "site_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="organisation.id")
+    call_id: str | None = Field(default=None, foreign_key="call.id", max_length=36)
+    sender_key: str = Field(max_length=40, description="user:<id> or device:<id>")
+    sender_name: str = Field(max_length=200)
+    client_message_id: str = Field(max_length=64)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    photo_id: int | None = None
+    created_at: datetime = _utc()
+
+
+class Outcome(SQLModel, table=True):
+    """The nurse's structured record of a call, written at wrap-up. Never edited: see Amendment."""
+
+    call_id: str = Field(primary_key=True, foreign_key="call.id", max_length=36)
+    disposition: str = Field(max_length=32)
+    nurse_counterfactual: str = Field(max_length=32)
+    clinical_note: str = Field(sa_column=Column(Text, nullable=False))
+    follow_up_needed: bool = True
+    recorded_by: int = Field(foreign_key="hub_user.id")
+    recorded_at: datetime = _utc()
+
+
+class Amendment(SQLModel, table=True):
+    """A correction appended to a closed call's record."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=36)
+    field: str = Field(max_length=40)
+    old_value: str | None = _text()
+    new_value: str | None = _text()
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    recorded_by: int = Field(foreign_key="hub_user.id")
+    recorded_at: datetime = _utc()
+
+
+class Escalation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=36)
+    code: str = Field(max_length=32)
+    specialty: str | None = Field(default=None, max_length=100)
+    at: datetime = _utc()
+    recorded_by: int | None = Field(default=None, foreign_key="hub_user.id")
+
+
+class FollowUpTask(SQLModel, table=True):
+    """A 72-hour follow-up: call the home back, or record linked hospital data."""
+
+    __table_args__ = (Index("ix_followup_open_due", "completed_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=36)
+    due_at: datetime = _utc()
+    completed_at: datetime | None = _utc(nullable=True)
+    completed_by: int | None = Field(default=None, foreign_key="hub_user.id")
+    ed_within_72h: str = Field(default="unknown", max_length=8)
+    admitted_within_72h: str = Field(default="unknown", max_length=8)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did or read what, when. Never holds clinical free text or tokens."""
+
+    __table_args__ = (Index("ix_audit_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc()
+    actor: str = Field(max_length=40, description="user:<id>, device:<id>, cli or anonymous")
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    action: str = Field(max_length=40)
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=64)
+    outcome: str = Field(default="ok", max_length=16)
+    detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

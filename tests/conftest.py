@@ -1,0 +1,81 @@
+"""Fixtures shared by every suite: a real database (SQLite, and PostgreSQL when named), the
+app built through create_app, an HTTP client, and a small world of organisations and people.
+
+PostgreSQL and Redis suites run when HUB_TEST_DATABASE_URL / HUB_TEST_REDIS_URL are set
+(``make test`` sets them to this machine's services). If they are set and the service is
+unreachable, the tests fail: they never silently skip a service that was asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from support.world import World, build_world
+
+from hub.app import create_app
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+from hub.storage.migrate import upgrade
+
+PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "postgres" and not PG_URL:
+        pytest.skip("HUB_TEST_DATABASE_URL is not set (make test sets it)")
+    return str(request.param)
+
+
+@pytest.fixture
+async def settings(backend: str, tmp_path: Path) -> AsyncIterator[HubSettings]:
+    """Settings for a fresh, empty database: a SQLite file, or a new PostgreSQL schema."""
+    if backend == "sqlite":
+        yield HubSettings(
+            environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"
+        )
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(PG_URL)
+    try:
+        async with admin.begin() as conn:
+            await conn.execute(text(f"CREATE SCHEMA {schema}"))
+    except OSError as exc:  # refused: the service that was asked for is not there
+        await admin.dispose()
+        pytest.fail(f"PostgreSQL at HUB_TEST_DATABASE_URL is unreachable: {exc}")
+    try:
+        yield HubSettings(environment="test", database_url=PG_URL, database_schema=schema)
+    finally:
+        async with admin.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def db(settings: HubSettings) -> AsyncIterator[Database]:
+    database = Database.from_settings(settings)
+    await upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    return await build_world(db)
+
+
+@pytest.fixture
+async def client(settings: HubSettings, world: World) -> AsyncIterator[TestClient]:
+    app = create_app(settings)
+    async with TestClient(TestServer(app)) as test_client:
+        yield test_client

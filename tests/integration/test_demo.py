@@ -1,0 +1,40 @@
+"""Demo data: plausible, valid, reproducible and idempotent."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import nhs_number
+from sqlmodel import func, select
+from support.world import NOW
+
+from hub.clock import FakeClock
+from hub.demo import load_demo
+from hub.storage.engine import Database
+from hub.storage.tables import Call, Organisation, Person
+from schemas.codes import Disposition, HomeIntent, OrganisationKind
+
+
+async def test_demo_data_is_plausible_and_loads_once(db: Database) -> None:
+    clock = FakeClock(NOW)
+    first = await load_demo(db, clock, seed=7, months=12)
+    assert first.created and first.calls > 1000
+    second = await load_demo(db, clock, seed=7, months=12)
+    assert not second.created
+    async with db.session() as s:
+        assert (await s.exec(select(func.count()).select_from(Call))).one() == first.calls
+        kinds = Counter((await s.exec(select(Organisation.kind))).all())
+        people = (await s.exec(select(Person.nhs_number))).all()
+        calls = (await s.exec(select(Call.disposition, Call.home_intent))).all()
+    assert kinds[OrganisationKind.HUB] == 1 and kinds[OrganisationKind.COMMISSIONER] == 2
+    assert kinds[OrganisationKind.CARE_HOME_NURSING] >= 5
+    assert kinds[OrganisationKind.CARE_HOME_RESIDENTIAL] >= 5
+    assert kinds[OrganisationKind.PRISON] == 1 and kinds[OrganisationKind.OWN_HOME] >= 1
+    assert all(nhs_number.is_valid(n) and n.startswith("9") for n in people)
+    assert len(set(people)) == len(people)
+    dispositions = Counter(d for d, _ in calls)
+    intents = Counter(i for _, i in calls)
+    share_in_place = dispositions[Disposition.MANAGED_IN_PLACE] / len(calls)
+    assert 0.25 < share_in_place < 0.35
+    gp = intents[HomeIntent.GP_URGENT] + intents[HomeIntent.OOH_GP]
+    assert gp / len(calls) > 0.5 > intents[HomeIntent.AMBULANCE_999] / len(calls) * 4

@@ -1,0 +1,115 @@
+"""A user of care home A cannot read a resident, call or message of care home B through any
+route. The test walks every route the app registers, so a new route is covered the day it
+is added."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from support.world import World, sign_in
+
+
+def _routes(app: web.Application) -> list[tuple[str, str]]:
+    found = []
+    for route in app.router.routes():
+        if route.method in ("HEAD", "*") or isinstance(route.resource, web.StaticResource):
+            continue
+        assert route.resource is not None
+        found.append((route.method, route.resource.canonical))
+    return found
+
+
+def _aim_at_home_b(path: str, world: World) -> str:
+    b = world.home_b
+    values = {
+        "person_id": b.resident.id,
+        "call_id": b.call.id,
+        "site_id": b.site.id,
+        "device_id": 1,
+        "message_id": b.message.id,
+        "user_id": b.staff.id,
+    }
+
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1)
+        assert name in values, f"the scope walk does not know the parameter {{{name}}}: teach it"
+        return str(values[name])
+
+    return re.sub(r"\{(\w+)\}", fill, path)
+
+
+def _body_aimed_at_home_b(world: World) -> dict[str, object]:
+    b = world.home_b
+    return {
+        "site_id": b.site.id,
+        "site_ods": b.site.ods_code,
+        "person_id": b.resident.id,
+        "call_id": b.call.id,
+        "nhs_number": "9434765870",
+        "given_name": "X",
+        "family_name": "Y",
+        "date_of_birth": "1930-01-01",
+    }
+
+
+def _markers(world: World) -> list[str]:
+    b = world.home_b
+    return [
+        b.resident.family_name,
+        b.resident.nhs_number,
+        b.call.id,
+        b.message.body,
+        b.site.ods_code,
+    ]
+
+
+async def test_every_route_refuses_anonymous_callers_unless_public(client: TestClient) -> None:
+    public = {
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/"),
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("POST", "/logout"),
+        ("POST", "/api/auth/login"),
+        ("POST", "/api/auth/logout"),
+        ("POST", "/api/devices/enrol"),
+        ("POST", "/api/devices/signin"),
+        ("GET", "/enrol"),
+    }
+    for method, path in _routes(client.server.app):
+        if (method, path) in public:
+            continue
+        response = await client.request(
+            method, re.sub(r"\{\w+\}", "1", path), json={}, allow_redirects=False
+        )
+        assert response.status in (401, 302), f"{method} {path} answered {response.status}"
+        if response.status == 302:
+            assert response.headers["Location"].startswith("/login"), f"{method} {path}"
+
+
+async def test_home_a_staff_cannot_reach_home_b_through_any_route(
+    client: TestClient, world: World
+) -> None:
+    await sign_in(client, world.home_a.staff.username)
+    walked = 0
+    for method, template in _routes(client.server.app):
+        if template in ("/logout", "/api/auth/logout"):
+            continue  # signing out is harmless and would end this walk's session
+        path = _aim_at_home_b(template, world)
+        response = await client.request(
+            method, path, json=_body_aimed_at_home_b(world), allow_redirects=False
+        )
+        text = await response.text()
+        leaked = [m for m in _markers(world) if m in text]
+        assert not leaked, f"{method} {template} showed home B's {leaked} ({response.status})"
+        if "{" in template:
+            assert response.status in (403, 404, 422), f"{method} {template}: {response.status}"
+        walked += 1
+    assert walked >= 15
+    # And the walk really signs in as someone who can see home A's own records.
+    own = await client.get(f"/api/residents/{world.home_a.resident.id}")
+    assert own.status == 200
+    assert world.home_a.resident.family_name in await own.text()

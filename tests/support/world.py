@@ -1,0 +1,151 @@
+"""A small world for tests: the hub, two commissioners, care homes A and B (one each),
+a user of every role, a resident, a call and a message in each home."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from aiohttp.test_utils import TestClient
+
+from hub.auth.passwords import hash_password
+from hub.clock import london_month
+from hub.storage.engine import Database
+from hub.storage.tables import Call, CallEvent, Device, Message, Organisation, Person, User
+from schemas.codes import CallState, Channel, HomeIntent, OrganisationKind, Reason, Role
+
+PASSWORD = "correct horse battery"
+_HASH = hash_password(PASSWORD)
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+
+@dataclass
+class Home:
+    site: Organisation
+    staff: User
+    resident: Person
+    call: Call
+    message: Message
+
+
+@dataclass
+class World:
+    hub: Organisation
+    commissioner_a: Organisation
+    commissioner_b: Organisation
+    home_a: Home
+    home_b: Home
+    nurse: User
+    specialist: User
+    admin: User
+    commissioner_user_a: User
+
+    def username(self, role: Role) -> str:
+        return {
+            Role.HUB_NURSE: self.nurse.username,
+            Role.SPECIALIST: self.specialist.username,
+            Role.HUB_ADMIN: self.admin.username,
+            Role.COMMISSIONER: self.commissioner_user_a.username,
+            Role.CARE_HOME_STAFF: self.home_a.staff.username,
+        }[role]
+
+
+async def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    response = await client.post(
+        "/api/auth/login", json={"username": username, "password": password}
+    )
+    assert response.status == 200, await response.text()
+
+
+def _user(username: str, role: Role, org: Organisation) -> User:
+    assert org.id is not None
+    return User(
+        username=username,
+        display_name=username.title(),
+        role=role.value,
+        organisation_id=org.id,
+        password_hash=_HASH,
+        created_at=NOW,
+    )
+
+
+async def build_world(db: Database) -> World:
+    async with db.session() as s:
+        hub = Organisation(
+            ods_code="HUB01", name="Test Hub", kind=OrganisationKind.HUB.value, created_at=NOW
+        )
+        ca = Organisation(
+            ods_code="QAA",
+            name="Commissioner A",
+            kind=OrganisationKind.COMMISSIONER.value,
+            created_at=NOW,
+        )
+        cb = Organisation(
+            ods_code="QBB",
+            name="Commissioner B",
+            kind=OrganisationKind.COMMISSIONER.value,
+            created_at=NOW,
+        )
+        s.add_all([hub, ca, cb])
+        await s.flush()
+        homes = []
+        for letter, commissioner, nhs in (("A", ca, "9434765919"), ("B", cb, "9434765870")):
+            site = Organisation(
+                ods_code=f"VHOM{letter}",
+                name=f"Home {letter}",
+                kind=OrganisationKind.CARE_HOME_NURSING.value,
+                commissioner_id=commissioner.id,
+                registered_beds=40,
+                go_live=date(2025, 1, 1),
+                created_at=NOW,
+            )
+            s.add(site)
+            await s.flush()
+            assert site.id is not None
+            staff = _user(f"staff.{letter.lower()}", Role.CARE_HOME_STAFF, site)
+            resident = Person(
+                nhs_number=nhs,
+                given_name="Edith",
+                family_name=f"Resident{letter}",
+                date_of_birth=date(1935, 3, 4),
+                site_id=site.id,
+                allergies="Penicillin",
+                created_at=NOW,
+            )
+            s.add_all([staff, resident])
+            await s.flush()
+            call = Call(
+                id=str(uuid.uuid4()),
+                site_id=site.id,
+                person_id=resident.id,
+                channel=Channel.CARE_HOME.value,
+                reason=Reason.FALL_NO_INJURY.value,
+                home_intent=HomeIntent.GP_URGENT.value,
+                state=CallState.CLOSED.value,
+                started_at=NOW,
+                local_month=london_month(NOW),
+                concern="secret concern",
+            )
+            s.add(call)
+            await s.flush()
+            s.add(CallEvent(call_id=call.id, at=NOW, kind="state", to_state="requested"))
+            message = Message(
+                site_id=site.id,
+                sender_key=f"user:{staff.id}",
+                sender_name=staff.display_name,
+                client_message_id="m1",
+                body=f"hello from home {letter}",
+                created_at=NOW,
+            )
+            s.add(message)
+            await s.flush()
+            homes.append(Home(site, staff, resident, call, message))
+        nurse = _user("nurse.one", Role.HUB_NURSE, hub)
+        specialist = _user("dr.one", Role.SPECIALIST, hub)
+        admin = _user("admin.one", Role.HUB_ADMIN, hub)
+        commissioner_user = _user("comm.a", Role.COMMISSIONER, ca)
+        s.add_all([nurse, specialist, admin, commissioner_user])
+        s.add(Device(site_id=homes[1].site.id or 0, label="B tablet", created_at=NOW))
+        await s.flush()
+    return World(hub, ca, cb, homes[0], homes[1], nurse, specialist, admin, commissioner_user)
