@@ -11,14 +11,14 @@ HUB_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 HUB_TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 export HUB_TEST_DATABASE_URL HUB_TEST_REDIS_URL
 
-.PHONY: run test install assets lint schemas clean
+.PHONY: run test install assets system lint schemas clean
 
 run: install assets
 	$(BIN)/telehub db upgrade
 	$(BIN)/telehub demo
 	$(BIN)/telehub serve
 
-test: install assets
+test: install assets system
 	$(BIN)/pytest
 
 install: $(STAMP)
@@ -28,6 +28,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# Debian packages the tests drive: headless Chromium (browser tests) and pdftoppm (PDF checks).
+system:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
 
 assets: $(NHSUK)
 

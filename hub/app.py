@@ -13,6 +13,7 @@ from aiohttp import web
 from hub.auth.service import IdentityService
 from hub.clock import Clock, SystemClock
 from hub.http import api_identity, api_records, health, pages
+from hub.realtime import endpoint
 from hub.http.access import access_middleware
 from hub.http.middleware import error_middleware, origin_middleware, security_headers
 from hub.keys import CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
@@ -33,6 +34,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
     app[CLOCK] = clock or SystemClock()
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(endpoint.realtime_context)
 
     aiohttp_jinja2.setup(
         app,
@@ -45,7 +47,13 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         autoescape=jinja2.select_autoescape(["html", "jinja"]),
         undefined=jinja2.ChainableUndefined,
     )
-    for table in (health.routes, api_identity.routes, api_records.routes, pages.routes):
+    for table in (
+        health.routes,
+        api_identity.routes,
+        api_records.routes,
+        pages.routes,
+        endpoint.routes,
+    ):
         app.router.add_routes(table)
     static = WEB / "static"
     static.mkdir(parents=True, exist_ok=True)

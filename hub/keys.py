@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hub.auth.service import IdentityService
 from hub.clock import Clock
+from hub.realtime.services import Realtime
 from hub.records import RecordsService
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -15,3 +16,4 @@ CLOCK = web.AppKey("clock", Clock)
 DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", IdentityService)
 RECORDS = web.AppKey("records", RecordsService)
+REALTIME = web.AppKey("realtime", Realtime)

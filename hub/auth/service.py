@@ -241,6 +241,16 @@ class IdentityService:
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device, token_hash(token)), token
 
+    async def device_principal_for(self, credential: str) -> Principal:
+        """A device authenticating its own websocket with its credential (the Python client)."""
+        async with self.db.session() as s:
+            device = await DeviceRepo(s, self.clock).by_credential(
+                credential_hash=token_hash(credential)
+            )
+        if device is None or device.revoked_at is not None:
+            raise Unauthorised("This device is not enrolled or has been revoked")
+        return device_principal(device)
+
     async def revoke_device(self, scope: Scope, device_id: int) -> Device:
         scope.require_admin()
         async with self.db.session() as s:

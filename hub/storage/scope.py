@@ -66,6 +66,10 @@ class Scope:
         if not self.reads_clinical_records:
             raise Forbidden("Your role cannot read clinical records")
 
+    def require_hub(self) -> None:
+        if not self.is_hub:
+            raise Forbidden("Only the hub can do this")
+
     def require_admin(self) -> None:
         self.require(Role.HUB_ADMIN)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -148,6 +148,12 @@ class Call(SQLModel, table=True):
     ed_within_72h: str = Field(default="unknown", max_length=8)
     admitted_within_72h: str = Field(default="unknown", max_length=8)
     source: str = Field(default="live", max_length=16)
+    client_ref: str | None = Field(
+        default=None, max_length=120, unique=True, description="caller key + client call id"
+    )
+    queued_at: datetime | None = _utc(nullable=True)
+    offered_to: int | None = Field(default=None, foreign_key="hub_user.id")
+    overdue_at: datetime | None = _utc(nullable=True)
 
 
 class CallEvent(SQLModel, table=True):
@@ -164,22 +170,68 @@ class CallEvent(SQLModel, table=True):
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
+class CallParticipant(SQLModel, table=True):
+    """Someone in a call: the caller, the nurse, a specialist. Kept through a dropped socket."""
+
+    __table_args__ = (Index("ix_participant_key_left", "key", "left_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=36)
+    key: str = Field(max_length=40, description="user:<id> or device:<id>")
+    user_id: int | None = Field(default=None, foreign_key="hub_user.id")
+    device_id: int | None = Field(default=None, foreign_key="device.id")
+    role: str = Field(max_length=16, description="caller, nurse or specialist")
+    name: str = Field(max_length=200)
+    invited_at: datetime | None = _utc(nullable=True)
+    joined_at: datetime | None = _utc(nullable=True)
+    left_at: datetime | None = _utc(nullable=True)
+    disconnected_at: datetime | None = _utc(nullable=True)
+
+
 class Message(SQLModel, table=True):
-    """A secure message in the thread between a site and the hub (in or outside a call)."""
+    """A secure message in the thread between a site and the hub (in or outside a call).
+
+    ``site_seq`` numbers the site's thread; ``hub_seq`` numbers everything the hub receives.
+    Each is allocated inside the writing transaction, so they follow commit order.
+    """
 
     __table_args__ = (
         UniqueConstraint("sender_key", "client_message_id", name="uq_message_client_id"),
+        UniqueConstraint("site_id", "site_seq", name="uq_message_site_seq"),
+        UniqueConstraint("hub_seq", name="uq_message_hub_seq"),
         Index("ix_message_site_created", "site_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     site_id: int = Field(foreign_key="organisation.id")
+    site_seq: int
+    hub_seq: int
     call_id: str | None = Field(default=None, foreign_key="call.id", max_length=36)
     sender_key: str = Field(max_length=40, description="user:<id> or device:<id>")
     sender_name: str = Field(max_length=200)
     client_message_id: str = Field(max_length=64)
     body: str = Field(sa_column=Column(Text, nullable=False))
     photo_id: int | None = None
+    created_at: datetime = _utc()
+
+
+class ReadCursor(SQLModel, table=True):
+    """How far one reader (a device or a user) has acknowledged a thread."""
+
+    reader_key: str = Field(primary_key=True, max_length=40)
+    thread: str = Field(primary_key=True, max_length=40, description="site:<id> or hub")
+    acked_seq: int = 0
+
+
+class Photo(SQLModel, table=True):
+    """A photo attached to a message (a wound, a rash). Size and type are limited on upload."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="organisation.id", index=True)
+    content_type: str = Field(max_length=32)
+    size: int
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by: str = Field(max_length=40)
     created_at: datetime = _utc()
 
 
@@ -245,3 +297,20 @@ class AuditEvent(SQLModel, table=True):
     target_id: str | None = Field(default=None, max_length=64)
     outcome: str = Field(default="ok", max_length=16)
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class HospitalActivity(SQLModel, table=True):
+    """Imported hospital activity of one site in one calendar month (for the before/after
+    comparison in the monthly report). One row per (site, month); a re-import updates it."""
+
+    __tablename__ = "hospital_activity"
+    __table_args__ = (UniqueConstraint("site_id", "month", name="uq_hospital_activity_site_month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="organisation.id")
+    month: str = Field(max_length=7, description="YYYY-MM")
+    ed_attendances: int
+    emergency_admissions: int
+    bed_days: int
+    residents: int
+    imported_at: datetime = _utc()

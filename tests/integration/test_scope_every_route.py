@@ -8,6 +8,7 @@ import re
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+
 from support.world import World, sign_in
 
 
@@ -78,8 +79,18 @@ async def test_every_route_refuses_anonymous_callers_unless_public(client: TestC
         ("POST", "/api/devices/enrol"),
         ("POST", "/api/devices/signin"),
         ("GET", "/enrol"),
+        ("GET", "/ws"),  # authenticates in its own first frame
     }
-    for method, path in _routes(client.server.app):
+    app = client.server.app
+    marked_public = {
+        (route.method, route.resource.canonical)
+        for route in app.router.routes()
+        if route.resource is not None
+        and getattr(getattr(route.handler, "access", None), "roles", ()) is None
+        and route.method != "HEAD"
+    }
+    assert marked_public <= public, f"new public routes need review: {marked_public - public}"
+    for method, path in _routes(app):
         if (method, path) in public:
             continue
         response = await client.request(

@@ -135,6 +135,8 @@ async def build_world(db: Database) -> World:
                 sender_key=f"user:{staff.id}",
                 sender_name=staff.display_name,
                 client_message_id="m1",
+                site_seq=1,
+                hub_seq=1 if letter == "A" else 2,
                 body=f"hello from home {letter}",
                 created_at=NOW,
             )

@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
+from hub.clock import as_utc
 from hub.errors import NotFound
+from schemas.codes import CallState
 
 from ..scope import Scope
-from ..tables import Call, CallEvent
+from ..tables import Call, CallEvent, CallParticipant, Organisation, Person, User
 from .base import Repo
 
 
@@ -23,6 +27,13 @@ class CallRepo(Repo):
         if call is None:
             raise NotFound("No such call")
         return call
+
+    async def by_client_ref(self, scope: Scope, *, client_ref: str) -> Call | None:
+        return (
+            await self.session.exec(
+                select(Call).where(Call.client_ref == client_ref, scope.site_clause(Call.site_id))
+            )
+        ).first()
 
     async def history(
         self,
@@ -58,8 +69,168 @@ class CallRepo(Repo):
             )
         ).all()
 
+    async def waiting(self, scope: Scope, *, states: Iterable[CallState]) -> Sequence[Call]:
+        scope.require_clinical()
+        return (
+            await self.session.exec(
+                select(Call).where(
+                    col(Call.state).in_([s.value for s in states]),
+                    scope.site_clause(Call.site_id),
+                )
+            )
+        ).all()
+
     async def add(self, call: Call, events: Sequence[CallEvent] = ()) -> Call:
         self.session.add(call)
         await self.session.flush()
         self.session.add_all(list(events))
         return call
+
+    async def move(
+        self,
+        *,
+        call_id: str,
+        sources: Iterable[CallState],
+        target: CallState,
+        actor: tuple[int | None, int | None],
+        detail: dict[str, Any] | None = None,
+        only_if: Any = None,
+        **values: Any,
+    ) -> CallState | None:
+        """Move a call to ``target`` only if it is in one of ``sources`` (and ``only_if``).
+
+        One conditional UPDATE, so of two racing moves exactly one wins. Returns the state
+        the call left, or None if it was not in a source state. Records the call event.
+        """
+        current = (await self.session.exec(select(Call.state).where(Call.id == call_id))).first()
+        if current is None:
+            raise NotFound("No such call")
+        allowed = [s.value for s in sources]
+        stmt = (
+            update(Call)
+            .where(col(Call.id) == call_id, col(Call.state) == current)
+            .where(col(Call.state).in_(allowed))
+            .values(state=target.value, **values)
+        )
+        if only_if is not None:
+            stmt = stmt.where(only_if)
+        result = await self.session.exec(stmt)
+        if result.rowcount != 1:
+            return None
+        self.session.add(
+            CallEvent(
+                call_id=call_id,
+                at=self.clock.now(),
+                kind="state",
+                from_state=current,
+                to_state=target.value,
+                actor_user_id=actor[0],
+                actor_device_id=actor[1],
+                detail=detail,
+            )
+        )
+        return CallState(current)
+
+    async def note(
+        self,
+        *,
+        call_id: str,
+        kind: str,
+        actor: tuple[int | None, int | None],
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a moment that is not a state change (a specialist joined, a transfer)."""
+        self.session.add(
+            CallEvent(
+                call_id=call_id,
+                at=self.clock.now(),
+                kind=kind,
+                actor_user_id=actor[0],
+                actor_device_id=actor[1],
+                detail=detail,
+            )
+        )
+
+    async def last_state_change(self, *, call_id: str) -> datetime | None:
+        at = (
+            await self.session.exec(
+                select(CallEvent.at)
+                .where(CallEvent.call_id == call_id, CallEvent.kind == "state")
+                .order_by(col(CallEvent.id).desc())
+            )
+        ).first()
+        return as_utc(at) if at is not None else None
+
+    async def context(self, *, call: Call) -> tuple[Organisation, Person | None, User | None]:
+        site = await self.session.get(Organisation, call.site_id)
+        assert site is not None
+        person = await self.session.get(Person, call.person_id) if call.person_id else None
+        nurse = await self.session.get(User, call.nurse_id) if call.nurse_id else None
+        return site, person, nurse
+
+
+class ParticipantRepo(Repo):
+    async def add(self, participant: CallParticipant) -> CallParticipant:
+        self.session.add(participant)
+        await self.session.flush()
+        return participant
+
+    async def of_call(self, *, call_id: str, active_only: bool = True) -> Sequence[CallParticipant]:
+        stmt = select(CallParticipant).where(CallParticipant.call_id == call_id)
+        if active_only:
+            stmt = stmt.where(col(CallParticipant.left_at).is_(None))
+        return (await self.session.exec(stmt.order_by(col(CallParticipant.id)))).all()
+
+    async def find(self, *, call_id: str, key: str) -> CallParticipant | None:
+        return (
+            await self.session.exec(
+                select(CallParticipant).where(
+                    CallParticipant.call_id == call_id,
+                    CallParticipant.key == key,
+                    col(CallParticipant.left_at).is_(None),
+                )
+            )
+        ).first()
+
+    async def calls_of(self, *, key: str) -> Sequence[str]:
+        """Ids of the calls this participant is still in."""
+        return (
+            await self.session.exec(
+                select(CallParticipant.call_id).where(
+                    CallParticipant.key == key, col(CallParticipant.left_at).is_(None)
+                )
+            )
+        ).all()
+
+    async def set_connected(self, *, key: str, connected: bool) -> Sequence[str]:
+        stmt = (
+            update(CallParticipant)
+            .where(col(CallParticipant.key) == key, col(CallParticipant.left_at).is_(None))
+            .values(disconnected_at=None if connected else self.clock.now())
+            .returning(col(CallParticipant.call_id))
+        )
+        return list((await self.session.exec(stmt)).scalars().all())
+
+    async def leave(self, *, call_id: str, key: str) -> bool:
+        result = await self.session.exec(
+            update(CallParticipant)
+            .where(
+                col(CallParticipant.call_id) == call_id,
+                col(CallParticipant.key) == key,
+                col(CallParticipant.left_at).is_(None),
+            )
+            .values(left_at=self.clock.now())
+        )
+        return bool(result.rowcount)
+
+    async def gone_since(self, *, before: datetime) -> Sequence[CallParticipant]:
+        """Participants whose socket dropped before ``before`` and never came back."""
+        return (
+            await self.session.exec(
+                select(CallParticipant).where(
+                    col(CallParticipant.left_at).is_(None),
+                    col(CallParticipant.disconnected_at).is_not(None),
+                    col(CallParticipant.disconnected_at) < before,
+                )
+            )
+        ).all()

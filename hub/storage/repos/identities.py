@@ -21,6 +21,10 @@ class UserRepo(Repo):
         """For sign-in only: the one read that happens before there is a scope."""
         return (await self.session.exec(select(User).where(User.username == username))).first()
 
+    async def by_id(self, *, user_id: int) -> User | None:
+        """Staff directory lookup (names on a call, transfer targets): no clinical data."""
+        return await self.session.get(User, user_id)
+
     async def get(self, scope: Scope, *, user_id: int) -> User:
         user = await self.session.get(User, user_id)
         if user is None or not (scope.is_hub or user.organisation_id == scope.organisation_id):

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import col, select
+from sqlalchemy import update
+from sqlmodel import col, func, select
+
+from hub.errors import NotFound
 
 from ..scope import Scope
-from ..tables import Message
+from ..tables import Message, Photo, ReadCursor
 from .base import Repo
 
 
@@ -26,3 +29,100 @@ class MessageRepo(Repo):
             .limit(limit)
         )
         return (await self.session.exec(stmt)).all()
+
+    async def by_client_id(self, *, sender_key: str, client_message_id: str) -> Message | None:
+        return (
+            await self.session.exec(
+                select(Message).where(
+                    Message.sender_key == sender_key,
+                    Message.client_message_id == client_message_id,
+                )
+            )
+        ).first()
+
+    async def next_seqs(self, *, site_id: int) -> tuple[int, int]:
+        """The next site and hub sequence numbers. A racing writer gets a unique violation
+        and retries, so sequence numbers follow commit order with no gaps."""
+        site_seq = (
+            await self.session.exec(
+                select(func.coalesce(func.max(Message.site_seq), 0)).where(
+                    Message.site_id == site_id
+                )
+            )
+        ).one()
+        hub_seq = (
+            await self.session.exec(select(func.coalesce(func.max(Message.hub_seq), 0)))
+        ).one()
+        return int(site_seq) + 1, int(hub_seq) + 1
+
+    async def add(self, message: Message) -> Message:
+        self.session.add(message)
+        await self.session.flush()
+        return message
+
+    async def after(
+        self, scope: Scope, *, site_id: int | None, after_seq: int, limit: int = 500
+    ) -> Sequence[Message]:
+        """A thread after a sequence number: one site's (site_seq), or the hub's (hub_seq)."""
+        scope.require_clinical()
+        if site_id is None:
+            scope.require_hub()
+            stmt = select(Message).where(Message.hub_seq > after_seq).order_by(col(Message.hub_seq))
+        else:
+            stmt = (
+                select(Message)
+                .where(
+                    Message.site_id == site_id,
+                    scope.site_clause(Message.site_id),
+                    Message.site_seq > after_seq,
+                )
+                .order_by(col(Message.site_seq))
+            )
+        return (await self.session.exec(stmt.limit(limit))).all()
+
+    async def acknowledge(self, *, reader_key: str, thread: str, seq: int) -> int:
+        """Move a reader's cursor forward (never back); returns where it now stands."""
+        cursor = await self.session.get(ReadCursor, (reader_key, thread))
+        if cursor is None:
+            self.session.add(ReadCursor(reader_key=reader_key, thread=thread, acked_seq=seq))
+            return seq
+        await self.session.exec(
+            update(ReadCursor)
+            .where(
+                col(ReadCursor.reader_key) == reader_key,
+                col(ReadCursor.thread) == thread,
+                col(ReadCursor.acked_seq) < seq,
+            )
+            .values(acked_seq=seq)
+        )
+        await self.session.refresh(cursor)
+        return cursor.acked_seq
+
+    async def unread(self, *, reader_key: str, thread: str, site_id: int | None) -> int:
+        cursor = await self.session.get(ReadCursor, (reader_key, thread))
+        acked = cursor.acked_seq if cursor else 0
+        seq = Message.hub_seq if site_id is None else Message.site_seq
+        stmt = (
+            select(func.count())
+            .select_from(Message)
+            .where(seq > acked, Message.sender_key != reader_key)
+        )
+        if site_id is not None:
+            stmt = stmt.where(Message.site_id == site_id)
+        return int((await self.session.exec(stmt)).one())
+
+    async def add_photo(self, photo: Photo) -> Photo:
+        self.session.add(photo)
+        await self.session.flush()
+        return photo
+
+    async def photo(self, scope: Scope, *, photo_id: int) -> Photo:
+        scope.require_clinical()
+        found = (
+            await self.session.exec(
+                select(Photo).where(Photo.id == photo_id, scope.site_clause(Photo.site_id))
+            )
+        ).first()
+        if found is None:
+            raise NotFound("No such photo")
+        return found

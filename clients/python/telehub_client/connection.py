@@ -1,0 +1,182 @@
+"""One websocket to the hub, with ids, replies, events, reconnection and message resume.
+
+The client keeps every message it has shown by its thread sequence number, so a message
+delivered twice (after a reconnect) is shown once, and asks the hub to replay the thread
+from the last sequence number it has on every (re)connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import websockets
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+log = logging.getLogger("telehub_client")
+
+Auth = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class CommandFailed(Exception):
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code, self.message, self.field = code, message, field
+
+
+class Disconnected(Exception):
+    """The socket dropped before the hub answered; the command may or may not have run."""
+
+
+class HubConnection:
+    """Connect with ``await HubConnection.open(url, auth)``; ``auth`` returns the auth frame
+    (``{"type": "auth", "credential": ...}`` or a fresh staff ticket) each time it is called."""
+
+    def __init__(self, url: str, auth: Auth, *, resume_messages: bool = False) -> None:
+        self.url = url
+        self._auth = auth
+        self._ids = itertools.count(1)
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._ws: ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self.events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.auth_ok: dict[str, Any] = {}
+        self.resume_messages = resume_messages
+        self.messages: dict[int, dict[str, Any]] = {}  # shown messages, by thread sequence
+        self.last_seq = 0
+        self.duplicates_suppressed = 0
+        self.message_arrived = asyncio.Event()
+        self.connects = 0
+
+    @classmethod
+    async def open(cls, url: str, auth: Auth, *, resume_messages: bool = False) -> HubConnection:
+        conn = cls(url, auth, resume_messages=resume_messages)
+        await conn.connect()
+        return conn
+
+    @property
+    def seq_field(self) -> str:
+        return (
+            "hub_seq"
+            if self.auth_ok.get("who", {}).get("role") != "care_home_staff"
+            else "site_seq"
+        )
+
+    async def connect(self) -> dict[str, Any]:
+        ws = await websockets.connect(self.url, max_size=2**20, compression=None)
+        await ws.send(json.dumps(await self._auth()))
+        first = json.loads(await ws.recv())
+        if first.get("type") != "auth_ok":
+            await ws.close()
+            error = first.get("error", {})
+            raise CommandFailed(error.get("code", "unauthorised"), error.get("message", str(first)))
+        self._ws = ws
+        self.auth_ok = first
+        self.connects += 1
+        self._reader = asyncio.create_task(self._read(ws))
+        if self.resume_messages:
+            await self.command("message/sync", after_seq=self.last_seq)
+        return first
+
+    async def reconnect(self) -> dict[str, Any]:
+        await self.drop()
+        return await self.connect()
+
+    async def drop(self) -> None:
+        """Cut the socket abruptly, as a lost network would."""
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            ws.transport.abort()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        self._fail_pending()
+
+    async def close(self) -> None:
+        ws, self._ws = self._ws, None
+        if ws is not None:
+            await ws.close()
+        if self._reader is not None:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._reader
+        self._fail_pending()
+
+    def _fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(Disconnected())
+        self._pending.clear()
+
+    async def command(self, type_: str, **fields: Any) -> Any:
+        if self._ws is None:
+            raise Disconnected()
+        command_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._pending[command_id] = future
+        try:
+            await self._ws.send(json.dumps({"type": type_, "id": command_id, **fields}))
+        except ConnectionClosed:
+            self._pending.pop(command_id, None)
+            raise Disconnected() from None
+        return await future
+
+    async def send_raw(self, text: str | bytes) -> None:
+        assert self._ws is not None
+        await self._ws.send(text)
+
+    async def _read(self, ws: ClientConnection) -> None:
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                kind = frame.get("type")
+                if kind in ("result", "error") and frame.get("id") in self._pending:
+                    future = self._pending.pop(frame["id"])
+                    if kind == "result":
+                        future.set_result(frame.get("result"))
+                    else:
+                        e = frame["error"]
+                        future.set_exception(CommandFailed(e["code"], e["message"], e.get("field")))
+                elif kind == "event" and frame["event"].get("kind") == "message":
+                    self._on_message(frame["event"]["message"])
+                else:
+                    await self.events.put(frame)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._fail_pending()
+
+    def _on_message(self, message: dict[str, Any]) -> None:
+        seq = int(message[self.seq_field])
+        if seq in self.messages:
+            self.duplicates_suppressed += 1
+            return
+        self.messages[seq] = message
+        while self.last_seq + 1 in self.messages:
+            self.last_seq += 1
+        self.message_arrived.set()
+
+    async def next_event(
+        self,
+        kind: str,
+        where: Callable[[dict[str, Any]], bool] = lambda e: True,
+        within: float = 10.0,
+    ) -> dict[str, Any]:
+        """The next event of ``kind`` matching ``where``; earlier non-matching ones are dropped."""
+        async with asyncio.timeout(within):
+            while True:
+                frame = await self.events.get()
+                event = frame.get("event", {})
+                if frame.get("type") == "event" and event.get("kind") == kind and where(event):
+                    return event
+
+    async def wait_for_messages(self, count: int, within: float = 30.0) -> None:
+        async with asyncio.timeout(within):
+            while len(self.messages) < count:
+                self.message_arrived.clear()
+                await self.message_arrived.wait()

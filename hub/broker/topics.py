@@ -1,0 +1,15 @@
+"""Broker topic names, in one place."""
+
+from __future__ import annotations
+
+QUEUE = "queue"
+HUB_THREAD = "thread:hub"
+
+
+def participant(key: str) -> str:
+    """Everything addressed to one user or device: rings, signalling, call changes."""
+    return f"p:{key}"
+
+
+def site_thread(site_id: int) -> str:
+    return f"thread:site:{site_id}"

@@ -1,0 +1,177 @@
+"""Secure messages between a site and the hub: stored before delivery, delivered at least
+once with per-recipient sequence numbers, shown once (clients skip a sequence they have)."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+
+from hub.auth.principal import Principal
+from hub.broker import topics
+from hub.clock import Clock
+from hub.errors import Forbidden, InvalidInput, NotFound
+from hub.realtime.fanout import Fanout
+from hub.storage.engine import Database
+from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.calls import CallRepo
+from hub.storage.repos.messages import MessageRepo
+from hub.storage.repos.organisations import OrganisationRepo
+from hub.storage.tables import Message, Photo
+from schemas.wire import MessageEvent, MessageOut, MessageSend
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+SEQ_RETRIES = 20
+
+
+def reader_key(p: Principal) -> str:
+    scope = p.scope
+    return f"device:{scope.device_id}" if scope.device_id is not None else f"user:{scope.user_id}"
+
+
+def thread_of(p: Principal) -> tuple[str, int | None]:
+    """The thread a principal reads: its own site's, or (for the hub) every site's."""
+    if p.scope.is_hub:
+        return topics.HUB_THREAD, None
+    return topics.site_thread(p.scope.organisation_id), p.scope.organisation_id
+
+
+def message_out(m: Message) -> MessageOut:
+    assert m.id is not None
+    return MessageOut(
+        id=m.id,
+        site_id=m.site_id,
+        site_seq=m.site_seq,
+        hub_seq=m.hub_seq,
+        call_id=m.call_id,
+        sender_key=m.sender_key,
+        sender_name=m.sender_name,
+        client_message_id=m.client_message_id,
+        body=m.body,
+        photo_id=m.photo_id,
+        created_at=m.created_at,
+    )
+
+
+class MessageService:
+    def __init__(self, db: Database, clock: Clock, fanout: Fanout) -> None:
+        self.db = db
+        self.clock = clock
+        self.fanout = fanout
+
+    async def send(self, p: Principal, cmd: MessageSend) -> MessageOut:
+        scope = p.scope
+        if scope.is_hub:
+            if cmd.site_id is None:
+                raise InvalidInput("Say which site the message is for", field="site_id")
+            site_id = cmd.site_id
+        else:
+            if cmd.site_id not in (None, scope.organisation_id):
+                raise NotFound("No such organisation")
+            site_id = scope.organisation_id
+        sender = reader_key(p)
+        for _ in range(SEQ_RETRIES):
+            try:
+                message, fresh = await self._store(p, cmd, site_id, sender)
+                break
+            except IntegrityError:
+                continue  # another writer took the sequence number: take the next
+        else:
+            raise RuntimeError("could not allocate a message sequence number")
+        out = message_out(message)
+        if fresh:
+            event = MessageEvent(message=out)
+            await self.fanout.event(topics.site_thread(site_id), event)
+            await self.fanout.event(topics.HUB_THREAD, event)
+        return out
+
+    async def _store(
+        self, p: Principal, cmd: MessageSend, site_id: int, sender: str
+    ) -> tuple[Message, bool]:
+        scope = p.scope
+        async with self.db.session() as s:
+            repo = MessageRepo(s, self.clock)
+            existing = await repo.by_client_id(
+                sender_key=sender, client_message_id=cmd.client_message_id
+            )
+            if existing is not None:  # a retry: the message is already stored
+                return existing, False
+            await OrganisationRepo(s, self.clock).get(scope, organisation_id=site_id)
+            if cmd.call_id is not None:
+                call = await CallRepo(s, self.clock).get(scope, call_id=cmd.call_id)
+                if call.site_id != site_id:
+                    raise InvalidInput("That call belongs to another site", field="call_id")
+            if cmd.photo_id is not None:
+                photo = await repo.photo(scope, photo_id=cmd.photo_id)
+                if photo.site_id != site_id:
+                    raise InvalidInput("That photo belongs to another site", field="photo_id")
+            site_seq, hub_seq = await repo.next_seqs(site_id=site_id)
+            message = await repo.add(
+                Message(
+                    site_id=site_id,
+                    site_seq=site_seq,
+                    hub_seq=hub_seq,
+                    call_id=cmd.call_id,
+                    sender_key=sender,
+                    sender_name=p.name,
+                    client_message_id=cmd.client_message_id,
+                    body=cmd.body,
+                    photo_id=cmd.photo_id,
+                    created_at=self.clock.now(),
+                )
+            )
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                organisation_id=scope.organisation_id,
+                action="message_send",
+                target_type="message",
+                target_id=message.id,
+            )
+        return message, True
+
+    async def after(self, p: Principal, after_seq: int, limit: int = 500) -> list[MessageOut]:
+        _, site_id = thread_of(p)
+        async with self.db.session() as s:
+            rows = await MessageRepo(s, self.clock).after(
+                p.scope, site_id=site_id, after_seq=after_seq, limit=limit
+            )
+        return [message_out(m) for m in rows]
+
+    async def acknowledge(self, p: Principal, seq: int) -> dict[str, int]:
+        thread, site_id = thread_of(p)
+        async with self.db.session() as s:
+            repo = MessageRepo(s, self.clock)
+            acked = await repo.acknowledge(reader_key=reader_key(p), thread=thread, seq=seq)
+        return {"acked_seq": acked, "unread": await self.unread(p)}
+
+    async def unread(self, p: Principal) -> int:
+        thread, site_id = thread_of(p)
+        async with self.db.session() as s:
+            return await MessageRepo(s, self.clock).unread(
+                reader_key=reader_key(p), thread=thread, site_id=site_id
+            )
+
+    async def add_photo(self, p: Principal, content_type: str, data: bytes) -> int:
+        scope = p.scope
+        if scope.is_hub:
+            raise Forbidden("Photos are sent by sites")
+        if content_type not in PHOTO_TYPES:
+            raise InvalidInput("A photo must be JPEG, PNG or WebP", field="photo")
+        if len(data) > PHOTO_MAX_BYTES:
+            raise InvalidInput("A photo must be 5 MB or smaller", field="photo")
+        async with self.db.session() as s:
+            photo = await MessageRepo(s, self.clock).add_photo(
+                Photo(
+                    site_id=scope.organisation_id,
+                    content_type=content_type,
+                    size=len(data),
+                    data=data,
+                    uploaded_by=scope.actor,
+                    created_at=self.clock.now(),
+                )
+            )
+        assert photo.id is not None
+        return photo.id
+
+    async def photo(self, p: Principal, photo_id: int) -> Photo:
+        async with self.db.session() as s:
+            return await MessageRepo(s, self.clock).photo(p.scope, photo_id=photo_id)

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from hub.calls.service import CallService
+from schemas.codes import Role
+from schemas.wire import (
+    CallAccept,
+    CallCancel,
+    CallClose,
+    CallEnd,
+    CallGet,
+    CallHold,
+    CallInvite,
+    CallJoin,
+    CallLeave,
+    CallSnapshot,
+    CallStart,
+    CallTransfer,
+)
+
+from ..dispatch import CommandContext, CommandTable
+
+commands = CommandTable()
+SITE = Role.CARE_HOME_STAFF
+NURSE = Role.HUB_NURSE
+CLINICAL = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+
+
+def _calls(ctx: CommandContext) -> CallService:
+    calls: CallService = ctx.services.calls
+    return calls
+
+
+def _forget(ctx: CommandContext, call_id: str) -> None:
+    ctx.services.roster.forget(call_id)
+
+
+@commands.command("call/start", SITE, devices=True)
+async def start(ctx: CommandContext, cmd: CallStart) -> CallSnapshot:
+    return await _calls(ctx).start(ctx.conn.principal, cmd)
+
+
+@commands.command("call/cancel", SITE, devices=True)
+async def cancel(ctx: CommandContext, cmd: CallCancel) -> CallSnapshot:
+    _forget(ctx, cmd.call_id)
+    return await _calls(ctx).cancel(ctx.conn.principal, cmd.call_id)
+
+
+@commands.command("call/get", *CLINICAL, devices=True)
+async def get(ctx: CommandContext, cmd: CallGet) -> CallSnapshot:
+    return await _calls(ctx).get(ctx.conn.principal, cmd.call_id)
+
+
+@commands.command("call/accept", NURSE)
+async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
+    _forget(ctx, cmd.call_id)
+    return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id)
+
+
+@commands.command("call/hold", NURSE)
+async def hold(ctx: CommandContext, cmd: CallHold) -> CallSnapshot:
+    return await _calls(ctx).hold(ctx.conn.principal, cmd.call_id, cmd.on)
+
+
+@commands.command("call/transfer", NURSE)
+async def transfer(ctx: CommandContext, cmd: CallTransfer) -> CallSnapshot:
+    _forget(ctx, cmd.call_id)
+    return await _calls(ctx).transfer(ctx.conn.principal, cmd.call_id, cmd.to_user_id)
+
+
+@commands.command("call/invite", NURSE)
+async def invite(ctx: CommandContext, cmd: CallInvite) -> CallSnapshot:
+    return await _calls(ctx).invite(ctx.conn.principal, cmd.call_id, cmd.user_id)
+
+
+@commands.command("call/join", Role.SPECIALIST, NURSE)
+async def join(ctx: CommandContext, cmd: CallJoin) -> CallSnapshot:
+    _forget(ctx, cmd.call_id)
+    return await _calls(ctx).join(ctx.conn.principal, cmd.call_id)
+
+
+@commands.command("call/leave", SITE, Role.SPECIALIST, NURSE, devices=True)
+async def leave(ctx: CommandContext, cmd: CallLeave) -> CallSnapshot:
+    _forget(ctx, cmd.call_id)
+    return await _calls(ctx).leave(ctx.conn.principal, cmd.call_id)
+
+
+@commands.command("call/end", NURSE)
+async def end(ctx: CommandContext, cmd: CallEnd) -> CallSnapshot:
+    _forget(ctx, cmd.call_id)
+    return await _calls(ctx).end(ctx.conn.principal, cmd.call_id)
+
+
+@commands.command("call/close", NURSE)
+async def close(ctx: CommandContext, cmd: CallClose) -> CallSnapshot:
+    return await _calls(ctx).close(ctx.conn.principal, cmd)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from schemas.codes import Role
+from schemas.wire import MessageAck, MessageEvent, MessageOut, MessageSend, MessageSync
+
+from ...messages.service import thread_of
+from ..connection import Replay
+from ..dispatch import CommandContext, CommandTable
+
+commands = CommandTable()
+READERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+
+
+@commands.command("message/send", *READERS, devices=True)
+async def send(ctx: CommandContext, cmd: MessageSend) -> MessageOut:
+    out: MessageOut = await ctx.services.messages.send(ctx.conn.principal, cmd)
+    return out
+
+
+@commands.command("message/sync", *READERS, devices=True)
+async def sync(ctx: CommandContext, cmd: MessageSync) -> dict[str, Any]:
+    """Replay the thread after ``after_seq`` then deliver live, in order, with no gap.
+
+    The subscription is made first; live messages that arrive during the replay are held
+    and released after it, skipping any the replay already sent.
+    """
+    conn, registry, messages = ctx.conn, ctx.services.registry, ctx.services.messages
+    topic, site_id = thread_of(conn.principal)
+    registry.subscribe(conn, topic, cmd.id)
+    replay = conn.replays[topic] = Replay()
+    field = "hub_seq" if site_id is None else "site_seq"
+    last = cmd.after_seq
+    replayed = 0
+    try:
+        while True:
+            batch = await messages.after(conn.principal, last)
+            for message in batch:
+                body = MessageEvent(message=message).model_dump(mode="json")
+                frame = json.dumps(
+                    {"type": "event", "id": cmd.id, "event": body}, separators=(",", ":")
+                )
+                conn.send(frame)
+                last = getattr(message, field)
+                replayed += 1
+            if len(batch) < 500:
+                break
+    finally:
+        conn.replays.pop(topic, None)
+        for seq, frame in sorted(replay.held, key=lambda held: held[0]):
+            if seq > last:
+                conn.send(frame)
+                last = seq
+    conn.delivered[topic] = last
+    return {
+        "subscription": cmd.id,
+        "replayed": replayed,
+        "last_seq": last,
+        "unread": await messages.unread(conn.principal),
+    }
+
+
+@commands.command("message/ack", *READERS, devices=True)
+async def ack(ctx: CommandContext, cmd: MessageAck) -> dict[str, int]:
+    result: dict[str, int] = await ctx.services.messages.acknowledge(ctx.conn.principal, cmd.seq)
+    return result

@@ -1,0 +1,50 @@
+"""Relaying WebRTC signalling between a call's joined participants. Never stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.broker import topics
+from hub.errors import Forbidden, NotFound
+from schemas.codes import Role
+from schemas.signalling import AnswerSignal, CandidateSignal, HangupSignal, OfferSignal, Signal
+from schemas.wire import SignalAnswer, SignalCandidate, SignalEvent, SignalHangup, SignalOffer
+
+from ..dispatch import CommandContext, CommandTable
+
+commands = CommandTable()
+PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
+
+
+async def _relay(ctx: CommandContext, call_id: str, to: str, signal: Signal) -> dict[str, Any]:
+    joined = await ctx.services.roster.joined(call_id)
+    sender = ctx.conn.key
+    if sender not in joined:
+        raise Forbidden("You are not in this call")
+    if to not in joined or to == sender:
+        raise NotFound("That participant is not in this call")
+    event = SignalEvent(call_id=call_id, from_key=sender, signal=signal)
+    await ctx.services.calls.fanout.event(topics.participant(to), event)
+    return {"relayed": True}
+
+
+@commands.command("signal/offer", *PARTICIPANTS, devices=True)
+async def offer(ctx: CommandContext, cmd: SignalOffer) -> dict[str, Any]:
+    return await _relay(
+        ctx, cmd.call_id, cmd.to, OfferSignal(sdp=cmd.sdp, ice_restart=cmd.ice_restart)
+    )
+
+
+@commands.command("signal/answer", *PARTICIPANTS, devices=True)
+async def answer(ctx: CommandContext, cmd: SignalAnswer) -> dict[str, Any]:
+    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal(sdp=cmd.sdp))
+
+
+@commands.command("signal/candidate", *PARTICIPANTS, devices=True)
+async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> dict[str, Any]:
+    return await _relay(ctx, cmd.call_id, cmd.to, CandidateSignal(candidate=cmd.candidate))
+
+
+@commands.command("signal/hangup", *PARTICIPANTS, devices=True)
+async def hangup(ctx: CommandContext, cmd: SignalHangup) -> dict[str, Any]:
+    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal())

@@ -1,0 +1,133 @@
+"""The command registry: wire type -> payload model, handler and who may send it.
+
+The dispatcher is the websocket's one error mapper: HubErrors become typed error frames,
+anything else becomes ``internal`` (logged with its traceback, never sent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from hub.errors import Forbidden, HubError, InvalidInput, RateLimited
+from schemas.codes import Role
+from schemas.errors import ErrorBody, ErrorCode
+from schemas.wire import MAX_FRAME_BYTES, Error, Result, client_command
+
+from .connection import Connection
+
+log = logging.getLogger("hub.realtime")
+
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[["CommandContext", Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    handler: Handler
+    roles: frozenset[Role]
+    devices: bool
+
+
+@dataclass
+class CommandContext:
+    conn: Connection
+    services: Any  # hub.realtime.endpoint.Services; typed there to avoid an import cycle
+
+
+class CommandTable:
+    """Like aiohttp's RouteTableDef: each commands module declares its own."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, Rule] = {}
+
+    def command(
+        self, type_: str, *roles: Role, devices: bool = False
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.rules[type_] = Rule(handler, frozenset(roles), devices)
+            return handler
+
+        return register
+
+
+class TokenBucket:
+    """At most ``rate`` commands a second on average, in bursts of up to ``burst``."""
+
+    def __init__(self, rate: float = 100.0, burst: float = 400.0) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens = burst
+        self.at = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+class Dispatcher:
+    def __init__(self, *tables: CommandTable) -> None:
+        self.rules: dict[str, Rule] = {}
+        for table in tables:
+            self.rules.update(table.rules)
+
+    async def handle(self, ctx: CommandContext, raw: str, bucket: TokenBucket) -> None:
+        conn = ctx.conn
+        command_id: int | None = None
+        try:
+            if len(raw) > MAX_FRAME_BYTES:
+                raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError:
+                raise InvalidInput("Frame is not JSON") from None
+            if not isinstance(data, dict):
+                raise InvalidInput("Frame must be a JSON object")
+            raw_id = data.get("id")
+            if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
+                raise InvalidInput("Every command needs a positive integer id", field="id")
+            if raw_id <= conn.last_id:
+                raise InvalidInput(f"id must increase: last was {conn.last_id}", field="id")
+            conn.last_id = command_id = raw_id
+            rule = self.rules.get(str(data.get("type")))
+            if rule is None:
+                raise InvalidInput(f"Unknown type {str(data.get('type'))[:40]!r}", field="type")
+            if not bucket.take():
+                raise RateLimited("Too many commands; slow down")
+            principal = conn.principal
+            if principal.is_device and not rule.devices:
+                raise Forbidden("A tablet cannot do this")
+            if principal.role not in rule.roles:
+                raise Forbidden("Your role cannot do this")
+            try:
+                command = client_command.validate_python(data)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+                message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+                text = f"{field}: {message}" if field else message
+                raise InvalidInput(text, field=field) from None
+            result = await rule.handler(ctx, command)
+            if isinstance(result, BaseModel):
+                result = result.model_dump(mode="json")
+            conn.send(Result(id=command_id, result=result).model_dump_json())
+        except HubError as exc:
+            conn.send(_error(command_id, exc.code, exc.message, exc.field))
+        except Exception:
+            log.exception("command %s from %s failed", command_id, conn.key)
+            conn.send(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+
+
+def _error(command_id: int | None, code: ErrorCode, message: str, field: str | None = None) -> str:
+    body = ErrorBody(code=code, message=message, field=field)
+    return Error(id=command_id, error=body).model_dump_json(exclude_none=False)

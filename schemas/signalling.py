@@ -1,0 +1,52 @@
+"""WebRTC signalling payloads. Relayed between a call's participants; never stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ParticipantKey = Annotated[str, Field(pattern=r"^(user|device|echo):[0-9a-z-]{1,40}$")]
+Sdp = Annotated[str, Field(min_length=1, max_length=64_000)]
+
+
+class IceCandidate(BaseModel):
+    """As RTCIceCandidateInit. An empty candidate string means end of candidates."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    candidate: str = Field(max_length=1024)
+    sdpMid: str | None = Field(default=None, max_length=64)  # noqa: N815 (browser's name)
+    sdpMLineIndex: int | None = Field(default=None, ge=0, le=64)  # noqa: N815
+    usernameFragment: str | None = Field(default=None, max_length=256)  # noqa: N815
+
+
+class OfferSignal(BaseModel):
+    kind: Literal["offer"] = "offer"
+    sdp: Sdp
+    ice_restart: bool = False
+
+
+class AnswerSignal(BaseModel):
+    kind: Literal["answer"] = "answer"
+    sdp: Sdp
+
+
+class CandidateSignal(BaseModel):
+    kind: Literal["candidate"] = "candidate"
+    candidate: IceCandidate
+
+
+class HangupSignal(BaseModel):
+    kind: Literal["hangup"] = "hangup"
+
+
+Signal = Annotated[
+    OfferSignal | AnswerSignal | CandidateSignal | HangupSignal, Field(discriminator="kind")
+]
+
+
+class IceServer(BaseModel):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None

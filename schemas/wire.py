@@ -1,0 +1,376 @@
+"""Websocket frames between the hub and its clients.
+
+A client opens ``/ws`` and first sends an ``auth`` frame (a staff ticket or a device
+credential). After ``auth_ok`` every client frame is a command with a strictly increasing
+integer ``id``; the hub answers each with a ``result`` or an ``error`` echoing that id, and
+pushes ``event`` frames. Types read ``area/verb``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from .codes import (
+    CallState,
+    Channel,
+    Disposition,
+    Escalation,
+    HomeIntent,
+    NurseCounterfactual,
+    Reason,
+    Role,
+    SoftSign,
+)
+from .errors import ErrorBody
+from .observations import Observations
+from .signalling import IceCandidate, IceServer, ParticipantKey, Sdp, Signal
+
+CallId = Annotated[str, Field(min_length=1, max_length=36)]
+ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+MAX_FRAME_BYTES = 256 * 1024
+
+
+# -- auth ---------------------------------------------------------------------------------
+class Auth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["auth"]
+    ticket: str | None = Field(default=None, max_length=200)
+    credential: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_secret(self) -> Auth:
+        if (self.ticket is None) == (self.credential is None):
+            raise ValueError("send exactly one of ticket (staff) or credential (device)")
+        return self
+
+
+# -- client commands ----------------------------------------------------------------------
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: int = Field(ge=1, le=2**53)
+
+
+class Ping(Command):
+    type: Literal["ping"]
+
+
+class CallStart(Command):
+    """A site asks for help. ``client_call_id`` makes a retried request idempotent."""
+
+    type: Literal["call/start"]
+    client_call_id: ClientId
+    person_id: int | None = None
+    channel: Channel
+    reason: Reason
+    secondary_reason: Reason | None = None
+    home_intent: HomeIntent
+    concern: str = Field(default="", max_length=2000)
+    observations: Observations | None = None
+    soft_signs: list[SoftSign] = Field(default_factory=list, max_length=20)
+    caller_name: str | None = Field(default=None, max_length=100)
+
+
+class CallRef(Command):
+    call_id: CallId
+
+
+class CallCancel(CallRef):
+    type: Literal["call/cancel"]
+
+
+class CallGet(CallRef):
+    type: Literal["call/get"]
+
+
+class CallAccept(CallRef):
+    type: Literal["call/accept"]
+
+
+class CallHold(CallRef):
+    type: Literal["call/hold"]
+    on: bool
+
+
+class CallTransfer(CallRef):
+    type: Literal["call/transfer"]
+    to_user_id: int
+
+
+class CallInvite(CallRef):
+    """The nurse draws a specialist into the call."""
+
+    type: Literal["call/invite"]
+    user_id: int
+
+
+class CallJoin(CallRef):
+    type: Literal["call/join"]
+
+
+class CallLeave(CallRef):
+    type: Literal["call/leave"]
+
+
+class CallEnd(CallRef):
+    """The nurse ends the conversation; the call goes to wrap-up."""
+
+    type: Literal["call/end"]
+
+
+class CallClose(CallRef):
+    """The nurse's structured record; the call closes only when it is complete."""
+
+    type: Literal["call/close"]
+    disposition: Disposition
+    nurse_counterfactual: NurseCounterfactual
+    escalations: list[Escalation] = Field(default_factory=list, max_length=10)
+    clinical_note: str = Field(min_length=1, max_length=10_000)
+    follow_up_needed: bool | None = None
+
+
+class QueueSubscribe(Command):
+    type: Literal["queue/subscribe"]
+
+
+class QueueUnsubscribe(Command):
+    type: Literal["queue/unsubscribe"]
+    subscription: int
+
+
+class SignalOffer(CallRef):
+    type: Literal["signal/offer"]
+    to: ParticipantKey
+    sdp: Sdp
+    ice_restart: bool = False
+
+
+class SignalAnswer(CallRef):
+    type: Literal["signal/answer"]
+    to: ParticipantKey
+    sdp: Sdp
+
+
+class SignalCandidate(CallRef):
+    type: Literal["signal/candidate"]
+    to: ParticipantKey
+    candidate: IceCandidate
+
+
+class SignalHangup(CallRef):
+    type: Literal["signal/hangup"]
+    to: ParticipantKey
+
+
+class MessageSend(Command):
+    type: Literal["message/send"]
+    site_id: int | None = None  # a site's own thread when omitted
+    call_id: CallId | None = None
+    client_message_id: ClientId
+    body: str = Field(min_length=1, max_length=4000)
+    photo_id: int | None = None
+
+
+class MessageSync(Command):
+    """Replay a thread after a sequence number, then keep delivering live."""
+
+    type: Literal["message/sync"]
+    after_seq: int = Field(default=0, ge=0)
+
+
+class MessageAck(Command):
+    type: Literal["message/ack"]
+    seq: int = Field(ge=0)
+
+
+class EchoStart(Command):
+    """Check my equipment: a test call to the hub's echo peer."""
+
+    type: Literal["echo/start"]
+    sdp: Sdp
+
+
+class EchoStop(Command):
+    type: Literal["echo/stop"]
+    echo_id: str = Field(max_length=40)
+
+
+ClientCommand = Annotated[
+    Ping
+    | CallStart
+    | CallCancel
+    | CallGet
+    | CallAccept
+    | CallHold
+    | CallTransfer
+    | CallInvite
+    | CallJoin
+    | CallLeave
+    | CallEnd
+    | CallClose
+    | QueueSubscribe
+    | QueueUnsubscribe
+    | SignalOffer
+    | SignalAnswer
+    | SignalCandidate
+    | SignalHangup
+    | MessageSend
+    | MessageSync
+    | MessageAck
+    | EchoStart
+    | EchoStop,
+    Field(discriminator="type"),
+]
+client_command = TypeAdapter[Any](ClientCommand)
+
+
+# -- what the hub says --------------------------------------------------------------------
+class Participant(BaseModel):
+    key: str
+    name: str
+    role: str  # caller, nurse, specialist
+    connected: bool
+
+
+class News2Summary(BaseModel):
+    total: int
+    band: str
+    complete: bool
+    text: str
+
+
+class CallSnapshot(BaseModel):
+    id: str
+    state: CallState
+    site_id: int
+    site_name: str
+    site_kind: str
+    person_id: int | None
+    person_name: str | None
+    channel: Channel
+    reason: Reason
+    secondary_reason: Reason | None
+    home_intent: HomeIntent
+    concern: str | None
+    soft_signs: list[SoftSign]
+    observations: Observations | None
+    news2: News2Summary | None
+    sbard: str | None
+    priority: int
+    started_at: datetime
+    answered_at: datetime | None
+    nurse_id: int | None
+    nurse_name: str | None
+    offered_to: int | None
+    participants: list[Participant]
+    queue_position: int | None = None
+
+
+class QueueEntry(BaseModel):
+    call: CallSnapshot
+    position: int
+    waited_seconds: int
+    overdue: bool
+
+
+class MessageOut(BaseModel):
+    id: int
+    site_id: int
+    site_seq: int
+    hub_seq: int
+    call_id: str | None
+    sender_key: str
+    sender_name: str
+    client_message_id: str
+    body: str
+    photo_id: int | None
+    created_at: datetime
+
+
+class Who(BaseModel):
+    kind: Literal["user", "device"]
+    id: int
+    name: str
+    role: Role
+    organisation_id: int
+    participant_key: str
+
+
+class AuthOk(BaseModel):
+    type: Literal["auth_ok"] = "auth_ok"
+    who: Who
+    ice_servers: list[IceServer]
+    heartbeat_seconds: float
+    resume_window_seconds: int
+    calls: list[CallSnapshot]
+
+
+class AuthInvalid(BaseModel):
+    type: Literal["auth_invalid"] = "auth_invalid"
+    error: ErrorBody
+
+
+class Result(BaseModel):
+    type: Literal["result"] = "result"
+    id: int
+    result: Any = None
+
+
+class Error(BaseModel):
+    type: Literal["error"] = "error"
+    id: int | None
+    error: ErrorBody
+
+
+class QueueEvent(BaseModel):
+    kind: Literal["queue"] = "queue"
+    entries: list[QueueEntry]
+
+
+class CallEvent(BaseModel):
+    kind: Literal["call"] = "call"
+    call: CallSnapshot
+
+
+class RingEvent(BaseModel):
+    """You are asked to take a call (a transfer) or join one (a specialist)."""
+
+    kind: Literal["ring"] = "ring"
+    call: CallSnapshot
+    why: Literal["transfer", "specialist"]
+
+
+class SignalEvent(BaseModel):
+    kind: Literal["signal"] = "signal"
+    call_id: str
+    from_key: str
+    signal: Signal
+
+
+class MessageEvent(BaseModel):
+    kind: Literal["message"] = "message"
+    message: MessageOut
+
+
+class OverdueEvent(BaseModel):
+    kind: Literal["overdue"] = "overdue"
+    call_id: str
+    waited_seconds: int
+
+
+EventBody = Annotated[
+    QueueEvent | CallEvent | RingEvent | SignalEvent | MessageEvent | OverdueEvent,
+    Field(discriminator="kind"),
+]
+
+
+class Event(BaseModel):
+    type: Literal["event"] = "event"
+    id: int = 0  # the subscription's id, or 0 for events every connection gets
+    event: EventBody
+
+
+ServerFrame = Annotated[AuthOk | AuthInvalid | Result | Error | Event, Field(discriminator="type")]
+server_frame = TypeAdapter[Any](ServerFrame)

@@ -1,0 +1,91 @@
+"""A running hub for protocol tests: a real server on loopback, a fake clock, and ways to
+sign in as a device or a member of staff with the Python client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from hub.app import create_app
+from hub.auth.service import user_principal
+from hub.clock import FakeClock
+from hub.keys import IDENTITY, REALTIME
+from hub.realtime.services import Services
+from hub.settings import HubSettings
+from hub.storage.scope import SYSTEM
+from hub.storage.tables import User
+from schemas.api import DeviceCreate
+from telehub_client import HubConnection
+
+from .world import World
+
+
+@dataclass
+class RunningHub:
+    server: TestServer
+    clock: FakeClock
+    world: World
+    opened: list[HubConnection] = field(default_factory=list)
+
+    @property
+    def app(self) -> web.Application:
+        return self.server.app
+
+    @property
+    def url(self) -> str:
+        return str(self.server.make_url("/ws")).replace("http://", "ws://")
+
+    @property
+    def services(self) -> Services:
+        return self.app[REALTIME].services
+
+    async def device_credential(self, site_ods: str = "VHOMA", label: str = "Tablet") -> str:
+        identity = self.app[IDENTITY]
+        _, _, code = await identity.create_enrolment(
+            SYSTEM, DeviceCreate(site_ods=site_ods, label=label)
+        )
+        _, credential = await identity.enrol(code)
+        return credential
+
+    async def device(self, site_ods: str = "VHOMA", **kw: Any) -> HubConnection:
+        credential = await self.device_credential(site_ods)
+
+        async def auth() -> dict[str, Any]:
+            return {"type": "auth", "credential": credential}
+
+        conn = await HubConnection.open(self.url, auth, **kw)
+        self.opened.append(conn)
+        return conn
+
+    async def staff(self, user: User, **kw: Any) -> HubConnection:
+        identity = self.app[IDENTITY]
+
+        async def auth() -> dict[str, Any]:
+            ticket, _ = await identity.issue_ticket(user_principal(user))
+            return {"type": "auth", "ticket": ticket}
+
+        conn = await HubConnection.open(self.url, auth, **kw)
+        self.opened.append(conn)
+        return conn
+
+
+@asynccontextmanager
+async def running_hub(
+    settings: HubSettings, world: World, now: datetime
+) -> AsyncIterator[RunningHub]:
+    clock = FakeClock(now)
+    server = TestServer(create_app(settings, clock=clock))
+    await server.start_server()
+    hub = RunningHub(server, clock, world)
+    try:
+        yield hub
+    finally:
+        for conn in hub.opened:
+            await conn.close()
+        await server.close()
