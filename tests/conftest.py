@@ -17,12 +17,12 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from support.world import World, build_world
 
 from hub.app import create_app
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
+from support.world import World, build_world
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

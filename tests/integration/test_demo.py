@@ -6,13 +6,13 @@ from collections import Counter
 
 import nhs_number
 from sqlmodel import func, select
-from support.world import NOW
 
 from hub.clock import FakeClock
 from hub.demo import load_demo
 from hub.storage.engine import Database
 from hub.storage.tables import Call, Organisation, Person
 from schemas.codes import Disposition, HomeIntent, OrganisationKind
+from support.world import NOW
 
 
 async def test_demo_data_is_plausible_and_loads_once(db: Database) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp.test_utils import TestClient, TestServer
-from support.world import PASSWORD, World
 
 from hub.app import create_app
 from hub.settings import HubSettings
+from support.world import PASSWORD, World
 
 
 async def test_health_and_readiness(client: TestClient) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 from sqlmodel import func, select
-from support.world import PASSWORD, World, sign_in
 
 from hub.storage.engine import Database
 from hub.storage.tables import AuditEvent, Device, Person, User, WebSession
+from support.world import PASSWORD, World, sign_in
 
 
 async def _count(db: Database, table: type) -> int:

@@ -8,7 +8,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel, func, select
-from support.world import NOW, World
 
 from hub.clock import SystemClock
 from hub.errors import Forbidden, InvalidInput, NotFound
@@ -20,6 +19,7 @@ from hub.storage.scope import Scope
 from hub.storage.tables import Person, Ticket
 from schemas.api import PersonCreate
 from schemas.codes import Role
+from support.world import NOW, World
 
 clock = SystemClock()
 
