@@ -13,10 +13,10 @@ from aiohttp import web
 from hub.auth.service import IdentityService
 from hub.clock import Clock, SystemClock
 from hub.http import api_identity, api_records, health, pages
-from hub.realtime import endpoint
 from hub.http.access import access_middleware
 from hub.http.middleware import error_middleware, origin_middleware, security_headers
 from hub.keys import CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
+from hub.realtime import endpoint
 from hub.records import RecordsService
 from hub.settings import HubSettings
 from hub.storage.engine import Database
