@@ -13,6 +13,7 @@ from rich.console import Console
 
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
+from hub.reports.cli import import_cli, report_cli
 from hub.settings import HubSettings, SettingsError, load_settings
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
@@ -24,9 +25,13 @@ cli = typer.Typer(help="The telehealth hub.", no_args_is_help=True, add_completi
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_cli = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 device_cli = typer.Typer(help="Care-home tablets.", no_args_is_help=True)
+schemas_cli = typer.Typer(help="Wire and API schemas.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(device_cli, name="device")
+cli.add_typer(schemas_cli, name="schemas")
+cli.add_typer(import_cli, name="import")
+cli.add_typer(report_cli, name="report")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -168,6 +173,15 @@ def device_revoke(device_id: int) -> None:
         out.print(f"Device {device_id} revoked.")
 
     _run(work)
+
+
+@schemas_cli.command("export")
+def schemas_export() -> None:
+    """Write JSON Schema for every wire message and API body to schemas/json/."""
+    from schemas.export import export
+
+    written = export()
+    out.print(f"Wrote {len(written)} schema files to {written[0].parent}")
 
 
 def main() -> None:

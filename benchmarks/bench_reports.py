@@ -1,0 +1,320 @@
+"""Monthly report at national scale (``make bench-reports``).
+
+Builds a database of 15,000 sites under 42 commissioners and 5 million calls over three
+years (``--scale`` shrinks both), generated inside the database engine so it takes
+minutes, not hours. Then times one commissioner's monthly report (``ReportService``: every
+query and the build) next to the floor: a plain scan of the same month's rows of the same
+commissioner. It does this for two history lengths with the same calls per month, to show
+that the report's time follows the month, not the history.
+
+    python benchmarks/bench_reports.py --scale 0.2 --histories 36,72
+    python benchmarks/bench_reports.py --pg postgresql+asyncpg://postgres@127.0.0.1/test
+
+The generated calls are synthetic: a London month is approximated as UTC + 1 hour from April
+to October on SQLite (exact on PostgreSQL); it changes no timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from hub.clock import SystemClock  # noqa: E402
+from hub.reports import months  # noqa: E402
+from hub.reports.engine import ReportService  # noqa: E402
+from hub.settings import HubSettings  # noqa: E402
+from hub.storage.engine import Database  # noqa: E402
+from hub.storage.migrate import upgrade  # noqa: E402
+from hub.storage.scope import SYSTEM  # noqa: E402
+from schemas.reports import MonthlyReportQuery  # noqa: E402
+
+SITES = 15_000
+CALLS_3_YEARS = 5_000_000
+COMMISSIONERS = 42
+LAST_MONTH = "2026-10"
+REPEATS = 5
+
+_SITE_ROWS = """
+WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < :sites)
+INSERT INTO organisation (ods_code, name, kind, commissioner_id, registered_beds, go_live,
+                          created_at)
+SELECT printf('V%05d', x), printf('Home %d', x),
+       CASE x % 10 WHEN 0 THEN 'own_home' WHEN 1 THEN 'prison'
+                   WHEN 2 THEN 'care_home_residential' WHEN 3 THEN 'care_home_residential'
+                   ELSE 'care_home_nursing' END,
+       :first_commissioner + x % :commissioners,
+       CASE WHEN x % 10 < 2 THEN NULL ELSE 20 + x % 60 END,
+       date(:start, '+' || (x % 24) || ' months'), :now
+FROM n
+"""
+_PG_SITE_ROWS = """
+INSERT INTO organisation (ods_code, name, kind, commissioner_id, registered_beds, go_live,
+                          created_at)
+SELECT 'V' || lpad(x::text, 5, '0'), 'Home ' || x,
+       CASE x % 10 WHEN 0 THEN 'own_home' WHEN 1 THEN 'prison'
+                   WHEN 2 THEN 'care_home_residential' WHEN 3 THEN 'care_home_residential'
+                   ELSE 'care_home_nursing' END,
+       :first_commissioner + x % :commissioners,
+       CASE WHEN x % 10 < 2 THEN NULL ELSE 20 + x % 60 END,
+       (CAST(CAST(:start AS text) AS date) + make_interval(months => x % 24))::date, now()
+FROM generate_series(1, :sites) AS x
+"""
+_FACTS = """
+       CASE abs(r1) % 10 WHEN 0 THEN 'ambulance_999' WHEN 1 THEN 'ed_self_present'
+            WHEN 2 THEN 'ooh_gp' WHEN 3 THEN 'wait_and_see' ELSE 'gp_urgent' END,
+       CASE abs(r2) % 8 WHEN 0 THEN 'admission' WHEN 1 THEN 'ed_attendance'
+            WHEN 2 THEN 'no_nhs_contact' ELSE 'gp_contact' END,
+       CASE abs(r3) % 12 WHEN 0 THEN 'ambulance_999' WHEN 1 THEN 'call_failed_technical'
+            WHEN 2 THEN 'direct_admission' WHEN 3 THEN 'gp_followup'
+            WHEN 4 THEN 'district_nurse' ELSE 'managed_in_place' END,
+       CASE abs(r4) % 4 WHEN 0 THEN 'unknown' WHEN 1 THEN 'yes' ELSE 'no' END,
+       CASE abs(r4 / 7) % 5 WHEN 0 THEN 'unknown' WHEN 1 THEN 'yes' ELSE 'no' END
+"""
+_CALL_COLUMNS = """(id, site_id, channel, reason, home_intent, nurse_counterfactual, disposition,
+ ed_within_72h, admitted_within_72h, priority, state, started_at, local_month, answered_at,
+ source)"""
+_CALL_ROWS = f"""
+WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < :count)
+INSERT INTO call {_CALL_COLUMNS}
+SELECT printf('b%035d', x + :offset), site, 'care_home', 'fever', {_FACTS}, 0, 'closed', t,
+       strftime('%Y-%m', t, CASE WHEN CAST(strftime('%m', t) AS INT) BETWEEN 4 AND 10
+                                 THEN '+1 hour' ELSE '+0 hours' END),
+       datetime(t, '+' || (30 + abs(r1) % 600) || ' seconds'), 'bench'
+FROM (SELECT x, :first_site + abs(random()) % :sites AS site,
+             datetime(:start, '+' || CAST(:base + x * :span / :count AS INT) || ' seconds') AS t,
+             random() AS r1, random() AS r2, random() AS r3, random() AS r4 FROM n)
+"""
+_PG_CALL_ROWS = f"""
+INSERT INTO call {_CALL_COLUMNS}
+SELECT 'b' || lpad((x + :offset)::text, 35, '0'), site, 'care_home', 'fever', {_FACTS}, 0,
+       'closed', t, to_char(t AT TIME ZONE 'Europe/London', 'YYYY-MM'),
+       t + make_interval(secs => 30 + abs(r1) % 600), 'bench'
+FROM (SELECT x, :first_site + floor(random() * :sites)::int AS site,
+             CAST(CAST(:start AS text) AS timestamptz)
+                 + make_interval(secs => :base + x::float8 * :span / :count) AS t,
+             (random() * 2e9)::bigint AS r1, (random() * 2e9)::bigint AS r2,
+             (random() * 2e9)::bigint AS r3, (random() * 2e9)::bigint AS r4
+      FROM generate_series(1, :count) AS x) AS g
+"""
+
+
+@dataclass
+class Timing:
+    """Wall time (median and best of the runs) and this process's CPU time (best), in ms.
+    On a busy machine the best run and the CPU time are the steadier figures; on SQLite
+    the CPU time includes the database engine (it runs in this process)."""
+
+    median: float
+    best: float
+    cpu: float
+
+
+@dataclass
+class Result:
+    backend: str
+    history_months: int
+    calls: int
+    month_rows: int
+    floor: Timing
+    report: Timing
+
+
+async def _generate(db: Database, *, sites: int, calls: int, history: int) -> None:
+    pg = db.engine.dialect.name == "postgresql"
+    first = months.shift(LAST_MONTH, -(history - 1))
+    start = f"{first}-01 00:00:00"
+    end_month = months.shift(LAST_MONTH, 1)
+    span = (
+        ((int(end_month[:4]) - int(first[:4])) * 12 + int(end_month[5:]) - int(first[5:]))
+        * 30.44
+        * 86400
+    )
+    async with db.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO organisation (ods_code, name, kind, created_at) "
+                "VALUES ('RHUB1', 'Bench hub', 'hub', CURRENT_TIMESTAMP)"
+            )
+        )
+        for i in range(COMMISSIONERS):
+            await conn.execute(
+                text(
+                    "INSERT INTO organisation (ods_code, name, kind, created_at) VALUES "
+                    "(:ods, :name, 'commissioner', CURRENT_TIMESTAMP)"
+                ),
+                {"ods": f"Q{i:02d}", "name": f"Commissioner {i}"},
+            )
+        first_commissioner = (
+            await conn.execute(text("SELECT min(id) FROM organisation WHERE kind='commissioner'"))
+        ).scalar_one()
+        await conn.execute(
+            text(_PG_SITE_ROWS if pg else _SITE_ROWS),
+            {
+                "sites": sites,
+                "first_commissioner": first_commissioner,
+                "commissioners": COMMISSIONERS,
+                "start": months.shift(LAST_MONTH, -30) + "-01",
+                "now": "2026-11-01 00:00:00",
+            },
+        )
+        first_site = (
+            await conn.execute(text("SELECT min(id) FROM organisation WHERE ods_code LIKE 'V%'"))
+        ).scalar_one()
+    chunk = 500_000
+    for offset in range(0, calls, chunk):
+        count = min(chunk, calls - offset)
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text(_PG_CALL_ROWS if pg else _CALL_ROWS),
+                {
+                    "count": count,
+                    "offset": offset,
+                    "first_site": first_site,
+                    "sites": sites,
+                    "start": start,
+                    # each chunk covers its share of the history, in time order
+                    "base": span * offset / calls,
+                    "span": span * count / calls,
+                },
+            )
+        print(f"  {offset + count:,} of {calls:,} calls", file=sys.stderr, flush=True)
+    async with db.engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE"))
+
+
+async def _time(db: Database, settings: HubSettings, backend: str, history: int) -> Result:
+    async with db.engine.connect() as conn:
+        total = (await conn.execute(text("SELECT count(*) FROM call"))).scalar_one()
+        commissioner = (
+            await conn.execute(text("SELECT id FROM organisation WHERE ods_code = 'Q07'"))
+        ).scalar_one()
+    floor_sql = text(
+        "SELECT * FROM call WHERE local_month = :m AND site_id IN "
+        "(SELECT id FROM organisation WHERE commissioner_id = :c)"
+    )
+
+    async def floor() -> int:
+        async with db.engine.connect() as conn:
+            return len((await conn.execute(floor_sql, {"m": LAST_MONTH, "c": commissioner})).all())
+
+    service = ReportService(db, SystemClock(), settings)
+    query = MonthlyReportQuery(month=LAST_MONTH, commissioner="Q07")
+
+    async def report() -> int:
+        return (await service.monthly(SYSTEM, query)).totals.calls
+
+    month_rows = await floor()
+    assert await report() == month_rows
+    return Result(
+        backend,
+        history,
+        total,
+        month_rows,
+        floor=await _timing(floor),
+        report=await _timing(report),
+    )
+
+
+async def _timing(work) -> Timing:  # type: ignore[no-untyped-def]
+    wall, cpu = [], []
+    for _ in range(REPEATS):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        await work()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return Timing(median=statistics.median(wall), best=min(wall), cpu=min(cpu))
+
+
+async def _one(backend: str, url: str, schema: str | None, args: argparse.Namespace,
+               history: int) -> Result:  # fmt: skip
+    sites = max(COMMISSIONERS * 4, round(SITES * args.scale))
+    calls = round(CALLS_3_YEARS * args.scale * history / 36)
+    settings = HubSettings(environment="test", database_url=url, database_schema=schema)
+    db = Database.from_settings(settings)
+    try:
+        await upgrade(db)
+        print(f"{backend}: {history} months, {sites:,} sites, {calls:,} calls", file=sys.stderr)
+        started = time.perf_counter()
+        await _generate(db, sites=sites, calls=calls, history=history)
+        print(f"  generated in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        return await _time(db, settings, backend, history)
+    finally:
+        await db.close()
+
+
+async def _pg_schema(url: str, name: str, *, create: bool) -> None:
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
+        if create:
+            await conn.execute(text(f"CREATE SCHEMA {name}"))
+    await admin.dispose()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 15,000 sites, 5M calls")
+    parser.add_argument("--histories", default="36,72", help="months of history to compare")
+    parser.add_argument("--pg", default=os.environ.get("HUB_TEST_DATABASE_URL", ""))
+    parser.add_argument("--no-sqlite", action="store_true")
+    args = parser.parse_args()
+    histories = [int(h) for h in args.histories.split(",")]
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_DIR")) as folder:
+        for history in histories:
+            if not args.no_sqlite:
+                url = f"sqlite+aiosqlite:///{folder}/bench_{history}.sqlite3"
+                results.append(await _one("SQLite", url, None, args, history))
+            if args.pg:
+                schema = f"bench_reports_{history}"
+                await _pg_schema(args.pg, schema, create=True)
+                try:
+                    results.append(await _one("PostgreSQL", args.pg, schema, args, history))
+                finally:
+                    await _pg_schema(args.pg, schema, create=False)
+    _print(results, args.scale)
+
+
+def _print(results: list[Result], scale: float) -> None:
+    load = os.getloadavg()[0]
+    print(f"\nMonthly report of one commissioner ({LAST_MONTH}), scale {scale:g}; "
+          f"{REPEATS} runs each; load average {load:.1f} on {os.cpu_count()} CPUs\n")  # fmt: skip
+    print(
+        "| backend | history | calls in DB | month's rows | floor: scan of the month's rows "
+        "(median / best / CPU) | report (median / best / CPU) | report/floor (best) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for r in results:
+        f, p = r.floor, r.report
+        print(
+            f"| {r.backend} | {r.history_months} months | {r.calls:,} | {r.month_rows:,} | "
+            f"{f.median:.0f} / {f.best:.0f} / {f.cpu:.0f} ms | "
+            f"{p.median:.0f} / {p.best:.0f} / {p.cpu:.0f} ms | {p.best / f.best:.1f}× |"
+        )
+    for backend in sorted({r.backend for r in results}):
+        mine = [r for r in results if r.backend == backend]
+        if len(mine) == 2:
+            small, large = mine
+            print(
+                f"\n{backend}: history ×{large.calls / small.calls:.1f} → report best time "
+                f"×{large.report.best / small.report.best:.2f}, CPU "
+                f"×{large.report.cpu / small.report.cpu:.2f}"
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,1 @@
+"""Imports a hub administrator runs: historical calls, hospital activity, sites."""

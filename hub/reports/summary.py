@@ -1,0 +1,209 @@
+"""Counting one month's calls: breakdowns, answer times and avoided activity. Pure.
+
+The avoided-activity rules are ``hub.reports.avoided`` (applied, never restated here);
+this module only adds them up, including over pre-grouped counts of identical facts.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+from statistics import median
+
+from hub.clock import LONDON, as_utc
+from hub.reports.avoided import AvoidedCounts, CallFacts, Measure, assess
+from hub.reports.costs import CostTable
+from schemas.codes import (
+    Disposition,
+    FollowUpAnswer,
+    HomeIntent,
+    LabelledEnum,
+    NurseCounterfactual,
+)
+from schemas.reports import AnswerTimes, Avoided, AvoidedCount, ClaimedCount, Count, MoneyRow
+
+Tally = dict[Measure, AvoidedCounts]
+
+
+@functools.lru_cache(maxsize=4096)
+def facts(
+    home_intent: str,
+    nurse_counterfactual: str | None,
+    disposition: str | None,
+    ed_within_72h: str,
+    admitted_within_72h: str,
+) -> CallFacts:
+    """The facts the rules read, from the codes stored on a call (cached: few combinations)."""
+    return CallFacts(
+        home_intent=HomeIntent(home_intent),
+        nurse_counterfactual=(
+            NurseCounterfactual(nurse_counterfactual) if nurse_counterfactual else None
+        ),
+        disposition=Disposition(disposition) if disposition else None,
+        ed_within_72h=FollowUpAnswer(ed_within_72h),
+        admitted_within_72h=FollowUpAnswer(admitted_within_72h),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MonthCall:
+    """One call of the month, as the report reads it."""
+
+    site_id: int
+    channel: str
+    reason: str
+    started_at: datetime
+    answered_at: datetime | None
+    facts: CallFacts
+
+    @property
+    def technical_failure(self) -> bool:
+        return self.facts.disposition is Disposition.CALL_FAILED_TECHNICAL
+
+    @property
+    def answer_seconds(self) -> float | None:
+        if self.answered_at is None:
+            return None
+        return (as_utc(self.answered_at) - as_utc(self.started_at)).total_seconds()
+
+    @property
+    def local_start(self) -> datetime:
+        return as_utc(self.started_at).astimezone(LONDON)
+
+
+def empty_tally() -> Tally:
+    return dict.fromkeys(Measure, AvoidedCounts())
+
+
+@functools.lru_cache(maxsize=4096)
+def _once(call: CallFacts) -> tuple[tuple[Measure, AvoidedCounts], ...]:
+    """The rules' verdicts on one call, as the counts it adds (cached by its facts)."""
+    return tuple(
+        (measure, AvoidedCounts().add(verdict))
+        for measure, verdict in assess(call).items()
+        if verdict is not None
+    )
+
+
+def claims(call: CallFacts, measure: Measure) -> bool:
+    """Whether the rules claim ``measure`` for a call with these facts."""
+    return any(m is measure for m, _ in _once(call))
+
+
+def add_weighted(tally: Tally, call: CallFacts, times: int = 1) -> None:
+    """Add ``times`` calls with these facts to ``tally``, by the rules' verdict on one."""
+    for measure, once in _once(call):
+        now = tally[measure]
+        tally[measure] = AvoidedCounts(
+            claimed=now.claimed + times * once.claimed,
+            confirmed=now.confirmed + times * once.confirmed,
+            unverified=now.unverified + times * once.unverified,
+            refuted=now.refuted + times * once.refuted,
+        )
+
+
+def weighted_tally(groups: Iterable[tuple[CallFacts, int]]) -> Tally:
+    tally = empty_tally()
+    for call, times in groups:
+        add_weighted(tally, call, times)
+    return tally
+
+
+def avoided(tally: Tally) -> Avoided:
+    def full(measure: Measure) -> AvoidedCount:
+        c = tally[measure]
+        return AvoidedCount(
+            claimed=c.claimed, confirmed=c.confirmed, unverified=c.unverified, refuted=c.refuted
+        )
+
+    return Avoided(
+        ambulance=full(Measure.AMBULANCE),
+        ed_attendance=full(Measure.ED_ATTENDANCE),
+        admission=full(Measure.ADMISSION),
+        gp_contact=ClaimedCount(claimed=tally[Measure.GP_CONTACT].claimed),
+    )
+
+
+COSTED = (Measure.AMBULANCE, Measure.ED_ATTENDANCE, Measure.ADMISSION)
+"""Measures with a confirmation step. GP contact has none, so none is ever confirmed and,
+money being confirmed count × unit cost (CALL-CODES.md), it is never costed."""
+
+
+def money_rows(tally: Tally, costs: CostTable) -> list[MoneyRow]:
+    rows = [
+        MoneyRow(
+            measure=m.value,
+            label=m.label,
+            confirmed=tally[m].confirmed,
+            unit_cost_gbp=costs.unit_cost(m).quantize(Decimal("0.01")),
+            amount_gbp=costs.money(m, tally[m].confirmed),
+        )
+        for m in COSTED
+    ]
+    rows.append(
+        MoneyRow(
+            measure=Measure.GP_CONTACT.value,
+            label=Measure.GP_CONTACT.label,
+            confirmed=0,
+            unit_cost_gbp=None,
+            amount_gbp=None,
+        )
+    )
+    return rows
+
+
+def money_total(tally: Tally, costs: CostTable) -> Decimal:
+    return sum((costs.money(m, tally[m].confirmed) for m in COSTED), Decimal("0.00"))
+
+
+def nearest_rank(values: Sequence[float], percent: float) -> float:
+    """The nearest-rank percentile: the ⌈p/100 × n⌉-th smallest value."""
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def answer_times(calls: Sequence[MonthCall], target_seconds: int) -> AnswerTimes:
+    seconds = [s for s in (c.answer_seconds for c in calls) if s is not None]
+    within = sum(1 for s in seconds if s <= target_seconds)
+    return AnswerTimes(
+        answered=len(seconds),
+        not_answered=len(calls) - len(seconds),
+        median_seconds=median(seconds) if seconds else None,
+        p90_seconds=nearest_rank(seconds, 90) if seconds else None,
+        target_seconds=target_seconds,
+        within_target=within,
+        share_within_target=within / len(seconds) if seconds else None,
+    )
+
+
+def breakdown(counts: Counter[str], vocabulary: type[LabelledEnum]) -> list[Count]:
+    """A row for every code of the vocabulary, in its order, zeros included."""
+    rows = [Count(code=m.value, label=m.label, count=counts.get(m.value, 0)) for m in vocabulary]
+    known = {m.value for m in vocabulary}
+    rows += [Count(code=c, label=c, count=n) for c, n in sorted(counts.items()) if c not in known]
+    return rows
+
+
+def by_hour(calls: Sequence[MonthCall]) -> list[int]:
+    hours = [0] * 24
+    for call in calls:
+        hours[call.local_start.hour] += 1
+    return hours
+
+
+def by_weekday(calls: Sequence[MonthCall]) -> list[int]:
+    days = [0] * 7
+    for call in calls:
+        days[call.local_start.weekday()] += 1
+    return days
+
+
+def code_counts(values: Iterable[str | Enum | None]) -> Counter[str]:
+    return Counter(str(v.value if isinstance(v, Enum) else v) for v in values if v is not None)

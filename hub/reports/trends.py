@@ -1,0 +1,76 @@
+"""Monthly series for the XmR charts, and the engagement watch. Pure.
+
+A home's series runs over the trend window (the 24 months ending with the report month),
+starting no earlier than its go-live month (or, without one, its first month with a call),
+with months without calls counted as 0. A home is on *engagement watch* when the report
+month's call count is a special-cause point on the low side: below the mean, or the end of
+a falling trend (NHS Making Data Count rules, ``hub.reports.spc``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from hub.reports import months
+from hub.reports.spc import Rule, XmrChart, xmr_chart
+from schemas.reports import SpcChart, SpcPoint
+
+TREND_MONTHS = 24
+
+
+def window(report_month: str) -> tuple[str, str]:
+    return months.shift(report_month, -(TREND_MONTHS - 1)), report_month
+
+
+def series_months(report_month: str, *, go_live: date | None, active: Sequence[str]) -> list[str]:
+    """The months a home's chart covers; empty when it has nothing to show."""
+    first, last = window(report_month)
+    if go_live is not None:
+        start = max(first, months.of(go_live))
+    elif active:
+        start = max(first, min(active))
+    else:
+        return []
+    return months.span(start, last)
+
+
+def declining(chart: XmrChart) -> bool:
+    """The latest point is special cause on the low side (below the mean, or falling)."""
+    latest = chart.points[-1]
+    if not latest.special_cause:
+        return False
+    if latest.value < chart.mean:
+        return True
+    falling = len(chart.points) > 1 and latest.value < chart.points[-2].value
+    return Rule.TREND in latest.rules and falling
+
+
+def spc(title: str, series_months: Sequence[str], values: Mapping[str, float]) -> XmrChart | None:
+    if len(series_months) < 2:
+        return None
+    return xmr_chart([values.get(m, 0) for m in series_months], counts=True)
+
+
+def as_model(title: str, series_months: Sequence[str], chart: XmrChart | None) -> SpcChart | None:
+    if chart is None:
+        return None
+    return SpcChart(
+        title=title,
+        points=[
+            SpcPoint(
+                month=month,
+                value=point.value,
+                special_cause=point.special_cause,
+                rules=sorted(r.value for r in point.rules),
+                variation=point.variation.value,
+            )
+            for month, point in zip(series_months, chart.points, strict=True)
+        ],
+        mean=chart.mean,
+        lower_limit=chart.lower_limit,
+        upper_limit=chart.upper_limit,
+        variation=chart.variation.value,
+        rule_variant=chart.rule_variant,
+        baseline_note=chart.baseline_note,
+    )

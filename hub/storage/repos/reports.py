@@ -1,0 +1,237 @@
+"""What the monthly report reads. Every method takes the caller's scope first.
+
+Reports are for commissioners (their own area only) and hub staff (any area); care-home
+staff and tablets cannot open them. A month's calls are read through the
+``(local_month, site_id)`` index, so a report's cost grows with the month it covers and the
+fixed trend window, never with the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlmodel import col
+from sqlmodel import select as select_model
+
+from hub.errors import Forbidden, NotFound
+from hub.reports import months
+from schemas.codes import NurseCounterfactual, OrganisationKind, Role
+
+from ..scope import HUB_ROLES, Scope
+from ..tables import Call, Escalation, HospitalActivity, Organisation
+from .base import Repo
+
+REPORT_ROLES = frozenset(HUB_ROLES | {Role.COMMISSIONER})
+_SITE_KINDS = [k.value for k in OrganisationKind if k.is_site]
+FACT_COLUMNS = (
+    col(Call.home_intent),
+    col(Call.nurse_counterfactual),
+    col(Call.disposition),
+    col(Call.ed_within_72h),
+    col(Call.admitted_within_72h),
+)
+
+
+def require_reports(scope: Scope) -> None:
+    if scope.role not in REPORT_ROLES:
+        raise Forbidden("Reports are for commissioners and hub staff")
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """What a report covers: a commissioner's sites, or one site (with its commissioner)."""
+
+    commissioner: Organisation
+    site: Organisation | None = None
+
+    def sites_clause(self, site_column: Any) -> ColumnElement[bool]:
+        if self.site is not None:
+            return site_column == self.site.id
+        return site_column.in_(
+            select(col(Organisation.id)).where(
+                col(Organisation.commissioner_id) == self.commissioner.id
+            )
+        )
+
+
+class ReportRepo(Repo):
+    async def area(
+        self, scope: Scope, *, commissioner_ods: str | None = None, site_ods: str | None = None
+    ) -> Area:
+        """The commissioner's area, or one site; a commissioner may only name their own."""
+        require_reports(scope)
+        if site_ods:
+            site = await self._by_ods(site_ods)
+            if site.kind not in _SITE_KINDS:
+                raise NotFound(f"{site.ods_code} is not a site", field="site")
+            if site.commissioner_id is None:
+                raise NotFound(f"Site {site.ods_code} has no commissioner", field="site")
+            commissioner = await self.session.get(Organisation, site.commissioner_id)
+            assert commissioner is not None
+            self._check_area(scope, commissioner)
+            return Area(commissioner=commissioner, site=site)
+        if not commissioner_ods:
+            if scope.role is not Role.COMMISSIONER:
+                raise NotFound("Name a commissioner or a site", field="commissioner")
+            commissioner = await self.session.get(Organisation, scope.organisation_id)
+            if commissioner is None:
+                raise NotFound("No such commissioner", field="commissioner")
+        else:
+            commissioner = await self._by_ods(commissioner_ods)
+        if commissioner.kind != OrganisationKind.COMMISSIONER:
+            raise NotFound(f"{commissioner.ods_code} is not a commissioner", field="commissioner")
+        self._check_area(scope, commissioner)
+        return Area(commissioner=commissioner)
+
+    @staticmethod
+    def _check_area(scope: Scope, commissioner: Organisation) -> None:
+        if scope.role is Role.COMMISSIONER and commissioner.id != scope.organisation_id:
+            raise Forbidden("You can only see reports for your own area")
+
+    async def _by_ods(self, ods: str) -> Organisation:
+        found = (
+            await self.session.exec(
+                select_model(Organisation).where(col(Organisation.ods_code) == ods.strip().upper())
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"No organisation with ODS code {ods}", field="ods_code")
+        return found
+
+    async def commissioners(self, scope: Scope) -> Sequence[Organisation]:
+        """The commissioners the caller may report on."""
+        require_reports(scope)
+        stmt = select_model(Organisation).where(
+            col(Organisation.kind) == OrganisationKind.COMMISSIONER.value
+        )
+        if scope.role is Role.COMMISSIONER:
+            stmt = stmt.where(col(Organisation.id) == scope.organisation_id)
+        return (await self.session.exec(stmt.order_by(col(Organisation.name)))).all()
+
+    async def hub(self, scope: Scope) -> Organisation | None:
+        require_reports(scope)
+        stmt = select_model(Organisation).where(
+            col(Organisation.kind) == OrganisationKind.HUB.value
+        )
+        return (await self.session.exec(stmt.order_by(col(Organisation.id)))).first()
+
+    async def sites(
+        self, scope: Scope, area: Area, *, whole_area: bool = False
+    ) -> Sequence[Organisation]:
+        """The area's sites (or the one site); ``whole_area`` gives all the commissioner's."""
+        require_reports(scope)
+        covered = Area(commissioner=area.commissioner) if whole_area else area
+        stmt = select_model(Organisation).where(
+            col(Organisation.kind).in_(_SITE_KINDS),
+            covered.sites_clause(col(Organisation.id)),
+            scope.site_clause(col(Organisation.id)),
+        )
+        return (await self.session.exec(stmt.order_by(col(Organisation.ods_code)))).all()
+
+    async def _rows(self, stmt: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        result = await self.session.exec(stmt)  # type: ignore[call-overload]
+        return [tuple(row) for row in result.all()]
+
+    def _calls_in(
+        self, scope: Scope, area: Area, first_month: str, last_month: str
+    ) -> ColumnElement[bool]:
+        """Calls of the area in these months. The months are listed (not a range) so both
+        engines seek the (local_month, site_id) index on both columns: a range on the first
+        column would make SQLite read every site's calls in the window."""
+        month = col(Call.local_month)
+        wanted = months.span(first_month, last_month)
+        in_months = month == first_month if len(wanted) == 1 else month.in_(wanted)
+        return and_(
+            in_months, area.sites_clause(col(Call.site_id)), scope.site_clause(col(Call.site_id))
+        )
+
+    async def month_calls(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
+        """The month's calls, only the columns a report reads (never clinical free text)."""
+        require_reports(scope)
+        stmt = select(
+            col(Call.site_id),
+            col(Call.channel),
+            col(Call.reason),
+            col(Call.started_at),
+            col(Call.answered_at),
+            *FACT_COLUMNS,
+        ).where(self._calls_in(scope, area, month, month))
+        return await self._rows(stmt)
+
+    async def month_escalations(
+        self, scope: Scope, area: Area, *, month: str
+    ) -> list[tuple[Any, ...]]:
+        """(call id, code, time, call answered at, call source) for the month's calls."""
+        require_reports(scope)
+        stmt = (
+            select(
+                col(Escalation.call_id),
+                col(Escalation.code),
+                col(Escalation.at),
+                col(Call.answered_at),
+                col(Call.source),
+            )
+            .join(Call, col(Call.id) == col(Escalation.call_id))
+            .where(self._calls_in(scope, area, month, month))
+        )
+        return await self._rows(stmt)
+
+    async def calls_per_site_month(
+        self, scope: Scope, area: Area, *, first_month: str, last_month: str
+    ) -> list[tuple[Any, ...]]:
+        """(month, site id, calls) over a window: read from the index alone."""
+        require_reports(scope)
+        stmt = (
+            select(col(Call.local_month), col(Call.site_id), func.count())
+            .where(self._calls_in(scope, area, first_month, last_month))
+            .group_by(col(Call.local_month), col(Call.site_id))
+        )
+        return await self._rows(stmt)
+
+    async def admission_facts_per_site_month(
+        self, scope: Scope, area: Area, *, first_month: str, last_month: str
+    ) -> list[tuple[Any, ...]]:
+        """(month, site id, *facts, calls) for calls whose nurse judged admission likely.
+
+        That judgement is necessary for an avoided-admission claim, so the rules (applied by
+        the caller) see every call that could claim one and far fewer rows.
+        """
+        require_reports(scope)
+        stmt = (
+            select(col(Call.local_month), col(Call.site_id), *FACT_COLUMNS, func.count())
+            .where(
+                self._calls_in(scope, area, first_month, last_month),
+                col(Call.nurse_counterfactual) == NurseCounterfactual.ADMISSION.value,
+            )
+            .group_by(col(Call.local_month), col(Call.site_id), *FACT_COLUMNS)
+        )
+        return await self._rows(stmt)
+
+    async def facts_per_month(
+        self, scope: Scope, area: Area, *, first_month: str, last_month: str
+    ) -> list[tuple[Any, ...]]:
+        """(month, *facts, calls) over a window, for last month and the year to date."""
+        require_reports(scope)
+        stmt = (
+            select(col(Call.local_month), *FACT_COLUMNS, func.count())
+            .where(self._calls_in(scope, area, first_month, last_month))
+            .group_by(col(Call.local_month), *FACT_COLUMNS)
+        )
+        return await self._rows(stmt)
+
+    async def activity(
+        self, scope: Scope, area: Area, *, first_month: str, last_month: str
+    ) -> Sequence[HospitalActivity]:
+        """Imported hospital activity of the commissioner's sites (the comparison needs the
+        whole area even when the report is for one site)."""
+        require_reports(scope)
+        whole_area = Area(commissioner=area.commissioner)
+        stmt = select_model(HospitalActivity).where(
+            col(HospitalActivity.month).between(first_month, last_month),
+            whole_area.sites_clause(col(HospitalActivity.site_id)),
+            scope.site_clause(col(HospitalActivity.site_id)),
+        )
+        return (await self.session.exec(stmt)).all()

@@ -1,0 +1,158 @@
+"""The three CSV files a hub administrator imports, one row model each, and the summary an
+import returns. Column names are the field names, in order (``columns()``).
+
+- calls: a historical call log; ``call_id`` is the idempotency key.
+- activity: hospital activity per site per month.
+- sites: sites and their commissioners, keyed by ODS code.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+from .api import OdsCode
+from .codes import (
+    Channel,
+    Disposition,
+    Escalation,
+    FollowUpAnswer,
+    HomeIntent,
+    NurseCounterfactual,
+    Reason,
+    SiteKind,
+)
+from .nhs import NhsNumber
+from .reports import Month
+
+
+def _empty_is_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _split_codes(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return value
+
+
+EmptyIsNone = BeforeValidator(_empty_is_none)
+
+
+class ImportKind(StrEnum):
+    CALLS = "calls"
+    ACTIVITY = "activity"
+    SITES = "sites"
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        return list(cls.model_fields)
+
+
+class CallRow(Row):
+    call_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    site_ods: OdsCode
+    site_kind: SiteKind
+    channel: Channel
+    started_at: AwareDatetime
+    answered_at: Annotated[AwareDatetime | None, EmptyIsNone] = None
+    ended_at: Annotated[AwareDatetime | None, EmptyIsNone] = None
+    nhs_number: Annotated[NhsNumber | None, EmptyIsNone] = None
+    reason: Reason
+    home_intent: HomeIntent
+    nurse_counterfactual: NurseCounterfactual
+    disposition: Disposition
+    escalations: Annotated[list[Escalation], BeforeValidator(_split_codes)] = Field(
+        default_factory=list
+    )
+    ed_within_72h: FollowUpAnswer
+    admitted_within_72h: FollowUpAnswer
+
+    @model_validator(mode="after")
+    def _in_order(self) -> CallRow:
+        if self.answered_at is not None and self.answered_at < self.started_at:
+            raise ValueError("answered_at is before started_at")
+        if self.ended_at is not None and self.ended_at < self.started_at:
+            raise ValueError("ended_at is before started_at")
+        return self
+
+
+Whole = Annotated[int, Field(ge=0, le=10_000_000)]
+
+
+class ActivityRow(Row):
+    site_ods: OdsCode
+    month: Month
+    ed_attendances: Whole
+    emergency_admissions: Whole
+    bed_days: Whole
+    residents: Whole
+
+
+class SiteRow(Row):
+    site_ods: OdsCode
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    site_kind: SiteKind
+    beds: Annotated[Annotated[int, Field(ge=0, le=1000)] | None, EmptyIsNone] = None
+    commissioner_ods: OdsCode
+    go_live: Annotated[date | None, EmptyIsNone] = None
+
+
+ROWS: dict[ImportKind, type[Row]] = {
+    ImportKind.CALLS: CallRow,
+    ImportKind.ACTIVITY: ActivityRow,
+    ImportKind.SITES: SiteRow,
+}
+
+
+class RowError(BaseModel):
+    line: int = Field(description="line of the file, the header being line 1")
+    reason: str
+
+
+class ImportSummary(BaseModel):
+    kind: ImportKind
+    rows: int = Field(description="data rows read (the header not counted)")
+    imported: int = Field(description="rows written as new records")
+    updated: int = Field(default=0, description="existing records changed (activity, sites)")
+    already_present: int = Field(description="rows that changed nothing")
+    skipped: int = Field(description="invalid rows left out (only with --skip-invalid)")
+    created_sites: list[str] = Field(default_factory=list)
+    errors: list[RowError] = Field(default_factory=list)
+    written: bool = Field(description="False: the file had invalid rows and nothing was written")
+
+    def describe(self) -> str:
+        if not self.written:
+            return (
+                f"Nothing imported: {len(self.errors)} invalid row(s) in {self.rows} "
+                "(fix them, or pass --skip-invalid to import the rest)."
+            )
+        parts = [f"{self.imported} imported"]
+        if self.kind is not ImportKind.CALLS:
+            parts.append(f"{self.updated} updated")
+        parts += [f"{self.already_present} already present", f"{self.skipped} skipped"]
+        text = f"{self.kind.value}: {self.rows} rows read; " + ", ".join(parts) + "."
+        if self.created_sites:
+            shown = ", ".join(self.created_sites[:10])
+            more = (
+                "" if len(self.created_sites) <= 10 else f" and {len(self.created_sites) - 10} more"
+            )
+            text += f" New organisations: {shown}{more}."
+        return text

@@ -1,0 +1,294 @@
+"""The monthly commissioner report as it travels: JSON (API and CLI), and the one model the
+CSV, HTML, PDF and FHIR renderers read. The method behind every figure is in
+``docs/report-method.md``.
+
+Money is a decimal string in pounds to the penny ("693.00"), so no figure is rounded twice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .api import OdsCode
+from .codes import SiteKind
+
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def _month(value: str) -> str:
+    if not _MONTH.match(value.strip()):
+        raise ValueError("a month is YYYY-MM, e.g. 2026-10")
+    return value.strip()
+
+
+Month = Annotated[str, AfterValidator(_month)]
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    HTML = "html"
+    PDF = "pdf"
+    FHIR = "fhir"
+
+
+class MonthlyReportQuery(BaseModel):
+    """Which report: one commissioner's area, or one site, for one month."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: Month
+    commissioner: OdsCode | None = None
+    site: OdsCode | None = None
+    format: ReportFormat = ReportFormat.JSON
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> MonthlyReportQuery:
+        if self.commissioner and self.site:
+            raise ValueError("name a commissioner or a site, not both")
+        return self
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class AvoidedCount(Report):
+    """One measure's counts. ``claimed`` = confirmed + unverified + refuted."""
+
+    claimed: int
+    confirmed: int
+    unverified: int
+    refuted: int
+
+
+class ClaimedCount(Report):
+    """A measure with no confirmation step (GP contact): only claims are counted."""
+
+    claimed: int
+
+
+class Avoided(Report):
+    ambulance: AvoidedCount
+    ed_attendance: AvoidedCount
+    admission: AvoidedCount
+    gp_contact: ClaimedCount
+
+
+class Count(Report):
+    """One row of a breakdown: a code, its label and how many."""
+
+    code: str
+    label: str
+    count: int
+
+
+class SiteKindRow(Report):
+    code: SiteKind
+    label: str
+    sites: int = Field(description="sites of this kind on the service")
+    calls: int
+    beds: int | None = Field(description="registered beds of the care homes of this kind")
+    calls_per_10_beds: float | None
+
+
+class AnswerTimes(Report):
+    answered: int
+    not_answered: int
+    median_seconds: float | None
+    p90_seconds: float | None = Field(description="90th centile, nearest-rank method")
+    target_seconds: int
+    within_target: int
+    share_within_target: float | None = Field(description="within_target / answered")
+
+
+class Specialists(Report):
+    calls_with_specialist: int = Field(description="calls with specialist_joined or _callback")
+    joined: int
+    callbacks: int
+    timed_joins: int = Field(description="joins with a recorded time (live calls only)")
+    median_minutes_to_join: float | None
+
+
+class CallSummary(Report):
+    total: int
+    clinical: int = Field(description="calls with a clinical disposition")
+    technical_failures: int
+    no_outcome: int = Field(description="calls with no disposition recorded")
+    by_channel: list[Count]
+    by_site_kind: list[SiteKindRow]
+    by_reason: list[Count]
+    by_hour: list[int] = Field(description="24 counts, hour 0-23, Europe/London time")
+    by_weekday: list[int] = Field(description="7 counts, Monday first, Europe/London time")
+
+
+class MoneyRow(Report):
+    measure: str
+    label: str
+    confirmed: int
+    unit_cost_gbp: Decimal | None
+    amount_gbp: Decimal | None = Field(description="None: the measure is never costed")
+
+
+class Money(Report):
+    rows: list[MoneyRow]
+    total_gbp: Decimal
+    cost_table: str = Field(description="name, version and price years of the cost table")
+    sources: list[str]
+
+
+class Rates(Report):
+    beds: int = Field(description="registered beds of the care homes on the service")
+    care_home_calls: int
+    calls_per_10_beds: float | None
+    residents: int = Field(description="residents of the care homes this month")
+    residents_basis: str = Field(description="where the residents figure came from")
+    resident_years: float
+    avoided_admissions_per_1000_resident_years: float | None
+    avoided_ed_attendances_per_1000_resident_years: float | None
+
+
+class PeriodSummary(Report):
+    label: str
+    first_month: str
+    last_month: str
+    calls: int
+    technical_failures: int
+    avoided: Avoided
+    bed_days_avoided: Decimal
+    money_gbp: Decimal
+
+
+class Comparison(Report):
+    this_month: PeriodSummary
+    last_month: PeriodSummary
+    year_to_date: PeriodSummary
+
+
+class SpcPoint(Report):
+    month: str
+    value: float
+    special_cause: bool
+    rules: list[str]
+    variation: str
+
+
+class SpcChart(Report):
+    title: str
+    points: list[SpcPoint]
+    mean: float
+    lower_limit: float
+    upper_limit: float
+    variation: str = Field(description="variation of the latest point")
+    rule_variant: str
+    baseline_note: str | None
+
+
+class RateChange(Report):
+    """A rate ratio (or ratio of rate ratios) with its CI, and the words that say it."""
+
+    ratio: float | None
+    lower: float | None
+    upper: float | None
+    words: str
+
+
+class ActivityRates(Report):
+    events_before: int
+    resident_years_before: float
+    events_after: int
+    resident_years_after: float
+    per_1000_before: float | None
+    per_1000_after: float | None
+    change: RateChange
+
+
+class ActivityMeasure(Report):
+    """One measure (A&E attendances or emergency admissions) for a home or the area."""
+
+    service: ActivityRates
+    comparison: ActivityRates | None
+    difference_in_differences: RateChange | None
+    summary: str
+
+
+class HomeActivity(Report):
+    ods: str
+    name: str
+    go_live: date
+    split_month: str = Field(description="the go-live month, left out of both periods")
+    before: list[str] = Field(description="first and last month of the before period")
+    after: list[str]
+    ed_attendances: ActivityMeasure
+    emergency_admissions: ActivityMeasure
+
+
+class HospitalComparison(Report):
+    service_homes: int
+    comparison_homes: list[str] = Field(description="ODS codes of homes not on the service")
+    homes: list[HomeActivity]
+    area_ed_attendances: ActivityMeasure | None
+    area_emergency_admissions: ActivityMeasure | None
+    notes: list[str]
+
+
+class SiteReport(Report):
+    ods: str
+    name: str
+    site_kind: SiteKind
+    beds: int | None
+    go_live: date | None
+    on_service: bool = Field(
+        description="gone live by the month's end (or, with no go-live "
+        "date, a call in the last 24 months)"
+    )
+    calls: int
+    technical_failures: int
+    calls_per_10_beds: float | None
+    avoided: Avoided
+    bed_days_avoided: Decimal
+    engagement_watch: bool
+    spc_calls: SpcChart | None
+    spc_avoided_admissions: SpcChart | None
+
+
+class Totals(Report):
+    calls: int
+    technical_failures: int
+    avoided: Avoided
+    bed_days_avoided: Decimal
+
+
+class MonthlyReport(Report):
+    """One month of one commissioner's area (or one site). Every count follows
+    CALL-CODES.md; ``docs/report-method.md`` says how to reproduce each by hand."""
+
+    month: str
+    period_start: date
+    period_end: date
+    commissioner: str | None = Field(description="ODS code of the commissioner reported on")
+    site: str | None = Field(description="ODS code when the report is for one site")
+    area_name: str
+    hub_ods: str | None
+    generated_at: datetime
+    sites: list[SiteReport]
+    totals: Totals
+    calls: CallSummary
+    answer_times: AnswerTimes
+    dispositions: list[Count]
+    escalations: list[Count]
+    specialists: Specialists
+    money: Money
+    rates: Rates
+    comparison: Comparison
+    spc_calls: SpcChart | None
+    spc_avoided_admissions: SpcChart | None
+    engagement_watch: list[str] = Field(description="ODS codes of homes flagged")
+    hospital_activity: HospitalComparison | None
+    notes: list[str]

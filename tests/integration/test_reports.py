@@ -1,0 +1,286 @@
+"""The hand-worked example of docs/report-method.md gives exactly its documented counts in
+every format, on SQLite and PostgreSQL; commissioners see only their own area; care-home
+users cannot open reports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from hub.clock import FakeClock
+from hub.errors import Forbidden
+from hub.reports.engine import ReportService
+from hub.reports.render_csv import render_csv
+from hub.reports.render_fhir import measure_report
+from hub.reports.render_html import render_document
+from hub.reports.render_pdf import render_pdf
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+from hub.storage.scope import SYSTEM, Scope
+from schemas.codes import Role
+from schemas.reports import MonthlyReport, MonthlyReportQuery
+from support.reports import (
+    ANSWER,
+    AVOIDED,
+    BED_DAYS,
+    CALLS_TOTAL,
+    MONEY,
+    MONEY_TOTAL,
+    MONTH,
+    SITE_AVOIDED,
+    SITE_CALLS,
+    TECHNICAL_FAILURES,
+    load_worked_example,
+)
+from support.world import NOW, World, sign_in
+
+MEASURES = ("ambulance", "ed_attendance", "admission", "gp_contact")
+
+
+async def _report(db: Database, scope: Scope = SYSTEM, **query: str) -> MonthlyReport:
+    service = ReportService(db, FakeClock(NOW), HubSettings(environment="test"))
+    return await service.monthly(scope, MonthlyReportQuery(month=MONTH, **query))
+
+
+@pytest.fixture
+async def worked(db: Database, world: World) -> MonthlyReport:
+    await load_worked_example(db)
+    return await _report(db, commissioner="QAA")
+
+
+def _avoided(data: dict) -> dict:  # type: ignore[type-arg]
+    return {m: data[m] for m in MEASURES}
+
+
+async def test_the_worked_example_gives_the_documented_counts(worked: MonthlyReport) -> None:
+    data = worked.model_dump(mode="json")
+    assert data["month"] == "2026-10" and data["commissioner"] == "QAA"
+    assert data["totals"]["calls"] == CALLS_TOTAL
+    assert data["totals"]["technical_failures"] == TECHNICAL_FAILURES
+    assert _avoided(data["totals"]["avoided"]) == AVOIDED
+    assert data["totals"]["bed_days_avoided"] == BED_DAYS
+    by_site = {s["ods"]: s for s in data["sites"]}
+    assert set(by_site) == set(SITE_CALLS)  # home B (commissioner B) is not in A's report
+    for ods, calls in SITE_CALLS.items():
+        assert by_site[ods]["calls"] == calls, ods
+        assert _avoided(by_site[ods]["avoided"]) == SITE_AVOIDED[ods], ods
+    money = {row["measure"]: row["amount_gbp"] for row in data["money"]["rows"]}
+    assert money == MONEY | {"gp_contact": None}
+    assert data["money"]["total_gbp"] == MONEY_TOTAL
+    assert "England default unit costs" in data["money"]["cost_table"]
+    answer = data["answer_times"]
+    assert (answer["answered"], answer["median_seconds"], answer["p90_seconds"]) == (
+        ANSWER["answered"],
+        ANSWER["median"],
+        ANSWER["p90"],
+    )
+    assert answer["within_target"] == ANSWER["within"] and answer["share_within_target"] == 0.8125
+
+
+async def test_calls_belong_to_their_london_month_across_the_clock_change(
+    worked: MonthlyReport,
+) -> None:
+    # C01 (30 Sep 23:30 UTC = 1 Oct 00:30 BST) and C16 (31 Oct 23:30 UTC = GMT) are October;
+    # C19 (30 Sep 22:59 UTC = 23:59 BST) is September; C18 (1 Nov 00:30 UTC) is November.
+    hours = worked.calls.by_hour
+    assert sum(hours) == CALLS_TOTAL
+    assert hours[0] == 1  # C01 at 00:30 BST
+    assert hours[1] == 2  # C12 01:30 BST and C13 01:30 GMT on 25 October
+    assert hours[23] == 1  # C16
+    assert worked.comparison.last_month.calls == 1  # C19
+    assert worked.comparison.year_to_date.calls == CALLS_TOTAL + 1
+    assert worked.comparison.year_to_date.avoided.gp_contact.claimed == 4
+
+
+async def test_breakdowns_rates_and_the_hospital_comparison(worked: MonthlyReport) -> None:
+    counts = {c.code: c.count for c in worked.dispositions}
+    assert counts["managed_in_place"] == 7 and counts["call_failed_technical"] == 1
+    assert sum(counts.values()) == CALLS_TOTAL
+    escalations = {c.code: c.count for c in worked.escalations}
+    assert escalations == {
+        "specialist_joined": 2,
+        "specialist_callback": 1,
+        "hub_doctor": 1,
+        "gp_contacted": 1,
+        "ambulance_requested": 1,
+        "safeguarding_raised": 0,
+    }
+    assert worked.specialists.calls_with_specialist == 2
+    assert worked.specialists.timed_joins == 0  # imported calls carry no times
+    kinds = {k.code.value: k for k in worked.calls.by_site_kind}
+    assert (kinds["care_home_nursing"].calls, kinds["care_home_nursing"].beds) == (12, 40)
+    assert kinds["care_home_residential"].calls_per_10_beds == 2.0
+    assert {c.code: c.count for c in worked.calls.by_channel}["gold_line"] == 1
+    rates = worked.rates
+    assert (rates.beds, rates.care_home_calls, rates.residents) == (60, 16, 56)
+    assert rates.avoided_admissions_per_1000_resident_years == pytest.approx(2 / (56 / 12) * 1000)
+    assert rates.avoided_ed_attendances_per_1000_resident_years == pytest.approx(3000 / (56 / 12))
+    hospital = worked.hospital_activity
+    assert hospital is not None and hospital.comparison_homes == ["VCMP1"]
+    home_a = next(h for h in hospital.homes if h.ods == "VHOMA")
+    ed = home_a.ed_attendances
+    assert ed.service.change.ratio == pytest.approx(0.6)
+    assert ed.comparison is not None and ed.comparison.change.ratio == pytest.approx(0.8)
+    assert ed.difference_in_differences is not None
+    assert ed.difference_in_differences.ratio == pytest.approx(0.75)
+    assert "fell by 40%" in ed.summary and "comparison homes they fell by 20%" in ed.summary
+    assert hospital.area_ed_attendances is not None
+    area_ratio = hospital.area_ed_attendances.service.change.ratio
+    assert area_ratio == pytest.approx((20 / 11) / (30 / 9.5))
+    assert worked.engagement_watch == []
+
+
+async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_path: Path) -> None:
+    # CSV: one figure per row.
+    rows = list(csv.DictReader(io.StringIO(render_csv(worked))))
+    figures = {(r["section"], r["site_ods"], r["item"]): r["value"] for r in rows}
+    for measure, counts in AVOIDED.items():
+        for name, value in counts.items():
+            assert figures[("totals", "", f"avoided.{measure}.{name}")] == str(value)
+    for ods, per_site in SITE_AVOIDED.items():
+        assert figures[("sites", ods, "calls")] == str(SITE_CALLS[ods])
+        assert figures[("sites", ods, "avoided.admission.confirmed")] == str(
+            per_site["admission"]["confirmed"]
+        )
+    assert figures[("money", "", "total_gbp")] == MONEY_TOTAL
+
+    # FHIR MeasureReport (R4 shape), validated by fhir.resources.
+    fhir = json.loads(measure_report(worked, base_url="https://hub.example/").model_dump_json())
+    assert fhir["resourceType"] == "MeasureReport" and fhir["type"] == "summary"
+    assert fhir["period"] == {"start": "2026-10-01", "end": "2026-10-31"}
+    groups = {g["code"]["coding"][0]["code"]: g for g in fhir["group"]}
+    for measure, counts in AVOIDED.items():
+        found = {p["code"]["coding"][0]["code"]: p["count"] for p in groups[measure]["population"]}
+        assert found["numerator"] == counts["claimed"]
+        assert found["initial-population"] == CALLS_TOTAL - TECHNICAL_FAILURES
+        for name in ("confirmed", "unverified", "refuted"):
+            if name in counts:
+                assert found[name] == counts[name]
+    assert groups["calls"]["population"][0]["count"] == CALLS_TOTAL
+    sites = {
+        s["value"]["coding"][0]["code"]: s for s in groups["admission"]["stratifier"][1]["stratum"]
+    }
+    numerator = {p["code"]["coding"][0]["code"]: p["count"] for p in sites["VHOMA"]["population"]}[
+        "numerator"
+    ]
+    assert numerator == SITE_AVOIDED["VHOMA"]["admission"]["claimed"]
+
+    # HTML document and PDF text.
+    html = render_document(worked)
+    assert '<tr class="nhsuk-table__row" data-measure="admission">' in html
+    assert '<td class="nhsuk-table__cell">5</td><td class="nhsuk-table__cell">3</td>' in html
+    assert "£22,502.70" in html and "<svg" in html
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(render_pdf(worked))
+    text = _pdf_text(pdf)
+    assert "Commissioner A: October 2026" in text
+    assert "£22,502.70" in text and "23.7" in text
+    assert "3 of 5 claimed" in text  # admissions confirmed of claimed
+    _assert_page_one_is_not_blank(pdf)
+
+
+def _pdf_text(pdf: Path) -> str:
+    assert shutil.which("pdftotext"), "poppler-utils is needed (make test installs it)"
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def _assert_page_one_is_not_blank(pdf: Path) -> None:
+    assert shutil.which("pdftoppm"), "poppler-utils is needed (make test installs it)"
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+    )
+    image = next(pdf.parent.glob("report-*.pgm"))
+    data = image.read_bytes()
+    # A binary PGM: header "P5\n<w> <h>\n255\n" then one byte per pixel.
+    header_end = data.index(b"\n255\n") + 5
+    pixels = data[header_end:]
+    dark = sum(1 for b in pixels if b < 128)
+    assert len(pixels) > 10_000
+    assert dark > len(pixels) * 0.01, "page 1 is blank"
+    assert dark < len(pixels) * 0.6, "page 1 is mostly black"
+
+
+async def test_a_site_report_covers_that_site_only(db: Database, world: World) -> None:
+    await load_worked_example(db)
+    report = await _report(db, site="VRES1")
+    assert report.site == "VRES1" and report.commissioner == "QAA"
+    assert [s.ods for s in report.sites] == ["VRES1"]
+    assert report.totals.calls == 4
+    assert report.totals.avoided.admission.unverified == 1
+
+
+async def test_commissioners_see_only_their_area_and_homes_see_none(
+    db: Database, world: World
+) -> None:
+    await load_worked_example(db)
+    own = Scope(
+        role=Role.COMMISSIONER,
+        organisation_id=world.commissioner_a.id or 0,
+        user_id=world.commissioner_user_a.id,
+    )
+    assert (await _report(db, own)).commissioner == "QAA"  # their own area by default
+    with pytest.raises(Forbidden):
+        await _report(db, own, commissioner="QBB")
+    with pytest.raises(Forbidden):
+        await _report(db, own, site="VHOMB")
+    home = Scope(role=Role.CARE_HOME_STAFF, organisation_id=world.home_a.site.id or 0)
+    with pytest.raises(Forbidden):
+        await _report(db, home, commissioner="QAA")
+
+
+async def test_the_api_serves_each_format_to_those_allowed(
+    client: TestClient, db: Database, world: World
+) -> None:
+    await load_worked_example(db)
+    await sign_in(client, world.commissioner_user_a.username)
+    url = f"/api/reports/monthly?month={MONTH}&commissioner=QAA"
+    response = await client.get(url)
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    assert body["totals"]["calls"] == CALLS_TOTAL
+    assert body["sites"][0].keys() >= {"ods", "site_kind", "calls", "avoided"}
+    assert _avoided(body["totals"]["avoided"]) == AVOIDED
+    for fmt, media in (("csv", "text/csv"), ("fhir", "application/fhir+json")):
+        got = await client.get(f"{url}&format={fmt}")
+        assert got.status == 200 and got.content_type == media
+        assert "attachment" in got.headers["Content-Disposition"]
+    assert (await client.get(f"/api/reports/monthly?month={MONTH}&commissioner=QBB")).status == 403
+    assert (await client.get("/api/reports/monthly?month=2026-13")).status == 422
+    page = await client.get(f"/reports?month={MONTH}")
+    assert page.status == 200
+    assert "Commissioner A: October 2026" in await page.text()
+    assert (await client.get(f"/reports?month={MONTH}&commissioner=QBB")).status == 403
+
+
+async def test_care_home_staff_cannot_open_reports(client: TestClient, world: World) -> None:
+    await sign_in(client, world.home_a.staff.username)
+    for path in (f"/api/reports/monthly?month={MONTH}&commissioner=QAA", "/reports"):
+        assert (await client.get(path)).status == 403
+
+
+async def test_hub_staff_can_open_any_area_and_a_pdf(
+    client: TestClient, db: Database, world: World
+) -> None:
+    await load_worked_example(db)
+    await sign_in(client, world.nurse.username)
+    got = await client.get(f"/api/reports/monthly?month={MONTH}&commissioner=QBB")
+    assert got.status == 200
+    assert (await got.json())["totals"]["calls"] == 1  # home B's C20
+    pdf = await client.get(f"/api/reports/monthly?month={MONTH}&commissioner=QAA&format=pdf")
+    assert pdf.status == 200 and (await pdf.read()).startswith(b"%PDF")
+
+
+def test_money_is_exact() -> None:
+    assert Decimal(MONEY_TOTAL) == sum(Decimal(v) for v in MONEY.values())

@@ -1,0 +1,83 @@
+"""The hand-worked example of docs/report-method.md: three CSV files imported into the
+test world (commissioner A's home A, plus a residential home, an own-home service and a
+comparison home), and the counts the method says October 2026 must show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hub.clock import FakeClock
+from hub.imports.service import ImportService
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+from hub.storage.scope import SYSTEM
+from schemas.imports import ImportKind, ImportSummary
+
+from .world import NOW
+
+DATA = Path(__file__).parent.parent / "data" / "reports"
+SITES, CALLS, ACTIVITY = (
+    DATA / "worked_sites.csv",
+    DATA / "worked_calls.csv",
+    DATA / "worked_activity.csv",
+)
+MONTH = "2026-10"
+
+
+async def run_import(
+    db: Database, kind: ImportKind, path: Path, *, skip_invalid: bool = False
+) -> ImportSummary:
+    service = ImportService(db, FakeClock(NOW), HubSettings(environment="test"))
+    return await service.run(SYSTEM, kind, path, skip_invalid=skip_invalid)
+
+
+async def load_worked_example(db: Database) -> None:
+    for kind, path in (
+        (ImportKind.SITES, SITES),
+        (ImportKind.CALLS, CALLS),
+        (ImportKind.ACTIVITY, ACTIVITY),
+    ):
+        summary = await run_import(db, kind, path)
+        assert summary.written, summary.errors
+
+
+# What docs/report-method.md works out by hand for commissioner A (QAA), October 2026.
+AVOIDED = {
+    "ambulance": {"claimed": 6, "confirmed": 3, "unverified": 1, "refuted": 2},
+    "ed_attendance": {"claimed": 6, "confirmed": 4, "unverified": 1, "refuted": 1},
+    "admission": {"claimed": 5, "confirmed": 3, "unverified": 1, "refuted": 1},
+    "gp_contact": {"claimed": 3},
+}
+SITE_AVOIDED = {
+    "VHOMA": {
+        "ambulance": {"claimed": 4, "confirmed": 1, "unverified": 1, "refuted": 2},
+        "ed_attendance": {"claimed": 4, "confirmed": 2, "unverified": 1, "refuted": 1},
+        "admission": {"claimed": 3, "confirmed": 2, "unverified": 0, "refuted": 1},
+        "gp_contact": {"claimed": 2},
+    },
+    "VRES1": {
+        "ambulance": {"claimed": 1, "confirmed": 1, "unverified": 0, "refuted": 0},
+        "ed_attendance": {"claimed": 1, "confirmed": 1, "unverified": 0, "refuted": 0},
+        "admission": {"claimed": 1, "confirmed": 0, "unverified": 1, "refuted": 0},
+        "gp_contact": {"claimed": 1},
+    },
+    "VOWN1": {
+        "ambulance": {"claimed": 1, "confirmed": 1, "unverified": 0, "refuted": 0},
+        "ed_attendance": {"claimed": 1, "confirmed": 1, "unverified": 0, "refuted": 0},
+        "admission": {"claimed": 1, "confirmed": 1, "unverified": 0, "refuted": 0},
+        "gp_contact": {"claimed": 0},
+    },
+    "VCMP1": {
+        "ambulance": {"claimed": 0, "confirmed": 0, "unverified": 0, "refuted": 0},
+        "ed_attendance": {"claimed": 0, "confirmed": 0, "unverified": 0, "refuted": 0},
+        "admission": {"claimed": 0, "confirmed": 0, "unverified": 0, "refuted": 0},
+        "gp_contact": {"claimed": 0},
+    },
+}
+SITE_CALLS = {"VHOMA": 12, "VRES1": 4, "VOWN1": 1, "VCMP1": 0}
+CALLS_TOTAL = 17
+TECHNICAL_FAILURES = 1
+BED_DAYS = "23.7"
+MONEY = {"ambulance": "693.00", "ed_attendance": "456.00", "admission": "21353.70"}
+MONEY_TOTAL = "22502.70"
+ANSWER = {"answered": 16, "median": 110, "p90": 400, "within": 13}
