@@ -44,6 +44,7 @@ class HubSettings(BaseSettings):
     auth_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     heartbeat_seconds: float = Field(default=20.0, ge=1, le=120)
     allow_synthetic_nhs_numbers: bool = True
+    echo_max_concurrent: int = Field(default=4, ge=0, le=64, description="test calls at once")
 
     @field_validator("database_url")
     @classmethod

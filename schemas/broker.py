@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
 
@@ -11,4 +9,6 @@ class Envelope(BaseModel):
     topic: str
     origin: str  # the publishing process
     position: int  # strictly increasing per origin: a gap means a missed doorbell
-    payload: dict[str, Any]
+    body: str  # the event, already serialised once for every recipient
+    seq: int = 0  # a thread message's sequence number for this topic's readers
+    call_id: str | None = None  # set when a call's participants or state changed

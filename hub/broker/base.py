@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from schemas.broker import Envelope
 
@@ -23,7 +23,9 @@ class Broker(Protocol):
 
     async def start(self, deliver: Deliver, on_gap: OnGap) -> None: ...
 
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None: ...
+    async def publish(
+        self, topic: str, body: str, *, seq: int = 0, call_id: str | None = None
+    ) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -36,8 +38,15 @@ class Positions:
         self._next = itertools.count(1)
         self._seen: dict[str, int] = {}
 
-    def envelope(self, topic: str, payload: dict[str, Any]) -> Envelope:
-        return Envelope(topic=topic, origin=self.origin, position=next(self._next), payload=payload)
+    def envelope(self, topic: str, body: str, seq: int = 0, call_id: str | None = None) -> Envelope:
+        return Envelope.model_construct(
+            topic=topic,
+            origin=self.origin,
+            position=next(self._next),
+            body=body,
+            seq=seq,
+            call_id=call_id,
+        )
 
     def is_gap(self, envelope: Envelope) -> bool:
         last = self._seen.get(envelope.origin)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .base import Deliver, OnGap, Positions
 
 
@@ -16,9 +14,11 @@ class MemoryBroker:
     async def start(self, deliver: Deliver, on_gap: OnGap) -> None:
         self._deliver = deliver
 
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
+    async def publish(
+        self, topic: str, body: str, *, seq: int = 0, call_id: str | None = None
+    ) -> None:
         if self._deliver is not None:
-            await self._deliver(self._positions.envelope(topic, payload))
+            await self._deliver(self._positions.envelope(topic, body, seq, call_id))
 
     async def close(self) -> None:
         self._deliver = None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -60,8 +59,10 @@ class RedisBroker:
                 log.warning("broker connection lost (%s); reconnecting", type(exc).__name__)
                 await asyncio.sleep(0.5)
 
-    async def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        envelope = self._positions.envelope(topic, payload)
+    async def publish(
+        self, topic: str, body: str, *, seq: int = 0, call_id: str | None = None
+    ) -> None:
+        envelope = self._positions.envelope(topic, body, seq, call_id)
         await self._redis.publish(self._channel, envelope.model_dump_json())
 
     async def close(self) -> None:

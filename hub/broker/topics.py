@@ -4,6 +4,7 @@ from __future__ import annotations
 
 QUEUE = "queue"
 HUB_THREAD = "thread:hub"
+PRESENCE = "presence"  # who of the hub staff is on shift, and what they are doing
 
 
 def participant(key: str) -> str:

@@ -183,6 +183,8 @@ class CallService:
     async def cancel(self, p: Principal, call_id: str) -> CallSnapshot:
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(p.scope, call_id=call_id)
+            if call.state not in states.WAITING:
+                raise InvalidState("This call has already been answered or ended")
             if await ParticipantRepo(s, self.clock).find(call_id=call_id, key=_key(p)) is None:
                 raise Forbidden("Only the caller can cancel this call")
             moved = await CallRepo(s, self.clock).move(

@@ -20,7 +20,7 @@ from schemas.wire import MessageEvent, MessageOut, MessageSend
 
 PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
-SEQ_RETRIES = 20
+SEQ_RETRIES = 5
 
 
 def reader_key(p: Principal) -> str:
@@ -74,7 +74,7 @@ class MessageService:
                 message, fresh = await self._store(p, cmd, site_id, sender)
                 break
             except IntegrityError:
-                continue  # another writer took the sequence number: take the next
+                continue  # a racing retry of this message, or a thread's first message
         else:
             raise RuntimeError("could not allocate a message sequence number")
         out = message_out(message)
@@ -87,46 +87,52 @@ class MessageService:
     async def _store(
         self, p: Principal, cmd: MessageSend, site_id: int, sender: str
     ) -> tuple[Message, bool]:
+        """One transaction: take the sequence numbers first (they lock until commit), check,
+        insert. A retried message hits the unique client id and is read back instead."""
         scope = p.scope
-        async with self.db.session() as s:
-            repo = MessageRepo(s, self.clock)
-            existing = await repo.by_client_id(
-                sender_key=sender, client_message_id=cmd.client_message_id
-            )
-            if existing is not None:  # a retry: the message is already stored
-                return existing, False
-            await OrganisationRepo(s, self.clock).get(scope, organisation_id=site_id)
-            if cmd.call_id is not None:
-                call = await CallRepo(s, self.clock).get(scope, call_id=cmd.call_id)
-                if call.site_id != site_id:
-                    raise InvalidInput("That call belongs to another site", field="call_id")
-            if cmd.photo_id is not None:
-                photo = await repo.photo(scope, photo_id=cmd.photo_id)
-                if photo.site_id != site_id:
-                    raise InvalidInput("That photo belongs to another site", field="photo_id")
-            site_seq, hub_seq = await repo.next_seqs(site_id=site_id)
-            message = await repo.add(
-                Message(
-                    site_id=site_id,
-                    site_seq=site_seq,
-                    hub_seq=hub_seq,
-                    call_id=cmd.call_id,
-                    sender_key=sender,
-                    sender_name=p.name,
-                    client_message_id=cmd.client_message_id,
-                    body=cmd.body,
-                    photo_id=cmd.photo_id,
-                    created_at=self.clock.now(),
+        try:
+            async with self.db.session() as s:
+                repo = MessageRepo(s, self.clock)
+                await OrganisationRepo(s, self.clock).get(scope, organisation_id=site_id)
+                site_seq, hub_seq = await repo.next_seqs(site_id=site_id)
+                if cmd.call_id is not None:
+                    call = await CallRepo(s, self.clock).get(scope, call_id=cmd.call_id)
+                    if call.site_id != site_id:
+                        raise InvalidInput("That call belongs to another site", field="call_id")
+                if cmd.photo_id is not None:
+                    photo = await repo.photo(scope, photo_id=cmd.photo_id)
+                    if photo.site_id != site_id:
+                        raise InvalidInput("That photo belongs to another site", field="photo_id")
+                message = await repo.add(
+                    Message(
+                        site_id=site_id,
+                        site_seq=site_seq,
+                        hub_seq=hub_seq,
+                        call_id=cmd.call_id,
+                        sender_key=sender,
+                        sender_name=p.name,
+                        client_message_id=cmd.client_message_id,
+                        body=cmd.body,
+                        photo_id=cmd.photo_id,
+                        created_at=self.clock.now(),
+                    )
                 )
-            )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="message_send",
-                target_type="message",
-                target_id=message.id,
-            )
-        return message, True
+                await AuditRepo(s, self.clock).record(
+                    actor=scope.actor,
+                    organisation_id=scope.organisation_id,
+                    action="message_send",
+                    target_type="message",
+                    target_id=message.id,
+                )
+            return message, True
+        except IntegrityError:
+            async with self.db.session() as s:
+                existing = await MessageRepo(s, self.clock).by_client_id(
+                    sender_key=sender, client_message_id=cmd.client_message_id
+                )
+            if existing is None:
+                raise  # a thread's first message raced another: the caller retries
+            return existing, False
 
     async def after(self, p: Principal, after_seq: int, limit: int = 500) -> list[MessageOut]:
         _, site_id = thread_of(p)

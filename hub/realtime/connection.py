@@ -16,6 +16,27 @@ log = logging.getLogger("hub.realtime")
 HIGH_WATER = 2000  # frames queued for one client before we cut it off
 
 
+class Watermark:
+    """The highest sequence number below which everything has been sent.
+
+    Messages are published in commit order only per writer, so seq 158 may be sent before
+    157; the watermark stays at 156 until 157 has gone too. Catching up after a missed
+    doorbell replays from the watermark, so nothing in a gap is skipped.
+    """
+
+    def __init__(self, start: int = 0) -> None:
+        self.contiguous = start
+        self._above: set[int] = set()
+
+    def add(self, seq: int) -> None:
+        if seq <= self.contiguous:
+            return
+        self._above.add(seq)
+        while self.contiguous + 1 in self._above:
+            self.contiguous += 1
+            self._above.discard(self.contiguous)
+
+
 @dataclass
 class Replay:
     """A thread subscription that is replaying from the database: live frames wait here."""
@@ -31,7 +52,7 @@ class Connection:
         self.last_id = 0
         self.subscriptions: dict[str, int] = {}  # topic -> the subscribing command's id
         self.replays: dict[str, Replay] = {}
-        self.delivered: dict[str, int] = {}  # thread topic -> last sequence number sent
+        self.delivered: dict[str, Watermark] = {}  # thread topic -> what has been sent
         self._queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=HIGH_WATER)
         self._writer: asyncio.Task[None] | None = None
         self.closed = False

@@ -15,6 +15,7 @@ from hub.auth.principal import Principal
 from hub.broker import broker_for, topics
 from hub.calls.ice import ice_servers_for
 from hub.calls.service import CallService
+from hub.echo.service import EchoService
 from hub.errors import HubError, Unauthorised
 from hub.http.access import public
 from hub.keys import CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
@@ -22,8 +23,8 @@ from hub.messages.service import MessageService, thread_of
 from schemas.errors import ErrorBody, ErrorCode
 from schemas.wire import Auth, AuthInvalid, AuthOk, Error, MessageEvent, Who
 
-from .commands import calls, messages, queue, session, signal
-from .connection import Connection, Replay
+from .commands import calls, echo, messages, presence, queue, session, signal
+from .connection import Connection, Replay, Watermark
 from .dispatch import CommandContext, Dispatcher, TokenBucket
 from .fanout import Fanout
 from .registry import Registry
@@ -40,19 +41,27 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     settings, clock, db = app[SETTINGS], app[CLOCK], app[DATABASE]
     broker = broker_for(settings.broker_url)
     fanout = Fanout(broker)
-    registry = Registry()
+    roster = Roster(db, clock)
+    registry = Registry(on_call_change=roster.forget)
     services = Services(
         settings=settings,
         identity=app[IDENTITY],
         calls=CallService(db, clock, settings, fanout),
         messages=MessageService(db, clock, fanout),
         registry=registry,
-        roster=Roster(db, clock),
+        roster=roster,
+        echo=EchoService(settings.echo_max_concurrent),
     )
     realtime = Realtime(
         services,
         Dispatcher(
-            session.commands, calls.commands, queue.commands, signal.commands, messages.commands
+            session.commands,
+            calls.commands,
+            queue.commands,
+            signal.commands,
+            messages.commands,
+            echo.commands,
+            presence.commands,
         ),
     )
     app[REALTIME] = realtime
@@ -70,7 +79,18 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             await sweeper
         for conn in list(registry.connections):
             await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub restarting")
+        await services.echo.close()
         await broker.close()
+
+
+async def close_sockets(app: web.Application) -> None:
+    """On shutdown, before aiohttp waits for handlers: tell every client to come back
+    (1001 going away). Their calls' media carries on peer to peer meanwhile."""
+    if REALTIME not in app:
+        return
+    for conn in list(app[REALTIME].services.registry.connections):
+        with contextlib.suppress(Exception):
+            await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub restarting")
 
 
 async def _sweep_forever(services: Services) -> None:
@@ -89,14 +109,12 @@ async def catch_up(services: Services) -> None:
         topic, _ = thread_of(conn.principal)
         if topic not in conn.subscriptions:
             continue
-        last = conn.delivered.get(topic, 0)
-        for message in await services.messages.after(conn.principal, last):
+        watermark = conn.delivered.setdefault(topic, Watermark())
+        for message in await services.messages.after(conn.principal, watermark.contiguous):
             body = MessageEvent(message=message).model_dump(mode="json")
             sub_id = conn.subscriptions[topic]
             conn.send(json.dumps({"type": "event", "id": sub_id, "event": body}))
-            conn.delivered[topic] = (
-                message.hub_seq if topic == topics.HUB_THREAD else message.site_seq
-            )
+            watermark.add(message.hub_seq if topic == topics.HUB_THREAD else message.site_seq)
 
 
 @routes.get("/ws")

@@ -1,10 +1,15 @@
-"""Publishing events after a commit: the services' only way to reach connected clients."""
+"""Publishing events after a commit: the services' only way to reach connected clients.
+
+Each event is serialised once here; every recipient, in every process, gets the same text.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel
 
+from hub.broker import topics
 from hub.broker.base import Broker
+from schemas.wire import CallEvent, MessageEvent
 
 
 class Fanout:
@@ -12,4 +17,10 @@ class Fanout:
         self.broker = broker
 
     async def event(self, topic: str, body: BaseModel) -> None:
-        await self.broker.publish(topic, body.model_dump(mode="json"))
+        seq, call_id = 0, None
+        if isinstance(body, MessageEvent):
+            message = body.message
+            seq = message.hub_seq if topic == topics.HUB_THREAD else message.site_seq
+        elif isinstance(body, CallEvent):
+            call_id = body.call.id
+        await self.broker.publish(topic, body.model_dump_json(), seq=seq, call_id=call_id)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
+from collections.abc import Callable
 
 from schemas.broker import Envelope
 
-from .connection import Connection
+from .connection import Connection, Watermark
 
 
 class Registry:
-    def __init__(self) -> None:
+    def __init__(self, on_call_change: Callable[[str], None] | None = None) -> None:
+        self.on_call_change = on_call_change  # a call's roster may have changed
         self._by_topic: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
 
@@ -40,28 +41,20 @@ class Registry:
         return any(c.key == key and not c.closed for c in self.connections)
 
     async def deliver(self, envelope: Envelope) -> None:
-        """Serialise the event body once, then frame it for each subscriber."""
+        """Frame the once-serialised event for each subscriber on this process."""
+        if envelope.call_id is not None and self.on_call_change is not None:
+            self.on_call_change(envelope.call_id)
         members = self._by_topic.get(envelope.topic)
         if not members:
             return
-        body = json.dumps(envelope.payload, separators=(",", ":"))
+        is_thread = envelope.topic.startswith("thread:")
         for conn in list(members):
             sub_id = conn.subscriptions.get(envelope.topic, 0)
-            frame = f'{{"type":"event","id":{sub_id},"event":{body}}}'
-            is_thread = envelope.topic.startswith("thread:")
-            seq = _thread_seq(envelope) if is_thread else 0
+            frame = f'{{"type":"event","id":{sub_id},"event":{envelope.body}}}'
             replay = conn.replays.get(envelope.topic)
             if replay is not None:
-                replay.held.append((seq, frame))
-            elif not is_thread:
-                conn.send(frame)
-            elif seq > conn.delivered.get(envelope.topic, 0):
-                conn.delivered[envelope.topic] = seq
-                conn.send(frame)
-
-
-def _thread_seq(envelope: Envelope) -> int:
-    """The sequence number a thread event carries for its topic's readers."""
-    message = envelope.payload.get("message") or {}
-    field = "hub_seq" if envelope.topic.endswith(":hub") else "site_seq"
-    return int(message.get(field, 0))
+                replay.held.append((envelope.seq, frame))
+            else:
+                conn.send(frame)  # at least once: the client shows each sequence once
+                if is_thread:
+                    conn.delivered.setdefault(envelope.topic, Watermark()).add(envelope.seq)

@@ -2,7 +2,9 @@
 
 Signalling is relayed only between a call's joined participants. Checking that against the
 database for every ICE candidate would make the database the bottleneck, so the answer is
-cached per call for a moment and dropped whenever this process sees the call change.
+cached per call and dropped whenever this process sees a change to the call: every change
+is published to all the call's participants, so the process holding a participant's
+socket (the only one that relays for it) always hears of it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from hub.clock import Clock
 from hub.storage.engine import Database
 from hub.storage.repos.calls import ParticipantRepo
 
-TTL_SECONDS = 2.0
+TTL_SECONDS = 30.0  # a safety net: every call change seen here drops the entry
 
 
 class Roster:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from hub.auth.service import IdentityService
 from hub.calls.service import CallService
+from hub.echo.service import EchoService
 from hub.messages.service import MessageService
 from hub.settings import HubSettings
 
@@ -22,6 +23,7 @@ class Services:
     messages: MessageService
     registry: Registry
     roster: Roster
+    echo: EchoService
 
 
 class Realtime:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +15,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 if TYPE_CHECKING:
     from hub.settings import HubSettings
+
+_holding: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
 
 
 class Database:
@@ -36,6 +40,7 @@ class Database:
                 pool_pre_ping=True,
                 connect_args={"server_settings": server_settings},
             )
+        self._turn = asyncio.Lock() if url.startswith("sqlite") else None
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -46,7 +51,27 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session in a transaction, committed on success and rolled back on error."""
+        """A session in a transaction, committed on success and rolled back on error.
+
+        SQLite allows one writer at a time and makes the others poll for the lock; in the
+        embedded (single-process) mode the hub queues its transactions on an asyncio lock
+        instead, so none polls and none fails on a stale read snapshot.
+        """
+        if self._turn is None or _holding.get():
+            async with self._sessions() as session, session.begin():
+                yield session
+            return
+        async with self._turn:
+            token = _holding.set(True)
+            try:
+                async with self._sessions() as session, session.begin():
+                    yield session
+            finally:
+                _holding.reset(token)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session that need not wait for writers (long report queries)."""
         async with self._sessions() as session, session.begin():
             yield session
 

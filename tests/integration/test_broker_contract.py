@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -66,9 +67,10 @@ async def test_a_published_envelope_reaches_a_subscriber_in_order(
     if publisher is not subscriber:
         await publisher.start(Inbox().deliver, Inbox().on_gap)
     for n in range(50):
-        await publisher.publish(f"site:{n % 3}", {"n": n})
+        await publisher.publish(f"site:{n % 3}", f'{{"n":{n}}}', seq=n)
     got = await inbox.wait_for(50)
-    assert [e.payload["n"] for e in got] == list(range(50))
+    assert [json.loads(e.body)["n"] for e in got] == list(range(50))
+    assert [e.seq for e in got] == list(range(50))
     assert [e.position for e in got] == list(range(1, 51))
     assert {e.origin for e in got} == {publisher.origin}
     assert got[4].topic == "site:1"
@@ -79,7 +81,7 @@ async def test_a_missing_position_is_reported_as_a_gap() -> None:
     from hub.broker.base import Positions
 
     positions = Positions()
-    first = Envelope(topic="t", origin="other", position=1, payload={})
-    third = Envelope(topic="t", origin="other", position=3, payload={})
+    first = Envelope(topic="t", origin="other", position=1, body="{}")
+    third = Envelope(topic="t", origin="other", position=3, body="{}")
     assert positions.is_gap(first) is False
     assert positions.is_gap(third) is True

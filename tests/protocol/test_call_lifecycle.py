@@ -5,36 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import col, select
 
 from hub.storage.engine import Database
 from hub.storage.tables import Call, CallEvent, Escalation, FollowUpTask, Outcome
+from support.calls import CALL, call_request
 from support.hub import RunningHub
 from telehub_client import CommandFailed
-
-CALL = {
-    "channel": "care_home",
-    "reason": "breathing_difficulty",
-    "home_intent": "ambulance_999",
-    "concern": "More breathless than usual since lunch",
-    "observations": {
-        "respiration_rate": 24,
-        "spo2": 92,
-        "on_oxygen": False,
-        "pulse": 112,
-        "systolic_bp": 104,
-        "consciousness": "A",
-        "temperature": 38.4,
-    },
-    "soft_signs": ["breathlessness", "not_themselves"],
-}
-
-
-def call_request(hub: RunningHub, n: int = 1, **over: Any) -> dict[str, Any]:
-    return {**CALL, "client_call_id": f"c{n}", "person_id": hub.world.home_a.resident.id, **over}
 
 
 async def test_a_tablet_calls_and_every_transition_is_recorded(

@@ -22,6 +22,9 @@ from websockets.exceptions import ConnectionClosed
 log = logging.getLogger("telehub_client")
 
 Auth = Callable[[], Awaitable[dict[str, Any]]]
+GAP_WAIT_SECONDS = 2.0
+Listener = Callable[[dict[str, Any]], bool | None]
+"""Called with an event body as it arrives; a true return consumes it (not queued)."""
 
 
 class CommandFailed(Exception):
@@ -49,10 +52,15 @@ class HubConnection:
         self.auth_ok: dict[str, Any] = {}
         self.resume_messages = resume_messages
         self.messages: dict[int, dict[str, Any]] = {}  # shown messages, by thread sequence
+        self.shown_order: list[int] = []  # the order messages were shown in
+        self._ahead: dict[int, dict[str, Any]] = {}  # arrived before an earlier one
+        self._gap_timer: asyncio.TimerHandle | None = None
         self.last_seq = 0
         self.duplicates_suppressed = 0
         self.message_arrived = asyncio.Event()
         self.connects = 0
+        self.lost = asyncio.Event()  # set when the socket closes, cleared on (re)connection
+        self._listeners: dict[str, list[Listener]] = {}
 
     @classmethod
     async def open(cls, url: str, auth: Auth, *, resume_messages: bool = False) -> HubConnection:
@@ -79,6 +87,7 @@ class HubConnection:
         self._ws = ws
         self.auth_ok = first
         self.connects += 1
+        self.lost.clear()
         self._reader = asyncio.create_task(self._read(ws))
         if self.resume_messages:
             await self.command("message/sync", after_seq=self.last_seq)
@@ -144,22 +153,61 @@ class HubConnection:
                         future.set_exception(CommandFailed(e["code"], e["message"], e.get("field")))
                 elif kind == "event" and frame["event"].get("kind") == "message":
                     self._on_message(frame["event"]["message"])
+                elif kind == "event" and self._heard(frame["event"]):
+                    pass
                 else:
                     await self.events.put(frame)
         except ConnectionClosed:
             pass
         finally:
             self._fail_pending()
+            if self._ws is ws or self._ws is None:
+                self.lost.set()
+
+    def listen(self, kind: str, listener: Listener) -> Callable[[], None]:
+        """Hear every event of ``kind`` as it arrives (before ``next_event`` sees it).
+
+        A listener that returns true consumes the event; otherwise it is queued as before.
+        Returns a function that stops listening."""
+        self._listeners.setdefault(kind, []).append(listener)
+
+        def stop() -> None:
+            with contextlib.suppress(ValueError):
+                self._listeners.get(kind, []).remove(listener)
+
+        return stop
+
+    def _heard(self, event: dict[str, Any]) -> bool:
+        consumed = False
+        for listener in list(self._listeners.get(str(event.get("kind")), ())):
+            try:
+                consumed = bool(listener(event)) or consumed
+            except Exception:
+                log.exception("event listener failed")
+        return consumed
 
     def _on_message(self, message: dict[str, Any]) -> None:
+        """Show each message once, in sequence order. One that arrives ahead of a gap waits
+        for the gap to fill (briefly: then the client asks the hub to replay from it)."""
         seq = int(message[self.seq_field])
-        if seq in self.messages:
+        if seq <= self.last_seq or seq in self._ahead:
             self.duplicates_suppressed += 1
             return
-        self.messages[seq] = message
-        while self.last_seq + 1 in self.messages:
+        self._ahead[seq] = message
+        while self.last_seq + 1 in self._ahead:
             self.last_seq += 1
-        self.message_arrived.set()
+            self.messages[self.last_seq] = self._ahead.pop(self.last_seq)
+            self.shown_order.append(self.last_seq)
+            self.message_arrived.set()
+        if self._ahead and self._gap_timer is None:
+            loop = asyncio.get_running_loop()
+            self._gap_timer = loop.call_later(GAP_WAIT_SECONDS, self._fill_gap)
+
+    def _fill_gap(self) -> None:
+        self._gap_timer = None
+        if self._ahead and self._ws is not None:
+            task = asyncio.create_task(self.command("message/sync", after_seq=self.last_seq))
+            task.add_done_callback(lambda t: t.exception())
 
     async def next_event(
         self,

@@ -7,7 +7,7 @@ from schemas.codes import Role
 from schemas.wire import MessageAck, MessageEvent, MessageOut, MessageSend, MessageSync
 
 from ...messages.service import thread_of
-from ..connection import Replay
+from ..connection import Replay, Watermark
 from ..dispatch import CommandContext, CommandTable
 
 commands = CommandTable()
@@ -49,11 +49,11 @@ async def sync(ctx: CommandContext, cmd: MessageSync) -> dict[str, Any]:
                 break
     finally:
         conn.replays.pop(topic, None)
+        watermark = conn.delivered[topic] = Watermark(last)
         for seq, frame in sorted(replay.held, key=lambda held: held[0]):
-            if seq > last:
+            if seq > last:  # the replay did not include it: it committed after the read
                 conn.send(frame)
-                last = seq
-    conn.delivered[topic] = last
+                watermark.add(seq)
     return {
         "subscription": cmd.id,
         "replayed": replayed,

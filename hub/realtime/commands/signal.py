@@ -23,7 +23,8 @@ async def _relay(ctx: CommandContext, call_id: str, to: str, signal: Signal) -> 
         raise Forbidden("You are not in this call")
     if to not in joined or to == sender:
         raise NotFound("That participant is not in this call")
-    event = SignalEvent(call_id=call_id, from_key=sender, signal=signal)
+    # Every field was validated with the command: build the event without validating again.
+    event = SignalEvent.model_construct(call_id=call_id, from_key=sender, signal=signal)
     await ctx.services.calls.fanout.event(topics.participant(to), event)
     return {"relayed": True}
 
@@ -31,20 +32,25 @@ async def _relay(ctx: CommandContext, call_id: str, to: str, signal: Signal) -> 
 @commands.command("signal/offer", *PARTICIPANTS, devices=True)
 async def offer(ctx: CommandContext, cmd: SignalOffer) -> dict[str, Any]:
     return await _relay(
-        ctx, cmd.call_id, cmd.to, OfferSignal(sdp=cmd.sdp, ice_restart=cmd.ice_restart)
+        ctx,
+        cmd.call_id,
+        cmd.to,
+        OfferSignal.model_construct(sdp=cmd.sdp, ice_restart=cmd.ice_restart),
     )
 
 
 @commands.command("signal/answer", *PARTICIPANTS, devices=True)
 async def answer(ctx: CommandContext, cmd: SignalAnswer) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal(sdp=cmd.sdp))
+    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal.model_construct(sdp=cmd.sdp))
 
 
 @commands.command("signal/candidate", *PARTICIPANTS, devices=True)
 async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, CandidateSignal(candidate=cmd.candidate))
+    return await _relay(
+        ctx, cmd.call_id, cmd.to, CandidateSignal.model_construct(candidate=cmd.candidate)
+    )
 
 
 @commands.command("signal/hangup", *PARTICIPANTS, devices=True)
 async def hangup(ctx: CommandContext, cmd: SignalHangup) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal())
+    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal.model_construct())

@@ -8,7 +8,7 @@ from sqlmodel import col, func, select
 from hub.errors import NotFound
 
 from ..scope import Scope
-from ..tables import Message, Photo, ReadCursor
+from ..tables import Message, Photo, ReadCursor, ThreadCounter
 from .base import Repo
 
 
@@ -41,19 +41,33 @@ class MessageRepo(Repo):
         ).first()
 
     async def next_seqs(self, *, site_id: int) -> tuple[int, int]:
-        """The next site and hub sequence numbers. A racing writer gets a unique violation
-        and retries, so sequence numbers follow commit order with no gaps."""
-        site_seq = (
-            await self.session.exec(
-                select(func.coalesce(func.max(Message.site_seq), 0)).where(
-                    Message.site_id == site_id
-                )
+        """Take the next site and hub sequence numbers. Call this first in the transaction:
+        the counter rows stay locked until commit, so numbers follow commit order."""
+        return await self._bump(f"site:{site_id}"), await self._bump("hub")
+
+    async def _bump(self, thread: str) -> int:
+        stmt = (
+            update(ThreadCounter)
+            .where(col(ThreadCounter.thread) == thread)
+            .values(last_seq=ThreadCounter.last_seq + 1)
+            .returning(col(ThreadCounter.last_seq))
+        )
+        taken = (await self.session.exec(stmt)).scalar_one_or_none()
+        if taken is not None:
+            return int(taken)
+        # The thread's first counted message: start after any messages already stored (a
+        # racing first writer makes this insert fail, and the caller's retry finds the row).
+        if thread == "hub":
+            stmt_max = select(func.coalesce(func.max(Message.hub_seq), 0))
+        else:
+            site_id = int(thread.removeprefix("site:"))
+            stmt_max = select(func.coalesce(func.max(Message.site_seq), 0)).where(
+                Message.site_id == site_id
             )
-        ).one()
-        hub_seq = (
-            await self.session.exec(select(func.coalesce(func.max(Message.hub_seq), 0)))
-        ).one()
-        return int(site_seq) + 1, int(hub_seq) + 1
+        taken = int((await self.session.exec(stmt_max)).one()) + 1
+        self.session.add(ThreadCounter(thread=thread, last_seq=taken))
+        await self.session.flush()
+        return taken
 
     async def add(self, message: Message) -> Message:
         self.session.add(message)

@@ -1,0 +1,32 @@
+"""The hub under test: the real app from ``create_app`` on a given database, nothing else.
+
+Run as ``python -m benchmarks.hub_server --database-url sqlite+aiosqlite:///... --core 0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+from hub.app import create_app
+from hub.settings import HubSettings
+
+from .serving import pin_to_core, raise_fd_limit, serve
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--core", type=int, default=None)
+    parser.add_argument("--max-seconds", type=float, default=1200.0)
+    args = parser.parse_args()
+    pin_to_core(args.core)
+    raise_fd_limit()
+    logging.basicConfig(level=logging.WARNING, format="hub: %(levelname)s %(name)s %(message)s")
+    settings = HubSettings(environment="development", database_url=args.database_url)
+    asyncio.run(serve(create_app(settings), max_seconds=args.max_seconds))
+
+
+if __name__ == "__main__":
+    main()
