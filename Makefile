@@ -11,7 +11,7 @@ HUB_TEST_DATABASE_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/test
 HUB_TEST_REDIS_URL    ?= redis://127.0.0.1:6379/15
 export HUB_TEST_DATABASE_URL HUB_TEST_REDIS_URL
 
-.PHONY: run test install assets system lint schemas clean
+.PHONY: run test install assets system lint schemas clean bench-signalling
 
 run: install assets
 	$(BIN)/telehub db upgrade
@@ -50,9 +50,24 @@ $(NHSUK): clients/web/package.json clients/web/package-lock.json
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
 	touch $(NHSUK)
 
+schemas: install
+	$(BIN)/telehub schemas export
+
 lint: install
 	$(BIN)/ruff check hub schemas clients tests
 	$(BIN)/mypy hub schemas
+
+# Signalling relay: the hub beside a bare aiohttp relay, idle sockets, queue fan-out.
+# Prints the table and records it in docs/performance.md (ARGS=--quick for a short run).
+bench-signalling: install
+	$(BIN)/python -m benchmarks.signalling $(ARGS)
+
+# Monthly report at national scale (15,000 sites, 5M calls over 3 years, and a 6-year
+# history beside it) on SQLite and the PostgreSQL at HUB_TEST_DATABASE_URL, next to a plain
+# scan of the month's rows. SCALE=0.2 for a quicker run. Results: docs/performance.md.
+.PHONY: bench-reports
+bench-reports: install
+	$(BIN)/python benchmarks/bench_reports.py --scale $(or $(SCALE),1) --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
 
 clean:
 	rm -rf $(VENV) clients/web/node_modules hub/web/static/nhsuk var

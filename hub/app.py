@@ -12,7 +12,17 @@ from aiohttp import web
 
 from hub.auth.service import IdentityService
 from hub.clock import Clock, SystemClock
-from hub.http import api_identity, api_records, health, pages
+from hub.http import (
+    api_identity,
+    api_messages,
+    api_outcomes,
+    api_records,
+    api_reports,
+    console,
+    health,
+    pages,
+    tablet,
+)
 from hub.http.access import access_middleware
 from hub.http.middleware import error_middleware, origin_middleware, security_headers
 from hub.keys import CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
@@ -22,6 +32,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 
 WEB = Path(__file__).with_name("web")
+CLIENT_JS = Path(__file__).resolve().parent.parent / "clients" / "web"
 log = logging.getLogger("hub")
 
 
@@ -35,6 +46,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
     app.on_response_prepare.append(security_headers)
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(endpoint.realtime_context)
+    app.on_shutdown.append(endpoint.close_sockets)
 
     aiohttp_jinja2.setup(
         app,
@@ -51,13 +63,22 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         health.routes,
         api_identity.routes,
         api_records.routes,
+        api_messages.routes,
         pages.routes,
+        api_reports.routes,
+        tablet.routes,
+        console.routes,
+        api_outcomes.routes,
         endpoint.routes,
     ):
         app.router.add_routes(table)
     static = WEB / "static"
     static.mkdir(parents=True, exist_ok=True)
     app.router.add_static("/static/", static, name="static")
+    # The browser clients' ES modules, served from their source folders.
+    for folder in ("shared", "tablet", "console"):
+        if (CLIENT_JS / folder).is_dir():
+            app.router.add_static(f"/js/{folder}/", CLIENT_JS / folder, name=f"js_{folder}")
     nhsuk_assets = static / "nhsuk" / "assets"
     if nhsuk_assets.is_dir():
         app.router.add_static("/assets/", nhsuk_assets, name="nhsuk_assets")

@@ -197,6 +197,22 @@ class EchoStop(Command):
     echo_id: str = Field(max_length=40)
 
 
+PresenceStatus = Literal["available", "busy", "on_break", "admin"]
+
+
+class PresenceSet(Command):
+    """Say what I am doing on shift; sent on connecting and as a heartbeat while open."""
+
+    type: Literal["presence/set"]
+    status: PresenceStatus = "available"
+
+
+class PresenceSubscribe(Command):
+    """Everyone on the hub's staff and what they are doing now, then ``presence`` events."""
+
+    type: Literal["presence/subscribe"]
+
+
 ClientCommand = Annotated[
     Ping
     | CallStart
@@ -220,7 +236,9 @@ ClientCommand = Annotated[
     | MessageSync
     | MessageAck
     | EchoStart
-    | EchoStop,
+    | EchoStop
+    | PresenceSet
+    | PresenceSubscribe,
     Field(discriminator="type"),
 ]
 client_command = TypeAdapter[Any](ClientCommand)
@@ -360,8 +378,25 @@ class OverdueEvent(BaseModel):
     waited_seconds: int
 
 
+class StaffPresence(BaseModel):
+    user_id: int
+    name: str
+    role: Role
+    specialty: str | None
+    status: PresenceStatus | Literal["offline"]
+    online: bool
+    doing: str = Field(description="In words: 'On a call · Home A', 'Wrap-up', 'Available'")
+    call_id: str | None
+    since: datetime | None
+
+
+class PresenceEvent(BaseModel):
+    kind: Literal["presence"] = "presence"
+    staff: list[StaffPresence]
+
+
 EventBody = Annotated[
-    QueueEvent | CallEvent | RingEvent | SignalEvent | MessageEvent | OverdueEvent,
+    QueueEvent | CallEvent | RingEvent | SignalEvent | MessageEvent | OverdueEvent | PresenceEvent,
     Field(discriminator="kind"),
 ]
 

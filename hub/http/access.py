@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -73,12 +74,20 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     if access.roles is None:
         return await handler(request)
     if principal is None:
+        if request.method == "GET" and _is_page(request.path):
+            # A browser opening a page with no (or an expired) session goes to sign in and
+            # comes back; an enrolled tablet signs itself back in there with its credential.
+            raise web.HTTPFound(f"/login?next={quote(request.path_qs, safe='/')}")
         raise Unauthorised("Please sign in")
     if principal.is_device and not access.devices:
         raise Forbidden("A tablet cannot do this; sign in as a member of staff")
     if principal.role not in access.roles:
         raise Forbidden("Your role cannot do this")
     return await handler(request)
+
+
+def _is_page(path: str) -> bool:
+    return not path.startswith(("/api/", "/ws"))
 
 
 def principal_of(request: web.Request) -> Principal:

@@ -9,7 +9,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 
@@ -215,6 +226,17 @@ class Message(SQLModel, table=True):
     created_at: datetime = _utc()
 
 
+class ThreadCounter(SQLModel, table=True):
+    """The last sequence number given out in a thread (``site:<id>`` or ``hub``).
+
+    Incremented with one UPDATE as the first write of the message's transaction, so the
+    row lock orders writers and sequence numbers follow commit order with no gaps.
+    """
+
+    thread: str = Field(primary_key=True, max_length=40)
+    last_seq: int = 0
+
+
 class ReadCursor(SQLModel, table=True):
     """How far one reader (a device or a user) has acknowledged a thread."""
 
@@ -314,3 +336,40 @@ class HospitalActivity(SQLModel, table=True):
     bed_days: int
     residents: int
     imported_at: datetime = _utc()
+
+
+class WrapUpDraft(SQLModel, table=True):
+    """A nurse's unfinished wrap-up of one call, saved as she types, so the record survives a
+    browser crash or a closed tab. Removed once the outcome is recorded."""
+
+    __tablename__ = "wrapup_draft"
+
+    call_id: str = Field(
+        sa_column=Column(
+            String(36), ForeignKey("call.id", name="fk_wrapup_draft_call"), primary_key=True
+        )
+    )
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("hub_user.id", name="fk_wrapup_draft_user"), primary_key=True
+        )
+    )
+    answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    revision: int = 1
+    updated_at: datetime = _utc()
+
+
+class ShiftPresence(SQLModel, table=True):
+    """What a member of hub staff says they are doing, and when their console last checked in.
+    Kept in the database so every hub process sees the same shift."""
+
+    __tablename__ = "shift_presence"
+
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("hub_user.id", name="fk_shift_presence_user"), primary_key=True
+        )
+    )
+    status: str = Field(max_length=16)
+    since: datetime = _utc()
+    last_seen_at: datetime = _utc()

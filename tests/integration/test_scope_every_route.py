@@ -9,6 +9,8 @@ import re
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from hub.storage.engine import Database
+from hub.storage.tables import FollowUpTask
 from support.world import World, sign_in
 
 
@@ -22,7 +24,7 @@ def _routes(app: web.Application) -> list[tuple[str, str]]:
     return found
 
 
-def _aim_at_home_b(path: str, world: World) -> str:
+def _aim_at_home_b(path: str, world: World, task_id: int = 1) -> str:
     b = world.home_b
     values = {
         "person_id": b.resident.id,
@@ -31,6 +33,8 @@ def _aim_at_home_b(path: str, world: World) -> str:
         "device_id": 1,
         "message_id": b.message.id,
         "user_id": b.staff.id,
+        "photo_id": 1,  # the world has no photos: an unknown id must answer 404, not leak
+        "task_id": task_id,  # home B's 72-hour follow-up task
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -102,14 +106,19 @@ async def test_every_route_refuses_anonymous_callers_unless_public(client: TestC
 
 
 async def test_home_a_staff_cannot_reach_home_b_through_any_route(
-    client: TestClient, world: World
+    client: TestClient, world: World, db: Database
 ) -> None:
+    async with db.session() as s:
+        task = FollowUpTask(call_id=world.home_b.call.id, due_at=world.home_b.call.started_at)
+        s.add(task)
+        await s.flush()
+        task_id = task.id or 0
     await sign_in(client, world.home_a.staff.username)
     walked = 0
     for method, template in _routes(client.server.app):
         if template in ("/logout", "/api/auth/logout"):
             continue  # signing out is harmless and would end this walk's session
-        path = _aim_at_home_b(template, world)
+        path = _aim_at_home_b(template, world, task_id)
         response = await client.request(
             method, path, json=_body_aimed_at_home_b(world), allow_redirects=False
         )

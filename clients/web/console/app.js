@@ -1,0 +1,254 @@
+// The triage console: the live queue, the call in front of the nurse (or specialist), the
+// wrap-up, who else is on shift, alerts and keyboard shortcuts. One socket to the hub.
+
+import { HubSocket } from "/js/shared/signalling.js";
+import { Alerts, RING } from "./alerts.js";
+import { CallView } from "./call.js";
+import { bindShortcuts } from "./keys.js";
+import { fillStaffSelect, Presence } from "./presence.js";
+import { QueueView } from "./queue.js";
+import { WrapUpForm } from "./wrapup.js";
+
+const $ = (id) => document.getElementById(id);
+const root = $("console");
+const me = JSON.parse(root.dataset.me);
+const labels = JSON.parse(root.dataset.labels);
+const takesCalls = root.dataset.takesCalls === "yes";
+const LIVE = new Set(["connected", "on_hold"]);
+
+const hub = new HubSocket({ url: "/ws" });
+const alerts = new Alerts({ banner: $("alert"), toggle: $("sound-toggle") });
+const queue = new QueueView({
+  list: $("queue"),
+  count: $("queue-count"),
+  empty: $("queue-empty"),
+  labels,
+  target: Number(root.dataset.answerTarget),
+  alerts,
+  canAccept: takesCalls,
+  onAccept: (callId) => accept(callId),
+});
+const view = new CallView({ hub, root: $("call"), labels, alerts });
+const wrapup = takesCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
+const presence = new Presence({
+  hub,
+  list: $("roster"),
+  statusSelect: $("my-status"),
+  me,
+  onRoster: () => {
+    if (!takesCalls) return;
+    fillStaffSelect($("transfer-to"), presence.nurses(), { emptyText: "No other nurse" });
+    fillStaffSelect($("invite-who"), presence.specialists(), { emptyText: "No specialist" });
+  },
+});
+let ringing = null; // {call, why}
+
+// -- the connection ----------------------------------------------------------------------
+const STATES = {
+  connecting: "Connecting to the hub…",
+  open: "Connected to the hub",
+  reconnecting: "Connection lost: reconnecting… (calls in progress carry on)",
+  "signed-out": "Signed out: sign in again to keep working",
+  closed: "Disconnected",
+};
+hub.addEventListener("state", (e) => {
+  const node = $("connection");
+  node.textContent = STATES[e.detail] ?? e.detail;
+  node.dataset.state = e.detail;
+});
+
+hub.addEventListener("open", async (e) => {
+  try {
+    const subscribed = await hub.command("queue/subscribe");
+    queue.update(subscribed.entries);
+    await presence.start();
+  } catch (err) {
+    alerts.show(`Could not load the queue: ${err.message}`, { tone: "urgent" });
+  }
+  for (const call of e.detail.calls ?? []) resume(call);
+});
+
+hub.addEventListener("hub-queue", (e) => queue.update(e.detail.entries));
+hub.addEventListener("hub-overdue", (e) => queue.overdue(e.detail.call_id, e.detail.waited_seconds));
+hub.addEventListener("hub-call", (e) => onCall(e.detail.call));
+hub.addEventListener("hub-ring", (e) => ring(e.detail.call, e.detail.why));
+
+function resume(call) {
+  const mine = call.participants.find((p) => p.key === hub.authOk.who.participant_key);
+  if (call.nurse_id === me.id && (LIVE.has(call.state) || call.state === "wrap_up")) {
+    show(call, { arrived: true });
+  } else if (mine?.role === "specialist" && LIVE.has(call.state)) {
+    if (mine.connected || view.call?.id === call.id) show(call, { arrived: true });
+    else ring(call, "specialist");
+  }
+}
+
+// -- taking a call -----------------------------------------------------------------------
+async function accept(callId) {
+  if (!takesCalls) return;
+  if (!callId) {
+    alerts.show("No calls waiting.");
+    return;
+  }
+  try {
+    const call = await hub.command("call/accept", { call_id: callId });
+    hideRing();
+    await show(call, { arrived: true });
+  } catch (err) {
+    const row = $("queue").querySelector(`[data-call-id="${CSS.escape(callId)}"]`);
+    row?.classList.add("console-queue__item--taken");
+    if (err.code === "conflict") {
+      alerts.show(`${err.message}: this call was not given to you.`, { tone: "urgent" });
+    } else {
+      alerts.show(err.message, { tone: "urgent" });
+    }
+  }
+}
+
+async function show(call, options) {
+  await view.show(call, options);
+  if (wrapup && call.nurse_id === me.id) await wrapup.load(call.id);
+  presence.checkIn();
+}
+
+function onCall(call) {
+  if (!view.call || view.call.id !== call.id) return;
+  const before = view.call.state;
+  const role = view.myRole;
+  if (role === "nurse" && call.nurse_id !== me.id) {
+    view.clear(`Call from ${call.site_name} handed over.`);
+    wrapup?.forget();
+  } else if (call.state === "closed") {
+    view.clear(`Record saved for the call from ${call.site_name}.`);
+    wrapup?.forget();
+  } else if (role !== "nurse" && !LIVE.has(call.state)) {
+    view.clear(`The call from ${call.site_name} has ended.`);
+  } else {
+    view.update(call);
+    if (role === "nurse") wrapup?.refreshRecorded();
+    if (call.state === "wrap_up" && before !== "wrap_up") {
+      alerts.show("Call ended: complete the wrap-up to take the next call.");
+      $("wrapup-heading")?.focus();
+    }
+  }
+  if (before !== call.state) presence.checkIn();
+}
+
+function closed(call) {
+  view.clear(`Record saved for the call from ${call.site_name}. You can take the next call.`);
+  alerts.show("Record saved. The call is closed.");
+  presence.checkIn();
+  queue.focus();
+}
+
+async function act(type, fields, { then } = {}) {
+  if (!view.call) return;
+  try {
+    const call = await hub.command(type, { call_id: view.call.id, ...fields });
+    then ? then(call) : onCall(call);
+  } catch (err) {
+    alerts.show(err.message, { tone: "urgent" });
+  }
+}
+
+function hold() {
+  if (view.myRole !== "nurse" || !view.call || !LIVE.has(view.call.state)) return;
+  act("call/hold", { on: view.call.state === "connected" });
+}
+
+function end() {
+  if (view.myRole !== "nurse" || !view.call || !LIVE.has(view.call.state)) return;
+  act("call/end", {});
+}
+
+if (takesCalls) {
+  $("hold").addEventListener("click", hold);
+  $("end").addEventListener("click", end);
+  $("transfer").addEventListener("click", () => {
+    const to = Number($("transfer-to").value);
+    if (to) act("call/transfer", { to_user_id: to });
+  });
+  $("invite").addEventListener("click", () => {
+    const who = Number($("invite-who").value);
+    if (!who) return;
+    const name = $("invite-who").selectedOptions[0]?.textContent ?? "the specialist";
+    act("call/invite", { user_id: who }, {
+      then: (call) => {
+        alerts.show(`Ringing ${name.split(" – ")[0]}…`);
+        onCall(call);
+      },
+    });
+  });
+}
+$("leave").addEventListener("click", () =>
+  act("call/leave", {}, { then: (call) => view.clear(`You left the call from ${call.site_name}.`) }),
+);
+
+// -- being rung (a specialist drawn in, or a nurse offered a transfer) -------------------
+function ring(call, why) {
+  ringing = { call, why };
+  const nurse = call.nurse_name ?? "A hub nurse";
+  $("ring-text").textContent =
+    why === "specialist"
+      ? `${nurse} asks you to join a call from ${call.site_name}${call.person_name ? ` about ${call.person_name}` : ""}.`
+      : `A call from ${call.site_name} is being transferred to you.`;
+  const button = $("ring-accept");
+  button.firstChild.textContent = why === "specialist" ? "Join " : "Accept ";
+  button.querySelector("kbd").textContent = why === "specialist" ? "J" : "A";
+  $("ring").hidden = false;
+  alerts.show($("ring-text").textContent, { tone: "urgent", sound: RING });
+  button.focus();
+}
+
+function hideRing() {
+  ringing = null;
+  $("ring").hidden = true;
+}
+
+async function answerRing() {
+  if (!ringing) return;
+  const { call, why } = ringing;
+  if (why === "transfer") {
+    await accept(call.id);
+    return;
+  }
+  try {
+    const joined = await hub.command("call/join", { call_id: call.id });
+    hideRing();
+    await show(joined, { arrived: true });
+  } catch (err) {
+    hideRing();
+    alerts.show(err.message, { tone: "urgent" });
+  }
+}
+
+$("ring-accept").addEventListener("click", answerRing);
+$("ring-dismiss").addEventListener("click", hideRing);
+
+// -- keyboard ----------------------------------------------------------------------------
+function toggleShortcuts() {
+  const panel = $("shortcuts");
+  panel.hidden = !panel.hidden;
+  $("shortcuts-toggle").setAttribute("aria-expanded", String(!panel.hidden));
+}
+$("shortcuts-toggle").addEventListener("click", toggleShortcuts);
+
+bindShortcuts({
+  a: () => {
+    if (ringing?.why === "transfer") answerRing();
+    else if (!view.call) accept(queue.top());
+    else if (takesCalls) alerts.show("Finish your current call, including its wrap-up, before taking another.");
+  },
+  j: () => ringing?.why === "specialist" && answerRing(),
+  h: hold,
+  "shift+e": end,
+  w: () => wrapup && view.call && ($("wrapup-heading").focus(), $("wrapup").scrollIntoView({ block: "start" })),
+  m: () => view.call && $("message-body").focus(),
+  q: () => queue.focus(),
+  "?": toggleShortcuts,
+});
+
+hub.connect().catch((err) => {
+  $("connection").textContent = `Could not connect to the hub: ${err.message}`;
+  hub.scheduleReconnect();
+});

@@ -1,0 +1,298 @@
+// The call in front of this console: video with everyone in it, the SBARD summary, the
+// resident's summary, messages with the site, and the nurse's controls.
+
+import { CallMesh } from "/js/shared/rtc.js";
+import { el, londonTime, NEWS2_TAGS } from "./format.js";
+
+const STATE_TAGS = { connected: "green", on_hold: "yellow", wrap_up: "blue", ringing: "orange" };
+
+export class CallView {
+  constructor({ hub, root, labels, alerts }) {
+    this.hub = hub;
+    this.root = root;
+    this.labels = labels;
+    this.alerts = alerts;
+    this.call = null;
+    this.mesh = null;
+    this.localStream = null;
+    this.joinedAt = null;
+    this.messages = [];
+    this.$ = (id) => document.getElementById(id);
+    this.timer = setInterval(() => this.tickTimer(), 1000);
+    this.$("message-form").addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.sendMessage();
+    });
+    hub.addEventListener("message", (e) => this.onMessage(e.detail));
+  }
+
+  get selfKey() {
+    return this.hub.authOk?.who.participant_key;
+  }
+
+  get myRole() {
+    return this.call?.participants.find((p) => p.key === this.selfKey)?.role ?? null;
+  }
+
+  // Show a call (after accept or join, or resumed after a reload) and bring media up to date.
+  async show(call, { arrived = false } = {}) {
+    const fresh = !this.call || this.call.id !== call.id;
+    this.call = call;
+    if (fresh) {
+      this.joinedAt = performance.now();
+      this.$("idle").hidden = true;
+      this.root.hidden = false;
+      this.$("videos").replaceChildren();
+      this.messages = [];
+      this.$("thread").replaceChildren();
+      this.renderStatic(call);
+      this.loadResident(call);
+    }
+    this.renderState(call);
+    if (call.state === "connected" || call.state === "on_hold") {
+      await this.startMedia(call, { arrived: fresh || arrived });
+    } else {
+      this.stopMedia();
+    }
+  }
+
+  update(call) {
+    if (!this.call || call.id !== this.call.id) return;
+    this.call = call;
+    this.renderState(call);
+    if (this.mesh && (call.state === "connected" || call.state === "on_hold")) {
+      this.mesh.update(call);
+      this.labelTiles();
+    } else if (call.state !== "connected" && call.state !== "on_hold") {
+      this.stopMedia();
+    }
+  }
+
+  clear(text = "") {
+    this.stopMedia();
+    this.call = null;
+    this.root.hidden = true;
+    this.$("idle").hidden = false;
+    this.$("call-heading").textContent = "No call in progress";
+    this.$("last-outcome").textContent = text;
+    this.$("videos").replaceChildren();
+  }
+
+  label(kind, code) {
+    return this.labels[kind]?.[code] ?? code;
+  }
+
+  renderStatic(call) {
+    const who = call.person_name ? `: ${call.person_name}` : "";
+    this.$("call-heading").textContent = `${call.site_name}${who}`;
+    this.$("message-site").textContent = call.site_name;
+    const news = call.news2;
+    const badge = this.$("news2-badge");
+    badge.replaceChildren(
+      news
+        ? el("strong", { class: `nhsuk-tag nhsuk-tag--${NEWS2_TAGS[news.band] ?? "grey"} console-tag` }, `NEWS2 ${news.total}`)
+        : "",
+    );
+    const lines = (call.sbard || "").split("\n").filter(Boolean);
+    this.$("sbard").replaceChildren(
+      ...lines.map((line) => {
+        const match = line.match(/^(Situation|Background|Assessment|Recommendation|Decision)[:\s]\s*(.*)$/i);
+        return match
+          ? el("p", { class: "console-sbard__line" }, el("strong", {}, `${match[1]}: `), match[2])
+          : el("p", { class: "console-sbard__line" }, line);
+      }),
+    );
+  }
+
+  renderState(call) {
+    this.root.dataset.state = call.state;
+    const tag = this.$("call-state");
+    tag.textContent = this.label("call_state", call.state);
+    tag.className = `nhsuk-tag nhsuk-tag--${STATE_TAGS[call.state] ?? "grey"}`;
+    const role = this.myRole;
+    const live = call.state === "connected" || call.state === "on_hold";
+    const hold = this.$("hold");
+    if (hold) {
+      hold.hidden = role !== "nurse" || !live;
+      hold.firstChild.textContent = call.state === "on_hold" ? "Take off hold " : "Hold ";
+    }
+    for (const id of ["end", "transfer", "transfer-to", "invite", "invite-who"]) {
+      const node = this.$(id);
+      if (node) node.closest(".console-control-group, button").hidden = role !== "nurse" || !live;
+    }
+    this.$("leave").hidden = role !== "specialist" || !live;
+    this.$("message-form").hidden = !(live || call.state === "wrap_up");
+  }
+
+  async startMedia(call, { arrived }) {
+    if (!this.localStream) {
+      try {
+        this.localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+      } catch (err) {
+        this.alerts.show(`Camera or microphone unavailable: ${err.message}. You can still talk by message.`, { tone: "urgent", sticky: true });
+      }
+      if (this.localStream) this.addTile("self", this.localStream, "You", { self: true });
+    }
+    if (!this.mesh) {
+      this.mesh = new CallMesh({
+        hub: this.hub,
+        callId: call.id,
+        selfKey: this.selfKey,
+        localStream: this.localStream,
+        iceServers: this.hub.authOk?.ice_servers ?? [],
+      });
+      this.mesh.addEventListener("remote-stream", (e) => this.addTile(e.detail.key, e.detail.stream));
+      this.mesh.addEventListener("peer-left", (e) => this.removeTile(e.detail.key));
+      this.mesh.addEventListener("peer-state", (e) => {
+        const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(e.detail.key)}"]`);
+        if (tile) tile.dataset.state = e.detail.state;
+      });
+      this.mesh.update(call, { iJustArrived: arrived });
+    } else {
+      this.mesh.update(call);
+    }
+    this.labelTiles();
+  }
+
+  stopMedia() {
+    this.mesh?.close();
+    this.mesh = null;
+    if (this.localStream) {
+      for (const track of this.localStream.getTracks()) track.stop();
+      this.localStream = null;
+    }
+    this.$("videos").replaceChildren();
+  }
+
+  participant(key) {
+    return this.call?.participants.find((p) => p.key === key);
+  }
+
+  addTile(key, stream, name = null, { self = false } = {}) {
+    const videos = this.$("videos");
+    let tile = videos.querySelector(`[data-key="${CSS.escape(key)}"]`);
+    const who = this.participant(key);
+    if (!tile) {
+      const video = el("video", { autoplay: true, playsinline: true, "aria-label": `Video of ${name ?? who?.name ?? "participant"}` });
+      video.muted = self;
+      tile = el(
+        "figure",
+        { class: `console-tile${self ? " console-tile--self" : ""}`, dataset: { key, role: self ? "self" : who?.role ?? "" } },
+        video,
+        el("figcaption", { class: "console-tile__name" }, name ?? this.tileName(who)),
+      );
+      if (self) videos.append(tile);
+      else videos.prepend(tile);
+    }
+    const video = tile.querySelector("video");
+    if (video.srcObject !== stream) video.srcObject = stream;
+    video.play?.().catch(() => {});
+  }
+
+  tileName(who) {
+    if (!who) return "Participant";
+    const role = { caller: this.call?.site_name ?? "Site", nurse: "Hub nurse", specialist: "Specialist" }[who.role] ?? who.role;
+    return `${who.name} · ${role}`;
+  }
+
+  labelTiles() {
+    for (const tile of this.$("videos").querySelectorAll("figure[data-key]")) {
+      if (tile.dataset.key === "self") continue;
+      const who = this.participant(tile.dataset.key);
+      if (who) {
+        tile.dataset.role = who.role;
+        tile.querySelector("figcaption").textContent = this.tileName(who);
+      }
+    }
+  }
+
+  removeTile(key) {
+    this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`)?.remove();
+  }
+
+  async loadResident(call) {
+    const box = this.$("resident");
+    if (!call.person_id) {
+      box.replaceChildren(el("p", { class: "console-muted" }, "No resident named on this call."));
+      return;
+    }
+    box.replaceChildren(el("p", { class: "console-muted" }, "Loading…"));
+    const response = await fetch(`/api/residents/${call.person_id}/summary?call=${encodeURIComponent(call.id)}`);
+    if (!response.ok || this.call?.id !== call.id) {
+      if (this.call?.id === call.id) box.replaceChildren(el("p", {}, "The resident's record could not be read."));
+      return;
+    }
+    const r = await response.json();
+    const resus = r.resuscitation_status;
+    const resusClass = resus === "for_cpr" ? "green" : resus === "not_recorded" ? "grey" : "red";
+    const row = (key, value) =>
+      el("div", { class: "nhsuk-summary-list__row" }, el("dt", { class: "nhsuk-summary-list__key" }, key), el("dd", { class: "nhsuk-summary-list__value" }, value || "None recorded"));
+    box.replaceChildren(
+      el("p", { class: "console-resident__name" }, el("strong", {}, r.name), ` · ${r.age} years · NHS ${r.nhs_number.replace(/(\d{3})(\d{3})(\d{4})/, "$1 $2 $3")}`),
+      el("p", {}, el("strong", { class: `nhsuk-tag nhsuk-tag--${resusClass} console-tag`, id: "resus" }, `ReSPECT / DNACPR: ${r.resuscitation_label}`)),
+      el("dl", { class: "nhsuk-summary-list console-summary" }, row("Conditions", r.key_conditions), row("Allergies", r.allergies), row("Care wishes", r.care_wishes)),
+      el("h4", { class: "nhsuk-heading-xs" }, "Last calls"),
+      r.recent_calls.length
+        ? el(
+            "ol",
+            { class: "console-recent" },
+            r.recent_calls.map((c) =>
+              el(
+                "li",
+                {},
+                el("a", { href: `/console/calls/${c.id}`, target: "_blank", rel: "noopener" }, londonTime(c.started_at, true)),
+                ` · ${c.reason} · `,
+                el("strong", {}, c.disposition ?? this.label("call_state", c.state)),
+                c.note ? el("span", { class: "console-muted console-small" }, ` – ${c.note}`) : null,
+              ),
+            ),
+          )
+        : el("p", { class: "console-muted" }, "No earlier calls."),
+    );
+  }
+
+  onMessage(message) {
+    if (!this.call || message.site_id !== this.call.site_id) return;
+    if (message.call_id && message.call_id !== this.call.id) return;
+    this.messages.push(message);
+    const mine = message.sender_key === this.selfKey;
+    this.$("thread").append(
+      el(
+        "li",
+        { class: `console-thread__item${mine ? " console-thread__item--mine" : ""}` },
+        el("span", { class: "console-small console-muted" }, `${message.sender_name}, ${londonTime(message.created_at)}`),
+        el("br"),
+        message.body,
+      ),
+    );
+  }
+
+  async sendMessage() {
+    const input = this.$("message-body");
+    const body = input.value.trim();
+    if (!body || !this.call) return;
+    try {
+      await this.hub.command("message/send", {
+        site_id: this.call.site_id,
+        call_id: this.call.id,
+        client_message_id: crypto.randomUUID(),
+        body,
+      });
+      input.value = "";
+    } catch (err) {
+      this.alerts.show(`Message not sent: ${err.message}`, { tone: "urgent" });
+    }
+  }
+
+  tickTimer() {
+    const node = this.$("call-timer");
+    if (!this.call || this.joinedAt === null) {
+      node.textContent = "";
+      return;
+    }
+    // Measured on this machine's clock from when this console showed the call, so a clock
+    // that differs from the hub's does not show a nonsense duration.
+    const seconds = Math.floor((performance.now() - this.joinedAt) / 1000);
+    node.textContent = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} on this call`;
+  }
+}

@@ -1,0 +1,183 @@
+// The media side of a call: one RTCPeerConnection per other participant (a mesh of up to
+// four), signalled through the hub. Media never passes through the hub.
+//
+// Who offers: the participant who arrives later offers to each one already connected
+// (the nurse offers to the tablet; a specialist offers to both). If no offer has arrived
+// a short while after both are present, the waiting side offers anyway; a collision is
+// resolved by the "perfect negotiation" pattern (the polite side rolls back), so peers
+// that follow another rule still connect. Candidates trickle: nothing waits for ICE
+// gathering to finish.
+
+const FALLBACK_OFFER_MS = 2500;
+
+export class CallMesh extends EventTarget {
+  constructor({ hub, callId, selfKey, localStream, iceServers = [] }) {
+    super();
+    this.hub = hub;
+    this.callId = callId;
+    this.selfKey = selfKey;
+    this.localStream = localStream;
+    this.iceServers = iceServers;
+    this.peers = new Map(); // key -> {pc, makingOffer, ignoreOffer, polite, timer}
+    this.onSignal = (e) => this.handleSignal(e.detail);
+    hub.addEventListener("hub-signal", this.onSignal);
+    this.onOnline = () => this.restartIce();
+    window.addEventListener("online", this.onOnline);
+  }
+
+  // Bring the mesh in line with a call snapshot: connect to newcomers, drop leavers.
+  // A participant whose hub socket has only dropped (connected: false) is still in the call:
+  // media flows peer to peer without the hub, so its connection is kept, not closed.
+  update(call, { iJustArrived = false } = {}) {
+    const others = call.participants.filter((p) => p.key !== this.selfKey);
+    const inCall = new Set(others.map((p) => p.key));
+    for (const [key] of this.peers) if (!inCall.has(key)) this.drop(key);
+    for (const p of others) {
+      if (p.connected && !this.peers.has(p.key)) this.connect(p.key, { offer: iJustArrived });
+    }
+  }
+
+  connect(key, { offer }) {
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const peer = { pc, makingOffer: false, ignoreOffer: false, polite: this.selfKey > key, timer: null };
+    this.peers.set(key, peer);
+    if (this.localStream) {
+      for (const track of this.localStream.getTracks()) pc.addTrack(track, this.localStream);
+    }
+    pc.onicecandidate = ({ candidate }) => {
+      if (!candidate) return;
+      this.send("signal/candidate", key, { candidate: candidate.toJSON() });
+    };
+    pc.ontrack = ({ streams, track }) => {
+      const stream = streams[0] ?? new MediaStream([track]);
+      this.dispatchEvent(new CustomEvent("remote-stream", { detail: { key, stream } }));
+    };
+    pc.onconnectionstatechange = () => {
+      this.dispatchEvent(new CustomEvent("peer-state", { detail: { key, state: pc.connectionState } }));
+      if (pc.connectionState === "failed") pc.restartIce();
+    };
+    pc.onnegotiationneeded = async () => {
+      if (!offer && !peer.allowOffers) return; // wait for the newcomer's offer first
+      await this.offer(key, peer);
+    };
+    if (!offer) {
+      peer.timer = setTimeout(() => {
+        peer.allowOffers = true;
+        if (pc.signalingState === "stable" && !pc.remoteDescription) this.offer(key, peer);
+      }, FALLBACK_OFFER_MS);
+    } else {
+      peer.allowOffers = true;
+    }
+    return peer;
+  }
+
+  async offer(key, peer, { iceRestart = false } = {}) {
+    const { pc } = peer;
+    try {
+      peer.makingOffer = true;
+      // Without a camera (or microphone) still ask to receive the other side's.
+      for (const kind of ["audio", "video"]) {
+        if (!pc.getTransceivers().some((t) => t.receiver.track.kind === kind)) {
+          pc.addTransceiver(kind, { direction: "recvonly" });
+        }
+      }
+      if (iceRestart) pc.restartIce();
+      await pc.setLocalDescription();
+      this.send("signal/offer", key, { sdp: pc.localDescription.sdp, ice_restart: iceRestart });
+    } catch (err) {
+      this.dispatchEvent(new CustomEvent("error", { detail: err }));
+    } finally {
+      peer.makingOffer = false;
+    }
+  }
+
+  async handleSignal(event) {
+    if (event.call_id !== this.callId) return;
+    const key = event.from_key;
+    const signal = event.signal;
+    let peer = this.peers.get(key);
+    if (!peer) {
+      if (signal.kind !== "offer") return;
+      peer = this.connect(key, { offer: false });
+    }
+    clearTimeout(peer.timer);
+    peer.allowOffers = true;
+    const { pc } = peer;
+    try {
+      if (signal.kind === "offer" || signal.kind === "answer") {
+        const description = { type: signal.kind, sdp: signal.sdp };
+        const collision =
+          signal.kind === "offer" && (peer.makingOffer || pc.signalingState !== "stable");
+        peer.ignoreOffer = !peer.polite && collision;
+        if (peer.ignoreOffer) return;
+        await pc.setRemoteDescription(description);
+        if (signal.kind === "offer") {
+          await pc.setLocalDescription();
+          this.send("signal/answer", key, { sdp: pc.localDescription.sdp });
+        }
+      } else if (signal.kind === "candidate") {
+        try {
+          await pc.addIceCandidate(signal.candidate);
+        } catch (err) {
+          if (!peer.ignoreOffer) throw err;
+        }
+      } else if (signal.kind === "hangup") {
+        this.drop(key);
+      }
+    } catch (err) {
+      this.dispatchEvent(new CustomEvent("error", { detail: err }));
+    }
+  }
+
+  send(type, to, fields) {
+    this.hub.command(type, { call_id: this.callId, to, ...fields }).catch(() => {});
+  }
+
+  // The network changed or the hub came back: renegotiate ICE on every connection.
+  restartIce() {
+    if (this.hub.state !== "open") {
+      // An offer sent now would be lost and leave the connection waiting for an answer.
+      this.hub.addEventListener("open", () => this.restartIce(), { once: true });
+      return;
+    }
+    for (const [key, peer] of this.peers) this.offer(key, peer, { iceRestart: true });
+  }
+
+  // Replace the outgoing video (switch camera, or null for camera off / audio only).
+  async replaceVideo(track) {
+    for (const { pc } of this.peers.values()) {
+      const sender = pc.getSenders().find((s) => s.track?.kind === "video" || (!s.track && track));
+      if (sender) await sender.replaceTrack(track);
+    }
+  }
+
+  async stats() {
+    const out = {};
+    for (const [key, { pc }] of this.peers) out[key] = await pc.getStats();
+    return out;
+  }
+
+  drop(key) {
+    const peer = this.peers.get(key);
+    if (!peer) return;
+    clearTimeout(peer.timer);
+    peer.pc.close();
+    this.peers.delete(key);
+    this.dispatchEvent(new CustomEvent("peer-left", { detail: { key } }));
+  }
+
+  close() {
+    for (const key of [...this.peers.keys()]) this.drop(key);
+    this.hub.removeEventListener("hub-signal", this.onSignal);
+    window.removeEventListener("online", this.onOnline);
+  }
+}
+
+// Measure how many frames a <video> element has decoded: used by the UI ("video is
+// flowing") and by the end-to-end tests.
+export function decodedFrames(video) {
+  if (typeof video.getVideoPlaybackQuality === "function") {
+    return video.getVideoPlaybackQuality().totalVideoFrames;
+  }
+  return video.webkitDecodedFrameCount ?? 0;
+}

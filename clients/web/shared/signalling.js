@@ -1,0 +1,164 @@
+// One websocket to the hub: ids, replies, events, automatic reconnection and message resume.
+//
+// Usage:
+//   const hub = new HubSocket({ url: "/ws" });
+//   hub.addEventListener("open", (e) => { /* e.detail is auth_ok; (re)subscribe here */ });
+//   hub.addEventListener("hub-event", (e) => { /* e.detail is an event body: {kind, ...} */ });
+//   hub.addEventListener("message", (e) => { /* a thread message, each shown exactly once */ });
+//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" */ });
+//   await hub.connect();
+//   const result = await hub.command("call/start", {...});
+//
+// Authentication: each (re)connection asks the hub for a fresh single-use ticket with the
+// page's session cookie (POST /api/auth/ticket), so no secret is kept in the page.
+
+export class CommandError extends Error {
+  constructor(code, message, field) {
+    super(message);
+    this.code = code;
+    this.field = field ?? null;
+  }
+}
+
+export class Disconnected extends Error {
+  constructor() {
+    super("The connection to the hub dropped before it answered");
+    this.code = "disconnected";
+  }
+}
+
+async function fetchTicket() {
+  const response = await fetch("/api/auth/ticket", { method: "POST", credentials: "same-origin" });
+  if (response.status === 401) throw new CommandError("unauthorised", "Please sign in again");
+  if (!response.ok) throw new CommandError("unavailable", `The hub answered ${response.status}`);
+  return (await response.json()).ticket;
+}
+
+export class HubSocket extends EventTarget {
+  constructor({ url = "/ws", getAuth = null, resumeMessages = true } = {}) {
+    super();
+    const base = new URL(url, window.location.href);
+    base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
+    this.url = base.toString();
+    this.getAuth = getAuth ?? (async () => ({ type: "auth", ticket: await fetchTicket() }));
+    this.resumeMessages = resumeMessages;
+    this.nextId = 1;
+    this.pending = new Map();
+    this.ws = null;
+    this.authOk = null;
+    this.state = "idle";
+    this.closedByUs = false;
+    this.backoff = 500;
+    this.messages = new Map(); // thread sequence -> message, each shown once
+    this.lastSeq = 0;
+  }
+
+  get seqField() {
+    return this.authOk && this.authOk.who.role === "care_home_staff" ? "site_seq" : "hub_seq";
+  }
+
+  setState(state) {
+    this.state = state;
+    this.dispatchEvent(new CustomEvent("state", { detail: state }));
+  }
+
+  async connect() {
+    this.closedByUs = false;
+    this.setState(this.authOk ? "reconnecting" : "connecting");
+    const auth = await this.getAuth();
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    const first = await new Promise((resolve, reject) => {
+      ws.onopen = () => ws.send(JSON.stringify(auth));
+      ws.onerror = () => reject(new Disconnected());
+      ws.onclose = () => reject(new Disconnected());
+      ws.onmessage = (m) => resolve(JSON.parse(m.data));
+    });
+    if (first.type !== "auth_ok") {
+      ws.close();
+      throw new CommandError(first.error?.code ?? "unauthorised", first.error?.message ?? "Refused");
+    }
+    this.authOk = first;
+    this.backoff = 500;
+    ws.onmessage = (m) => this.onFrame(JSON.parse(m.data));
+    ws.onclose = () => this.onClose(ws);
+    ws.onerror = () => {};
+    this.setState("open");
+    this.dispatchEvent(new CustomEvent("open", { detail: first }));
+    if (this.resumeMessages) {
+      this.command("message/sync", { after_seq: this.lastSeq }).catch(() => {});
+    }
+    return first;
+  }
+
+  onFrame(frame) {
+    if ((frame.type === "result" || frame.type === "error") && this.pending.has(frame.id)) {
+      const { resolve, reject } = this.pending.get(frame.id);
+      this.pending.delete(frame.id);
+      if (frame.type === "result") resolve(frame.result);
+      else reject(new CommandError(frame.error.code, frame.error.message, frame.error.field));
+      return;
+    }
+    if (frame.type !== "event") return;
+    const event = frame.event;
+    if (event.kind === "message") {
+      const seq = event.message[this.seqField];
+      if (this.messages.has(seq)) return; // delivered twice after a reconnect: show once
+      this.messages.set(seq, event.message);
+      while (this.messages.has(this.lastSeq + 1)) this.lastSeq += 1;
+      this.dispatchEvent(new CustomEvent("message", { detail: event.message }));
+      return;
+    }
+    this.dispatchEvent(new CustomEvent("hub-event", { detail: event }));
+    this.dispatchEvent(new CustomEvent(`hub-${event.kind}`, { detail: event }));
+  }
+
+  onClose(ws) {
+    if (ws !== this.ws) return;
+    this.ws = null;
+    for (const { reject } of this.pending.values()) reject(new Disconnected());
+    this.pending.clear();
+    if (this.closedByUs) {
+      this.setState("closed");
+      return;
+    }
+    this.setState("reconnecting");
+    this.scheduleReconnect();
+  }
+
+  scheduleReconnect() {
+    const wait = this.backoff;
+    this.backoff = Math.min(this.backoff * 2, 10000);
+    setTimeout(() => {
+      if (this.closedByUs) return;
+      this.connect().catch((err) => {
+        if (err.code === "unauthorised") {
+          this.setState("signed-out");
+          return;
+        }
+        this.scheduleReconnect();
+      });
+    }, wait);
+  }
+
+  command(type, fields = {}) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) {
+      return Promise.reject(new Disconnected());
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ type, id, ...fields }));
+    });
+  }
+
+  // For tests and for "reconnect now" buttons: drop the socket as a lost network would.
+  drop() {
+    if (this.ws) this.ws.close();
+  }
+
+  close() {
+    this.closedByUs = true;
+    if (this.ws) this.ws.close();
+  }
+}

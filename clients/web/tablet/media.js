@@ -1,0 +1,160 @@
+// The tablet's own camera and microphone: start (falling back to audio only), mute,
+// camera off and on, front/rear switch; and the link judgements behind the audio-only
+// fallback.
+
+const VIDEO = { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } };
+
+export class LocalMedia extends EventTarget {
+  constructor() {
+    super();
+    this.stream = new MediaStream();
+    this.audioOnly = false;
+    this.why = null; // why there is no video, in words
+    this.muted = false;
+    this.cameraOff = false;
+    this.facing = "user";
+    this.deviceId = null;
+  }
+
+  get videoTrack() {
+    return this.stream.getVideoTracks()[0] ?? null;
+  }
+
+  get audioTrack() {
+    return this.stream.getAudioTracks()[0] ?? null;
+  }
+
+  // Camera and microphone; if the camera fails, the microphone alone (audio-only call).
+  async start() {
+    try {
+      this.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { ...VIDEO, facingMode: "user" } });
+    } catch (err) {
+      this.audioOnly = true;
+      this.why = err.name === "NotAllowedError" ? "the camera is not allowed" : "the camera is not working";
+      try {
+        this.stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      } catch (audioErr) {
+        this.why = "the camera and microphone are not working";
+        this.stream = new MediaStream();
+      }
+    }
+    const track = this.videoTrack;
+    if (track) this.deviceId = track.getSettings().deviceId ?? null;
+    return this.stream;
+  }
+
+  setMuted(muted) {
+    this.muted = muted;
+    for (const track of this.stream.getAudioTracks()) track.enabled = !muted;
+  }
+
+  async cameraTrack(constraints) {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { ...VIDEO, ...constraints } });
+    return stream.getVideoTracks()[0];
+  }
+
+  async swapVideo(mesh, track) {
+    const old = this.videoTrack;
+    if (old) {
+      this.stream.removeTrack(old);
+      old.stop();
+    }
+    if (track) this.stream.addTrack(track);
+    if (mesh) await mesh.replaceVideo(track);
+    this.dispatchEvent(new CustomEvent("video-changed", { detail: track }));
+  }
+
+  // Off releases the camera (its light goes out); on asks for it again.
+  async setCameraOff(off, mesh) {
+    if (off === this.cameraOff) return;
+    if (off) {
+      this.cameraOff = true;
+      await this.swapVideo(mesh, null);
+      return;
+    }
+    const constraints = this.deviceId ? { deviceId: { exact: this.deviceId } } : { facingMode: this.facing };
+    const track = await this.cameraTrack(constraints);
+    this.cameraOff = false;
+    this.audioOnly = false;
+    await this.swapVideo(mesh, track);
+  }
+
+  // Front to rear and back (to show a wound). Cycles through the cameras the tablet has;
+  // resolves to false when there is only one.
+  async switchCamera(mesh) {
+    const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === "videoinput");
+    let track;
+    if (cameras.length > 1) {
+      const at = cameras.findIndex((d) => d.deviceId === this.deviceId);
+      const next = cameras[(at + 1) % cameras.length];
+      track = await this.cameraTrack({ deviceId: { exact: next.deviceId } });
+    } else {
+      const facing = this.facing === "user" ? "environment" : "user";
+      try {
+        track = await this.cameraTrack({ facingMode: { exact: facing } });
+      } catch {
+        return false;
+      }
+      this.facing = facing;
+    }
+    this.deviceId = track.getSettings().deviceId ?? null;
+    const settingsFacing = track.getSettings().facingMode;
+    if (settingsFacing) this.facing = settingsFacing;
+    this.cameraOff = false;
+    await this.swapVideo(mesh, track);
+    return true;
+  }
+
+  stop() {
+    for (const track of this.stream.getTracks()) track.stop();
+  }
+}
+
+// One reading of a call's link, from RTCPeerConnection stats.
+export async function linkSample(pc) {
+  const sample = {
+    at: performance.now(),
+    outgoingBitrate: null,
+    limitation: null,
+    videoFramesDecoded: 0,
+    audioPacketsReceived: 0,
+    roundTrip: null,
+  };
+  const report = await pc.getStats();
+  report.forEach((s) => {
+    if (s.type === "candidate-pair" && s.nominated && s.state === "succeeded") {
+      if (s.availableOutgoingBitrate !== undefined) sample.outgoingBitrate = s.availableOutgoingBitrate;
+      if (s.currentRoundTripTime !== undefined) sample.roundTrip = s.currentRoundTripTime;
+    } else if (s.type === "outbound-rtp" && s.kind === "video") {
+      sample.limitation = s.qualityLimitationReason ?? null;
+    } else if (s.type === "inbound-rtp" && s.kind === "video") {
+      sample.videoFramesDecoded += s.framesDecoded ?? 0;
+    } else if (s.type === "inbound-rtp" && s.kind === "audio") {
+      sample.audioPacketsReceived += s.packetsReceived ?? 0;
+    }
+  });
+  return sample;
+}
+
+export const POOR_UPLINK_BPS = 150_000;
+const POOR_SAMPLES = 3;
+
+// Is our uplink too poor for video? True when the last few samples all say so: the
+// encoder is limited by bandwidth, or the estimate is below what video needs.
+export function uplinkTooPoor(samples) {
+  if (samples.length < POOR_SAMPLES) return false;
+  return samples.slice(-POOR_SAMPLES).every(
+    (s) =>
+      s.limitation === "bandwidth" ||
+      (s.outgoingBitrate !== null && s.outgoingBitrate < POOR_UPLINK_BPS),
+  );
+}
+
+// Has the other side's video stalled while their voice still arrives?
+export function remoteVideoStalled(samples) {
+  if (samples.length < POOR_SAMPLES) return false;
+  const recent = samples.slice(-POOR_SAMPLES);
+  const first = recent[0];
+  const last = recent[recent.length - 1];
+  return last.videoFramesDecoded === first.videoFramesDecoded && last.audioPacketsReceived > first.audioPacketsReceived;
+}

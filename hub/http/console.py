@@ -1,0 +1,247 @@
+"""Pages for the hub nurse's triage console and the specialist (issue 5): the live console,
+call history, the read-only record of a call, the follow-up worklist and the admin's shift
+view. The live parts are ES modules in clients/web/console/ (served at /js/console/)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from hub.clock import LONDON, as_utc
+from hub.errors import HubError
+from hub.keys import RECORDS, SETTINGS
+from schemas.codes import (
+    CallState,
+    Channel,
+    Disposition,
+    Escalation,
+    FollowUpAnswer,
+    HomeIntent,
+    NurseCounterfactual,
+    OrganisationKind,
+    Reason,
+    Role,
+    SoftSign,
+)
+from schemas.outcomes import AmendmentCreate, FollowUpRecord
+
+from .access import HUB_ROLES, allow, principal_of
+from .api_outcomes import follow_ups, history_filters, records, shift
+from .bodies import path_int, read_body
+
+routes = web.RouteTableDef()
+CONSOLE_ROLES = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+FOLLOWERS_UP = (Role.HUB_NURSE, Role.HUB_ADMIN)
+
+
+LABELS: dict[str, dict[str, str]] = {
+    "reason": dict(Reason.choices()),
+    "home_intent": dict(HomeIntent.choices()),
+    "soft_sign": dict(SoftSign.choices()),
+    "site_kind": dict(OrganisationKind.choices()),
+    "channel": dict(Channel.choices()),
+    "call_state": dict(CallState.choices()),
+}
+"""The words for each code the live console shows, from the one vocabulary."""
+
+
+def london(moment: datetime | None, fmt: str = "%-d %b %Y %H:%M") -> str:
+    """A UTC moment as Europe/London wall-clock time, for pages."""
+    return "" if moment is None else as_utc(moment).astimezone(LONDON).strftime(fmt)
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, rest = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {rest:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def _nav(request: web.Request, current: str) -> list[dict[str, Any]]:
+    role = principal_of(request).role
+    items = [("Console", "/console"), ("History", "/console/history")]
+    if role in FOLLOWERS_UP:
+        items.append(("Follow-ups", "/console/follow-ups"))
+    if role is Role.HUB_ADMIN:
+        items.append(("Shift", "/admin/shift"))
+    return [{"text": text, "href": href, "current": href == current} for text, href in items]
+
+
+def _context(request: web.Request, title: str, current: str, **more: Any) -> dict[str, Any]:
+    principal = principal_of(request)
+    return {
+        "title": title,
+        "principal": principal,
+        "navigation": _nav(request, current),
+        "london": london,
+        "duration": duration,
+        **more,
+    }
+
+
+@routes.get("/console")
+@allow(*CONSOLE_ROLES)
+@aiohttp_jinja2.template("console/console.html")
+async def console_page(request: web.Request) -> dict[str, Any]:
+    principal = principal_of(request)
+    return _context(
+        request,
+        "Triage console",
+        "/console",
+        me={"id": principal.scope.user_id, "name": principal.name, "role": principal.role.value},
+        answer_target_seconds=request.app[SETTINGS].answer_target_seconds,
+        dispositions=Disposition.choices(),
+        counterfactuals=NurseCounterfactual.choices(),
+        escalations=Escalation.choices(),
+        can_take_calls=principal.role is Role.HUB_NURSE,
+        labels=LABELS,
+    )
+
+
+@routes.get("/console/history")
+@allow(*HUB_ROLES)
+@aiohttp_jinja2.template("console/history.html")
+async def history_page(request: web.Request) -> dict[str, Any]:
+    scope = principal_of(request).scope
+    error = None
+    try:
+        filters = history_filters(request)
+        rows = await records(request).history(scope, **filters)  # type: ignore[arg-type]
+    except HubError as exc:
+        error, rows = exc, []
+    sites = await request.app[RECORDS].sites(scope)
+    return _context(
+        request,
+        "Call history",
+        "/console/history",
+        rows=rows,
+        sites=sites,
+        dispositions=Disposition.choices(),
+        query=request.query,
+        error=error,
+    )
+
+
+@routes.get("/console/calls/{call_id}")
+@allow(*HUB_ROLES)
+@aiohttp_jinja2.template("console/record.html")
+async def record_page(request: web.Request) -> dict[str, Any]:
+    principal = principal_of(request)
+    record = await records(request).record(principal.scope, request.match_info["call_id"])
+    return _context(
+        request,
+        f"Call record: {record.site_name}",
+        "/console/history",
+        record=record,
+        can_amend=principal.role in (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN),
+        dispositions=Disposition.choices(),
+        counterfactuals=NurseCounterfactual.choices(),
+        amended=request.query.get("amended") == "1",
+        error=None,
+        form={},
+    )
+
+
+@routes.post("/console/calls/{call_id}/amendments")
+@allow(Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+async def amend_form(request: web.Request) -> web.StreamResponse:
+    call_id = request.match_info["call_id"]
+    principal = principal_of(request)
+    try:
+        body = await read_body(request, AmendmentCreate)
+        await records(request).amend(principal, call_id, body)
+    except HubError as exc:
+        record = await records(request).record(principal.scope, call_id)
+        context = _context(
+            request,
+            f"Call record: {record.site_name}",
+            "/console/history",
+            record=record,
+            can_amend=True,
+            dispositions=Disposition.choices(),
+            counterfactuals=NurseCounterfactual.choices(),
+            amended=False,
+            error=exc,
+            form=dict(await request.post()),
+        )
+        return aiohttp_jinja2.render_template("console/record.html", request, context, status=422)
+    raise web.HTTPSeeOther(f"/console/calls/{call_id}?amended=1#amendments")
+
+
+@routes.get("/console/follow-ups")
+@allow(*FOLLOWERS_UP)
+@aiohttp_jinja2.template("console/follow_ups.html")
+async def follow_ups_page(request: web.Request) -> dict[str, Any]:
+    tasks = await follow_ups(request).worklist(principal_of(request).scope)
+    return _context(
+        request,
+        "Follow-ups",
+        "/console/follow-ups",
+        tasks=tasks,
+        answers=FollowUpAnswer.choices(),
+        recorded=request.query.get("recorded"),
+        errors={},
+        failed_task=None,
+        form={},
+    )
+
+
+@routes.post("/console/follow-ups/{task_id}")
+@allow(*FOLLOWERS_UP)
+async def follow_up_form(request: web.Request) -> web.StreamResponse:
+    task_id = path_int(request, "task_id")
+    principal = principal_of(request)
+    try:
+        body = await read_body(request, FollowUpRecord)
+        await follow_ups(request).record(principal, task_id, body)
+    except HubError as exc:
+        tasks = await follow_ups(request).worklist(principal.scope)
+        context = _context(
+            request,
+            "Follow-ups",
+            "/console/follow-ups",
+            tasks=tasks,
+            answers=FollowUpAnswer.choices(),
+            recorded=None,
+            errors={"field": exc.field, "message": _follow_up_message(exc)},
+            failed_task=task_id,
+            form=dict(await request.post()),
+        )
+        return aiohttp_jinja2.render_template(
+            "console/follow_ups.html", request, context, status=exc.status
+        )
+    raise web.HTTPSeeOther("/console/follow-ups?" + urlencode({"recorded": task_id}))
+
+
+def _follow_up_message(exc: HubError) -> str:
+    questions = {
+        "ed_within_72h": "Select whether they attended A&E within 72 hours",
+        "admitted_within_72h": "Select whether they were admitted within 72 hours",
+    }
+    return questions.get(exc.field or "", exc.message)
+
+
+@routes.get("/admin/shift")
+@allow(Role.HUB_ADMIN)
+@aiohttp_jinja2.template("console/shift.html")
+async def shift_page(request: web.Request) -> dict[str, Any]:
+    scope = principal_of(request).scope
+    service = shift(request)
+    return _context(
+        request,
+        "Shift",
+        "/admin/shift",
+        view=await service.view(scope),
+        staff=await service.roster(scope),
+        follow_ups_due=await follow_ups(request).due_count(scope),
+    )

@@ -1,0 +1,43 @@
+"""Helpers for the browser suites: accessibility checks and screenshots."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "clients" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENS = ROOT / "docs" / "screens"
+TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet in landscape
+TABLET_PORTRAIT = {"width": 800, "height": 1280}
+DESKTOP = {"width": 1920, "height": 1080}  # the nurse's 24-inch monitor
+
+OpenPage = Callable[..., Awaitable[Page]]
+
+
+async def axe_violations(
+    page: Page, *, impacts: tuple[str, ...] = ("serious", "critical")
+) -> list[dict[str, Any]]:
+    """Run axe-core in the page; return violations of the given impacts."""
+    await page.add_script_tag(path=str(AXE))
+    results = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    found = [v for v in results["violations"] if v.get("impact") in impacts]
+    if found:
+        print(
+            json.dumps(
+                [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]]} for v in found],
+                indent=1,
+            )
+        )
+    return found
+
+
+async def screenshot(page: Page, name: str) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)

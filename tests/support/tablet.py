@@ -1,0 +1,338 @@
+"""Helpers for the tablet's browser tests: walking the call flow, a nurse in a second page
+(the shared browser modules only, not the console page), and a direct peer connection
+between two pages to measure against."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from playwright.async_api import Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from hub.keys import DATABASE
+from hub.storage.tables import Organisation, Person
+from schemas.codes import OrganisationKind
+
+from .browser import ROOT, TABLET, TABLET_PORTRAIT, screenshot
+from .hub import RunningHub
+from .world import NOW
+
+# A nurse in a page: signs in with the page's session, subscribes to the queue, accepts a
+# call with CallMesh and sends Chromium's fake camera. Installed as window.nurse.
+NURSE = """
+async () => {
+  const { HubSocket } = await import("/js/shared/signalling.js");
+  const { CallMesh, decodedFrames } = await import("/js/shared/rtc.js");
+  const hub = new HubSocket();
+  const nurse = { hub, decodedFrames, calls: {}, queue: [], messages: [], mesh: null, video: null };
+  window.nurse = nurse;
+  hub.addEventListener("hub-call", (e) => {
+    const call = e.detail.call;
+    nurse.calls[call.id] = call;
+    if (nurse.mesh && nurse.mesh.callId === call.id) nurse.mesh.update(call);
+  });
+  hub.addEventListener("hub-queue", (e) => { nurse.queue = e.detail.entries; });
+  hub.addEventListener("message", (e) => nurse.messages.push(e.detail));
+  await hub.connect();
+  nurse.queue = (await hub.command("queue/subscribe")).entries;
+  nurse.stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+  nurse.accept = async (callId) => {
+    const video = document.createElement("video");
+    video.autoplay = true; video.muted = true; video.playsInline = true;
+    document.body.append(video);
+    nurse.video = video;
+    nurse.acceptAt = performance.timeOrigin + performance.now();
+    const call = await hub.command("call/accept", { call_id: callId });
+    const mesh = new CallMesh({ hub, callId, selfKey: hub.authOk.who.participant_key,
+      localStream: nurse.stream, iceServers: hub.authOk.ice_servers });
+    mesh.addEventListener("remote-stream", (e) => {
+      if (video.srcObject === e.detail.stream) return;
+      video.srcObject = e.detail.stream;
+      video.play().catch(() => {});
+    });
+    nurse.mesh = mesh;
+    mesh.update(call, { iJustArrived: true });
+    return call;
+  };
+  nurse.finish = async (callId) => {
+    await hub.command("call/end", { call_id: callId });
+    await hub.command("call/close", { call_id: callId, disposition: "managed_in_place",
+      nurse_counterfactual: "gp_contact", clinical_note: "Advice given." });
+    nurse.mesh.close(); nurse.mesh = null; nurse.video.remove(); nurse.video = null;
+  };
+  nurse.audioPacketsIn = async () => {
+    let n = 0;
+    for (const { pc } of nurse.mesh.peers.values()) {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "audio") n += s.packetsReceived;
+      });
+    }
+    return n;
+  };
+  return hub.authOk.who.participant_key;
+}
+"""
+
+# A direct RTCPeerConnection between two pages, signalled through the test (no hub): the
+# baseline the hub's accept-to-first-frame time is compared with.
+DIRECT_PEER = """
+async ([role, session]) => {
+  const { decodedFrames } = await import("/js/shared/rtc.js");
+  const pc = new RTCPeerConnection();
+  const send = (msg) => window.relay({ ...msg, session });
+  window.direct = { pc, firstFrameAt: null };
+  pc.onicecandidate = ({ candidate }) => {
+    if (candidate) send({ candidate: candidate.toJSON() });
+  };
+  const early = [];
+  const add = (c) => pc.addIceCandidate(c).catch(() => {});
+  window.receive = async (msg) => {
+    if (msg.session !== session) return; // a straggler from the last run
+    if (msg.sdp) {
+      await pc.setRemoteDescription(msg.sdp);
+      for (const c of early.splice(0)) await add(c);
+      if (msg.sdp.type === "offer") {
+        await pc.setLocalDescription();
+        send({ sdp: pc.localDescription.toJSON() });
+      }
+    } else if (msg.candidate) {
+      if (pc.remoteDescription) await add(msg.candidate);
+      else early.push(msg.candidate);
+    }
+  };
+  if (role === "receiver") {
+    const video = document.createElement("video");
+    video.autoplay = true; video.muted = true; video.playsInline = true;
+    document.body.append(video);
+    pc.ontrack = ({ streams }) => {
+      if (video.srcObject === streams[0]) return;
+      video.srcObject = streams[0];
+      video.play().catch(() => {});
+    };
+    window.direct.video = video;
+    const seen = () => {
+      window.direct.firstFrameAt ??= performance.timeOrigin + performance.now();
+    };
+    video.requestVideoFrameCallback(seen);
+    const poll = () => { if (decodedFrames(video) > 0) seen(); else setTimeout(poll, 20); };
+    poll();
+    return null;
+  }
+  // The camera must be running before the clock starts, as the nurse's is before accepting.
+  // (Chromium's fake camera, reopened quickly, now and then delivers no frames: open again.)
+  const running = async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    const local = document.createElement("video");
+    local.muted = true;
+    local.srcObject = stream;
+    await local.play().catch(() => {});
+    const since = performance.now();
+    while (decodedFrames(local) === 0 && performance.now() - since < 3000) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    if (decodedFrames(local) > 0) return stream;
+    stream.getTracks().forEach((t) => t.stop());
+    return null;
+  };
+  for (let attempt = 0; attempt < 3 && !window.direct.stream; attempt++) {
+    window.direct.stream = await running();
+  }
+  window.direct.start = async () => {
+    window.direct.startAt = performance.timeOrigin + performance.now();
+    for (const t of window.direct.stream.getTracks()) pc.addTrack(t, window.direct.stream);
+    await pc.setLocalDescription();
+    send({ sdp: pc.localDescription.toJSON() });
+    return window.direct.startAt;
+  };
+  return null;
+}
+"""
+
+REMOTE_FRAMES = "() => telehubTablet.decodedFrames(document.querySelector('#remote-video'))"
+
+
+async def shoot(page: Page, name: str) -> None:
+    """Save a screen at tablet size, landscape and portrait (docs/screens/tablet-*.png)."""
+    await page.set_viewport_size(TABLET)
+    await screenshot(page, f"tablet-{name}")
+    await page.set_viewport_size(TABLET_PORTRAIT)
+    await screenshot(page, f"tablet-{name}-portrait")
+    await page.set_viewport_size(TABLET)
+
+
+async def walk_to_call(
+    tablet: Page,
+    *,
+    resident: str | None = None,
+    reason: str = "breathing_difficulty",
+    intent: str = "ambulance_999",
+    observations: dict[str, str] | None = None,
+    soft_signs: tuple[str, ...] = (),
+    concern: str = "",
+    caller: str = "Sam Carer",
+    on_each_step: Any = None,
+) -> str:
+    """The four steps, by touch, until the call rings; returns the call's id."""
+
+    async def step(name: str) -> None:
+        if on_each_step is not None:
+            await on_each_step(name)
+
+    await expect(tablet.locator("#who-title")).to_be_visible()
+    await step("1-who")
+    if resident is None:
+        await tablet.locator("#general-question").click()
+    else:
+        await tablet.locator("#resident-search").fill(resident.split()[-1][:5].lower())
+        await expect(tablet.locator("#resident-count")).to_have_text("1 resident found")
+        await tablet.locator("#resident-list .tablet-choice", has_text=resident).first.click()
+    await expect(tablet.locator("#why-title")).to_be_visible()
+    await tablet.locator(f"label[for='reason-{reason}']").click()
+    await tablet.locator(f"label[for='intent-{intent}']").click()
+    await step("2-why")
+    await tablet.locator("#step-why [data-next]").click()
+    await expect(tablet.locator("#obs-title")).to_be_visible()
+    for sign in soft_signs:
+        await tablet.locator(f"label[for='soft-{sign}']").click()
+    if observations:
+        for name, value in observations.items():
+            if name == "on_oxygen":
+                await tablet.locator(f"label[for='obs-{'oxygen' if value else 'air'}']").click()
+            elif name == "consciousness":
+                await tablet.locator(f"label[for='obs-acvpu-{value}']").click()
+            else:
+                await tablet.locator(f"#obs-{name}").fill(value)
+        await step("3-observations")
+        await tablet.locator("#step-obs [data-next]").click()
+    else:
+        await step("3-observations")
+        await tablet.locator("#skip-obs").click()
+    await expect(tablet.locator("#send-title")).to_be_visible()
+    if concern:
+        await tablet.locator("#concern").fill(concern)
+    await tablet.locator("#caller-name").fill(caller)
+    await step("4-check")
+    await tablet.locator("#start-call").click()
+    await expect(tablet.locator("#waiting-title")).to_be_visible()
+    await tablet.wait_for_function("() => telehubTablet.state.call && telehubTablet.state.call.id")
+    return str(await tablet.evaluate("() => telehubTablet.state.call.id"))
+
+
+DIAGNOSE = """() => {
+  const mesh = window.telehubTablet?.state?.mesh ?? window.nurse?.mesh;
+  const hub = window.telehubTablet?.hub ?? window.nurse?.hub;
+  return JSON.stringify({
+    hub: hub?.state,
+    step: window.telehubTablet?.state?.step,
+    call: window.telehubTablet?.state?.call?.state,
+    peers: mesh
+      ? [...mesh.peers].map(([k, p]) => [k, p.pc.connectionState, p.pc.signalingState])
+      : null,
+  });
+}"""
+
+
+async def wait_for_frames(page: Page, expression: str, more_than: int = 0) -> int:
+    """Poll a decoded-frame count in the page until it passes ``more_than``; never sleep."""
+    try:
+        await page.wait_for_function(f"() => ({expression})() > {more_than}", timeout=20_000)
+    except PlaywrightTimeout:
+        state = await page.evaluate(DIAGNOSE)
+        raise AssertionError(f"no video frames past {more_than} in {page.url}: {state}") from None
+    return int(await page.evaluate(expression))
+
+
+async def own_home_site(hub: RunningHub) -> tuple[str, str]:
+    """A patient's own home with one patient; returns (ODS code, patient's name)."""
+    async with hub.app[DATABASE].session() as s:
+        site = Organisation(
+            ods_code="VOWN1",
+            name="Mr Patel at home",
+            kind=OrganisationKind.OWN_HOME.value,
+            commissioner_id=hub.world.commissioner_a.id,
+            created_at=NOW,
+        )
+        s.add(site)
+        await s.flush()
+        assert site.id is not None
+        s.add(
+            Person(
+                nhs_number="9434765927",
+                given_name="Arun",
+                family_name="Patel",
+                date_of_birth=date(1948, 6, 1),
+                site_id=site.id,
+                created_at=NOW,
+            )
+        )
+    return "VOWN1", "Arun Patel"
+
+
+@dataclass
+class Timing:
+    hub_ms: list[float]
+    direct_ms: list[float]
+
+    @staticmethod
+    def describe(values: list[float]) -> str:
+        ordered = sorted(values)
+        return (
+            f"median {statistics.median(ordered):.0f} ms (min {ordered[0]:.0f}, "
+            f"max {ordered[-1]:.0f}, n={len(ordered)})"
+        )
+
+
+PERFORMANCE = ROOT / "docs" / "performance.md"
+
+
+def write_tablet_section(timing: Timing, when: str) -> None:
+    """Replace the "## Tablet" section of docs/performance.md; other sections are untouched."""
+    difference = statistics.median(timing.hub_ms) - statistics.median(timing.direct_ms)
+    section = "\n".join(
+        [
+            "## Tablet",
+            "",
+            "Time from the nurse's accept (just before `call/accept` is sent) to the first decoded",
+            "frame of the nurse's video on the tablet (`requestVideoFrameCallback` on the tablet's",
+            "remote `<video>`), in headless Chromium with fake camera and microphone, hub and both",
+            "pages on loopback, measured by `tests/e2e/test_tablet.py::"
+            "test_accept_to_first_frame_is_close_to_a_direct_connection`.",
+            "The baseline is a direct `RTCPeerConnection` between two pages of the same",
+            "browser, run in the same test, signalled through the test itself (no hub): from the",
+            "sender starting its offer to the receiver's first decoded frame.",
+            "Target: median < 1 s on loopback.",
+            "",
+            "| path | median | min | max | calls |",
+            "|---|---|---|---|---|",
+            _row("through the hub: accept to first frame", timing.hub_ms),
+            _row("direct, two pages, no hub", timing.direct_ms),
+            "",
+            f"Difference of medians: {difference:.0f} ms (the accept itself, the call events,",
+            "and signalling relayed by the hub).",
+            f"Last run: {when}.",
+            "",
+        ]
+    )
+    text = PERFORMANCE.read_text() if PERFORMANCE.exists() else "# Performance\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == "## Tablet"), None)
+    if start is None:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        tail = "".join(lines[end:])
+        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
+    PERFORMANCE.write_text(text)
+
+
+def _row(name: str, values: list[float]) -> str:
+    ordered = sorted(values)
+    return (
+        f"| {name} | {statistics.median(ordered):.0f} ms | {ordered[0]:.0f} ms "
+        f"| {ordered[-1]:.0f} ms | {len(ordered)} |"
+    )
