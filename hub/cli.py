@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
 from hub.reports.cli import import_cli, report_cli
-from hub.settings import HubSettings, SettingsError, load_settings
+from hub.settings import HubSettings, SettingsError
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
 from hub.storage.scope import SYSTEM
-
-T = TypeVar("T")
+from hub.terminal import err, out, run_with_database, settings_or_exit
 
 cli = typer.Typer(help="The telehealth hub.", no_args_is_help=True, add_completion=False)
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -32,36 +28,6 @@ cli.add_typer(device_cli, name="device")
 cli.add_typer(schemas_cli, name="schemas")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(report_cli, name="report")
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _settings() -> HubSettings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        err.print(f"[red]telehub: bad setting {exc}[/red]")
-        raise typer.Exit(2) from None
-
-
-def _run(work: Callable[[Database, HubSettings], Awaitable[T]]) -> T:
-    """Run one piece of async work against the configured database, then close it."""
-    from hub.errors import HubError
-
-    settings = _settings()
-
-    async def with_database() -> T:
-        db = Database.from_settings(settings)
-        try:
-            return await work(db, settings)
-        finally:
-            await db.close()
-
-    try:
-        return asyncio.run(with_database())
-    except HubError as exc:
-        err.print(f"[red]telehub: {exc.message}[/red]")
-        raise typer.Exit(1) from None
 
 
 @cli.command()
@@ -73,10 +39,10 @@ def serve(
 
     from hub.app import create_app
 
-    settings = _settings()
+    settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if migrate:
-        _run(_upgrade)
+        run_with_database(_upgrade)
     out.print(f"Telehealth hub on http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
 
@@ -88,7 +54,7 @@ async def _upgrade(db: Database, _settings: HubSettings) -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Bring the database schema up to date."""
-    _run(_upgrade)
+    run_with_database(_upgrade)
     out.print("Database is up to date.")
 
 
@@ -105,7 +71,7 @@ def demo(
         summary = await load_demo(db, SystemClock(), seed=seed, months=months)
         out.print(summary.describe(settings))
 
-    _run(work)
+    run_with_database(work)
 
 
 @user_cli.command("add")
@@ -143,7 +109,7 @@ def user_add(
         user = await IdentityService(db, SystemClock(), settings).add_user(SYSTEM, body)
         out.print(f"Added {user.username} ({user.role}).")
 
-    _run(work)
+    run_with_database(work)
 
 
 @device_cli.command("enrol")
@@ -161,7 +127,7 @@ def device_enrol(
         out.print(f"Device {device.id} for {ods}: enrolment code [bold]{code}[/bold]")
         out.print(f"Valid until {device.enrolment_expires_at:%Y-%m-%d %H:%M} UTC; it works once.")
 
-    _run(work)
+    run_with_database(work)
 
 
 @device_cli.command("revoke")
@@ -172,7 +138,7 @@ def device_revoke(device_id: int) -> None:
         await IdentityService(db, SystemClock(), settings).revoke_device(SYSTEM, device_id)
         out.print(f"Device {device_id} revoked.")
 
-    _run(work)
+    run_with_database(work)
 
 
 @schemas_cli.command("export")

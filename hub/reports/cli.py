@@ -6,21 +6,18 @@ command by ``hub/cli.py``.
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from hub.clock import SystemClock
-from hub.errors import HubError
-from hub.settings import HubSettings, SettingsError, load_settings
+from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
+from hub.terminal import err, out, run_with_database
 from schemas.imports import ImportKind, ImportSummary
 from schemas.reports import MonthlyReportQuery, ReportFormat
 
@@ -28,30 +25,7 @@ T = TypeVar("T")
 
 import_cli = typer.Typer(help="Import CSV files (calls, hospital activity, sites).")
 report_cli = typer.Typer(help="Commissioner reports.", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 SHOWN_ERRORS = 50
-
-
-def _run(work: Callable[[Database, HubSettings], Awaitable[T]]) -> T:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        err.print(f"[red]telehub: bad setting {exc}[/red]")
-        raise typer.Exit(2) from None
-
-    async def with_database() -> T:
-        db = Database.from_settings(settings)
-        try:
-            return await work(db, settings)
-        finally:
-            await db.close()
-
-    try:
-        return asyncio.run(with_database())
-    except HubError as exc:
-        err.print(f"[red]telehub: {exc.message}[/red]")
-        raise typer.Exit(1) from None
 
 
 def _import(kind: ImportKind, file: Path, skip_invalid: bool) -> None:
@@ -82,7 +56,7 @@ def _import(kind: ImportKind, file: Path, skip_invalid: bool) -> None:
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
 
-    summary = _run(work)
+    summary = run_with_database(work)
     for error in summary.errors[:SHOWN_ERRORS]:
         err.print(f"line {error.line}: {error.reason}", markup=False)
     if len(summary.errors) > SHOWN_ERRORS:
@@ -155,7 +129,7 @@ def report_monthly(
         report = await ReportService(db, SystemClock(), settings, costs).monthly(SYSTEM, query)
         return render(report, query.format, base_url=str(settings.public_base_url))
 
-    body = _run(work)
+    body = run_with_database(work)
     if out_file is None:
         sys.stdout.buffer.write(body)
         sys.stdout.buffer.flush()
