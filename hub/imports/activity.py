@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock
@@ -15,7 +14,7 @@ from hub.storage.scope import Scope
 from schemas.codes import OrganisationKind
 from schemas.imports import ActivityRow
 
-from .service import Records, Tally, reason_of
+from .service import Records, Tally
 
 FIGURES = ("ed_attendances", "emergency_admissions", "bed_days", "residents")
 
@@ -34,13 +33,8 @@ class ActivityImport:
         new: list[dict[str, Any]] = []
         for line, raw in rows:
             self.tally.rows += 1
-            if "__width__" in raw:
-                self.tally.invalid(line, raw["__width__"])
-                continue
-            try:
-                row = ActivityRow.model_validate(raw)
-            except ValidationError as exc:
-                self.tally.invalid(line, reason_of(exc))
+            row = self.tally.parse(line, raw, ActivityRow)
+            if row is None:
                 continue
             site = organisations.get(row.site_ods)
             if site is None or site.id is None or not OrganisationKind(site.kind).is_site:

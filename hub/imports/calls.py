@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock, london_month
@@ -21,7 +20,7 @@ from schemas.codes import CallState, OrganisationKind
 from schemas.imports import CallRow
 from schemas.nhs import is_synthetic
 
-from .service import Records, Tally, reason_of
+from .service import Records, Tally
 
 BATCH = 5000
 SOURCE = "import"
@@ -77,13 +76,8 @@ class CallImport:
             await inflight
 
     def _check(self, line: int, raw: dict[str, str]) -> CallRow | None:
-        if "__width__" in raw:
-            self.tally.invalid(line, raw["__width__"])
-            return None
-        try:
-            row = CallRow.model_validate(raw)
-        except ValidationError as exc:
-            self.tally.invalid(line, reason_of(exc))
+        row = self.tally.parse(line, raw, CallRow)
+        if row is None:
             return None
         first = self.seen.setdefault(row.call_id, line)
         if first != line:

@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock
@@ -23,6 +23,9 @@ from schemas.imports import ROWS, ImportKind, ImportSummary, RowError
 from .reader import FileRefused, Progress, records
 
 Records = Iterator[tuple[int, dict[str, str]]]
+
+
+R = TypeVar("R", bound=BaseModel)
 
 
 @dataclass
@@ -39,6 +42,17 @@ class Tally:
 
     def invalid(self, line: int, reason: str) -> None:
         self.errors.append(RowError(line=line, reason=reason))
+
+    def parse(self, line: int, raw: dict[str, str], model: type[R]) -> R | None:
+        """The row as ``model``, or None with the reason recorded against its line."""
+        if "__width__" in raw:
+            self.invalid(line, raw["__width__"])
+            return None
+        try:
+            return model.model_validate(raw)
+        except ValidationError as exc:
+            self.invalid(line, reason_of(exc))
+            return None
 
 
 class Importer(Protocol):

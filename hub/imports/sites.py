@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock
@@ -16,7 +15,7 @@ from hub.storage.tables import Organisation
 from schemas.codes import OrganisationKind
 from schemas.imports import SiteRow
 
-from .service import Records, Tally, reason_of
+from .service import Records, Tally
 
 
 class SiteImport:
@@ -31,13 +30,8 @@ class SiteImport:
         seen: dict[str, int] = {}
         for line, raw in rows:
             self.tally.rows += 1
-            if "__width__" in raw:
-                self.tally.invalid(line, raw["__width__"])
-                continue
-            try:
-                row = SiteRow.model_validate(raw)
-            except ValidationError as exc:
-                self.tally.invalid(line, reason_of(exc))
+            row = self.tally.parse(line, raw, SiteRow)
+            if row is None:
                 continue
             first = seen.setdefault(row.site_ods, line)
             if first != line:
