@@ -26,6 +26,7 @@ from ..tables import (
     WrapUpDraft,
 )
 from .base import Repo
+from .calls import call_filters
 
 
 class DraftRepo(Repo):
@@ -253,12 +254,17 @@ class HistoryRepo(Repo):
             .join(Organisation, col(Organisation.id) == col(Call.site_id))
             .outerjoin(Person, col(Person.id) == col(Call.person_id))
             .outerjoin(User, col(User.id) == col(Call.nurse_id))
-            .where(scope.site_clause(Call.site_id))
+            .where(
+                scope.site_clause(Call.site_id),
+                *call_filters(
+                    site_id=site_id,
+                    person_id=person_id,
+                    since=since,
+                    until=until,
+                    disposition=disposition,
+                ),
+            )
         )
-        if site_id is not None:
-            stmt = stmt.where(Call.site_id == site_id)
-        if person_id is not None:
-            stmt = stmt.where(Call.person_id == person_id)
         if exclude_call_id is not None:
             stmt = stmt.where(Call.id != exclude_call_id)
         if resident:
@@ -272,11 +278,5 @@ class HistoryRepo(Repo):
             if digits:
                 clauses.append(col(Person.nhs_number).like(f"{digits}%"))
             stmt = stmt.where(or_(*clauses))
-        if since is not None:
-            stmt = stmt.where(Call.started_at >= since)
-        if until is not None:
-            stmt = stmt.where(Call.started_at < until)
-        if disposition is not None:
-            stmt = stmt.where(Call.disposition == disposition)
         stmt = stmt.order_by(col(Call.started_at).desc(), col(Call.id)).limit(limit)
         return [(c, o, p, u) for c, o, p, u in (await self.session.exec(stmt)).all()]
