@@ -125,7 +125,17 @@ class Call(SQLModel, table=True):
     """
 
     __table_args__ = (
-        Index("ix_call_month_site", "local_month", "site_id"),
+        # Reports seek (month, site) and read the codes the rules need from the index alone.
+        Index(
+            "ix_call_month_site_facts",
+            "local_month",
+            "site_id",
+            "nurse_counterfactual",
+            "disposition",
+            "home_intent",
+            "ed_within_72h",
+            "admitted_within_72h",
+        ),
         Index("ix_call_state_priority", "state", "priority"),
         Index("ix_call_site_started", "site_id", "started_at"),
     )
