@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import fmean
-from typing import Literal
+from typing import Literal, NamedTuple
 
 LIMIT_FACTOR = 2.66
 """3 / d₂ with d₂ = 1.128 for moving ranges of two points."""
@@ -44,6 +44,13 @@ class Rule(StrEnum):
     TWO_IN_THREE = "two_in_three"
 
 
+_RULE_ORDER = (Rule.OUTSIDE_LIMITS, Rule.SHIFT, Rule.TREND, Rule.TWO_IN_THREE)
+_RULE_SETS = tuple(
+    frozenset(rule for bit, rule in enumerate(_RULE_ORDER) if mask >> bit & 1) for mask in range(16)
+)
+"""Every set of rules a point can be marked by, indexed by a bit mask in ``_RULE_ORDER``."""
+
+
 class Variation(StrEnum):
     COMMON_CAUSE = "common_cause"
     SPECIAL_CAUSE_IMPROVING = "special_cause_improving"
@@ -52,8 +59,9 @@ class Variation(StrEnum):
     SPECIAL_CAUSE_NEUTRAL_LOW = "special_cause_neutral_low"
 
 
-@dataclass(frozen=True, slots=True)
-class XmrPoint:
+class XmrPoint(NamedTuple):
+    """One point of a chart (a named tuple: a report builds tens of thousands of them)."""
+
     value: float
     rules: frozenset[Rule]
     variation: Variation
@@ -173,14 +181,19 @@ def two_in_three(
     near_upper: float,
 ) -> list[bool]:
     """Rule 4: near-limit points in a window of 3, all one side of the mean, ≥ 2 near-limit."""
-    near = [not (v > upper or v < lower) and (v > near_upper or v < near_lower) for v in values]
+    near = [lower <= v <= upper and (v > near_upper or v < near_lower) for v in values]
+    sides = [(v > mean) - (v < mean) for v in values]
     marks = [False] * len(values)
     for i in range(len(values) - 2):
-        window = range(i, i + 3)
-        sides = {_side(values[j], mean) for j in window}
-        if len(sides) == 1 and 0 not in sides and sum(near[j] for j in window) >= 2:
-            for j in window:
-                marks[j] = marks[j] or near[j]
+        side = sides[i]
+        if (
+            side
+            and sides[i + 1] == side == sides[i + 2]
+            and near[i] + near[i + 1] + near[i + 2] >= 2
+        ):
+            for j in (i, i + 1, i + 2):
+                if near[j]:
+                    marks[j] = True
     return marks
 
 
@@ -231,23 +244,23 @@ def xmr_chart(
     near_upper = mean + NEAR_LIMIT_FACTOR * mean_mr
 
     directions = _trend_directions(xs, trend_length)
-    marked: dict[Rule, list[bool]] = {
-        Rule.OUTSIDE_LIMITS: outside_limits(xs, lower, upper),
-        Rule.SHIFT: shift(xs, mean, shift_length),
-        Rule.TREND: [d != 0 for d in directions],
-        Rule.TWO_IN_THREE: two_in_three(
+    marked = (
+        outside_limits(xs, lower, upper),
+        shift(xs, mean, shift_length),
+        [d != 0 for d in directions],
+        two_in_three(
             xs, mean, lower=lower, upper=upper, near_lower=near_lower, near_upper=near_upper
         ),
-    }
+    )
 
     points: list[XmrPoint] = []
     for i, v in enumerate(xs):
-        rules = frozenset(rule for rule, flags in marked.items() if flags[i])
+        rules = _RULE_SETS[marked[0][i] | marked[1][i] << 1 | marked[2][i] << 2 | marked[3][i] << 3]
         if not rules:
-            variation = Variation.COMMON_CAUSE
+            points.append(XmrPoint(v, rules, Variation.COMMON_CAUSE))
         else:
             variation = _variation(_side(v, mean) or directions[i], improvement)
-        points.append(XmrPoint(value=v, rules=rules, variation=variation))
+            points.append(XmrPoint(v, rules, variation))
 
     return XmrChart(
         points=tuple(points),
@@ -264,6 +277,7 @@ def xmr_chart(
         shift_length=shift_length,
         trend_length=trend_length,
         rule_points={
-            rule: tuple(i for i, flag in enumerate(flags) if flag) for rule, flags in marked.items()
+            rule: tuple(i for i, flag in enumerate(flags) if flag)
+            for rule, flags in zip(_RULE_ORDER, marked, strict=True)
         },
     )

@@ -9,12 +9,13 @@ a falling trend (NHS Making Data Count rules, ``hub.reports.spc``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import date
 
 from hub.reports import months
 from hub.reports.spc import Rule, XmrChart, xmr_chart
-from schemas.reports import SpcChart, SpcPoint
+from schemas.reports import SpcChart
 
 TREND_MONTHS = 24
 
@@ -53,24 +54,32 @@ def spc(title: str, series_months: Sequence[str], values: Mapping[str, float]) -
 
 
 def as_model(title: str, series_months: Sequence[str], chart: XmrChart | None) -> SpcChart | None:
+    """The chart as the report's model, validated in one call (a report has hundreds)."""
     if chart is None:
         return None
-    return SpcChart(
-        title=title,
-        points=[
-            SpcPoint(
-                month=month,
-                value=point.value,
-                special_cause=point.special_cause,
-                rules=sorted(r.value for r in point.rules),
-                variation=point.variation.value,
-            )
-            for month, point in zip(series_months, chart.points, strict=True)
-        ],
-        mean=chart.mean,
-        lower_limit=chart.lower_limit,
-        upper_limit=chart.upper_limit,
-        variation=chart.variation.value,
-        rule_variant=chart.rule_variant,
-        baseline_note=chart.baseline_note,
+    return SpcChart.model_validate(
+        {
+            "title": title,
+            "points": [
+                {
+                    "month": month,
+                    "value": point.value,
+                    "special_cause": bool(point.rules),
+                    "rules": _rule_names(point.rules),
+                    "variation": point.variation.value,
+                }
+                for month, point in zip(series_months, chart.points, strict=True)
+            ],
+            "mean": chart.mean,
+            "lower_limit": chart.lower_limit,
+            "upper_limit": chart.upper_limit,
+            "variation": chart.variation.value,
+            "rule_variant": chart.rule_variant,
+            "baseline_note": chart.baseline_note,
+        }
     )
+
+
+@functools.cache
+def _rule_names(rules: frozenset[Rule]) -> tuple[str, ...]:
+    return tuple(sorted(rule.value for rule in rules))
