@@ -175,6 +175,16 @@ async def test_a_tablet_calls_with_observations_and_a_nurse_answers_by_video(
     await tablet.locator("#camera").click()
     await expect(tablet.locator("#camera")).to_have_text("Camera off")
     await expect(tablet.locator("#self-video")).to_be_visible()
+    # The link is judged again once video has been back long enough to judge it (the
+    # estimate left from audio alone must not switch the camera straight off again).
+    back_at = await tablet.evaluate("() => telehubTablet.state.media.videoSince")
+    await tablet.wait_for_function(
+        "(t) => telehubTablet.state.samples.filter((s) => s.at > t).length >= 3",
+        arg=back_at + 5000,
+        timeout=30_000,
+    )
+    await expect(tablet.locator("#camera")).to_have_text("Camera off")
+    await expect(tablet.locator("#self-video")).to_be_visible()
     frames = await wait_for_frames(nurse, NURSE_FRAMES)
     await wait_for_frames(nurse, NURSE_FRAMES, frames + 10)  # the new camera track arrives
     await tablet.locator("#switch-camera").click()
@@ -237,13 +247,16 @@ async def test_a_call_falls_back_to_audio_only_when_the_camera_fails(
           const { uplinkTooPoor, remoteVideoStalled } = await import('/js/tablet/media.js');
           const poor = {limitation: 'bandwidth', outgoingBitrate: 90000};
           const good = {limitation: 'none', outgoingBitrate: 2000000};
+          // Samples from the first seconds after the camera (re)starts do not count.
+          const ramp = [0, 1000, 2000].map((at) => ({...poor, at}));
           return [uplinkTooPoor([poor, poor, poor]), uplinkTooPoor([poor, good, poor]),
+                  uplinkTooPoor(ramp, 0), uplinkTooPoor(ramp, -10000),
                   remoteVideoStalled([{videoFramesDecoded: 5, audioPacketsReceived: 1},
                                       {videoFramesDecoded: 5, audioPacketsReceived: 50},
                                       {videoFramesDecoded: 5, audioPacketsReceived: 99}])];
         }"""
     )
-    assert judged == [True, False, True]
+    assert judged == [True, False, False, True, True]
 
     # The carer ends the call from the tablet; the nurse sees them leave and wraps up.
     await tablet.locator("#end-call").click()

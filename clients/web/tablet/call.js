@@ -603,7 +603,7 @@ function watchLink() {
     if (!peer || state.ended) return;
     state.samples.push(await linkSample(peer.pc));
     state.samples = state.samples.slice(-10);
-    if (!state.autoAudioOnly && state.media?.videoTrack && uplinkTooPoor(state.samples)) {
+    if (!state.autoAudioOnly && state.media?.videoTrack && uplinkTooPoor(state.samples, state.media.videoSince)) {
       state.autoAudioOnly = true;
       await state.media.setCameraOff(true, state.mesh);
       cameraButton();

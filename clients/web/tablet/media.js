@@ -14,6 +14,7 @@ export class LocalMedia extends EventTarget {
     this.cameraOff = false;
     this.facing = "user";
     this.deviceId = null;
+    this.videoSince = null; // when the current camera track started sending (performance.now)
   }
 
   get videoTrack() {
@@ -60,6 +61,7 @@ export class LocalMedia extends EventTarget {
       old.stop();
     }
     if (track) this.stream.addTrack(track);
+    this.videoSince = track ? performance.now() : null;
     if (mesh) await mesh.replaceVideo(track);
     this.dispatchEvent(new CustomEvent("video-changed", { detail: track }));
   }
@@ -138,12 +140,17 @@ export async function linkSample(pc) {
 
 export const POOR_UPLINK_BPS = 150_000;
 const POOR_SAMPLES = 3;
+// After video (re)starts, the bandwidth estimate climbs from what audio alone needed:
+// samples from that ramp say nothing about the link.
+export const VIDEO_RAMP_MS = 5000;
 
-// Is our uplink too poor for video? True when the last few samples all say so: the
-// encoder is limited by bandwidth, or the estimate is below what video needs.
-export function uplinkTooPoor(samples) {
-  if (samples.length < POOR_SAMPLES) return false;
-  return samples.slice(-POOR_SAMPLES).every(
+// Is our uplink too poor for video? True when the last few samples taken since the video
+// has been sending for a while all say so: the encoder is limited by bandwidth, or the
+// estimate is below what video needs. ``videoSince`` is when the camera track started.
+export function uplinkTooPoor(samples, videoSince = -Infinity) {
+  const settled = samples.filter((s) => s.at === undefined || s.at >= videoSince + VIDEO_RAMP_MS);
+  if (settled.length < POOR_SAMPLES) return false;
+  return settled.slice(-POOR_SAMPLES).every(
     (s) =>
       s.limitation === "bandwidth" ||
       (s.outgoingBitrate !== null && s.outgoingBitrate < POOR_UPLINK_BPS),
