@@ -280,3 +280,45 @@ async def _user_id(db: Database, username: str) -> int:
         user = await UserRepo(s, SystemClock()).by_username(username=username)
         assert user is not None and user.id is not None
         return user.id
+
+
+TABLET_FRAMES_FROM = """
+(key) => {
+  const video = document.querySelector(`#tablet-videos video[data-key="${key}"]`);
+  return video ? window.tablet.decodedFrames(video) : 0;
+}
+"""
+
+
+async def test_a_nurse_who_reloads_mid_call_gets_the_call_and_its_video_back(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    world = live_hub.world
+    nurse = await open_page("nurse.one", "/console", viewport=DESKTOP)
+    await _connected(nurse)
+    tablet = await open_page("staff.a", "/me")
+    call: dict[str, Any] = await tablet.evaluate(
+        TABLET_CALLS, {"personId": world.home_a.resident.id}
+    )
+    await expect(nurse.locator(f'#queue [data-call-id="{call["id"]}"]')).to_be_visible()
+    await nurse.keyboard.press("a")
+    nurse_key = f"user:{world.nurse.id}"
+    await nurse.wait_for_function(CONSOLE_SEES, arg="caller")
+    await tablet.wait_for_function(TABLET_SEES, arg=nurse_key)
+
+    # The nurse's browser reloads (a slip of F5): the page comes back on the same call...
+    await nurse.reload()
+    await _connected(nurse)
+    await expect(nurse.locator("#call-state")).to_have_text("Connected")
+    await expect(nurse.locator("#sbard")).to_contain_text("breathless")
+    # ...and video flows both ways again, on new connections: frames that were decoded
+    # before the reload do not count.
+    await nurse.wait_for_function(CONSOLE_SEES, arg="caller")
+    before = await tablet.evaluate(TABLET_FRAMES_FROM, nurse_key)
+    await tablet.wait_for_function(
+        f"(key) => ({TABLET_FRAMES_FROM})(key) > {before} + 10", arg=nurse_key
+    )
+    connected = await tablet.evaluate(
+        "(key) => window.tablet.mesh.peers.get(key)?.pc.connectionState", nurse_key
+    )
+    assert connected == "connected"
