@@ -136,7 +136,7 @@ class ReportRepo(Repo):
         """Plain rows of a Core select, run on the session's connection: tens of thousands of
         rows need none of the ORM's per-row loading."""
         connection = await self.session.connection()
-        return [tuple(row) for row in await connection.execute(stmt)]
+        return [tuple(row) for row in (await connection.execute(stmt)).all()]
 
     def _calls_in(
         self, scope: Scope, area: Area, first_month: str, last_month: str
