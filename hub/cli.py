@@ -112,6 +112,27 @@ def user_add(
     run_with_database(work)
 
 
+@user_cli.command("pin")
+def user_pin(
+    username: str,
+    pin: Annotated[
+        str | None, typer.Option(help="4 to 8 digits; asked for (hidden) when not given")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="Take the PIN away")] = False,
+) -> None:
+    """Give a member of care-home staff a PIN to sign calls on their home's shared tablet."""
+    if not clear and pin is None:
+        pin = typer.prompt("PIN", hide_input=True, confirmation_prompt=True)
+
+    async def work(db: Database, settings: HubSettings) -> None:
+        user = await IdentityService(db, SystemClock(), settings).set_pin(
+            SYSTEM, username, None if clear else pin
+        )
+        out.print(f"PIN {'removed from' if clear else 'set for'} {user.username}.")
+
+    run_with_database(work)
+
+
 @device_cli.command("enrol")
 def device_enrol(
     site: Annotated[str, typer.Option(help="ODS code of the site")],

@@ -53,6 +53,7 @@ K = TypeVar("K")
 
 HUB_ODS = "RAEHB"
 DEMO_PASSWORD = "telehub-demo"
+DEMO_PIN = "2468"
 
 COMMISSIONERS = [("QWO", "NHS West Yorkshire ICB"), ("QOQ", "NHS Humber and North Yorkshire ICB")]
 
@@ -242,7 +243,7 @@ DEMO_LOGINS = [
     ("nurse.ben", "hub nurse (triage console)"),
     ("dr.patel", "specialist (geriatrician)"),
     ("admin", "hub administrator"),
-    ("staff.ashgrove", "care-home staff, Ashgrove House"),
+    ("staff.ashgrove", f"care-home staff, Ashgrove House (PIN {DEMO_PIN} on the tablet)"),
     ("staff.beech", "care-home staff, Beech Lodge"),
     ("commissioner.qwo", "commissioner, NHS West Yorkshire ICB"),
     ("commissioner.qoq", "commissioner, NHS Humber and North Yorkshire ICB"),
@@ -277,6 +278,7 @@ async def load_demo(
     rng = random.Random(seed)
     now = clock.now()
     password_hash = await hash_password_async(DEMO_PASSWORD)
+    pin_hash = await hash_password_async(DEMO_PIN)
     async with db.session() as s:
         hub = Organisation(
             ods_code=HUB_ODS,
@@ -313,6 +315,9 @@ async def load_demo(
         await s.flush()
 
         users = _users(hub, commissioners, sites, password_hash, now)
+        for staff in users:
+            if staff.username == "staff.ashgrove":  # signs Ashgrove's tablet calls with a PIN
+                staff.pin_hash = pin_hash
         s.add_all(users)
         await s.flush()
         nurses = [u for u in users if u.role == Role.HUB_NURSE.value]
@@ -400,8 +405,8 @@ def _users(
         user("nurse.ben", "Ben Okafor RN", Role.HUB_NURSE, hub.id),
         user("dr.patel", "Dr Priya Patel", Role.SPECIALIST, hub.id, "Geriatric medicine"),
         user("admin", "Hub Administrator", Role.HUB_ADMIN, hub.id),
-        user("staff.ashgrove", "Sam Lister (Ashgrove)", Role.CARE_HOME_STAFF, sites[0].id),
-        user("staff.beech", "Jo Fairburn (Beech Lodge)", Role.CARE_HOME_STAFF, sites[1].id),
+        user("staff.ashgrove", "Sam Lister", Role.CARE_HOME_STAFF, sites[0].id),
+        user("staff.beech", "Jo Fairburn", Role.CARE_HOME_STAFF, sites[1].id),
         user(
             "commissioner.qwo",
             "West Yorkshire commissioning",

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock
-from hub.errors import InvalidInput, NotFound, Unauthorised
+from hub.errors import InvalidInput, NotFound, RateLimited, Unauthorised
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -21,6 +21,11 @@ from schemas.codes import OrganisationKind, Role
 from .passwords import hash_password_async, verify_password
 from .principal import Principal
 from .tokens import new_enrolment_code, new_token, normalise_enrolment_code, token_hash
+
+# A tablet that gets this many PINs wrong in the window stops accepting PINs for the rest of it.
+PIN_TRIES = 5
+PIN_WINDOW = timedelta(minutes=15)
+PIN_DIGITS = (4, 8)
 
 # Which organisations each role may belong to.
 _ROLE_HOMES: dict[Role, set[OrganisationKind]] = {
@@ -106,6 +111,83 @@ class IdentityService:
                 actor=scope.actor, action="user_add", target_type="user", target_id=user.id
             )
         return user
+
+    # -- PINs for signing calls on a shared tablet ---------------------------------------
+    async def set_pin(self, scope: Scope, username: str, pin: str | None) -> User:
+        """Give a member of care-home staff a PIN (or take it away with None)."""
+        scope.require_admin()
+        if pin is not None and not (
+            pin.isascii() and pin.isdigit() and PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]
+        ):
+            raise InvalidInput(f"A PIN is {PIN_DIGITS[0]} to {PIN_DIGITS[1]} digits", field="pin")
+        pin_hash = await hash_password_async(pin) if pin is not None else None
+        async with self.db.session() as s:
+            user = await UserRepo(s, self.clock).by_username(username=username.strip().lower())
+            if user is None:
+                raise NotFound(f"No user {username}")
+            if user.role != Role.CARE_HOME_STAFF:
+                raise InvalidInput("Only care-home staff sign calls with a PIN", field="username")
+            user.pin_hash = pin_hash
+            s.add(user)
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                action="pin_set" if pin is not None else "pin_clear",
+                organisation_id=user.organisation_id,
+                target_type="user",
+                target_id=user.id,
+            )
+        return user
+
+    async def caller_by_pin(self, principal: Principal, name: str | None, pin: str) -> User:
+        """The member of the tablet's own site staff with this name and PIN.
+
+        Wrong PINs are counted per tablet in the audit trail: after ``PIN_TRIES`` in
+        ``PIN_WINDOW`` the tablet takes no more PINs until the window has passed (a call
+        can still be made without one)."""
+        scope = principal.scope
+        if not principal.is_device:
+            raise InvalidInput("A PIN signs a call on a shared tablet only", field="caller_pin")
+        wanted = " ".join((name or "").split()).casefold()
+        if not wanted:
+            raise InvalidInput(
+                "Enter your name to sign the call with your PIN", field="caller_name"
+            )
+        async with self.db.session() as s:
+            audit = AuditRepo(s, self.clock)
+            refused = await audit.count(
+                actor=scope.actor,
+                action="caller_pin",
+                outcome="refused",
+                since=self.clock.now() - PIN_WINDOW,
+            )
+            if refused >= PIN_TRIES:
+                raise RateLimited(
+                    "Too many wrong PINs on this tablet. Call without a PIN, or try again"
+                    f" in {int(PIN_WINDOW.total_seconds() // 60)} minutes"
+                )
+            staff = await UserRepo(s, self.clock).staff_of(scope, role=Role.CARE_HOME_STAFF)
+        named = [u for u in staff if u.pin_hash and u.display_name.casefold() == wanted]
+        found: User | None = None
+        for user in named:
+            if await verify_password(user.pin_hash, pin):
+                found = user
+                break
+        if not named:
+            await verify_password(None, pin)  # an unknown name costs the same time
+        async with self.db.session() as s:
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                action="caller_pin",
+                organisation_id=scope.organisation_id,
+                outcome="ok" if found else "refused",
+                target_type="user" if found else None,
+                target_id=found.id if found else None,
+            )
+        if found is None:
+            raise InvalidInput(
+                "That name and PIN do not match anyone at this home", field="caller_pin"
+            )
+        return found
 
     # -- sessions ------------------------------------------------------------------------
     async def resolve_session(self, token: str) -> Principal | None:

@@ -76,6 +76,8 @@ class User(SQLModel, table=True):
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     specialty: str | None = Field(default=None, max_length=100)
     password_hash: str = Field(max_length=200)
+    # Care-home staff only: an optional PIN (argon2id) to sign a call on a shared tablet.
+    pin_hash: str | None = Field(default=None, max_length=200)
     active: bool = True
     created_at: datetime = _utc()
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient
-from sqlmodel import func, select
+from datetime import UTC, datetime, timedelta
 
+import pytest
+from aiohttp.test_utils import TestClient
+from sqlmodel import col, func, select
+
+from hub.auth.principal import Principal
+from hub.auth.service import IdentityService, device_principal
+from hub.clock import FakeClock
+from hub.errors import InvalidInput, RateLimited
+from hub.settings import HubSettings
 from hub.storage.engine import Database
+from hub.storage.scope import SYSTEM
 from hub.storage.tables import AuditEvent, Device, Person, User, WebSession
 from support.world import PASSWORD, World, sign_in
 
@@ -175,3 +184,69 @@ async def test_a_cross_site_form_post_is_refused(client: TestClient, world: Worl
         headers={"Origin": "https://evil.example"},
     )
     assert response.status == 403
+
+
+async def _tablet_of(db: Database, site_id: int) -> Principal:
+    async with db.session() as s:
+        device = Device(site_id=site_id, label="Lounge tablet", created_at=datetime.now(UTC))
+        s.add(device)
+        await s.flush()
+    return device_principal(device)
+
+
+async def test_staff_sign_a_tablet_call_with_their_own_pin_and_nobody_elses(
+    db: Database, settings: HubSettings, world: World
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+    identity = IdentityService(db, clock, settings)
+    staff_a, staff_b = world.home_a.staff, world.home_b.staff
+    await identity.set_pin(SYSTEM, staff_a.username, "2468")
+    await identity.set_pin(SYSTEM, staff_b.username, "1357")
+    tablet_a = await _tablet_of(db, world.home_a.site.id or 0)
+
+    signed = await identity.caller_by_pin(tablet_a, f"  {staff_a.display_name.upper()} ", "2468")
+    assert signed.id == staff_a.id
+    # Another home's staff member, with their own right PIN, cannot sign on this tablet.
+    with pytest.raises(InvalidInput) as other_home:
+        await identity.caller_by_pin(tablet_a, staff_b.display_name, "1357")
+    assert other_home.value.field == "caller_pin"
+    # A PIN needs a name; a PIN is for shared tablets, not signed-in staff.
+    with pytest.raises(InvalidInput) as nameless:
+        await identity.caller_by_pin(tablet_a, " ", "2468")
+    assert nameless.value.field == "caller_name"
+    staff_principal = (await identity.sign_in(staff_a.username, PASSWORD))[0]
+    with pytest.raises(InvalidInput):
+        await identity.caller_by_pin(staff_principal, staff_a.display_name, "2468")
+
+    # Five wrong PINs in fifteen minutes (one was above): the tablet takes no more PINs,
+    # not even the right one, until the window has passed.
+    for wrong in ("0000", "1111", "2222", "3333"):
+        with pytest.raises(InvalidInput):
+            await identity.caller_by_pin(tablet_a, staff_a.display_name, wrong)
+    with pytest.raises(RateLimited):
+        await identity.caller_by_pin(tablet_a, staff_a.display_name, "2468")
+    clock.advance(timedelta(minutes=16))
+    assert (await identity.caller_by_pin(tablet_a, staff_a.display_name, "2468")).id == staff_a.id
+    async with db.session() as s:
+        tries = (await s.exec(select(AuditEvent).where(AuditEvent.action == "caller_pin"))).all()
+    assert [t.outcome for t in tries].count("refused") == 5
+    assert all("2468" not in str(t.detail) for t in tries)
+
+
+async def test_a_pin_is_digits_and_only_for_care_home_staff(
+    db: Database, settings: HubSettings, world: World
+) -> None:
+    identity = IdentityService(db, FakeClock(datetime(2026, 11, 23, tzinfo=UTC)), settings)
+    for bad in ("12", "123456789", "12a4", "١٢٣٤"):
+        with pytest.raises(InvalidInput) as refused:
+            await identity.set_pin(SYSTEM, world.home_a.staff.username, bad)
+        assert refused.value.field == "pin"
+    with pytest.raises(InvalidInput) as nurse:
+        await identity.set_pin(SYSTEM, world.nurse.username, "2468")
+    assert nurse.value.field == "username"
+    async with db.session() as s:
+        users = (await s.exec(select(User).where(col(User.pin_hash).is_not(None)))).all()
+    assert users == []
+    await identity.set_pin(SYSTEM, world.home_a.staff.username, "2468")
+    cleared = await identity.set_pin(SYSTEM, world.home_a.staff.username, None)
+    assert cleared.pin_hash is None

@@ -69,6 +69,12 @@ def test_the_cli_migrates_loads_demo_data_and_enrols_a_tablet(tmp_path: Path) ->
     enrol = _telehub("device", "enrol", "--site", "VA1A1", "--label", "Lounge", env=env)
     assert enrol.returncode == 0, enrol.stderr
     assert "enrolment code" in enrol.stdout
+    pin = _telehub("user", "pin", "staff.beech", "--pin", "1357", env=env)
+    assert pin.returncode == 0 and "PIN set for staff.beech" in pin.stdout, pin.stderr
+    short = _telehub("user", "pin", "staff.beech", "--pin", "13", env=env)
+    assert short.returncode == 1 and "4 to 8 digits" in short.stderr
+    nurse = _telehub("user", "pin", "nurse.amy", "--pin", "1357", env=env)
+    assert nurse.returncode == 1 and "Only care-home staff" in nurse.stderr
     unknown = _telehub("device", "enrol", "--site", "VZZZZ", "--label", "Lost", env=env)
     assert unknown.returncode == 1 and "VZZZZ" in unknown.stderr
     bad_role = _telehub(

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, func, select
 
 from ..scope import Scope
 from ..tables import AuditEvent
@@ -36,6 +37,21 @@ class AuditRepo(Repo):
                 detail=detail,
             )
         )
+
+    async def count(self, *, actor: str, action: str, outcome: str, since: datetime) -> int:
+        """How many times ``actor`` did ``action`` with ``outcome`` since a moment (for
+        throttles that must hold across processes and restarts)."""
+        stmt = (
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                col(AuditEvent.at) >= since,
+                AuditEvent.actor == actor,
+                AuditEvent.action == action,
+                AuditEvent.outcome == outcome,
+            )
+        )
+        return int((await self.session.exec(stmt)).one())
 
     async def recent(self, scope: Scope, *, limit: int = 100) -> Sequence[AuditEvent]:
         scope.require_admin()
