@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
 
 from .codes import (
     CallState,
@@ -30,6 +38,17 @@ from .signalling import IceCandidate, IceServer, ParticipantKey, Sdp, Signal
 
 CallId = Annotated[str, Field(min_length=1, max_length=36)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+
+
+def _pin(value: str) -> str:
+    if not (value.isascii() and value.isdigit() and 4 <= len(value) <= 8):
+        raise ValueError("A PIN is 4 to 8 digits")
+    return value
+
+
+Pin = Annotated[
+    str, AfterValidator(_pin), WithJsonSchema({"type": "string", "pattern": "^[0-9]{4,8}$"})
+]
 MAX_FRAME_BYTES = 256 * 1024
 
 
@@ -71,6 +90,8 @@ class CallStart(Command):
     observations: Observations | None = None
     soft_signs: list[SoftSign] = Field(default_factory=list, max_length=20)
     caller_name: str | None = Field(default=None, max_length=100)
+    # Shared tablets: the member of staff signs the call with their PIN (checked, not kept).
+    caller_pin: Pin | None = Field(default=None, repr=False)
 
 
 class CallRef(Command):

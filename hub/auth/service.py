@@ -138,6 +138,16 @@ class IdentityService:
             )
         return user
 
+    async def pin_holders(self, principal: Principal) -> list[str]:
+        """The names a shared tablet offers for signing a call: its site's staff with a PIN."""
+        if not principal.is_device:
+            return []
+        async with self.db.session() as s:
+            staff = await UserRepo(s, self.clock).staff_of(
+                principal.scope, role=Role.CARE_HOME_STAFF
+            )
+        return [u.display_name for u in staff if u.pin_hash]
+
     async def caller_by_pin(self, principal: Principal, name: str | None, pin: str) -> User:
         """The member of the tablet's own site staff with this name and PIN.
 

@@ -32,7 +32,15 @@ from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
 from hub.storage.scope import SYSTEM
-from hub.storage.tables import Call, CallEvent, CallParticipant, Escalation, FollowUpTask, Outcome
+from hub.storage.tables import (
+    Call,
+    CallEvent,
+    CallParticipant,
+    Escalation,
+    FollowUpTask,
+    Outcome,
+    User,
+)
 from schemas.codes import CallState, Channel, FollowUpAnswer, HomeIntent, OrganisationKind, Role
 from schemas.wire import (
     CallClose,
@@ -80,7 +88,10 @@ class CallService:
         self.fanout = fanout
 
     # -- a site asks for help -------------------------------------------------------------
-    async def start(self, p: Principal, cmd: CallStart) -> CallSnapshot:
+    async def start(
+        self, p: Principal, cmd: CallStart, *, signed_by: User | None = None
+    ) -> CallSnapshot:
+        """Open a call. ``signed_by``: the member of staff whose PIN signed a tablet's call."""
         scope = p.scope
         client_ref = f"{_key(p)}/{cmd.client_call_id}"
         async with self.db.session() as s:
@@ -88,7 +99,7 @@ class CallService:
             if existing is not None:  # a retry after a dropped connection: same call
                 return await snapshot_of(s, self.clock, existing)
         try:
-            call_id = await self._create(p, cmd, client_ref)
+            call_id = await self._create(p, cmd, client_ref, signed_by)
         except IntegrityError:  # the same retry, racing: the first one made the call
             async with self.db.session() as s:
                 existing = await CallRepo(s, self.clock).by_client_ref(scope, client_ref=client_ref)
@@ -98,7 +109,9 @@ class CallService:
         await self.queue_changed()
         return await self.snapshot(call_id)
 
-    async def _create(self, p: Principal, cmd: CallStart, client_ref: str) -> str:
+    async def _create(
+        self, p: Principal, cmd: CallStart, client_ref: str, signed_by: User | None
+    ) -> str:
         scope = p.scope
         now = self.clock.now()
         news2 = score_news2(cmd.observations) if cmd.observations else None
@@ -115,12 +128,16 @@ class CallService:
             if cmd.person_id is not None:
                 await PersonRepo(s, self.clock).get(scope, person_id=cmd.person_id)
             user_id, device_id = _actor(p)
+            caller_name = cmd.caller_name or p.name
+            by_user = user_id  # who the call's events name: with a PIN, the member of staff
+            if signed_by is not None:
+                by_user, caller_name = signed_by.id, signed_by.display_name
             call = Call(
                 id=call_id,
                 site_id=scope.organisation_id,
                 person_id=cmd.person_id,
                 device_id=device_id,
-                caller_name=cmd.caller_name or p.name,
+                caller_name=caller_name,
                 channel=cmd.channel.value,
                 reason=cmd.reason.value,
                 secondary_reason=cmd.secondary_reason.value if cmd.secondary_reason else None,
@@ -146,7 +163,7 @@ class CallService:
                     at=now,
                     kind="state",
                     to_state=CallState.REQUESTED.value,
-                    actor_user_id=user_id,
+                    actor_user_id=by_user,
                     actor_device_id=device_id,
                 ),
                 CallEvent(
@@ -155,7 +172,7 @@ class CallService:
                     kind="state",
                     from_state=CallState.REQUESTED.value,
                     to_state=CallState.QUEUED.value,
-                    actor_user_id=user_id,
+                    actor_user_id=by_user,
                     actor_device_id=device_id,
                 ),
             ]

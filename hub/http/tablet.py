@@ -16,7 +16,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from hub.clock import as_utc
-from hub.keys import CLOCK, RECORDS
+from hub.keys import CLOCK, IDENTITY, RECORDS
 from hub.storage.tables import Organisation, Person
 from schemas.codes import (
     Channel,
@@ -146,6 +146,7 @@ async def call(request: web.Request) -> web.Response:
             soft_signs=SoftSign.choices(),
             consciousness=Consciousness.choices(),
             ranges=observation_ranges(),
+            pin_holders=await request.app[IDENTITY].pin_holders(principal_of(request)),
         )
     return aiohttp_jinja2.render_template("tablet/call.html", request, context)
 

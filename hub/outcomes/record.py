@@ -170,6 +170,8 @@ class CallRecordService:
             await self._audit(s, scope, "call_record", call_id)
 
         def actor(e: CallEvent) -> str | None:
+            if e.actor_user_id and e.actor_device_id:  # care-home staff who gave their PIN
+                return f"{names.get(e.actor_user_id)} (PIN checked), {devices[e.actor_device_id]}"
             if e.actor_user_id:
                 return names.get(e.actor_user_id)
             if e.actor_device_id:

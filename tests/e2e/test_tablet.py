@@ -14,10 +14,12 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
+from sqlmodel import select
 
 from hub.clinical.news2 import score_news2
-from hub.keys import IDENTITY
+from hub.keys import DATABASE, IDENTITY
 from hub.storage.scope import SYSTEM
+from hub.storage.tables import CallEvent
 from schemas.api import DeviceCreate
 from schemas.observations import Observations
 from support.browser import TABLET_PORTRAIT, OpenPage, axe_violations
@@ -537,3 +539,57 @@ async def test_accept_to_first_frame_is_close_to_a_direct_connection(
     print(f"direct peer connection: {Timing.describe(direct_ms)}")
     write_tablet_section(timing, datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
     assert statistics.median(hub_ms) < 1000, Timing.describe(hub_ms)
+
+
+async def _enrolled_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
+    _, _, code = await live_hub.app[IDENTITY].create_enrolment(
+        SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
+    )
+    tablet = await open_page(None, "/enrol")
+    await tablet.locator("#enrolment-code").fill(code)
+    await tablet.locator("#enrol-button").click()
+    await tablet.wait_for_url("**/tablet")
+    return tablet
+
+
+async def test_a_carer_signs_a_call_on_the_shared_tablet_with_their_pin(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    staff = live_hub.world.home_a.staff
+    await live_hub.app[IDENTITY].set_pin(SYSTEM, staff.username, "2468")
+    tablet = await _enrolled_tablet(open_page, live_hub)
+    await tablet.goto("/tablet/call")
+    # The tablet offers the names of its home's staff who have a PIN.
+    offered = tablet.locator("#pin-holders option")
+    await expect(offered).to_have_count(1)
+    assert await offered.get_attribute("value") == staff.display_name
+
+    # Not digits: refused on the tablet, before anything is sent.
+    await walk_to_call(tablet, caller=staff.display_name, pin="24a8", rings=False)
+    await expect(tablet.locator("#call-errors")).to_contain_text("Enter a PIN of 4 to 8 digits")
+    await expect(tablet.locator("#caller-pin-error")).to_be_visible()
+    await accessible(tablet, "check, PIN refused")
+    await shoot(tablet, "call-4-pin-refused")
+    # A wrong PIN: the hub refuses, the PIN is cleared, the carer can try again.
+    await tablet.locator("#caller-pin").fill("1357")
+    await tablet.locator("#start-call").click()
+    await expect(tablet.locator("#call-errors")).to_contain_text(
+        "That name and PIN do not match anyone at this home"
+    )
+    await expect(tablet.locator("#caller-pin")).to_have_value("")
+    await tablet.locator("#caller-pin").fill("2468")
+    await tablet.locator("#start-call").click()
+    await expect(tablet.locator("#waiting-title")).to_be_visible()
+    await tablet.wait_for_function("() => telehubTablet.state.call?.id")
+    call = await tablet.evaluate("() => telehubTablet.state.call")
+    assert call["participants"][0]["name"] == staff.display_name
+    await expect(tablet.locator("#caller-pin")).to_have_value("")
+    async with live_hub.app[DATABASE].session() as s:
+        requested = (
+            await s.exec(
+                select(CallEvent).where(
+                    CallEvent.call_id == call["id"], CallEvent.to_state == "requested"
+                )
+            )
+        ).one()
+    assert requested.actor_user_id == staff.id

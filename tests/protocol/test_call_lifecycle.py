@@ -9,7 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
+from hub.keys import IDENTITY
+from hub.outcomes.record import CallRecordService
 from hub.storage.engine import Database
+from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call, CallEvent, Escalation, FollowUpTask, Outcome
 from support.calls import CALL, call_request
 from support.hub import RunningHub
@@ -194,3 +197,52 @@ async def test_a_call_past_the_answer_target_is_flagged_to_every_nurse(hub: Runn
     assert overdue["call_id"] == call["id"] and overdue["waited_seconds"] >= 300
     flagged = await nurse.next_event("queue", lambda e: e["entries"] and e["entries"][0]["overdue"])
     assert flagged["entries"][0]["call"]["id"] == call["id"]
+
+
+async def test_a_member_of_staff_signs_a_tablet_call_with_their_pin(
+    hub: RunningHub, db: Database
+) -> None:
+    world = hub.world
+    staff = world.home_a.staff
+    identity = hub.app[IDENTITY]
+    await identity.set_pin(SYSTEM, staff.username, "2468")
+    tablet = await hub.device()
+
+    # A wrong PIN: refused with the field named, and no call is made.
+    with pytest.raises(CommandFailed) as wrong:
+        await tablet.command(
+            "call/start", **call_request(hub, 1, caller_name=staff.display_name, caller_pin="1357")
+        )
+    assert (wrong.value.code, wrong.value.field) == ("invalid_message", "caller_pin")
+    with pytest.raises(CommandFailed) as malformed:
+        await tablet.command(
+            "call/start", **call_request(hub, 2, caller_name=staff.display_name, caller_pin="12")
+        )
+    assert malformed.value.field == "caller_pin" and "4 to 8 digits" in malformed.value.message
+    async with db.session() as s:
+        made = (await s.exec(select(Call).where(col(Call.client_ref).like("device:%")))).all()
+    assert made == []
+
+    # The right PIN: the call's events name the member of staff, on that tablet.
+    call = await tablet.command(
+        "call/start",
+        **call_request(hub, 3, caller_name=f" {staff.display_name.lower()} ", caller_pin="2468"),
+    )
+    assert call["participants"][0]["name"] == staff.display_name
+    async with db.session() as s:
+        requested = (
+            await s.exec(
+                select(CallEvent).where(
+                    CallEvent.call_id == call["id"], CallEvent.to_state == "requested"
+                )
+            )
+        ).one()
+    assert requested.actor_user_id == staff.id and requested.actor_device_id is not None
+    record = await CallRecordService(db, hub.clock).record(SYSTEM, call["id"])
+    assert f"{staff.display_name} (PIN checked)" in (record.timeline[0].actor_name or "")
+
+    # Signed-in staff have their own identity already: a PIN is for shared tablets.
+    signed_in = await hub.staff(staff)
+    with pytest.raises(CommandFailed) as not_a_tablet:
+        await signed_in.command("call/start", **call_request(hub, 4, caller_pin="2468"))
+    assert not_a_tablet.value.field == "caller_pin"

@@ -175,9 +175,12 @@ async def walk_to_call(
     soft_signs: tuple[str, ...] = (),
     concern: str = "",
     caller: str = "Sam Carer",
+    pin: str | None = None,
     on_each_step: Any = None,
+    rings: bool = True,
 ) -> str:
-    """The four steps, by touch, until the call rings; returns the call's id."""
+    """The four steps, by touch, until the call rings; returns the call's id (with
+    ``rings=False``, stops once "Call the hub now" is pressed and returns "")."""
 
     async def step(name: str) -> None:
         if on_each_step is not None:
@@ -216,8 +219,12 @@ async def walk_to_call(
     if concern:
         await tablet.locator("#concern").fill(concern)
     await tablet.locator("#caller-name").fill(caller)
+    if pin is not None:
+        await tablet.locator("#caller-pin").fill(pin)
     await step("4-check")
     await tablet.locator("#start-call").click()
+    if not rings:
+        return ""
     await expect(tablet.locator("#waiting-title")).to_be_visible()
     await tablet.wait_for_function("() => telehubTablet.state.call && telehubTablet.state.call.id")
     return str(await tablet.evaluate("() => telehubTablet.state.call.id"))

@@ -249,6 +249,7 @@ $("#skip-obs")?.addEventListener("click", () => {
 
 // -- step 4: check and call ----------------------------------------------------------------
 const callerInput = $("#caller-name");
+const pinInput = $("#caller-pin"); // shared tablets only; never stored, cleared once used
 if (callerInput && form.dataset.caller) callerInput.value = form.dataset.caller;
 
 function labelOf(input) {
@@ -300,6 +301,7 @@ function callRequest() {
     soft_signs: $$('input[name="soft_signs"]:checked').map((i) => i.value),
     caller_name: callerInput.value.trim(),
   };
+  if (pinInput?.value) request.caller_pin = pinInput.value;
   if (taken(observations)) {
     if (observations.temperature !== undefined) observations.temperature = Number(observations.temperature);
     request.observations = observations;
@@ -313,6 +315,10 @@ form.addEventListener("submit", (e) => {
   const errors = [];
   if (!callerInput.value.trim()) errors.push({ text: "Enter your name", href: "#caller-name" });
   fieldError(callerInput, errors.length ? "Enter your name" : null);
+  const pinWrong = pinInput && pinInput.value && !/^[0-9]{4,8}$/.test(pinInput.value);
+  const pinText = "Enter a PIN of 4 to 8 digits, or leave it empty";
+  if (pinWrong) errors.push({ text: pinText, href: "#caller-pin" });
+  if (pinInput) fieldError(pinInput, pinWrong ? pinText : null);
   showErrors($("#call-errors"), errors);
   if (!errors.length) startCall();
 });
@@ -348,6 +354,7 @@ async function startCall() {
   goto("waiting");
   tick();
   const request = callRequest();
+  if (pinInput) pinInput.value = "";
   state.media = new LocalMedia();
   await state.media.start();
   if (state.ended) return state.media.stop(); // cancelled while the camera was starting
@@ -368,6 +375,8 @@ async function startCall() {
     state.media = null;
     const errors = [{ text: err.message || "The call could not be made. Try again.", href: err.field ? `#${fieldTarget(err.field)}` : "#start-call" }];
     goto(simple ? "simple" : "send");
+    const input = { caller_pin: pinInput, caller_name: callerInput }[err.field];
+    if (input) fieldError(input, err.message);
     showErrors($("#call-errors"), errors);
   }
 }

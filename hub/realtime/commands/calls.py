@@ -36,7 +36,13 @@ def _forget(ctx: CommandContext, call_id: str) -> None:
 
 @commands.command("call/start", SITE, devices=True)
 async def start(ctx: CommandContext, cmd: CallStart) -> CallSnapshot:
-    return await _calls(ctx).start(ctx.conn.principal, cmd)
+    principal = ctx.conn.principal
+    signed_by = None
+    if cmd.caller_pin is not None:
+        signed_by = await ctx.services.identity.caller_by_pin(
+            principal, cmd.caller_name, cmd.caller_pin
+        )
+    return await _calls(ctx).start(principal, cmd, signed_by=signed_by)
 
 
 @commands.command("call/cancel", SITE, devices=True)
