@@ -243,7 +243,7 @@ DEMO_LOGINS = [
     ("nurse.ben", "hub nurse (triage console)"),
     ("dr.patel", "specialist (geriatrician)"),
     ("admin", "hub administrator"),
-    ("staff.ashgrove", f"care-home staff, Ashgrove House (PIN {DEMO_PIN} on the tablet)"),
+    ("staff.ashgrove", f"care-home staff, Ashgrove House (PIN {DEMO_PIN} on an enrolled tablet)"),
     ("staff.beech", "care-home staff, Beech Lodge"),
     ("commissioner.qwo", "commissioner, NHS West Yorkshire ICB"),
     ("commissioner.qoq", "commissioner, NHS Humber and North Yorkshire ICB"),
