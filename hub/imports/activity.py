@@ -14,7 +14,7 @@ from hub.storage.scope import Scope
 from schemas.codes import OrganisationKind
 from schemas.imports import ActivityRow
 
-from .service import Records, Tally
+from .service import CsvSource, Tally
 
 FIGURES = ("ed_attendances", "emergency_admissions", "bed_days", "residents")
 
@@ -25,13 +25,13 @@ class ActivityImport:
         self.clock = clock
         self.tally = tally
 
-    async def __call__(self, session: AsyncSession, rows: Records) -> None:
+    async def __call__(self, session: AsyncSession, source: CsvSource) -> None:
         repo = ImportRepo(session, self.clock)
         organisations = await repo.organisations(self.scope)
         stored = await repo.activity(self.scope)
         seen: dict[tuple[int, str], int] = {}
         new: list[dict[str, Any]] = []
-        for line, raw in rows:
+        for line, raw in source.records():
             self.tally.rows += 1
             row = self.tally.parse(line, raw, ActivityRow)
             if row is None:

@@ -1,29 +1,53 @@
 """Importing a historical call log. ``call_id`` is the idempotency key (Call.external_id):
 a row whose call is already stored changes nothing. Unknown sites are created from the
-row's ODS code and site kind; a known site must have the kind the row gives."""
+row's ODS code and site kind; a known site must have the kind the row gives.
+
+Rows are read and checked in batches (``call_file``: in a second process for a large file)
+while this process writes the previous batch, all in the one transaction of the import.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import UTC
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.clock import Clock, london_month
+from hub.clock import Clock
 from hub.settings import HubSettings
 from hub.storage.repos.imports import ImportRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
-from schemas.codes import CallState, OrganisationKind
-from schemas.imports import CallRow
-from schemas.nhs import is_synthetic
+from schemas.codes import CallState
 
-from .service import Records, Tally
+from .call_file import PARALLEL_FROM_BYTES, CallFile, CallRecord, call_batches
+from .service import CsvSource, Tally
 
-BATCH = 5000
 SOURCE = "import"
+CALL_COLUMNS = (
+    "id",
+    "external_id",
+    "site_id",
+    "person_id",
+    "channel",
+    "reason",
+    "home_intent",
+    "priority",
+    "state",
+    "started_at",
+    "local_month",
+    "answered_at",
+    "ended_at",
+    "closed_at",
+    "nurse_counterfactual",
+    "disposition",
+    "ed_within_72h",
+    "admitted_within_72h",
+    "source",
+)
+ESCALATION_COLUMNS = ("call_id", "code", "specialty", "at", "recorded_by")
+CLOSED = CallState.CLOSED.value
 
 
 class CallImport:
@@ -35,35 +59,39 @@ class CallImport:
         self.settings = settings
         self.tally = tally
         self.skip_invalid = skip_invalid
-        self.seen: dict[str, int] = {}
-        self.kinds: dict[str, str] = {}
         self._inflight: asyncio.Future[None] | None = None
-        self._prefix = uuid.uuid4().int >> 64 << 64
+        prefix = uuid.UUID(int=uuid.uuid4().int >> 64 << 64, version=4)
+        self._id_head = str(prefix)[:24]  # "xxxxxxxx-xxxx-4xxx-8000-"
         self._counter = 0
 
     def _next_id(self) -> str:
-        """A fresh call id (a UUID). Ids of one import share a random prefix and count up,
-        so a million inserts append to the primary-key index instead of scattering."""
+        """A fresh call id (a UUID). Ids of one import share a random prefix and count up in
+        the last 48 bits, so a million inserts append to the primary-key index instead of
+        scattering."""
         self._counter += 1
-        return str(uuid.UUID(int=self._prefix | self._counter, version=4))
+        return f"{self._id_head}{self._counter:012x}"
 
-    async def __call__(self, session: AsyncSession, rows: Records) -> None:
+    async def __call__(self, session: AsyncSession, source: CsvSource) -> None:
         repo = ImportRepo(session, self.clock)
         organisations = await repo.organisations(self.scope)
-        self.kinds = {ods: o.kind for ods, o in organisations.items()}
+        file = CallFile(
+            path=source.path,
+            columns=source.columns,
+            kinds={ods: o.kind for ods, o in organisations.items()},
+            allow_synthetic_nhs_numbers=self.settings.allow_synthetic_nhs_numbers,
+            dialect=await repo.dialect(self.scope),
+        )
+        size = source.size
         await repo.bulk_cache(self.scope, large=True)
-        pending: list[CallRow] = []
         try:
-            for line, raw in rows:
-                self.tally.rows += 1
-                row = self._check(line, raw)
-                if row is None:
-                    continue
-                pending.append(row)
-                if len(pending) >= BATCH:
-                    await self._write(repo, organisations, pending)
-                    pending = []
-            await self._write(repo, organisations, pending)
+            async with call_batches(file, parallel=size >= PARALLEL_FROM_BYTES) as batches:
+                async for batch in batches:
+                    self.tally.rows += batch.rows
+                    for line, reason in batch.errors:
+                        self.tally.invalid(line, reason)
+                    if source.progress is not None:
+                        source.progress(batch.bytes_read, size)
+                    await self._write(repo, organisations, batch.records)
             await self._settle()
             await repo.bulk_cache(self.scope, large=False)
         finally:
@@ -75,96 +103,60 @@ class CallImport:
             inflight, self._inflight = self._inflight, None
             await inflight
 
-    def _check(self, line: int, raw: dict[str, str]) -> CallRow | None:
-        row = self.tally.parse(line, raw, CallRow)
-        if row is None:
-            return None
-        first = self.seen.setdefault(row.call_id, line)
-        if first != line:
-            self.tally.invalid(line, f"call_id {row.call_id} is already on line {first}")
-            return None
-        kind = self.kinds.setdefault(row.site_ods, row.site_kind.value)
-        if kind != row.site_kind.value:
-            what = "a site" if OrganisationKind(kind).is_site else "an organisation"
-            self.tally.invalid(
-                line, f"site_kind: {row.site_ods} is {what} of kind {kind}, not {row.site_kind}"
-            )
-            return None
-        if (
-            row.nhs_number
-            and is_synthetic(row.nhs_number)
-            and not self.settings.allow_synthetic_nhs_numbers
-        ):
-            self.tally.invalid(line, "nhs_number: test numbers (900-999) are refused here")
-            return None
-        return row
-
     async def _write(
-        self, repo: ImportRepo, organisations: dict[str, Organisation], rows: list[CallRow]
+        self, repo: ImportRepo, organisations: dict[str, Organisation], rows: list[CallRecord]
     ) -> None:
         if not rows or (self.tally.errors and not self.skip_invalid):
             return  # nothing will be kept: keep checking, stop writing
         # The previous batch's insert ran while this batch was read and checked.
         await self._settle()
-        stored = await repo.existing_calls(self.scope, external_ids=[r.call_id for r in rows])
-        new = [r for r in rows if r.call_id not in stored]
+        stored = await repo.existing_calls(self.scope, external_ids=[r[1] for r in rows])
+        new = [r for r in rows if r[1] not in stored] if stored else rows
         self.tally.already_present += len(rows) - len(new)
-        for row in new:
-            if row.site_ods not in organisations:
-                organisations[row.site_ods] = await repo.add_organisation(
-                    self.scope,
-                    Organisation(
-                        ods_code=row.site_ods,
-                        name=row.site_ods,
-                        kind=row.site_kind.value,
-                        created_at=self.clock.now(),
-                    ),
+        unknown: dict[str, Organisation] = {}
+        for _line, _call_id, site_ods, site_kind, *_ in new:
+            if site_ods not in organisations and site_ods not in unknown:
+                unknown[site_ods] = Organisation(
+                    ods_code=site_ods, name=site_ods, kind=site_kind, created_at=self.clock.now()
                 )
-                self.tally.created_sites.append(row.site_ods)
-        people = await repo.people(
-            self.scope, nhs_numbers={r.nhs_number for r in new if r.nhs_number}
-        )
-        calls: list[dict[str, Any]] = []
-        escalations: list[dict[str, Any]] = []
+        if unknown:
+            await repo.add_organisations(self.scope, list(unknown.values()))
+            organisations.update(unknown)
+            self.tally.created_sites += unknown
+        people = await repo.people(self.scope, nhs_numbers={r[4] for r in new if r[4]})
+        site_ids = {ods: o.id for ods, o in organisations.items()}
+        calls: list[tuple[Any, ...]] = []
+        escalations: list[tuple[Any, ...]] = []
         for row in new:
+            (_, external_id, site_ods, _, nhs_number, channel, reason, intent, started, month,
+             answered, ended, counterfactual, disposition, codes, ed, admitted) = row  # fmt: skip
             call_id = self._next_id()
-            calls.append(_call(row, call_id, organisations[row.site_ods], people))
-            started = row.started_at.astimezone(UTC)
-            escalations += [
-                {
-                    "call_id": call_id,
-                    "code": code.value,
-                    "specialty": None,
-                    "at": started,
-                    "recorded_by": None,
-                }
-                for code in row.escalations
-            ]
-        self._inflight = asyncio.ensure_future(repo.add_calls(self.scope, calls, escalations))
+            calls.append(
+                (
+                    call_id,
+                    external_id,
+                    site_ids[site_ods],
+                    people.get(nhs_number) if nhs_number else None,
+                    channel,
+                    reason,
+                    intent,
+                    0,
+                    CLOSED,
+                    started,
+                    month,
+                    answered,
+                    ended,
+                    ended,  # closed when it ended
+                    counterfactual,
+                    disposition,
+                    ed,
+                    admitted,
+                    SOURCE,
+                )
+            )
+            for code in codes:
+                escalations.append((call_id, code, None, started, None))
+        self._inflight = asyncio.ensure_future(
+            repo.add_calls(self.scope, CALL_COLUMNS, calls, ESCALATION_COLUMNS, escalations)
+        )
         self.tally.imported += len(new)
-
-
-def _call(row: CallRow, call_id: str, site: Organisation, people: dict[str, int]) -> dict[str, Any]:
-    started = row.started_at.astimezone(UTC)
-    ended = row.ended_at.astimezone(UTC) if row.ended_at else None
-    return {
-        "id": call_id,
-        "external_id": row.call_id,
-        "site_id": site.id,
-        "person_id": people.get(row.nhs_number) if row.nhs_number else None,
-        "channel": row.channel.value,
-        "reason": row.reason.value,
-        "home_intent": row.home_intent.value,
-        "priority": 0,
-        "state": CallState.CLOSED.value,
-        "started_at": started,
-        "local_month": london_month(started),
-        "answered_at": row.answered_at.astimezone(UTC) if row.answered_at else None,
-        "ended_at": ended,
-        "closed_at": ended,
-        "nurse_counterfactual": row.nurse_counterfactual.value,
-        "disposition": row.disposition.value,
-        "ed_within_72h": row.ed_within_72h.value,
-        "admitted_within_72h": row.admitted_within_72h.value,
-        "source": SOURCE,
-    }

@@ -45,18 +45,41 @@ class Tally:
 
     def parse(self, line: int, raw: dict[str, str], model: type[R]) -> R | None:
         """The row as ``model``, or None with the reason recorded against its line."""
-        if "__width__" in raw:
-            self.invalid(line, raw["__width__"])
+        row = parse_row(line, raw, model)
+        if isinstance(row, str):
+            self.invalid(line, row)
             return None
-        try:
-            return model.model_validate(raw)
-        except ValidationError as exc:
-            self.invalid(line, reason_of(exc))
-            return None
+        return row
+
+
+def parse_row(line: int, raw: dict[str, str], model: type[R]) -> R | str:
+    """The row as ``model``, or the reason it is invalid."""
+    if "__width__" in raw:
+        return raw["__width__"]
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        return reason_of(exc)
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    """The file being imported, with the columns its header must name."""
+
+    path: Path
+    columns: list[str]
+    progress: Progress | None = None
+
+    @property
+    def size(self) -> int:
+        return self.path.stat().st_size
+
+    def records(self) -> Records:
+        return records(self.path, self.columns, self.progress)
 
 
 class Importer(Protocol):
-    async def __call__(self, session: AsyncSession, rows: Records) -> None: ...
+    async def __call__(self, session: AsyncSession, source: CsvSource) -> None: ...
 
 
 def reason_of(exc: ValidationError) -> str:
@@ -95,7 +118,7 @@ class ImportService:
         written = False
         try:
             async with self.db.session() as s:
-                await importer(s, records(path, ROWS[kind].columns(), progress))
+                await importer(s, CsvSource(path, ROWS[kind].columns(), progress))
                 if tally.errors and not skip_invalid:
                     raise _Abandon
                 await AuditRepo(s, self.clock).record(

@@ -15,7 +15,7 @@ from hub.storage.tables import Organisation
 from schemas.codes import OrganisationKind
 from schemas.imports import SiteRow
 
-from .service import Records, Tally
+from .service import CsvSource, Tally
 
 
 class SiteImport:
@@ -24,11 +24,11 @@ class SiteImport:
         self.clock = clock
         self.tally = tally
 
-    async def __call__(self, session: AsyncSession, rows: Records) -> None:
+    async def __call__(self, session: AsyncSession, source: CsvSource) -> None:
         repo = ImportRepo(session, self.clock)
         organisations = await repo.organisations(self.scope)
         seen: dict[str, int] = {}
-        for line, raw in rows:
+        for line, raw in source.records():
             self.tally.rows += 1
             row = self.tally.parse(line, raw, SiteRow)
             if row is None:

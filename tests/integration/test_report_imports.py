@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 from sqlalchemy import text
@@ -18,6 +19,14 @@ from support.reports import ACTIVITY, CALLS, SITES, run_import
 from support.world import World, sign_in
 
 TABLES = ("organisation", "call", "escalation", "hospital_activity")
+
+
+@pytest.fixture(params=["read here", "read in a second process"])
+def call_reading(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A large call file is read and checked in a second process: run the call tests both
+    ways, whatever the size of their files."""
+    if request.param == "read in a second process":
+        monkeypatch.setattr("hub.imports.calls.PARALLEL_FROM_BYTES", 0)
 
 
 async def _snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
@@ -32,7 +41,9 @@ async def _snapshot(db: Database) -> dict[str, list[tuple[object, ...]]]:
     return found
 
 
-async def test_importing_the_same_files_twice_changes_nothing(db: Database, world: World) -> None:
+async def test_importing_the_same_files_twice_changes_nothing(
+    db: Database, world: World, call_reading: None
+) -> None:
     first = [await run_import(db, k, p) for k, p in _files()]
     assert [s.imported for s in first] == [3, 20, 13]
     assert first[1].created_sites == ["VHOMA"] or "VHOMA" not in first[1].created_sites
@@ -67,7 +78,7 @@ def _with_bad_row(tmp_path: Path) -> Path:
 
 
 async def test_a_file_with_one_bad_row_writes_nothing_and_names_the_row(
-    db: Database, world: World, tmp_path: Path
+    db: Database, world: World, tmp_path: Path, call_reading: None
 ) -> None:
     await run_import(db, ImportKind.SITES, SITES)
     before = await _snapshot(db)
@@ -82,7 +93,7 @@ async def test_a_file_with_one_bad_row_writes_nothing_and_names_the_row(
 
 
 async def test_rows_are_checked_and_unknown_sites_are_created(
-    db: Database, world: World, tmp_path: Path
+    db: Database, world: World, tmp_path: Path, call_reading: None
 ) -> None:
     header = ",".join(CallRow.columns())
     good = (
