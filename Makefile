@@ -69,5 +69,12 @@ bench-signalling: install
 bench-reports: install
 	$(BIN)/python benchmarks/bench_reports.py --scale $(or $(SCALE),1) --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
 
+# A million-row call import (telehub import calls) into an empty SQLite database, then the
+# same file again (nothing may change). ROWS=200000 for a quicker run; ARGS=--pg URL adds
+# PostgreSQL. Results: docs/performance.md.
+.PHONY: bench-import
+bench-import: install
+	$(BIN)/python benchmarks/bench_import.py --rows $(or $(ROWS),1000000) $(ARGS)
+
 clean:
 	rm -rf $(VENV) clients/web/node_modules hub/web/static/nhsuk var
