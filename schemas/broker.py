@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from dataclasses import dataclass
+
+from pydantic import TypeAdapter
 
 
-class Envelope(BaseModel):
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A plain dataclass, not a model: one is built for every event delivered in-process,
+    signalling included. ``ENVELOPE`` validates and writes it where it crosses Redis."""
+
     topic: str
     origin: str  # the publishing process
     position: int  # strictly increasing per origin: a gap means a missed doorbell
     body: str  # the event, already serialised once for every recipient
     seq: int = 0  # a thread message's sequence number for this topic's readers
     call_id: str | None = None  # set when a call's participants or state changed
+
+
+ENVELOPE = TypeAdapter(Envelope)

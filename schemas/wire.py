@@ -20,6 +20,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import to_json
 
 from .codes import (
     CallState,
@@ -69,7 +70,8 @@ class Auth(BaseModel):
 # -- client commands ----------------------------------------------------------------------
 class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: int = Field(ge=1, le=2**53)
+    # Strict: a JSON integer only, never "5", 5.0 or true (the hub refuses those by name).
+    id: int = Field(ge=1, le=2**53, strict=True)
 
 
 class Ping(Command):
@@ -357,6 +359,12 @@ class Result(BaseModel):
     result: Any = None
 
 
+def result_frame(command_id: int, result_json: str) -> str:
+    """A ``Result`` frame around a result already serialised to JSON: the same text as
+    ``Result(id=command_id, result=...).model_dump_json()``, without building the model."""
+    return f'{{"type":"result","id":{int(command_id)},"result":{result_json}}}'
+
+
 class Error(BaseModel):
     type: Literal["error"] = "error"
     id: int | None
@@ -386,6 +394,20 @@ class SignalEvent(BaseModel):
     call_id: str
     from_key: str
     signal: Signal
+
+
+def signal_event_json(call_id: str, from_key: str, signal_json: str) -> str:
+    """A ``SignalEvent`` around a signal already serialised to JSON: the same text as
+    ``SignalEvent(call_id=..., from_key=..., signal=...).model_dump_json()``. Relaying an ICE
+    candidate is the hub's hottest path, and building two models per candidate doubled it."""
+    return (
+        f'{{"kind":"signal","call_id":{_json_str(call_id)},"from_key":{_json_str(from_key)},'
+        f'"signal":{signal_json}}}'
+    )
+
+
+def _json_str(text: str) -> str:
+    return to_json(text).decode()
 
 
 class MessageEvent(BaseModel):

@@ -39,14 +39,7 @@ class Positions:
         self._seen: dict[str, int] = {}
 
     def envelope(self, topic: str, body: str, seq: int = 0, call_id: str | None = None) -> Envelope:
-        return Envelope.model_construct(
-            topic=topic,
-            origin=self.origin,
-            position=next(self._next),
-            body=body,
-            seq=seq,
-            call_id=call_id,
-        )
+        return Envelope(topic, self.origin, next(self._next), body, seq, call_id)
 
     def is_gap(self, envelope: Envelope) -> bool:
         last = self._seen.get(envelope.origin)

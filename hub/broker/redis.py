@@ -9,7 +9,7 @@ import logging
 from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from schemas.broker import Envelope
+from schemas.broker import ENVELOPE
 
 from .base import Deliver, OnGap, Positions
 
@@ -49,7 +49,7 @@ class RedisBroker:
                     async for message in pubsub.listen():
                         if message.get("type") != "message":
                             continue
-                        envelope = Envelope.model_validate_json(message["data"])
+                        envelope = ENVELOPE.validate_json(message["data"])
                         if self._positions.is_gap(envelope):
                             await on_gap()
                         await deliver(envelope)
@@ -63,7 +63,7 @@ class RedisBroker:
         self, topic: str, body: str, *, seq: int = 0, call_id: str | None = None
     ) -> None:
         envelope = self._positions.envelope(topic, body, seq, call_id)
-        await self._redis.publish(self._channel, envelope.model_dump_json())
+        await self._redis.publish(self._channel, ENVELOPE.dump_json(envelope))
 
     async def close(self) -> None:
         if self._task is not None:

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 
 from hub.errors import Forbidden, HubError, InvalidInput, RateLimited
 from schemas.codes import Role
 from schemas.errors import ErrorBody, ErrorCode
-from schemas.wire import MAX_FRAME_BYTES, Error, Result, client_command
+from schemas.wire import MAX_FRAME_BYTES, Error, client_command, result_frame
 
 from .connection import Connection
 
@@ -87,21 +88,20 @@ class Dispatcher:
         try:
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
-            try:
-                data = json.loads(raw)
-            except json.JSONDecodeError:
-                raise InvalidInput("Frame is not JSON") from None
-            if not isinstance(data, dict):
-                raise InvalidInput("Frame must be a JSON object")
-            raw_id = data.get("id")
-            if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
-                raise InvalidInput("Every command needs a positive integer id", field="id")
-            if raw_id <= conn.last_id:
+            # Well-formed commands are parsed and validated in one pass from the text. Any
+            # other frame takes the step-by-step path, which names what is wrong with it.
+            command: Any = _valid_command(raw)
+            if command is not None:
+                command_id, type_ = command.id, command.type
+            else:
+                data = _json_object(raw)
+                command_id, type_ = _command_id(data), str(data.get("type"))
+            if command_id <= conn.last_id:
                 raise InvalidInput(f"id must increase: last was {conn.last_id}", field="id")
-            conn.last_id = command_id = raw_id
-            rule = self.rules.get(str(data.get("type")))
+            conn.last_id = command_id
+            rule = self.rules.get(type_)
             if rule is None:
-                raise InvalidInput(f"Unknown type {str(data.get('type'))[:40]!r}", field="type")
+                raise InvalidInput(f"Unknown type {type_[:40]!r}", field="type")
             if not bucket.take():
                 raise RateLimited("Too many commands; slow down")
             principal = conn.principal
@@ -109,23 +109,58 @@ class Dispatcher:
                 raise Forbidden("A tablet cannot do this")
             if principal.role not in rule.roles:
                 raise Forbidden("Your role cannot do this")
-            try:
-                command = client_command.validate_python(data)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-                message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-                text = f"{field}: {message}" if field else message
-                raise InvalidInput(text, field=field) from None
+            if command is None:
+                command = _validated(data)
             result = await rule.handler(ctx, command)
-            if isinstance(result, BaseModel):
-                result = result.model_dump(mode="json")
-            conn.send(Result(id=command_id, result=result).model_dump_json())
+            conn.send(result_frame(command_id, _result_json(result)))
         except HubError as exc:
             conn.send(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)
             conn.send(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+
+
+def _valid_command(raw: str) -> Any:
+    """The command, when the frame is a valid one; None for anything else."""
+    try:
+        return client_command.validate_json(raw)
+    except ValidationError:
+        return None
+
+
+def _json_object(raw: str) -> dict[str, Any]:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError:
+        raise InvalidInput("Frame is not JSON") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("Frame must be a JSON object")
+    return data
+
+
+def _command_id(data: dict[str, Any]) -> int:
+    raw_id = data.get("id")
+    if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
+        raise InvalidInput("Every command needs a positive integer id", field="id")
+    return raw_id
+
+
+def _validated(data: dict[str, Any]) -> Any:
+    """Validate a frame already known to be invalid somewhere: say where, and why."""
+    try:
+        return client_command.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        text = f"{field}: {message}" if field else message
+        raise InvalidInput(text, field=field) from None
+
+
+def _result_json(result: Any) -> str:
+    if isinstance(result, BaseModel):
+        return result.model_dump_json()
+    return to_json(result).decode()
 
 
 def _error(command_id: int | None, code: ErrorCode, message: str, field: str | None = None) -> str:

@@ -24,3 +24,7 @@ class Fanout:
         elif isinstance(body, CallEvent):
             call_id = body.call.id
         await self.broker.publish(topic, body.model_dump_json(), seq=seq, call_id=call_id)
+
+    async def event_json(self, topic: str, body: str) -> None:
+        """An event already serialised, which changes no call and no thread (signalling)."""
+        await self.broker.publish(topic, body)

@@ -8,12 +8,19 @@ from hub.broker import topics
 from hub.errors import Forbidden, NotFound
 from schemas.codes import Role
 from schemas.signalling import AnswerSignal, CandidateSignal, HangupSignal, OfferSignal, Signal
-from schemas.wire import SignalAnswer, SignalCandidate, SignalEvent, SignalHangup, SignalOffer
+from schemas.wire import (
+    SignalAnswer,
+    SignalCandidate,
+    SignalHangup,
+    SignalOffer,
+    signal_event_json,
+)
 
 from ..dispatch import CommandContext, CommandTable
 
 commands = CommandTable()
 PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
+RELAYED: dict[str, Any] = {"relayed": True}
 
 
 async def _relay(ctx: CommandContext, call_id: str, to: str, signal: Signal) -> dict[str, Any]:
@@ -23,10 +30,9 @@ async def _relay(ctx: CommandContext, call_id: str, to: str, signal: Signal) -> 
         raise Forbidden("You are not in this call")
     if to not in joined or to == sender:
         raise NotFound("That participant is not in this call")
-    # Every field was validated with the command: build the event without validating again.
-    event = SignalEvent.model_construct(call_id=call_id, from_key=sender, signal=signal)
-    await ctx.services.calls.fanout.event(topics.participant(to), event)
-    return {"relayed": True}
+    event = signal_event_json(call_id, sender, signal.model_dump_json())
+    await ctx.services.calls.fanout.event_json(topics.participant(to), event)
+    return RELAYED
 
 
 @commands.command("signal/offer", *PARTICIPANTS, devices=True)
@@ -35,22 +41,20 @@ async def offer(ctx: CommandContext, cmd: SignalOffer) -> dict[str, Any]:
         ctx,
         cmd.call_id,
         cmd.to,
-        OfferSignal.model_construct(sdp=cmd.sdp, ice_restart=cmd.ice_restart),
+        OfferSignal(sdp=cmd.sdp, ice_restart=cmd.ice_restart),
     )
 
 
 @commands.command("signal/answer", *PARTICIPANTS, devices=True)
 async def answer(ctx: CommandContext, cmd: SignalAnswer) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal.model_construct(sdp=cmd.sdp))
+    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal(sdp=cmd.sdp))
 
 
 @commands.command("signal/candidate", *PARTICIPANTS, devices=True)
 async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> dict[str, Any]:
-    return await _relay(
-        ctx, cmd.call_id, cmd.to, CandidateSignal.model_construct(candidate=cmd.candidate)
-    )
+    return await _relay(ctx, cmd.call_id, cmd.to, CandidateSignal(candidate=cmd.candidate))
 
 
 @commands.command("signal/hangup", *PARTICIPANTS, devices=True)
 async def hangup(ctx: CommandContext, cmd: SignalHangup) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal.model_construct())
+    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal())
