@@ -112,12 +112,14 @@ class Dispatcher:
             if command is None:
                 command = _validated(data)
             result = await rule.handler(ctx, command)
-            conn.send(result_frame(command_id, _result_json(result)))
+            await conn.write(result_frame(command_id, _result_json(result)))
         except HubError as exc:
-            conn.send(_error(command_id, exc.code, exc.message, exc.field))
+            await conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)
-            conn.send(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+            await conn.write(
+                _error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub")
+            )
 
 
 def _valid_command(raw: str) -> Any:

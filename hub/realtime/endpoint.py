@@ -129,8 +129,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     principal = await _auth_phase(ws, services)
     if principal is None:
         return ws
-    conn = Connection(ws, principal)
-    conn.start()
+    conn = Connection(ws, principal, request.transport)
     services.registry.add(conn)
     own_topic = topics.participant(conn.key)
     services.registry.subscribe(conn, own_topic)

@@ -55,6 +55,6 @@ class Registry:
             if replay is not None:
                 replay.held.append((envelope.seq, frame))
             else:
-                conn.send(frame)  # at least once: the client shows each sequence once
+                await conn.write(frame)  # at least once: the client shows each sequence once
                 if is_thread:
                     conn.delivered.setdefault(envelope.topic, Watermark()).add(envelope.seq)
