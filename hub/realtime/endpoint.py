@@ -103,7 +103,9 @@ async def _sweep_forever(services: Services) -> None:
 
 
 async def catch_up(services: Services) -> None:
-    """After a missed doorbell: resend the queue and any thread messages not yet delivered."""
+    """After a missed doorbell: forget every cached roster, resend the queue and any thread
+    messages not yet delivered."""
+    services.roster.clear()
     await services.calls.queue_changed()
     for conn in list(services.registry.connections):
         topic, _ = thread_of(conn.principal)
