@@ -48,7 +48,8 @@ class Roster:
     async def _load(self, call_id: str) -> frozenset[str]:
         me = asyncio.current_task()
         try:
-            async with self.db.session() as s:
+            # A read: it need not queue behind SQLite's one writer at a time.
+            async with self.db.read() as s:
                 rows = await ParticipantRepo(s, self.clock).of_call(call_id=call_id)
             keys = frozenset(p.key for p in rows if p.joined_at is not None)
             if self._loading.get(call_id) is me:  # not forgotten while we read: keep it
