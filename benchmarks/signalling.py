@@ -329,7 +329,7 @@ def verdict(ok: bool) -> str:
 def problems(run: RunResult) -> str:
     parts = [f"{code} {n}" for code, n in sorted(run.errors.items())]
     if run.lost:
-        parts.append(f"lost {run.lost}")
+        parts.append(f"no answer within 2 s: {run.lost}")
     parts += [f"closed by server ({code}) {n}" for code, n in sorted(run.closed.items())]
     return ", ".join(parts) or "none"
 
