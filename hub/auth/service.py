@@ -17,6 +17,7 @@ from hub.storage.scope import Scope
 from hub.storage.tables import Device, Ticket, User, WebSession
 from schemas.api import DeviceCreate, UserCreate
 from schemas.codes import OrganisationKind, Role
+from schemas.wire import PIN_RULE, is_pin
 
 from .passwords import hash_password_async, verify_password
 from .principal import Principal
@@ -25,7 +26,6 @@ from .tokens import new_enrolment_code, new_token, normalise_enrolment_code, tok
 # A tablet that gets this many PINs wrong in the window stops accepting PINs for the rest of it.
 PIN_TRIES = 5
 PIN_WINDOW = timedelta(minutes=15)
-PIN_DIGITS = (4, 8)
 
 # Which organisations each role may belong to.
 _ROLE_HOMES: dict[Role, set[OrganisationKind]] = {
@@ -116,10 +116,8 @@ class IdentityService:
     async def set_pin(self, scope: Scope, username: str, pin: str | None) -> User:
         """Give a member of care-home staff a PIN (or take it away with None)."""
         scope.require_admin()
-        if pin is not None and not (
-            pin.isascii() and pin.isdigit() and PIN_DIGITS[0] <= len(pin) <= PIN_DIGITS[1]
-        ):
-            raise InvalidInput(f"A PIN is {PIN_DIGITS[0]} to {PIN_DIGITS[1]} digits", field="pin")
+        if pin is not None and not is_pin(pin):
+            raise InvalidInput(PIN_RULE, field="pin")
         pin_hash = await hash_password_async(pin) if pin is not None else None
         async with self.db.session() as s:
             user = await UserRepo(s, self.clock).by_username(username=username.strip().lower())
