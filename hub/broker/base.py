@@ -14,7 +14,7 @@ from typing import Protocol
 
 from schemas.broker import Envelope
 
-Deliver = Callable[[Envelope], Awaitable[None]]
+Deliver = Callable[[Envelope], None]  # hands the envelope to local sockets; never waits
 OnGap = Callable[[], Awaitable[None]]
 
 

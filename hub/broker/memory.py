@@ -18,7 +18,7 @@ class MemoryBroker:
         self, topic: str, body: str, *, seq: int = 0, call_id: str | None = None
     ) -> None:
         if self._deliver is not None:
-            await self._deliver(self._positions.envelope(topic, body, seq, call_id))
+            self._deliver(self._positions.envelope(topic, body, seq, call_id))
 
     async def close(self) -> None:
         self._deliver = None

@@ -52,7 +52,7 @@ class RedisBroker:
                         envelope = ENVELOPE.validate_json(message["data"])
                         if self._positions.is_gap(envelope):
                             await on_gap()
-                        await deliver(envelope)
+                        deliver(envelope)
             except (RedisConnectionError, OSError) as exc:
                 if first:
                     raise

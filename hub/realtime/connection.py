@@ -11,6 +11,8 @@ from aiohttp import WSCloseCode, web
 
 from hub.auth.principal import Principal
 
+from .framing import text_frame
+
 log = logging.getLogger("hub.realtime")
 
 HIGH_WATER = 2000  # frames queued for one client before we cut it off
@@ -50,11 +52,12 @@ class Replay:
 class Connection:
     """Frames go out in the order they are given, by one of two routes.
 
-    ``write`` sends at once from the caller's task when nothing is waiting and the socket's
-    buffer is empty (a small frame then cannot make the send wait), which saves a task
-    switch per frame on the signalling path. Otherwise, and always for ``send``, the frame
-    joins a bounded backlog that a writer task drains; that task exists only while there is
-    a backlog, so a slow client never holds up whoever is sending to it.
+    ``write`` puts a frame on the socket at once, from the caller's task, when nothing is
+    waiting and the socket's buffer is empty (a small frame then cannot block), which saves
+    a task switch and aiohttp's coroutines per frame on the signalling path. Otherwise, and
+    always for ``send``, the frame joins a bounded backlog that a writer task drains; that
+    task exists only while there is a backlog, so a slow client never holds up whoever is
+    sending to it.
     """
 
     def __init__(
@@ -70,10 +73,10 @@ class Connection:
         self.subscriptions: dict[str, int] = {}  # topic -> the subscribing command's id
         self.replays: dict[str, Replay] = {}
         self.delivered: dict[str, Watermark] = {}  # thread topic -> what has been sent
+        self.heard = True  # any frame from the client since the last heartbeat
         self._transport = transport if isinstance(transport, asyncio.WriteTransport) else None
         self._backlog: deque[str] = deque()
         self._writer: asyncio.Task[None] | None = None
-        self._writing = False  # a direct write is under way
         self.closed = False
 
     def send(self, frame: str) -> None:
@@ -89,36 +92,38 @@ class Connection:
             )
             return
         self._backlog.append(frame)
-        self._start_writer()
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._drain(), name=f"writer {self.key}")
 
-    async def write(self, frame: str) -> None:
-        """Send a frame now if that cannot wait on this socket; otherwise queue it."""
+    def write(self, frame: str) -> None:
+        """Put a frame on the socket now if that cannot block; otherwise queue it."""
         if self.closed:
             return
-        if self._writing or self._writer is not None or not self._writable_now(frame):
-            self.send(frame)
-            return
-        self._writing = True
-        try:
-            await self.ws.send_str(frame)
-        except (ConnectionResetError, RuntimeError):
-            self.closed = True
-        finally:
-            self._writing = False
-        self._start_writer()  # for anything queued meanwhile
-
-    def _writable_now(self, frame: str) -> bool:
         transport = self._transport
-        return (
-            transport is not None
+        if (
+            self._writer is None
+            and transport is not None
             and len(frame) <= DIRECT_FRAME_CHARS
+            and not self.ws.closed
             and not transport.is_closing()
             and transport.get_write_buffer_size() == 0
-        )
+        ):
+            transport.write(text_frame(frame))
+        else:
+            self.send(frame)
 
-    def _start_writer(self) -> None:
-        if self._backlog and self._writer is None and not self._writing:
-            self._writer = asyncio.create_task(self._drain(), name=f"writer {self.key}")
+    def control(self, frame: bytes) -> None:
+        """A ping or pong: whole frames are never interleaved, so it need not wait its turn."""
+        transport = self._transport
+        if not self.closed and transport is not None and not transport.is_closing():
+            transport.write(frame)
+
+    def abort(self) -> None:
+        """Drop the connection at once (the client has stopped answering)."""
+        self.closed = True
+        self._backlog.clear()
+        if self._transport is not None:
+            self._transport.abort()
 
     async def _drain(self) -> None:
         try:

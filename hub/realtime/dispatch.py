@@ -112,12 +112,12 @@ class Dispatcher:
             if command is None:
                 command = _validated(data)
             result = await rule.handler(ctx, command)
-            await conn.write(result_frame(command_id, _result_json(result)))
+            conn.write(result_frame(command_id, _result_json(result)))
         except HubError as exc:
-            await conn.write(_error(command_id, exc.code, exc.message, exc.field))
+            conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)
-            await conn.write(
+            conn.write(
                 _error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub")
             )
 

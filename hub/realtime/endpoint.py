@@ -1,4 +1,4 @@
-"""The websocket at /ws: an auth phase, then one read loop per client and one writer task."""
+"""The websocket at /ws: an auth phase, then one read loop per client."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ from .commands import calls, echo, messages, presence, queue, session, signal
 from .connection import Connection, Replay, Watermark
 from .dispatch import CommandContext, Dispatcher, TokenBucket
 from .fanout import Fanout
+from .framing import pong_frame
+from .heartbeat import beat_forever
 from .registry import Registry
 from .roster import Roster
 from .services import Realtime, Services
@@ -70,13 +72,19 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         await catch_up(services)
 
     await broker.start(registry.deliver, on_gap)
-    sweeper = asyncio.create_task(_sweep_forever(services), name="call timers")
+    timers = [
+        asyncio.create_task(_sweep_forever(services), name="call timers"),
+        asyncio.create_task(
+            beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"
+        ),
+    ]
     try:
         yield
     finally:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+        for timer in timers:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
         for conn in list(registry.connections):
             await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub restarting")
         await services.echo.close()
@@ -124,9 +132,8 @@ async def catch_up(services: Services) -> None:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     realtime = request.app[REALTIME]
     services = realtime.services
-    ws = web.WebSocketResponse(
-        heartbeat=services.settings.heartbeat_seconds, max_msg_size=HARD_FRAME_LIMIT, compress=False
-    )
+    # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
+    ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
     await ws.prepare(request)
     principal = await _auth_phase(ws, services)
     if principal is None:
@@ -162,8 +169,11 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         bucket = TokenBucket()
         ctx = CommandContext(conn=conn, services=services)
         async for msg in ws:
+            conn.heard = True
             if msg.type == WSMsgType.TEXT:
                 await realtime.dispatcher.handle(ctx, msg.data, bucket)
+            elif msg.type == WSMsgType.PING:
+                conn.control(pong_frame(msg.data))
             elif msg.type == WSMsgType.BINARY:
                 conn.send(_error_frame("Binary frames are not accepted"))
             elif msg.type == WSMsgType.ERROR:

@@ -40,7 +40,7 @@ class Registry:
     def is_connected(self, key: str) -> bool:
         return any(c.key == key and not c.closed for c in self.connections)
 
-    async def deliver(self, envelope: Envelope) -> None:
+    def deliver(self, envelope: Envelope) -> None:
         """Frame the once-serialised event for each subscriber on this process."""
         if envelope.call_id is not None and self.on_call_change is not None:
             self.on_call_change(envelope.call_id)
@@ -55,6 +55,6 @@ class Registry:
             if replay is not None:
                 replay.held.append((envelope.seq, frame))
             else:
-                await conn.write(frame)  # at least once: the client shows each sequence once
+                conn.write(frame)  # at least once: the client shows each sequence once
                 if is_thread:
                     conn.delivered.setdefault(envelope.topic, Watermark()).add(envelope.seq)

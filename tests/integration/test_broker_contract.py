@@ -22,19 +22,20 @@ class Inbox:
     def __init__(self) -> None:
         self.envelopes: list[Envelope] = []
         self.gaps = 0
-        self.changed = asyncio.Condition()
+        self.arrived = asyncio.Event()
 
-    async def deliver(self, envelope: Envelope) -> None:
-        async with self.changed:
-            self.envelopes.append(envelope)
-            self.changed.notify_all()
+    def deliver(self, envelope: Envelope) -> None:
+        self.envelopes.append(envelope)
+        self.arrived.set()
 
     async def on_gap(self) -> None:
         self.gaps += 1
 
     async def wait_for(self, count: int) -> list[Envelope]:
-        async with self.changed:
-            await asyncio.wait_for(self.changed.wait_for(lambda: len(self.envelopes) >= count), 10)
+        async with asyncio.timeout(10):
+            while len(self.envelopes) < count:
+                self.arrived.clear()
+                await self.arrived.wait()
         return self.envelopes
 
 

@@ -8,8 +8,10 @@ import contextlib
 import json
 from typing import Any
 
+import aiohttp
 import pytest
 import websockets
+from aiohttp import WSMsgType
 from sqlmodel import func, select
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
@@ -78,6 +80,28 @@ async def test_silence_after_connecting_is_closed_at_the_auth_deadline(
     quick = settings.model_copy(update={"auth_timeout_seconds": 0.3})
     async with running_hub(quick, world, NOW) as hub, websockets.connect(hub.url) as ws:
         assert await _drain(ws) == [] and ws.close_code == 1008
+
+
+async def test_a_client_that_stops_answering_pings_is_dropped_and_one_that_answers_is_kept(
+    settings: Any, world: Any
+) -> None:
+    from support.hub import running_hub
+    from support.world import NOW
+
+    quick = settings.model_copy(update={"heartbeat_seconds": 1})
+    async with running_hub(quick, world, NOW) as hub, aiohttp.ClientSession() as session:
+        answering = await hub.device()  # the Python client answers pings, as browsers do
+        credential = await hub.device_credential()
+        async with session.ws_connect(hub.url, autoping=False) as mute:
+            await mute.send_json({"type": "auth", "credential": credential})
+            seen: list[WSMsgType] = []
+            async with asyncio.timeout(10):
+                while not mute.closed:
+                    seen.append((await mute.receive()).type)
+        assert WSMsgType.PING in seen, seen  # pinged, never answered, then cut off
+        mute_keys = [c.key for c in hub.services.registry.connections]
+        assert mute_keys == [answering.auth_ok["who"]["participant_key"]]
+        assert await answering.command("ping") is not None  # pinged as often, and still here
 
 
 async def _expect(conn: HubConnection, code: str, type_: str, **fields: Any) -> CommandFailed:

@@ -7,20 +7,45 @@ from typing import Any
 
 from hub.auth.principal import Principal
 from hub.realtime.connection import DIRECT_FRAME_CHARS, HIGH_WATER, Connection
+from hub.realtime.framing import PING, PONG, TEXT, ping_frame, pong_frame
+from hub.realtime.heartbeat import beat
+from hub.realtime.registry import Registry
 from hub.storage.scope import Scope
 from schemas.codes import Role
 
 
 class Transport(asyncio.WriteTransport):
+    """Keeps what is written to it, as the text of each whole frame."""
+
     def __init__(self) -> None:
         super().__init__()
         self.buffered = 0
+        self.frames: list[tuple[int, bytes]] = []  # (opcode, payload)
+        self.aborted = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        data = bytes(data)
+        assert data[0] & 0x80, "frames are whole (FIN set)"
+        size = data[1] & 0x7F
+        offset = 2
+        if size == 126:
+            size, offset = int.from_bytes(data[2:4]), 4
+        elif size == 127:
+            size, offset = int.from_bytes(data[2:10]), 10
+        assert len(data) == offset + size, "one write is one frame"
+        self.frames.append((data[0] & 0x0F, data[offset:]))
+
+    def texts(self) -> list[str]:
+        return [payload.decode() for opcode, payload in self.frames if opcode == TEXT]
 
     def get_write_buffer_size(self) -> int:
         return self.buffered
 
     def is_closing(self) -> bool:
-        return False
+        return self.aborted
+
+    def abort(self) -> None:
+        self.aborted = True
 
 
 class Socket:
@@ -31,6 +56,7 @@ class Socket:
         self.stalled = asyncio.Event()
         self.stalled.set()
         self.closed_with: int | None = None
+        self.closed = False
 
     async def send_str(self, frame: str) -> None:
         await self.stalled.wait()
@@ -48,9 +74,12 @@ def _connection(transport: Transport | None) -> tuple[Connection, Socket]:
 
 
 async def test_a_frame_to_an_idle_socket_is_written_before_write_returns() -> None:
-    conn, socket = _connection(Transport())
-    await conn.write("one")
-    assert socket.sent == ["one"]
+    transport = Transport()
+    conn, socket = _connection(transport)
+    conn.write("one")
+    conn.write("zoë " + "x" * 300)  # a longer header, and not ASCII
+    assert transport.texts() == ["one", "zoë " + "x" * 300]
+    assert socket.sent == []  # straight onto the transport, not through aiohttp
 
 
 async def test_frames_behind_a_full_socket_queue_and_go_in_order() -> None:
@@ -59,22 +88,23 @@ async def test_frames_behind_a_full_socket_queue_and_go_in_order() -> None:
     transport.buffered = 1  # the kernel has not taken everything yet
     socket.stalled.clear()
     conn.send("one")
-    await conn.write("two")
+    conn.write("two")
     transport.buffered = 0
-    await conn.write("three")  # the backlog is not empty: it waits its turn
+    conn.write("three")  # the backlog is not empty: it waits its turn
     conn.send("four")
     assert socket.sent == []
     socket.stalled.set()
     await conn.stop()
     assert socket.sent == ["one", "two", "three", "four"]
+    assert transport.frames == []
 
 
 async def test_large_frames_and_sockets_without_a_transport_use_the_backlog() -> None:
     conn, socket = _connection(Transport())
     socket.stalled.clear()
-    await conn.write("x" * (DIRECT_FRAME_CHARS + 1))
+    conn.write("x" * (DIRECT_FRAME_CHARS + 1))
     bare, bare_socket = _connection(None)
-    await bare.write("y")
+    bare.write("y")
     assert socket.sent == [] and bare_socket.sent == []
     socket.stalled.set()
     await conn.stop()
@@ -90,8 +120,49 @@ async def test_a_client_that_stops_reading_is_cut_off_at_the_high_water_mark() -
     for n in range(HIGH_WATER + 1):
         conn.send(str(n))
     assert conn.closed
-    await conn.write("after")  # ignored once closed
+    conn.write("after")  # ignored once closed
     socket.stalled.set()
     await conn.stop()  # the close (scheduled first) has run by the time the writer is done
     assert socket.closed_with == 1013
     assert "after" not in socket.sent and len(socket.sent) < HIGH_WATER
+
+
+async def test_a_socket_that_aiohttp_has_closed_gets_no_more_frames_direct() -> None:
+    transport = Transport()
+    conn, socket = _connection(transport)
+    socket.closed = True  # the close frame has gone: nothing may follow it
+    conn.write("late")
+    await conn.stop()
+    assert transport.frames == []
+
+
+async def test_a_ping_or_pong_goes_at_once_even_behind_a_backlog() -> None:
+    transport = Transport()
+    conn, socket = _connection(transport)
+    transport.buffered = 1
+    socket.stalled.clear()
+    conn.send("queued")
+    conn.control(ping_frame())
+    conn.control(pong_frame(b"abc"))
+    assert transport.frames == [(PING, b""), (PONG, b"abc")]
+    socket.stalled.set()
+    await conn.stop()
+
+
+async def test_each_beat_pings_and_drops_whoever_sent_nothing_since_the_last() -> None:
+    registry = Registry()
+    talking_transport, silent_transport = Transport(), Transport()
+    talking, _ = _connection(talking_transport)
+    silent, _ = _connection(silent_transport)
+    registry.add(talking)
+    registry.add(silent)
+
+    assert beat(registry) == 0  # both new: both pinged
+    assert talking_transport.frames == silent_transport.frames == [(PING, b"")]
+    talking.heard = True  # its pong (or any frame) came back; the other stayed silent
+    assert beat(registry) == 1
+    assert silent_transport.aborted and silent.closed
+    assert not talking_transport.aborted
+    assert talking_transport.frames == [(PING, b""), (PING, b"")]
+    assert beat(registry) == 1  # and the talking one, once it too goes quiet
+    assert talking_transport.aborted

@@ -16,6 +16,7 @@ from schemas.signalling import (
     IceCandidate,
     OfferSignal,
     Signal,
+    candidate_signal_json,
 )
 from schemas.wire import Result, SignalEvent, client_command, result_frame, signal_event_json
 
@@ -50,6 +51,18 @@ def test_a_result_frame_is_the_result_model_as_json(result: Any) -> None:
 def test_a_signal_event_is_the_signal_event_model_as_json(signal: Signal, call_id: str) -> None:
     expected = SignalEvent(call_id=call_id, from_key="device:7", signal=signal).model_dump_json()
     assert signal_event_json(call_id, "device:7", signal.model_dump_json()) == expected
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [
+        IceCandidate(candidate="candidate:1 1 udp 1 192.0.2.1 5 typ host", sdpMLineIndex=0),
+        IceCandidate(candidate="", sdpMid='é"\\\u2028', usernameFragment="x"),
+    ],
+)
+def test_a_candidate_signal_is_the_candidate_model_as_json(candidate: IceCandidate) -> None:
+    expected = CandidateSignal(candidate=candidate).model_dump_json()
+    assert candidate_signal_json(candidate) == expected
 
 
 @pytest.mark.parametrize("raw_id", ['"5"', "true", "5.0", "0"])

@@ -7,7 +7,7 @@ from typing import Any
 from hub.broker import topics
 from hub.errors import Forbidden, NotFound
 from schemas.codes import Role
-from schemas.signalling import AnswerSignal, CandidateSignal, HangupSignal, OfferSignal, Signal
+from schemas.signalling import AnswerSignal, HangupSignal, OfferSignal, candidate_signal_json
 from schemas.wire import (
     SignalAnswer,
     SignalCandidate,
@@ -23,14 +23,14 @@ PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
 RELAYED: dict[str, Any] = {"relayed": True}
 
 
-async def _relay(ctx: CommandContext, call_id: str, to: str, signal: Signal) -> dict[str, Any]:
+async def _relay(ctx: CommandContext, call_id: str, to: str, signal_json: str) -> dict[str, Any]:
     joined = await ctx.services.roster.joined(call_id)
     sender = ctx.conn.key
     if sender not in joined:
         raise Forbidden("You are not in this call")
     if to not in joined or to == sender:
         raise NotFound("That participant is not in this call")
-    event = signal_event_json(call_id, sender, signal.model_dump_json())
+    event = signal_event_json(call_id, sender, signal_json)
     await ctx.services.calls.fanout.event_json(topics.participant(to), event)
     return RELAYED
 
@@ -41,20 +41,20 @@ async def offer(ctx: CommandContext, cmd: SignalOffer) -> dict[str, Any]:
         ctx,
         cmd.call_id,
         cmd.to,
-        OfferSignal(sdp=cmd.sdp, ice_restart=cmd.ice_restart),
+        OfferSignal(sdp=cmd.sdp, ice_restart=cmd.ice_restart).model_dump_json(),
     )
 
 
 @commands.command("signal/answer", *PARTICIPANTS, devices=True)
 async def answer(ctx: CommandContext, cmd: SignalAnswer) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal(sdp=cmd.sdp))
+    return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal(sdp=cmd.sdp).model_dump_json())
 
 
 @commands.command("signal/candidate", *PARTICIPANTS, devices=True)
 async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, CandidateSignal(candidate=cmd.candidate))
+    return await _relay(ctx, cmd.call_id, cmd.to, candidate_signal_json(cmd.candidate))
 
 
 @commands.command("signal/hangup", *PARTICIPANTS, devices=True)
 async def hangup(ctx: CommandContext, cmd: SignalHangup) -> dict[str, Any]:
-    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal())
+    return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal().model_dump_json())
