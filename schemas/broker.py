@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Envelope:
     """A plain dataclass, not a model: one is built for every event delivered in-process,
-    signalling included. ``ENVELOPE`` validates and writes it where it crosses Redis."""
+    signalling included. ``ENVELOPE`` validates and writes it where it crosses Redis. Not
+    frozen, because a frozen dataclass is built field by field through ``object.__setattr__``;
+    nothing changes an envelope once built."""
 
     topic: str
     origin: str  # the publishing process

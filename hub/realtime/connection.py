@@ -69,6 +69,8 @@ class Connection:
         self.ws = ws
         self.principal = principal
         self.key = participant_key(principal)
+        self.role = principal.role
+        self.is_device = principal.is_device
         self.last_id = 0
         self.subscriptions: dict[str, int] = {}  # topic -> the subscribing command's id
         self.replays: dict[str, Replay] = {}

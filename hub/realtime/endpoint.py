@@ -168,16 +168,19 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             conn.send(frame)
         bucket = TokenBucket()
         ctx = CommandContext(conn=conn, services=services)
-        async for msg in ws:
+        handle = realtime.dispatcher.handle
+        while True:  # ws.receive() direct: `async for` adds a coroutine per frame
+            msg = await ws.receive()
             conn.heard = True
-            if msg.type == WSMsgType.TEXT:
-                await realtime.dispatcher.handle(ctx, msg.data, bucket)
-            elif msg.type == WSMsgType.PING:
+            kind = msg.type
+            if kind is WSMsgType.TEXT:
+                await handle(ctx, msg.data, bucket)
+            elif kind is WSMsgType.PING:
                 conn.control(pong_frame(msg.data))
-            elif msg.type == WSMsgType.BINARY:
+            elif kind is WSMsgType.BINARY:
                 conn.send(_error_frame("Binary frames are not accepted"))
-            elif msg.type == WSMsgType.ERROR:
-                break
+            elif kind is not WSMsgType.PONG:
+                break  # closing, closed or an error
     finally:
         services.registry.remove(conn)
         await conn.stop()

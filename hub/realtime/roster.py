@@ -33,12 +33,19 @@ class Roster:
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}  # call -> (expires, keys)
         self._loading: dict[str, asyncio.Task[frozenset[str]]] = {}
 
-    async def joined(self, call_id: str) -> frozenset[str]:
-        """The participant keys joined to the call. Concurrent misses for one call share a
-        single query."""
+    def cached(self, call_id: str) -> frozenset[str] | None:
+        """The call's joined participant keys if this process holds them fresh; else None."""
         hit = self._cache.get(call_id)
         if hit is not None and time.monotonic() < hit[0]:
             return hit[1]
+        return None
+
+    async def joined(self, call_id: str) -> frozenset[str]:
+        """The participant keys joined to the call. Concurrent misses for one call share a
+        single query."""
+        hit = self.cached(call_id)
+        if hit is not None:
+            return hit
         loading = self._loading.get(call_id)
         if loading is None:
             loading = asyncio.create_task(self._load(call_id), name=f"roster {call_id}")

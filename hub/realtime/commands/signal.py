@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic_core import to_json
 
 from hub.broker import topics
 from hub.errors import Forbidden, NotFound
@@ -16,15 +16,18 @@ from schemas.wire import (
     signal_event_json,
 )
 
-from ..dispatch import CommandContext, CommandTable
+from ..dispatch import CommandContext, CommandTable, Serialised
 
 commands = CommandTable()
 PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
-RELAYED: dict[str, Any] = {"relayed": True}
+RELAYED = Serialised(to_json({"relayed": True}).decode())
 
 
-async def _relay(ctx: CommandContext, call_id: str, to: str, signal_json: str) -> dict[str, Any]:
-    joined = await ctx.services.roster.joined(call_id)
+async def _relay(ctx: CommandContext, call_id: str, to: str, signal_json: str) -> Serialised:
+    roster = ctx.services.roster
+    joined = roster.cached(call_id)  # nearly always: no coroutine for the common case
+    if joined is None:
+        joined = await roster.joined(call_id)
     sender = ctx.conn.key
     if sender not in joined:
         raise Forbidden("You are not in this call")
@@ -36,7 +39,7 @@ async def _relay(ctx: CommandContext, call_id: str, to: str, signal_json: str) -
 
 
 @commands.command("signal/offer", *PARTICIPANTS, devices=True)
-async def offer(ctx: CommandContext, cmd: SignalOffer) -> dict[str, Any]:
+async def offer(ctx: CommandContext, cmd: SignalOffer) -> Serialised:
     return await _relay(
         ctx,
         cmd.call_id,
@@ -46,15 +49,15 @@ async def offer(ctx: CommandContext, cmd: SignalOffer) -> dict[str, Any]:
 
 
 @commands.command("signal/answer", *PARTICIPANTS, devices=True)
-async def answer(ctx: CommandContext, cmd: SignalAnswer) -> dict[str, Any]:
+async def answer(ctx: CommandContext, cmd: SignalAnswer) -> Serialised:
     return await _relay(ctx, cmd.call_id, cmd.to, AnswerSignal(sdp=cmd.sdp).model_dump_json())
 
 
 @commands.command("signal/candidate", *PARTICIPANTS, devices=True)
-async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> dict[str, Any]:
+async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> Serialised:
     return await _relay(ctx, cmd.call_id, cmd.to, candidate_signal_json(cmd.candidate))
 
 
 @commands.command("signal/hangup", *PARTICIPANTS, devices=True)
-async def hangup(ctx: CommandContext, cmd: SignalHangup) -> dict[str, Any]:
+async def hangup(ctx: CommandContext, cmd: SignalHangup) -> Serialised:
     return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal().model_dump_json())
