@@ -166,21 +166,10 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         conn.replays.pop(own_topic, None)
         for _, frame in held.held:
             conn.send(frame)
-        bucket = TokenBucket()
-        ctx = CommandContext(conn=conn, services=services)
-        handle = realtime.dispatcher.handle
-        while True:  # ws.receive() direct: `async for` adds a coroutine per frame
-            msg = await ws.receive()
-            conn.heard = True
-            kind = msg.type
-            if kind is WSMsgType.TEXT:
-                await handle(ctx, msg.data, bucket)
-            elif kind is WSMsgType.PING:
-                conn.control(pong_frame(msg.data))
-            elif kind is WSMsgType.BINARY:
-                conn.send(_error_frame("Binary frames are not accepted"))
-            elif kind is not WSMsgType.PONG:
-                break  # closing, closed or an error
+        # The read loop runs as its own task, not at the bottom of the HTTP handler's chain
+        # of middlewares: every frame wakes it, and each wake-up passes down that chain.
+        # Cancelling this handler (shutdown) cancels the task it awaits.
+        await asyncio.create_task(_read(ws, conn, realtime), name=f"socket {conn.key}")
     finally:
         services.registry.remove(conn)
         await conn.stop()
@@ -188,6 +177,25 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             with contextlib.suppress(Exception):
                 await services.calls.disconnected(principal)
     return ws
+
+
+async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime) -> None:
+    """Every frame from an authenticated client, until it closes."""
+    handle = realtime.dispatcher.handle
+    ctx = CommandContext(conn=conn, services=realtime.services)
+    bucket = TokenBucket()
+    while True:  # ws.receive() direct: `async for` adds a coroutine per frame
+        msg = await ws.receive()
+        conn.heard = True
+        kind = msg.type
+        if kind is WSMsgType.TEXT:
+            await handle(ctx, msg.data, bucket)
+        elif kind is WSMsgType.PING:
+            conn.control(pong_frame(msg.data))
+        elif kind is WSMsgType.BINARY:
+            conn.send(_error_frame("Binary frames are not accepted"))
+        elif kind is not WSMsgType.PONG:
+            break  # closing, closed or an error
 
 
 async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principal | None:
