@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 from collections import deque
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from hub.auth.principal import Principal
 from .framing import text_frame
 
 log = logging.getLogger("hub.realtime")
+_serials = itertools.count()
 
 HIGH_WATER = 2000  # frames queued for one client before we cut it off
 # Written straight from the sender's task only up to this size: into an empty socket buffer
@@ -75,7 +77,8 @@ class Connection:
         self.subscriptions: dict[str, int] = {}  # topic -> the subscribing command's id
         self.replays: dict[str, Replay] = {}
         self.delivered: dict[str, Watermark] = {}  # thread topic -> what has been sent
-        self.heard = True  # any frame from the client since the last heartbeat
+        self.heard = True  # any frame from the client since its last heartbeat ping
+        self.serial = next(_serials)  # spreads the heartbeat's pings over its interval
         self._transport = transport if isinstance(transport, asyncio.WriteTransport) else None
         self._backlog: deque[str] = deque()
         self._writer: asyncio.Task[None] | None = None

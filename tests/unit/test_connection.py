@@ -8,7 +8,7 @@ from typing import Any
 from hub.auth.principal import Principal
 from hub.realtime.connection import DIRECT_FRAME_CHARS, HIGH_WATER, Connection
 from hub.realtime.framing import PING, PONG, TEXT, ping_frame, pong_frame
-from hub.realtime.heartbeat import beat
+from hub.realtime.heartbeat import Heartbeat
 from hub.realtime.registry import Registry
 from hub.storage.scope import Scope
 from schemas.codes import Role
@@ -149,20 +149,31 @@ async def test_a_ping_or_pong_goes_at_once_even_behind_a_backlog() -> None:
     await conn.stop()
 
 
-async def test_each_beat_pings_and_drops_whoever_sent_nothing_since_the_last() -> None:
+async def test_each_interval_pings_every_socket_and_drops_whoever_sent_nothing_since() -> None:
     registry = Registry()
-    talking_transport, silent_transport = Transport(), Transport()
-    talking, _ = _connection(talking_transport)
-    silent, _ = _connection(silent_transport)
-    registry.add(talking)
-    registry.add(silent)
+    heartbeat = Heartbeat(registry, slices=4)
+    transports = [Transport() for _ in range(8)]
+    conns = [_connection(t)[0] for t in transports]
+    for conn in conns:
+        registry.add(conn)
 
-    assert beat(registry) == 0  # both new: both pinged
-    assert talking_transport.frames == silent_transport.frames == [(PING, b"")]
-    talking.heard = True  # its pong (or any frame) came back; the other stayed silent
-    assert beat(registry) == 1
-    assert silent_transport.aborted and silent.closed
-    assert not talking_transport.aborted
-    assert talking_transport.frames == [(PING, b""), (PING, b"")]
-    assert beat(registry) == 1  # and the talking one, once it too goes quiet
-    assert talking_transport.aborted
+    def one_interval() -> int:
+        return sum(heartbeat.tick() for _ in range(heartbeat.slices))
+
+    pinged_per_tick = []
+    for _ in range(heartbeat.slices):
+        before = sum(len(t.frames) for t in transports)
+        heartbeat.tick()
+        pinged_per_tick.append(sum(len(t.frames) for t in transports) - before)
+    assert pinged_per_tick == [2, 2, 2, 2]  # spread over the interval, not all at once
+    assert all(t.frames == [(PING, b"")] for t in transports)
+
+    talking, silent = conns[:4], conns[4:]
+    for conn in talking:
+        conn.heard = True  # its pong (or any frame) came back; the others stayed silent
+    assert one_interval() == 4
+    assert all(c.closed and t.aborted for c, t in zip(silent, transports[4:], strict=True))
+    assert not any(t.aborted for t in transports[:4])
+    assert all(t.frames == [(PING, b""), (PING, b"")] for t in transports[:4])
+    assert one_interval() == 4  # and the talking ones, once they too go quiet
+    assert all(t.aborted for t in transports)
