@@ -24,7 +24,12 @@ def main() -> None:
     pin_to_core(args.core)
     raise_fd_limit()
     logging.basicConfig(level=logging.WARNING, format="hub: %(levelname)s %(name)s %(message)s")
-    settings = HubSettings(environment="development", database_url=args.database_url)
+    # The longest heartbeat allowed. The load generator sets up hundreds of pairs one after
+    # another and, like any aiohttp client, answers a ping only while it reads that socket;
+    # with the default 20 s the hub would drop sockets still waiting for their turn.
+    settings = HubSettings(
+        environment="development", database_url=args.database_url, heartbeat_seconds=120
+    )
     asyncio.run(serve(create_app(settings), max_seconds=args.max_seconds))
 
 

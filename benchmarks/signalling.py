@@ -258,11 +258,17 @@ async def idle_and_fanout(
     before = rss_kib(server.pid)
     started = time.perf_counter()
     tablets = world.take_tablets(idle)
+    drains: list[asyncio.Task[None]] = []
+
+    async def open_and_drain(tablet: Tablet) -> Socket:
+        sock = await open_tablet(session, server.url, tablet)
+        drains.append(asyncio.create_task(drain(sock)))  # answers pings from the start
+        return sock
+
     sockets: list[Socket] = await gather_limited(
-        [partial(open_tablet, session, server.url, t) for t in tablets], limit=64
+        [partial(open_and_drain, t) for t in tablets], limit=64
     )
     connect_seconds = time.perf_counter() - started
-    drains = [asyncio.create_task(drain(s)) for s in sockets]
     await settle(server.pid)
     await asyncio.sleep(1.0)
     after = rss_kib(server.pid)
@@ -462,7 +468,9 @@ class Report:
             "paired sockets with no auth, validation or parsing. The hub is `create_app` on a "
             "temporary SQLite database: for each pair an enrolled tablet starts a call and its "
             "own nurse (signed in with a ticket) accepts it; the hub validates each frame, "
-            "checks the call's roster, relays a `signal` event and answers with a `result`. "
+            "checks the call's roster, relays a `signal` event and answers with a `result`; "
+            "its heartbeat is 120 s, because the load generator answers pings only on sockets "
+            "it is reading and it reads none while it sets up the others. "
             f"Each size is measured in {args.rounds} rounds of {args.seconds:.0f} s (after "
             f"{args.warmup:.0f} s of warm-up), alternating bare and hub, both servers idle but "
             "up throughout; the figures pool the rounds. Messages/s counts relayed frames "
