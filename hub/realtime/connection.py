@@ -104,13 +104,11 @@ class Connection:
         """Put a frame on the socket now if that cannot block; otherwise queue it."""
         if self.closed:
             return
-        transport = self._transport
+        transport = self._open_transport()
         if (
             self._writer is None
             and transport is not None
             and len(frame) <= DIRECT_FRAME_CHARS
-            and not self.ws.closed
-            and not transport.is_closing()
             and transport.get_write_buffer_size() == 0
         ):
             transport.write(text_frame(frame))
@@ -119,9 +117,16 @@ class Connection:
 
     def control(self, frame: bytes) -> None:
         """A ping or pong: whole frames are never interleaved, so it need not wait its turn."""
-        transport = self._transport
-        if not self.closed and transport is not None and not transport.is_closing():
+        transport = self._open_transport()
+        if not self.closed and transport is not None:
             transport.write(frame)
+
+    def _open_transport(self) -> asyncio.WriteTransport | None:
+        """The transport, while frames may still go on it: not after aiohttp's close frame."""
+        transport = self._transport
+        if transport is None or self.ws.closed or transport.is_closing():
+            return None
+        return transport
 
     def abort(self) -> None:
         """Drop the connection at once (the client has stopped answering)."""

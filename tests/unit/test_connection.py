@@ -127,11 +127,12 @@ async def test_a_client_that_stops_reading_is_cut_off_at_the_high_water_mark() -
     assert "after" not in socket.sent and len(socket.sent) < HIGH_WATER
 
 
-async def test_a_socket_that_aiohttp_has_closed_gets_no_more_frames_direct() -> None:
+async def test_a_socket_that_aiohttp_has_closed_gets_no_more_frames_or_pings_direct() -> None:
     transport = Transport()
     conn, socket = _connection(transport)
     socket.closed = True  # the close frame has gone: nothing may follow it
     conn.write("late")
+    conn.control(ping_frame())
     await conn.stop()
     assert transport.frames == []
 
