@@ -43,6 +43,10 @@ class HubSettings(BaseSettings):
     resume_window_seconds: int = Field(default=60, ge=1)
     auth_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     heartbeat_seconds: float = Field(default=20.0, ge=1, le=120)
+    command_rate_per_second: float = Field(
+        default=100.0, gt=0, description="commands a socket may send per second, sustained"
+    )
+    command_burst: int = Field(default=400, ge=1, description="commands a socket may send at once")
     allow_synthetic_nhs_numbers: bool = True
     echo_max_concurrent: int = Field(default=4, ge=0, le=64, description="test calls at once")
 

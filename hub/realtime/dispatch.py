@@ -121,9 +121,7 @@ class Dispatcher:
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)
-            conn.write(
-                _error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub")
-            )
+            conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
 
 
 def _valid_command(raw: str) -> Any:

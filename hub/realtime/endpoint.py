@@ -74,9 +74,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     await broker.start(registry.deliver, on_gap)
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
-        asyncio.create_task(
-            beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"
-        ),
+        asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
     try:
         yield
@@ -183,7 +181,8 @@ async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime)
     """Every frame from an authenticated client, until it closes."""
     handle = realtime.dispatcher.handle
     ctx = CommandContext(conn=conn, services=realtime.services)
-    bucket = TokenBucket()
+    settings = realtime.services.settings
+    bucket = TokenBucket(settings.command_rate_per_second, settings.command_burst)
     while True:  # ws.receive() direct: `async for` adds a coroutine per frame
         msg = await ws.receive()
         conn.heard = True
@@ -201,7 +200,12 @@ async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime)
 async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principal | None:
     """The first frame must authenticate within the deadline; otherwise close, no state."""
     try:
-        msg = await ws.receive(timeout=services.settings.auth_timeout_seconds)
+        async with asyncio.timeout(services.settings.auth_timeout_seconds):
+            msg = await ws.receive()
+            while msg.type in (WSMsgType.PING, WSMsgType.PONG):  # keepalives may come first
+                if msg.type is WSMsgType.PING:
+                    await ws.pong(msg.data)
+                msg = await ws.receive()
     except TimeoutError:
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"auth timeout")
         return None

@@ -104,6 +104,40 @@ async def test_a_client_that_stops_answering_pings_is_dropped_and_one_that_answe
         assert await answering.command("ping") is not None  # pinged as often, and still here
 
 
+async def test_a_ping_before_the_auth_frame_is_answered_and_auth_still_works(
+    hub: RunningHub,
+) -> None:
+    credential = await hub.device_credential()
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(hub.url, autoping=False) as ws,
+    ):
+        await ws.ping(b"early")
+        pong = await ws.receive(timeout=10)
+        assert (pong.type, pong.data) == (WSMsgType.PONG, b"early")
+        await ws.send_json({"type": "auth", "credential": credential})
+        assert (await ws.receive_json(timeout=10))["type"] == "auth_ok"
+
+
+async def test_a_socket_past_its_command_budget_is_rate_limited_and_kept(
+    settings: Any, world: Any
+) -> None:
+    from support.hub import running_hub
+    from support.world import NOW
+
+    # A budget of three commands that does not refill within the test.
+    tight = settings.model_copy(update={"command_burst": 3, "command_rate_per_second": 0.001})
+    async with running_hub(tight, world, NOW) as hub:
+        tablet = await hub.device()
+        for _ in range(3):
+            assert await tablet.command("ping") == {"pong": True}
+        await _expect(tablet, "rate_limited", "ping")
+        await _expect(tablet, "rate_limited", "ping")
+        assert [c.key for c in hub.services.registry.connections] == [
+            tablet.auth_ok["who"]["participant_key"]
+        ]
+
+
 async def _expect(conn: HubConnection, code: str, type_: str, **fields: Any) -> CommandFailed:
     with pytest.raises(CommandFailed) as caught:
         await conn.command(type_, **fields)
