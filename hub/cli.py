@@ -38,13 +38,16 @@ def serve(
     from aiohttp import web
 
     from hub.app import create_app
+    from hub.heap import freeze_startup_objects
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if migrate:
         run_with_database(_upgrade)
     out.print(f"Telehealth hub on http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    app = create_app(settings)
+    app.on_startup.append(freeze_startup_objects)
+    web.run_app(app, host=settings.host, port=settings.port, print=None)
 
 
 async def _upgrade(db: Database, _settings: HubSettings) -> None:
