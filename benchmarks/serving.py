@@ -17,6 +17,8 @@ import sys
 
 from aiohttp import web
 
+from hub.heap import freeze_long_lived
+
 HOST = "127.0.0.1"
 
 
@@ -37,6 +39,7 @@ def raise_fd_limit(wanted: int = 20_000) -> int:
 async def serve(app: web.Application, *, max_seconds: float) -> None:
     runner = web.AppRunner(app, access_log=None, handle_signals=False)
     await runner.setup()
+    freeze_long_lived()  # as `telehub serve` does once the hub is up
     site = web.TCPSite(runner, HOST, 0, backlog=4096)
     await site.start()
     port = runner.addresses[0][1]
