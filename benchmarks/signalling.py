@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiohttp import WSMsgType
 from rich.console import Console
 from rich.table import Table
 
@@ -50,7 +49,6 @@ from .loadgen import (
     PairSet,
     RunResult,
     Socket,
-    client_session,
     close_all,
     combine,
     connect,
@@ -136,41 +134,38 @@ async def start_server(module: str, *args: str) -> Server:
 
 
 # -- getting sockets ready ----------------------------------------------------------------
-async def open_hub(session: aiohttp.ClientSession, url: str, auth: dict[str, str]) -> Socket:
-    ws = await connect(session, url)
-    await ws.send_str(json.dumps({"type": "auth", **auth}))
-    msg = await ws.receive(timeout=60)
-    first = json.loads(msg.data) if msg.type == WSMsgType.TEXT else {}
+async def open_hub(url: str, auth: dict[str, str]) -> Socket:
+    ws = await connect(url)
+    ws.send_text(json.dumps({"type": "auth", **auth}))
+    try:
+        first = json.loads(await ws.receive_text(within=60))
+    except ConnectionError as exc:
+        first = {"closed": str(exc)}
     if first.get("type") != "auth_ok":
         await ws.close()
-        raise BenchError(f"auth refused: {first or msg.type}")
+        raise BenchError(f"auth refused: {first}")
     return Socket(ws, key=first["who"]["participant_key"])
 
 
-async def open_tablet(session: aiohttp.ClientSession, url: str, tablet: Tablet) -> Socket:
-    return await open_hub(session, url, {"credential": tablet.credential})
+async def open_tablet(url: str, tablet: Tablet) -> Socket:
+    return await open_hub(url, {"credential": tablet.credential})
 
 
-async def open_nurse(
-    session: aiohttp.ClientSession, url: str, identity: IdentityService, nurse: Any
-) -> Socket:
+async def open_nurse(url: str, identity: IdentityService, nurse: Any) -> Socket:
     ticket, _ = await identity.issue_ticket(user_principal(nurse))
-    return await open_hub(session, url, {"ticket": ticket})
+    return await open_hub(url, {"ticket": ticket})
 
 
-async def bare_pairs(
-    session: aiohttp.ClientSession, server: Server, n: int
-) -> list[tuple[Socket, Socket]]:
+async def bare_pairs(server: Server, n: int) -> list[tuple[Socket, Socket]]:
     async def one(i: int) -> tuple[Socket, Socket]:
-        a = Socket(await connect(session, f"{server.url}?pair={i}"))
-        b = Socket(await connect(session, f"{server.url}?pair={i}"))
+        a = Socket(await connect(f"{server.url}?pair={i}"))
+        b = Socket(await connect(f"{server.url}?pair={i}"))
         return a, b
 
     return await gather_limited([partial(one, i) for i in range(n)], limit=32)
 
 
 async def hub_pairs(
-    session: aiohttp.ClientSession,
     server: Server,
     identity: IdentityService,
     world: BenchWorld,
@@ -180,8 +175,8 @@ async def hub_pairs(
     nurses, tablets = world.take_nurses(n), world.take_tablets(n)
 
     async def one(i: int) -> tuple[Socket, Socket]:
-        tablet = await open_tablet(session, server.url, tablets[i])
-        nurse = await open_nurse(session, server.url, identity, nurses[i])
+        tablet = await open_tablet(server.url, tablets[i])
+        nurse = await open_nurse(server.url, identity, nurses[i])
         call = await tablet.command("call/start", client_call_id=f"bench-{i}", **CALL)
         connected = await nurse.command("call/accept", call_id=call["id"])
         if connected["state"] != "connected":
@@ -217,23 +212,18 @@ class IdleResult:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def drain(sock: Socket) -> None:
-    """Read (and so answer heartbeats on) a socket we otherwise leave idle."""
-    async for _ in sock.ws:
-        pass
-
-
 class QueueWatcher:
     """A nurse console subscribed to the queue, noting when each queue event arrived."""
 
     def __init__(self, sock: Socket) -> None:
         self.sock = sock
         self.seen: list[tuple[float, str]] = []
+        sock.ws.inbox.clear()
+        sock.ws.on_text = self.on_text
 
-    async def read(self) -> None:
-        async for msg in self.sock.ws:
-            if msg.type == WSMsgType.TEXT and '"kind":"queue"' in msg.data:
-                self.seen.append((time.perf_counter(), msg.data))
+    def on_text(self, data: str) -> None:
+        if '"kind":"queue"' in data:
+            self.seen.append((time.perf_counter(), data))
 
     def first_with(self, text: str) -> float | None:
         return next((t for t, data in self.seen if text in data), None)
@@ -249,7 +239,6 @@ def all_moved_on(watchers: list[QueueWatcher], call_id: str) -> bool:
 
 
 async def idle_and_fanout(
-    session: aiohttp.ClientSession,
     server: Server,
     identity: IdentityService,
     world: BenchWorld,
@@ -259,22 +248,19 @@ async def idle_and_fanout(
     repeats: int,
 ) -> IdleResult:
     # Warm the server's code paths (imports, caches, pools) before the baseline.
-    warm = [await open_tablet(session, server.url, t) for t in world.take_tablets(5)]
+    warm = [await open_tablet(server.url, t) for t in world.take_tablets(5)]
     await close_all(warm)
     await settle(server.pid)
     before = rss_kib(server.pid)
     started = time.perf_counter()
     tablets = world.take_tablets(idle)
-    drains: list[asyncio.Task[None]] = []
 
-    async def open_and_drain(tablet: Tablet) -> Socket:
-        sock = await open_tablet(session, server.url, tablet)
-        drains.append(asyncio.create_task(drain(sock)))  # answers pings from the start
+    async def open_idle(tablet: Tablet) -> Socket:
+        sock = await open_tablet(server.url, tablet)
+        sock.ws.ignore_text()  # pings are still answered, from the start
         return sock
 
-    sockets: list[Socket] = await gather_limited(
-        [partial(open_and_drain, t) for t in tablets], limit=64
-    )
+    sockets: list[Socket] = await gather_limited([partial(open_idle, t) for t in tablets], limit=64)
     connect_seconds = time.perf_counter() - started
     await settle(server.pid)
     await asyncio.sleep(1.0)
@@ -287,11 +273,10 @@ async def idle_and_fanout(
 
     watchers = []
     for nurse in world.take_nurses(consoles):
-        sock = await open_nurse(session, server.url, identity, nurse)
+        sock = await open_nurse(server.url, identity, nurse)
         await sock.command("queue/subscribe")
         watchers.append(QueueWatcher(sock))
-    readers = [asyncio.create_task(w.read()) for w in watchers]
-    caller = await open_tablet(session, server.url, world.take_tablets(1)[0])
+    caller = await open_tablet(server.url, world.take_tablets(1)[0])
     await settle(server.pid)
     for i in range(repeats):
         for w in watchers:
@@ -307,9 +292,6 @@ async def idle_and_fanout(
         await wait_until(partial(all_moved_on, watchers, call_id), 10)
         await asyncio.sleep(0.02)
     await close_all([caller, *(w.sock for w in watchers), *sockets])
-    for task in [*readers, *drains]:
-        task.cancel()
-    await asyncio.gather(*readers, *drains, return_exceptions=True)
     return result
 
 
@@ -468,7 +450,9 @@ class Report:
             f"{self.when:%Y-%m-%d %H:%M} UTC, on {machine()}.",
             "",
             "Method: each server runs in its own process pinned to core 0; the load generator "
-            "(`benchmarks/loadgen.py`) runs in one process pinned to core 1; loopback only. "
+            "(`benchmarks/loadgen.py`) runs in one process pinned to core 1, on a lean websocket "
+            "client of its own (`benchmarks/frames.py`: each frame handled as it arrives, "
+            "pings answered at once); loopback only. "
             "Each pair relays a trickle-ICE `signal/candidate` frame from A to B and B sends it "
             "straight back (closed loop, one candidate in flight per pair); the frames are "
             "byte for byte the same for both servers. The bare relay forwards frames between "
@@ -478,8 +462,7 @@ class Report:
             "an answer before the measured candidates, as in a real call; the hub validates "
             "each frame, "
             "checks the call's roster, relays a `signal` event and answers with a `result`; "
-            "its heartbeat is 120 s, because the load generator answers pings only on sockets "
-            "it is reading and it reads none while it sets up the others; its per-socket command "
+            "its per-socket command "
             "budget (`HUB_COMMAND_RATE_PER_SECOND`) is checked on every frame but set out of "
             "reach, as a pair here sends far more than any tablet. Both servers freeze their "
             "start-up objects out of the garbage collector's full scans once up, as `telehub "
@@ -546,7 +529,6 @@ def record(report: Report, doc: Path) -> None:
 
 # -- the run ------------------------------------------------------------------------------
 async def measure_relays(
-    session: aiohttp.ClientSession,
     bare: Server,
     hub: Server,
     identity: IdentityService,
@@ -556,8 +538,8 @@ async def measure_relays(
 ) -> tuple[RunResult, RunResult]:
     """Open n bare pairs and n hub pairs, then measure them in alternating rounds."""
     console.print(f"  {n} pairs: connecting; on the hub each tablet calls and a nurse answers")
-    bare_set = PairSet(await bare_pairs(session, bare, n))
-    hub_set = PairSet(await hub_pairs(session, hub, identity, world, n))
+    bare_set = PairSet(await bare_pairs(bare, n))
+    hub_set = PairSet(await hub_pairs(hub, identity, world, n))
     runs: dict[str, list[RunResult]] = {"bare": [], "hub": []}
     # The load generator's own full collections (over 100 ms with everything it imported)
     # would land in both targets' p99; its set-up is done, so it keeps out of their way.
@@ -604,36 +586,34 @@ async def run(args: argparse.Namespace) -> Report:
             idle_world = await build_bench_world(
                 idle_db, nurses=args.consoles, tablets=args.idle + 6
             )
-        async with client_session() as session:
-            bare = await start_server("benchmarks.bare_relay")
-            hub = await start_server("benchmarks.hub_server", "--database-url", pairs_url)
-            identity = IdentityService(pairs_db, SystemClock(), HubSettings(database_url=pairs_url))
-            try:
-                for n in pair_counts:
-                    report.bare[n], report.hub[n] = await measure_relays(
-                        session, bare, hub, identity, pairs_world, n, args
-                    )
-            finally:
-                await bare.stop()
-                await hub.stop()
+        bare = await start_server("benchmarks.bare_relay")
+        hub = await start_server("benchmarks.hub_server", "--database-url", pairs_url)
+        identity = IdentityService(pairs_db, SystemClock(), HubSettings(database_url=pairs_url))
+        try:
+            for n in pair_counts:
+                report.bare[n], report.hub[n] = await measure_relays(
+                    bare, hub, identity, pairs_world, n, args
+                )
+        finally:
+            await bare.stop()
+            await hub.stop()
 
-            if idle_world is not None:
-                console.print(f"  hub, {args.idle} idle tablets and {args.consoles} consoles ...")
-                hub = await start_server("benchmarks.hub_server", "--database-url", idle_url)
-                settings = HubSettings(database_url=idle_url)
-                identity = IdentityService(idle_db, SystemClock(), settings)
-                try:
-                    report.idle = await idle_and_fanout(
-                        session,
-                        hub,
-                        identity,
-                        idle_world,
-                        idle=args.idle,
-                        consoles=args.consoles,
-                        repeats=args.repeats,
-                    )
-                finally:
-                    await hub.stop()
+        if idle_world is not None:
+            console.print(f"  hub, {args.idle} idle tablets and {args.consoles} consoles ...")
+            hub = await start_server("benchmarks.hub_server", "--database-url", idle_url)
+            settings = HubSettings(database_url=idle_url)
+            identity = IdentityService(idle_db, SystemClock(), settings)
+            try:
+                report.idle = await idle_and_fanout(
+                    hub,
+                    identity,
+                    idle_world,
+                    idle=args.idle,
+                    consoles=args.consoles,
+                    repeats=args.repeats,
+                )
+            finally:
+                await hub.stop()
     finally:
         await pairs_db.close()
         await idle_db.close()
