@@ -178,6 +178,12 @@ class FrameSocket(asyncio.Protocol):
         try:
             await asyncio.wait_for(asyncio.shield(self.finished), within)
         except TimeoutError:
+            self.abort()
+
+    def abort(self) -> None:
+        """Drop the connection without a closing handshake."""
+        self.closed = True
+        if self._transport is not None:
             self._transport.abort()
 
 
