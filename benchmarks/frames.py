@@ -45,8 +45,8 @@ def client_frame(opcode: int, payload: bytes) -> bytes:
 
 class FrameSocket(asyncio.Protocol):
     """One websocket. Text frames go to ``on_text``; by default they wait in ``inbox``
-    for :meth:`receive_text` (set-up commands), and the load generator then swaps in its
-    own handler for the measured traffic."""
+    for :meth:`receive_text` (set-up commands), until :meth:`hand_text_to` gives them to a
+    handler of the load generator's."""
 
     def __init__(self, key: str, request: bytes) -> None:
         self._key = key
@@ -163,10 +163,14 @@ class FrameSocket(asyncio.Protocol):
                 await self._arrived.wait()
         return self.inbox.popleft()
 
+    def hand_text_to(self, on_text: Callable[[str], None]) -> None:
+        """Text frames go to ``on_text`` from now on; any left over from set-up are dropped."""
+        self.inbox.clear()
+        self.on_text = on_text
+
     def ignore_text(self) -> None:
         """Drop text frames from now on (a socket left idle); pings are still answered."""
-        self.inbox.clear()
-        self.on_text = _drop
+        self.hand_text_to(_drop)
 
     async def close(self, within: float = 5.0) -> None:
         """The closing handshake: our close frame, then wait for the server to hang up."""

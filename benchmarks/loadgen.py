@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from .frames import FrameSocket, open_socket
+from .frames import FrameSocket
 
 CANDIDATE = (
     '{"type":"signal/candidate","id":%d,"call_id":"%s","to":"%s","candidate":'
@@ -108,9 +108,9 @@ class Pair:
         self.next_seq = 0
         self.running = False
         self.gone = False  # the server closed one of the pair's sockets
-        for sock in (a, b):
-            sock.ws.inbox.clear()  # set-up's leftovers (the relayed offer and answer)
-        a.ws.on_text, b.ws.on_text = self.on_a, self.on_b
+        # From here the frames are ours; set-up's leftovers (the relayed offer and answer) go.
+        a.ws.hand_text_to(self.on_a)
+        b.ws.hand_text_to(self.on_b)
 
     def _ping(self) -> None:
         if self.a.ws.closed or self.b.ws.closed:
@@ -139,11 +139,7 @@ class Pair:
 
     def on_a(self, data: str) -> None:
         stats = self.stats  # a new Stats each measured round
-        if data.startswith(RESULT_PREFIX):
-            stats.results += 1
-            return
-        if data.startswith(ERROR_PREFIX):
-            _count_error(stats, data)
+        if _counted_reply(stats, data):
             return
         sent = self.outstanding.pop(_seq_of(data), None)
         if sent is None:
@@ -158,11 +154,7 @@ class Pair:
 
     def on_b(self, data: str) -> None:
         stats = self.stats
-        if data.startswith(RESULT_PREFIX):
-            stats.results += 1
-            return
-        if data.startswith(ERROR_PREFIX):
-            _count_error(stats, data)
+        if _counted_reply(stats, data):
             return
         seq = _seq_of(data)
         if seq < 0:
@@ -183,6 +175,18 @@ class Pair:
                 self.stats.lost += 1
                 if self.running:
                     self._ping()
+
+
+def _counted_reply(stats: Stats, data: str) -> bool:
+    """Count the hub's reply to a command (a ``result`` or an ``error``); False for anything
+    else, which is relayed signalling."""
+    if data.startswith(RESULT_PREFIX):
+        stats.results += 1
+        return True
+    if data.startswith(ERROR_PREFIX):
+        _count_error(stats, data)
+        return True
+    return False
 
 
 def _count_error(stats: Stats, data: str) -> None:
@@ -390,7 +394,3 @@ async def gather_limited(jobs: list[Callable[[], Awaitable[Any]]], *, limit: int
             return await job()
 
     return await asyncio.gather(*(one(job) for job in jobs))
-
-
-async def connect(url: str) -> FrameSocket:
-    return await open_socket(url)

@@ -44,6 +44,7 @@ from hub.heap import freeze_long_lived
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 
+from .frames import open_socket
 from .loadgen import (
     BenchError,
     PairSet,
@@ -51,7 +52,6 @@ from .loadgen import (
     Socket,
     close_all,
     combine,
-    connect,
     gather_limited,
     rss_kib,
     settle,
@@ -135,7 +135,7 @@ async def start_server(module: str, *args: str) -> Server:
 
 # -- getting sockets ready ----------------------------------------------------------------
 async def open_hub(url: str, auth: dict[str, str]) -> Socket:
-    ws = await connect(url)
+    ws = await open_socket(url)
     ws.send_text(json.dumps({"type": "auth", **auth}))
     try:
         first = json.loads(await ws.receive_text(within=60))
@@ -158,8 +158,8 @@ async def open_nurse(url: str, identity: IdentityService, nurse: Any) -> Socket:
 
 async def bare_pairs(server: Server, n: int) -> list[tuple[Socket, Socket]]:
     async def one(i: int) -> tuple[Socket, Socket]:
-        a = Socket(await connect(f"{server.url}?pair={i}"))
-        b = Socket(await connect(f"{server.url}?pair={i}"))
+        a = Socket(await open_socket(f"{server.url}?pair={i}"))
+        b = Socket(await open_socket(f"{server.url}?pair={i}"))
         return a, b
 
     return await gather_limited([partial(one, i) for i in range(n)], limit=32)
@@ -218,8 +218,7 @@ class QueueWatcher:
     def __init__(self, sock: Socket) -> None:
         self.sock = sock
         self.seen: list[tuple[float, str]] = []
-        sock.ws.inbox.clear()
-        sock.ws.on_text = self.on_text
+        sock.ws.hand_text_to(self.on_text)
 
     def on_text(self, data: str) -> None:
         if '"kind":"queue"' in data:
@@ -460,13 +459,12 @@ class Report:
             "temporary SQLite database: for each pair an enrolled tablet starts a call and its "
             "own nurse (signed in with a ticket) accepts it, and the two exchange an offer and "
             "an answer before the measured candidates, as in a real call; the hub validates "
-            "each frame, "
-            "checks the call's roster, relays a `signal` event and answers with a `result`; "
-            "its per-socket command "
-            "budget (`HUB_COMMAND_RATE_PER_SECOND`) is checked on every frame but set out of "
-            "reach, as a pair here sends far more than any tablet. Both servers freeze their "
-            "start-up objects out of the garbage collector's full scans once up, as `telehub "
-            "serve` does, and the load generator does the same once its sockets are set up. "
+            "each frame, checks the call's roster, relays a `signal` event and answers with a "
+            "`result`; its per-socket command budget (`HUB_COMMAND_RATE_PER_SECOND`) is checked "
+            "on every frame but set out of reach, as a pair here sends far more than any tablet. "
+            "Both servers freeze their start-up objects out of the garbage collector's full "
+            "scans once up, as `telehub serve` does, and the load generator does the same once "
+            "its sockets are set up. "
             f"Each size is measured in {args.rounds} rounds of {args.seconds:.0f} s (after "
             f"{args.warmup:.0f} s of warm-up), alternating bare and hub, both servers idle but "
             "up throughout; the figures pool the rounds. Messages/s counts relayed frames "

@@ -14,12 +14,11 @@ import gc
 from aiohttp import web
 
 
-def freeze_long_lived() -> int:
+def freeze_long_lived() -> None:
     """Free what is garbage now, then take everything still alive out of full collections
-    for good. Returns how many objects are frozen."""
+    for good."""
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
 
 
 async def freeze_startup_objects(_app: web.Application) -> None:
