@@ -6,23 +6,25 @@ Every read of a person's record or a call is written to the audit trail with ids
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.clock import Clock
+from hub.clock import Clock, as_utc
 from hub.errors import InvalidInput
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo
+from hub.storage.repos.history import CallFilters, HistoryHit, HistoryRepo
 from hub.storage.repos.messages import MessageRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Call, CallEvent, Message, Organisation, Person
 from schemas.api import PersonCreate
+from schemas.codes import CallState, Disposition, Reason
 from schemas.nhs import is_synthetic
+from schemas.outcomes import HistoryRow
 
 
 class RecordsService:
@@ -89,24 +91,23 @@ class RecordsService:
         return events
 
     async def call_history(
-        self,
-        scope: Scope,
-        *,
-        site_id: int | None = None,
-        person_id: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        disposition: str | None = None,
-    ) -> Sequence[Call]:
+        self, scope: Scope, filters: CallFilters, *, limit: int = 100
+    ) -> list[HistoryHit]:
+        """The calls matching every filter, newest first; the search is audited (a count,
+        never the filters, which may hold a name or an NHS number)."""
         async with self.db.session() as s:
-            return await CallRepo(s, self.clock).history(
-                scope,
-                site_id=site_id,
-                person_id=person_id,
-                since=since,
-                until=until,
-                disposition=disposition,
+            hits = await HistoryRepo(s, self.clock).search(scope, filters, limit=limit)
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                organisation_id=scope.organisation_id,
+                action="call_search",
+                detail={"results": len(hits)},
             )
+        return hits
+
+    async def history_rows(self, scope: Scope, filters: CallFilters) -> list[HistoryRow]:
+        """The history search as the console shows it."""
+        return [history_row(hit) for hit in await self.call_history(scope, filters)]
 
     async def thread(self, scope: Scope, site_id: int, after_id: int = 0) -> Sequence[Message]:
         async with self.db.session() as s:
@@ -127,3 +128,18 @@ class RecordsService:
             target_type=target_type,
             target_id=str(target_id),
         )
+
+
+def history_row(hit: HistoryHit) -> HistoryRow:
+    call, person, nurse = hit.call, hit.person, hit.nurse
+    return HistoryRow(
+        id=call.id,
+        started_at=as_utc(call.started_at),
+        site_id=call.site_id,
+        site_name=hit.site.name,
+        person_name=f"{person.given_name} {person.family_name}" if person else None,
+        reason=Reason(call.reason).label,
+        state=CallState(call.state),
+        disposition=Disposition(call.disposition) if call.disposition else None,
+        nurse_name=nurse.display_name if nurse else None,
+    )

@@ -1,9 +1,7 @@
-"""A call's outcome over REST: wrap-up drafts and the record, the call record and history,
+"""A call's outcome over REST: wrap-up drafts and the record, the call record,
 amendments, the resident summary, the follow-up worklist and the shift view."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, time, timedelta
 
 from aiohttp import web
 
@@ -16,7 +14,7 @@ from schemas.codes import Role
 from schemas.outcomes import AmendmentCreate, FollowUpRecord, WrapUpAnswers, WrapUpDraftSave
 
 from .access import HUB_ROLES, allow, principal_of
-from .bodies import json_of, path_int, query_date, query_int, read_body
+from .bodies import json_of, path_int, read_body
 
 routes = web.RouteTableDef()
 NURSE = Role.HUB_NURSE
@@ -39,18 +37,6 @@ def follow_ups(request: web.Request) -> FollowUpService:
 
 def shift(request: web.Request) -> ShiftService:
     return ShiftService(request.app[DATABASE], request.app[CLOCK], request.app[SETTINGS])
-
-
-def history_filters(request: web.Request) -> dict[str, object]:
-    """The history search's filters from the query string (dates are whole London days)."""
-    since, until = query_date(request, "from"), query_date(request, "to")
-    return {
-        "site_id": query_int(request, "site"),
-        "resident": (request.query.get("resident") or "").strip() or None,
-        "since": datetime.combine(since, time(), UTC) if since else None,
-        "until": datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
-        "disposition": request.query.get("disposition") or None,
-    }
 
 
 # -- wrap-up ------------------------------------------------------------------------------
@@ -97,16 +83,6 @@ async def amend(request: web.Request) -> web.Response:
         principal_of(request), request.match_info["call_id"], body
     )
     return json_of(amendment, status=201)
-
-
-@routes.get("/api/call-history")
-@allow(*HUB_ROLES)
-async def call_history(request: web.Request) -> web.Response:
-    rows = await records(request).history(
-        principal_of(request).scope,
-        **history_filters(request),  # type: ignore[arg-type]
-    )
-    return json_of(list(rows))
 
 
 @routes.get("/api/residents/{person_id}/summary")

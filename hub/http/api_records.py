@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
-
 from aiohttp import web
 
 from hub.keys import RECORDS
+from hub.storage.repos.history import CallFilters
 from schemas.api import (
     CallEventPublic,
     CallPublic,
@@ -17,8 +16,8 @@ from schemas.api import (
 )
 from schemas.codes import Role
 
-from .access import ALL_ROLES, CLINICAL_ROLES, allow, principal_of
-from .bodies import json_of, path_int, query_date, query_int, read_body
+from .access import ALL_ROLES, CLINICAL_ROLES, HUB_ROLES, allow, principal_of
+from .bodies import json_of, path_int, query_days, query_int, read_body
 
 routes = web.RouteTableDef()
 
@@ -56,19 +55,40 @@ async def resident(request: web.Request) -> web.Response:
     return json_of(PersonPublic.model_validate(person))
 
 
+def history_filters(request: web.Request) -> CallFilters:
+    """The history search's filters from the query string: ``site``, ``resident`` (a name or
+    the start of an NHS number), ``from`` and ``to`` (whole London days, both included) and
+    ``disposition``."""
+    return CallFilters(
+        site_id=query_int(request, "site"),
+        resident=(request.query.get("resident") or "").strip() or None,
+        days=query_days(request),
+        disposition=request.query.get("disposition") or None,
+    )
+
+
 @routes.get("/api/calls")
 @allow(*CLINICAL_ROLES, devices=True)
 async def calls(request: web.Request) -> web.Response:
-    since, until = query_date(request, "from"), query_date(request, "to")
-    found = await request.app[RECORDS].call_history(
-        principal_of(request).scope,
+    """The calls themselves; here ``resident`` is a person's id."""
+    filters = CallFilters(
         site_id=query_int(request, "site"),
         person_id=query_int(request, "resident"),
-        since=datetime.combine(since, time(), UTC) if since else None,
-        until=datetime.combine(until, time(), UTC) if until else None,
+        days=query_days(request),
         disposition=request.query.get("disposition") or None,
     )
-    return json_of([CallPublic.model_validate(c) for c in found])
+    found = await request.app[RECORDS].call_history(principal_of(request).scope, filters, limit=50)
+    return json_of([CallPublic.model_validate(hit.call) for hit in found])
+
+
+@routes.get("/api/call-history")
+@allow(*HUB_ROLES)
+async def call_history(request: web.Request) -> web.Response:
+    """The console's history search: one row per call, with names."""
+    rows = await request.app[RECORDS].history_rows(
+        principal_of(request).scope, history_filters(request)
+    )
+    return json_of([row for row in rows])
 
 
 @routes.get("/api/calls/{call_id}")

@@ -30,7 +30,8 @@ from schemas.codes import (
 from schemas.outcomes import AmendmentCreate, FollowUpRecord
 
 from .access import HUB_ROLES, allow, principal_of
-from .api_outcomes import follow_ups, history_filters, records, shift
+from .api_outcomes import follow_ups, records, shift
+from .api_records import history_filters
 from .bodies import path_int, read_body
 
 routes = web.RouteTableDef()
@@ -115,8 +116,7 @@ async def history_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error = None
     try:
-        filters = history_filters(request)
-        rows = await records(request).history(scope, **filters)  # type: ignore[arg-type]
+        rows = await request.app[RECORDS].history_rows(scope, history_filters(request))
     except HubError as exc:
         error, rows = exc, []
     sites = await request.app[RECORDS].sites(scope)

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from hub.clock import as_utc
 from hub.keys import CLOCK, IDENTITY, RECORDS
+from hub.storage.repos.history import CallFilters
 from hub.storage.tables import Organisation, Person
 from schemas.codes import (
     Channel,
@@ -77,7 +78,8 @@ async def _residents(request: web.Request) -> list[Resident]:
     records = request.app[RECORDS]
     people: list[Person] = list(await records.find_people(scope, site_id=scope.organisation_id))
     recent_order: dict[int, int] = {}
-    for call in await records.call_history(scope, site_id=scope.organisation_id):
+    recent = await records.call_history(scope, CallFilters(site_id=scope.organisation_id), limit=50)
+    for call in (hit.call for hit in recent):
         if call.person_id is not None:
             recent_order.setdefault(call.person_id, len(recent_order))
     today = as_utc(request.app[CLOCK].now()).date()

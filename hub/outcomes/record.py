@@ -5,7 +5,7 @@ person or a call is scoped and written to the audit trail (ids only)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,9 +15,10 @@ from hub.errors import InvalidInput, InvalidState
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo
+from hub.storage.repos.history import CallFilters, HistoryRepo
 from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
-from hub.storage.repos.outcomes import AmendmentRepo, FollowUpRepo, HistoryRepo, OutcomeRepo
+from hub.storage.repos.outcomes import AmendmentRepo, FollowUpRepo, OutcomeRepo
 from hub.storage.repos.people import PersonRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Amendment, CallEvent, Device
@@ -37,7 +38,6 @@ from schemas.outcomes import (
     AmendmentPublic,
     CallRecord,
     EscalationPublic,
-    HistoryRow,
     MeasureVerdict,
     OutcomePublic,
     ParticipantRecord,
@@ -258,56 +258,17 @@ class CallRecordService:
             ],
         )
 
-    async def history(
-        self,
-        scope: Scope,
-        *,
-        site_id: int | None = None,
-        resident: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        disposition: str | None = None,
-    ) -> list[HistoryRow]:
-        async with self.db.session() as s:
-            rows = await HistoryRepo(s, self.clock).search(
-                scope,
-                site_id=site_id,
-                resident=resident,
-                since=since,
-                until=until,
-                disposition=disposition,
-            )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="call_search",
-                detail={"results": len(rows)},
-            )
-        return [
-            HistoryRow(
-                id=c.id,
-                started_at=as_utc(c.started_at),
-                site_id=c.site_id,
-                site_name=o.name,
-                person_name=f"{p.given_name} {p.family_name}" if p else None,
-                reason=Reason(c.reason).label,
-                state=CallState(c.state),
-                disposition=Disposition(c.disposition) if c.disposition else None,
-                nurse_name=u.display_name if u else None,
-            )
-            for c, o, p, u in rows
-        ]
-
     async def resident_summary(
         self, scope: Scope, person_id: int, *, exclude_call_id: str | None = None
     ) -> ResidentSummary:
         async with self.db.session() as s:
             person = await PersonRepo(s, self.clock).get(scope, person_id=person_id)
             rows = await HistoryRepo(s, self.clock).search(
-                scope, person_id=person_id, exclude_call_id=exclude_call_id, limit=5
+                scope, CallFilters(person_id=person_id, exclude_call_id=exclude_call_id), limit=5
             )
-            notes = await OutcomeRepo(s, self.clock).notes(scope, call_ids=[c.id for c, *_ in rows])
-            site_name = rows[0][1].name if rows else None
+            call_ids = [r.call.id for r in rows]
+            notes = await OutcomeRepo(s, self.clock).notes(scope, call_ids=call_ids)
+            site_name = rows[0].site.name if rows else None
             if site_name is None:
                 site_name = (
                     await OrganisationRepo(s, self.clock).get(scope, organisation_id=person.site_id)
@@ -335,7 +296,7 @@ class CallRecordService:
                     disposition=Disposition(c.disposition).label if c.disposition else None,
                     note=_excerpt(notes.get(c.id)),
                 )
-                for c, *_ in rows
+                for c in (r.call for r in rows)
             ],
         )
 

@@ -4,12 +4,12 @@ administrator's view of today (calls waiting, answer times, calls per nurse)."""
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, datetime, time, timedelta
+from datetime import timedelta
 
 from hub.auth.principal import Principal
 from hub.calls import states
 from hub.calls.queue import is_overdue
-from hub.clock import LONDON, Clock, as_utc
+from hub.clock import LONDON, Clock, as_utc, london_date, london_midnight
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.calls import CallRepo
@@ -64,11 +64,6 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def london_day_start(moment: datetime) -> datetime:
-    local = moment.astimezone(LONDON)
-    return datetime.combine(local.date(), time(), LONDON).astimezone(UTC)
-
-
 class ShiftService:
     def __init__(self, db: Database, clock: Clock, settings: HubSettings) -> None:
         self.db = db
@@ -113,7 +108,7 @@ class ShiftService:
     async def view(self, scope: Scope) -> ShiftView:
         scope.require_admin()
         now = self.clock.now()
-        start = london_day_start(now)
+        start = london_midnight(london_date(now))
         target = self.settings.answer_target_seconds
         async with self.db.session() as s:
             waiting = await CallRepo(s, self.clock).waiting(scope, states=states.WAITING)

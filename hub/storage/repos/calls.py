@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from hub.clock import as_utc
@@ -14,29 +14,6 @@ from schemas.codes import CallState
 from ..scope import Scope
 from ..tables import Call, CallEvent, CallParticipant, Organisation, Person, User
 from .base import Repo
-
-
-def call_filters(
-    *,
-    site_id: int | None = None,
-    person_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    disposition: str | None = None,
-) -> list[ColumnElement[bool]]:
-    """The conditions on ``Call`` for the history filters a nurse can set; None means any."""
-    clauses: list[ColumnElement[bool]] = []
-    if site_id is not None:
-        clauses.append(col(Call.site_id) == site_id)
-    if person_id is not None:
-        clauses.append(col(Call.person_id) == person_id)
-    if since is not None:
-        clauses.append(col(Call.started_at) >= since)
-    if until is not None:
-        clauses.append(col(Call.started_at) < until)
-    if disposition is not None:
-        clauses.append(col(Call.disposition) == disposition)
-    return clauses
 
 
 class CallRepo(Repo):
@@ -57,31 +34,6 @@ class CallRepo(Repo):
                 select(Call).where(Call.client_ref == client_ref, scope.site_clause(Call.site_id))
             )
         ).first()
-
-    async def history(
-        self,
-        scope: Scope,
-        *,
-        site_id: int | None = None,
-        person_id: int | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        disposition: str | None = None,
-        limit: int = 50,
-    ) -> Sequence[Call]:
-        scope.require_clinical()
-        stmt = select(Call).where(
-            scope.site_clause(Call.site_id),
-            *call_filters(
-                site_id=site_id,
-                person_id=person_id,
-                since=since,
-                until=until,
-                disposition=disposition,
-            ),
-        )
-        stmt = stmt.order_by(col(Call.started_at).desc()).limit(limit)
-        return (await self.session.exec(stmt)).all()
 
     async def events(self, scope: Scope, *, call_id: str) -> Sequence[CallEvent]:
         await self.get(scope, call_id=call_id)

@@ -19,14 +19,10 @@ from ..tables import (
     CallParticipant,
     Escalation,
     FollowUpTask,
-    Organisation,
     Outcome,
-    Person,
-    User,
     WrapUpDraft,
 )
 from .base import Repo
-from .calls import call_filters
 
 
 class DraftRepo(Repo):
@@ -230,53 +226,3 @@ class FollowUpRepo(Repo):
                 )
             ).one()
         )
-
-
-class HistoryRepo(Repo):
-    async def search(
-        self,
-        scope: Scope,
-        *,
-        site_id: int | None = None,
-        resident: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        disposition: str | None = None,
-        person_id: int | None = None,
-        exclude_call_id: str | None = None,
-        limit: int = 100,
-    ) -> Sequence[tuple[Call, Organisation, Person | None, User | None]]:
-        """Calls newest first, with their site, resident and nurse, matching every filter
-        given. ``resident`` matches a name or the start of an NHS number."""
-        scope.require_clinical()
-        stmt = (
-            select(Call, Organisation, Person, User)
-            .join(Organisation, col(Organisation.id) == col(Call.site_id))
-            .outerjoin(Person, col(Person.id) == col(Call.person_id))
-            .outerjoin(User, col(User.id) == col(Call.nurse_id))
-            .where(
-                scope.site_clause(Call.site_id),
-                *call_filters(
-                    site_id=site_id,
-                    person_id=person_id,
-                    since=since,
-                    until=until,
-                    disposition=disposition,
-                ),
-            )
-        )
-        if exclude_call_id is not None:
-            stmt = stmt.where(Call.id != exclude_call_id)
-        if resident:
-            text = resident.strip().lower()
-            digits = "".join(ch for ch in text if ch.isdigit())
-            clauses = [
-                func.lower(Person.family_name).like(f"%{text}%"),
-                func.lower(Person.given_name).like(f"%{text}%"),
-                func.lower(Person.given_name + " " + Person.family_name).like(f"%{text}%"),
-            ]
-            if digits:
-                clauses.append(col(Person.nhs_number).like(f"{digits}%"))
-            stmt = stmt.where(or_(*clauses))
-        stmt = stmt.order_by(col(Call.started_at).desc(), col(Call.id)).limit(limit)
-        return [(c, o, p, u) for c, o, p, u in (await self.session.exec(stmt)).all()]
