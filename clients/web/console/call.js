@@ -2,7 +2,8 @@
 // resident's summary, messages with the site, and the nurse's controls.
 
 import { CallMesh } from "/js/shared/rtc.js";
-import { el, londonTime, NEWS2_TAGS } from "./format.js";
+import { el } from "/js/shared/dom.js";
+import { londonTime, NEWS2_TAGS } from "./format.js";
 
 const STATE_TAGS = { connected: "green", on_hold: "yellow", wrap_up: "blue", ringing: "orange" };
 

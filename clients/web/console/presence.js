@@ -1,7 +1,7 @@
 // Who else is on shift and what they are doing. This console checks in on connecting, every
 // heartbeat, and whenever its own call changes; the hub tells every console the roster.
 
-import { el } from "./format.js";
+import { el } from "/js/shared/dom.js";
 
 export class Presence {
   constructor({ hub, list, statusSelect, me, onRoster }) {

@@ -2,7 +2,9 @@
 // against the answer target. Alerts when a call arrives or passes the target.
 
 import { NEW_CALL, OVERDUE } from "./alerts.js";
-import { el, NEWS2_TAGS, waitText, waitWords } from "./format.js";
+import { el } from "/js/shared/dom.js";
+import { formatWait } from "/js/shared/format.js";
+import { NEWS2_TAGS } from "./format.js";
 
 export class QueueView {
   constructor({ list, count, empty, labels, target, alerts, canAccept, onAccept }) {
@@ -55,7 +57,7 @@ export class QueueView {
     if (!entry) return;
     this.overdueAlerted.add(callId);
     this.alerts.show(
-      `Past the answer target: ${entry.call.site_name} has waited ${waitWords(waitedSeconds ?? this.waited(entry))}`,
+      `Past the answer target: ${entry.call.site_name} has waited ${formatWait(waitedSeconds ?? this.waited(entry))}`,
       { tone: "urgent", sound: OVERDUE },
     );
     this.tick();
@@ -116,7 +118,7 @@ export class QueueView {
         el(
           "span",
           { class: "console-queue__wait", dataset: { waitFor: c.id }, title: "Time waiting" },
-          waitText(this.waited(entry)),
+          formatWait(this.waited(entry), { clock: true }),
           overdue ? el("span", { class: "console-overdue-word" }, " over target") : null,
         ),
       ),
@@ -151,7 +153,7 @@ export class QueueView {
       if (!node) continue;
       const waited = this.waited(entry);
       const overdue = entry.overdue || waited > this.target;
-      node.firstChild.textContent = waitText(waited);
+      node.firstChild.textContent = formatWait(waited, { clock: true });
       const item = node.closest("li");
       if (overdue && !item.classList.contains("console-queue__item--overdue")) {
         item.classList.add("console-queue__item--overdue");

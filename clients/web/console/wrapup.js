@@ -3,7 +3,8 @@
 // nothing acknowledged), and submitted as the record. The hub refuses a record with a
 // required field missing and names it; the form shows every missing field beside it.
 
-import { el, londonTime } from "./format.js";
+import { el } from "/js/shared/dom.js";
+import { londonTime } from "./format.js";
 
 const REQUIRED = {
   disposition: "Select the disposition: what happened at the end of the call",

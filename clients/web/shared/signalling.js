@@ -8,6 +8,7 @@
 //   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" */ });
 //   await hub.connect();
 //   const result = await hub.command("call/start", {...});
+//   const sent = await hub.reliably("message/send", {...}); // resent after a reconnect
 //
 // Authentication: each (re)connection asks the hub for a fresh single-use ticket with the
 // page's session cookie (POST /api/auth/ticket), so no secret is kept in the page.
@@ -25,6 +26,12 @@ export class Disconnected extends Error {
     super("The connection to the hub dropped before it answered");
     this.code = "disconnected";
   }
+}
+
+// A client id for an idempotent command: "tab-3f9c…" (24 random hex digits).
+export function randomId(prefix) {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `${prefix}-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 async function fetchTicket() {
@@ -150,6 +157,20 @@ export class HubSocket extends EventTarget {
       this.pending.set(id, { resolve, reject });
       this.ws.send(JSON.stringify({ type, id, ...fields }));
     });
+  }
+
+  // A command that survives a dropped socket: wait for the hub to come back and send it
+  // again. Only for idempotent commands (call/start carries client_call_id, message/send
+  // client_message_id), so a command the hub did get before the drop is not done twice.
+  async reliably(type, fields = {}) {
+    for (;;) {
+      try {
+        return await this.command(type, fields);
+      } catch (err) {
+        if (!(err instanceof Disconnected)) throw err;
+        await new Promise((resolve) => this.addEventListener("open", resolve, { once: true }));
+      }
+    }
   }
 
   // For tests and for "reconnect now" buttons: drop the socket as a lost network would.

@@ -4,7 +4,8 @@
 import { HubSocket } from "/js/shared/signalling.js";
 import { decodedFrames } from "/js/shared/rtc.js";
 import { tabletAuth } from "./device.js";
-import { $, bindConnection, startHub } from "./ui.js";
+import { $ } from "/js/shared/dom.js";
+import { bindConnection, startHub } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth, resumeMessages: false });
 bindConnection(hub);

@@ -2,7 +2,7 @@
 // shown), then a session; the tablet then opens to its site's home screen.
 
 import { enrolDevice } from "./device.js";
-import { $ } from "./ui.js";
+import { $ } from "/js/shared/dom.js";
 
 const form = $("#enrol-form");
 const input = $("#enrolment-code");

@@ -2,7 +2,8 @@
 
 import { HubSocket } from "/js/shared/signalling.js";
 import { tabletAuth } from "./device.js";
-import { $, bindConnection, startHub } from "./ui.js";
+import { $ } from "/js/shared/dom.js";
+import { bindConnection, startHub } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth, resumeMessages: false });
 bindConnection(hub);

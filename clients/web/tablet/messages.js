@@ -1,9 +1,11 @@
 // The site's thread with the hub: every message shown once, in order; photos uploaded first,
 // then named in the message; read up to the last one shown.
 
-import { HubSocket, Disconnected } from "/js/shared/signalling.js";
+import { $ } from "/js/shared/dom.js";
+import { HubSocket, randomId } from "/js/shared/signalling.js";
 import { tabletAuth } from "./device.js";
-import { $, el, bindConnection, startHub, showErrors, londonTime, randomId } from "./ui.js";
+import { showInThread } from "./thread.js";
+import { bindConnection, startHub, showErrors } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth });
 bindConnection(hub);
@@ -15,35 +17,7 @@ let selfKey = null;
 let synced = false;
 
 function render(message) {
-  if (thread.querySelector(`[data-message-id="${message.id}"]`)) return; // shown once
-  const mine = message.sender_key === selfKey;
-  const item = el(
-    "li",
-    {
-      class: `tablet-thread__message${mine ? " tablet-thread__message--mine" : ""}`,
-      "data-message-id": message.id,
-      "data-seq": message.site_seq,
-    },
-    el(
-      "p",
-      { class: "tablet-thread__meta" },
-      el("span", { class: "tablet-thread__who", text: mine ? "You" : message.sender_name }),
-      " ",
-      el("time", { datetime: message.created_at, text: londonTime(message.created_at) }),
-    ),
-    el("p", { class: "tablet-thread__body", text: message.body }),
-    message.photo_id
-      ? el("img", {
-          src: `/api/photos/${message.photo_id}`,
-          alt: `Photo sent by ${mine ? "you" : message.sender_name}`,
-          class: "tablet-thread__photo",
-          loading: "lazy",
-        })
-      : null,
-  );
-  const later = [...thread.children].find((li) => Number(li.dataset.seq) > message.site_seq);
-  thread.insertBefore(item, later ?? null);
-  count();
+  if (showInThread(thread, message, { selfKey })) count();
 }
 
 function count() {
@@ -89,17 +63,6 @@ async function uploadPhoto(file) {
   return (await response.json()).photo_id;
 }
 
-async function sendReliably(fields) {
-  for (;;) {
-    try {
-      return await hub.command("message/send", fields);
-    } catch (err) {
-      if (!(err instanceof Disconnected)) throw err;
-      await new Promise((resolve) => hub.addEventListener("open", resolve, { once: true }));
-    }
-  }
-}
-
 const form = $("#message-form");
 const summary = $("#message-errors");
 form.addEventListener("submit", async (e) => {
@@ -118,7 +81,7 @@ form.addEventListener("submit", async (e) => {
   try {
     const photoId = file ? await uploadPhoto(file) : null;
     if (!body) body = "Photo";
-    const message = await sendReliably({ client_message_id: randomId("msg"), body, photo_id: photoId });
+    const message = await hub.reliably("message/send", { client_message_id: randomId("msg"), body, photo_id: photoId });
     render(message);
     box.value = "";
     photoInput.value = "";

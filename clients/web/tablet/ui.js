@@ -1,29 +1,7 @@
-// Small DOM helpers shared by the tablet pages.
+// What the tablet pages share: London times, the connection banner, error summaries and
+// field errors, and connecting to the hub.
 
-export const $ = (selector, root = document) => root.querySelector(selector);
-export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
-
-export function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (name === "class") node.className = value;
-    else if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) {
-    if (child !== null && child !== undefined) node.append(child);
-  }
-  return node;
-}
-
-// "2 min 05 s", or "45 s".
-export function formatWait(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const minutes = Math.floor(s / 60);
-  const rest = String(s % 60).padStart(2, "0");
-  return minutes ? `${minutes} min ${rest} s` : `${s % 60} s`;
-}
+import { $, el } from "/js/shared/dom.js";
 
 const LONDON = new Intl.DateTimeFormat("en-GB", {
   timeZone: "Europe/London",
@@ -35,11 +13,6 @@ const LONDON = new Intl.DateTimeFormat("en-GB", {
 
 export function londonTime(iso) {
   return LONDON.format(new Date(iso));
-}
-
-export function randomId(prefix) {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return `${prefix}-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 // The banner under the header: "Reconnecting to the hub…" and friends. Text, not colour,
