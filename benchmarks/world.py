@@ -12,10 +12,11 @@ from datetime import UTC, datetime
 
 from hub.auth.passwords import hash_password
 from hub.auth.tokens import new_token, token_hash
+from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
-from hub.storage.tables import Device, Organisation, User
-from schemas.codes import OrganisationKind, Role
+from hub.storage.tables import User
+from schemas.codes import Role
 
 DEVICES_PER_SITE = 100
 
@@ -60,58 +61,38 @@ async def build_bench_world(db: Database, *, nurses: int, tablets: int) -> Bench
     password_hash = hash_password(new_token())  # nobody signs in with a password here
     world = BenchWorld()
     async with db.session() as s:
-        hub = Organisation(
-            ods_code="BHUB", name="Bench Hub", kind=OrganisationKind.HUB.value, created_at=now
-        )
-        commissioner = Organisation(
-            ods_code="BQ1",
-            name="Bench Commissioner",
-            kind=OrganisationKind.COMMISSIONER.value,
-            created_at=now,
-        )
+        hub = rows.hub("BHUB", "Bench Hub", at=now)
+        commissioner = rows.commissioner("BQ1", "Bench Commissioner", at=now)
         s.add_all([hub, commissioner])
         await s.flush()
-        assert hub.id is not None
         users = [
-            User(
-                username=f"bench.nurse.{i}",
-                display_name=f"Bench Nurse {i}",
-                role=Role.HUB_NURSE.value,
-                organisation_id=hub.id,
+            rows.staff(
+                f"bench.nurse.{i}",
+                f"Bench Nurse {i}",
+                Role.HUB_NURSE,
+                hub,
                 password_hash=password_hash,
-                created_at=now,
+                at=now,
             )
             for i in range(nurses)
         ]
         s.add_all(users)
-        sites: list[Organisation] = []
-        for n in range((tablets + DEVICES_PER_SITE - 1) // DEVICES_PER_SITE):
-            sites.append(
-                Organisation(
-                    ods_code=f"BH{n:04d}",
-                    name=f"Bench Home {n}",
-                    kind=OrganisationKind.CARE_HOME_NURSING.value,
-                    commissioner_id=commissioner.id,
-                    registered_beds=40,
-                    created_at=now,
-                )
-            )
+        sites = [
+            rows.site(f"BH{n:04d}", f"Bench Home {n}", commissioner=commissioner, at=now)
+            for n in range((tablets + DEVICES_PER_SITE - 1) // DEVICES_PER_SITE)
+        ]
         s.add_all(sites)
         await s.flush()
         credentials = [new_token() for _ in range(tablets)]
-        devices = []
-        for i, credential in enumerate(credentials):
-            site_id = sites[i // DEVICES_PER_SITE].id
-            assert site_id is not None
-            devices.append(
-                Device(
-                    site_id=site_id,
-                    label=f"Bench tablet {i}",
-                    credential_hash=token_hash(credential),
-                    enrolled_at=now,
-                    created_at=now,
-                )
+        devices = [
+            rows.tablet(
+                sites[i // DEVICES_PER_SITE],
+                f"Bench tablet {i}",
+                credential_hash=token_hash(credential),
+                at=now,
             )
+            for i, credential in enumerate(credentials)
+        ]
         s.add_all(devices)
         await s.flush()
         world.nurses = users

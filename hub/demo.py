@@ -22,6 +22,7 @@ from hub.auth.passwords import hash_password_async
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, london_month
 from hub.settings import HubSettings
+from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.tables import (
     Call,
@@ -280,31 +281,24 @@ async def load_demo(
     password_hash = await hash_password_async(DEMO_PASSWORD)
     pin_hash = await hash_password_async(DEMO_PIN)
     async with db.session() as s:
-        hub = Organisation(
-            ods_code=HUB_ODS,
-            name="Airedale Telehealth Hub",
-            kind=OrganisationKind.HUB.value,
-            created_at=now,
-        )
+        hub = rows.hub(HUB_ODS, "Airedale Telehealth Hub", at=now)
         s.add(hub)
         commissioners: dict[str, Organisation] = {}
         for ods, name in COMMISSIONERS:
-            commissioners[ods] = Organisation(
-                ods_code=ods, name=name, kind=OrganisationKind.COMMISSIONER.value, created_at=now
-            )
+            commissioners[ods] = rows.commissioner(ods, name, at=now)
             s.add(commissioners[ods])
         await s.flush()
         sites: list[Organisation] = []
         for ods, name, kind, beds, commissioner in SITES:
             go_live = (now - timedelta(days=rng.randint(200, 900))).date()
-            site = Organisation(
-                ods_code=ods,
-                name=name,
-                kind=kind.value,
-                commissioner_id=commissioners[commissioner].id,
-                registered_beds=beds,
+            site = rows.site(
+                ods,
+                name,
+                commissioner=commissioners[commissioner],
+                kind=kind,
+                beds=beds,
                 go_live=go_live,
-                created_at=now,
+                at=now,
             )
             s.add(site)
             sites.append(site)
@@ -347,12 +341,12 @@ def _people(rng: random.Random, sites: Sequence[Organisation], now: datetime) ->
             )
             dob = date(now.year - age, rng.randint(1, 12), rng.randint(1, 28))
             people.append(
-                Person(
+                rows.resident(
+                    site,
                     nhs_number=next(numbers),
                     given_name=rng.choice(GIVEN),
                     family_name=rng.choice(FAMILY),
                     date_of_birth=dob,
-                    site_id=site.id,
                     resuscitation_status=rng.choice(
                         [
                             ResuscitationStatus.DNACPR,
@@ -360,7 +354,7 @@ def _people(rng: random.Random, sites: Sequence[Organisation], now: datetime) ->
                             ResuscitationStatus.FOR_CPR,
                             ResuscitationStatus.NOT_RECORDED,
                         ]
-                    ).value,
+                    ),
                     allergies=rng.choice(ALLERGIES),
                     key_conditions=", ".join(rng.sample(CONDITIONS, rng.randint(1, 3))),
                     care_wishes=rng.choice(
@@ -371,7 +365,7 @@ def _people(rng: random.Random, sites: Sequence[Organisation], now: datetime) ->
                             None,
                         ]
                     ),
-                    created_at=now,
+                    at=now,
                 )
             )
     return people
@@ -384,38 +378,23 @@ def _users(
     password_hash: str,
     now: datetime,
 ) -> list[User]:
-    assert hub.id is not None and sites[0].id is not None and sites[1].id is not None
-
     def user(
-        username: str, name: str, role: Role, org_id: int | None, specialty: str | None = None
+        username: str, name: str, role: Role, org: Organisation, specialty: str | None = None
     ) -> User:
-        assert org_id is not None
-        return User(
-            username=username,
-            display_name=name,
-            role=role.value,
-            organisation_id=org_id,
-            specialty=specialty,
-            password_hash=password_hash,
-            created_at=now,
+        return rows.staff(
+            username, name, role, org, specialty=specialty, password_hash=password_hash, at=now
         )
 
+    qwo, qoq = commissioners["QWO"], commissioners["QOQ"]
     return [
-        user("nurse.amy", "Amy Hartley RN", Role.HUB_NURSE, hub.id),
-        user("nurse.ben", "Ben Okafor RN", Role.HUB_NURSE, hub.id),
-        user("dr.patel", "Dr Priya Patel", Role.SPECIALIST, hub.id, "Geriatric medicine"),
-        user("admin", "Hub Administrator", Role.HUB_ADMIN, hub.id),
-        user("staff.ashgrove", "Sam Lister", Role.CARE_HOME_STAFF, sites[0].id),
-        user("staff.beech", "Jo Fairburn", Role.CARE_HOME_STAFF, sites[1].id),
-        user(
-            "commissioner.qwo",
-            "West Yorkshire commissioning",
-            Role.COMMISSIONER,
-            commissioners["QWO"].id,
-        ),
-        user(
-            "commissioner.qoq", "Humber commissioning", Role.COMMISSIONER, commissioners["QOQ"].id
-        ),
+        user("nurse.amy", "Amy Hartley RN", Role.HUB_NURSE, hub),
+        user("nurse.ben", "Ben Okafor RN", Role.HUB_NURSE, hub),
+        user("dr.patel", "Dr Priya Patel", Role.SPECIALIST, hub, "Geriatric medicine"),
+        user("admin", "Hub Administrator", Role.HUB_ADMIN, hub),
+        user("staff.ashgrove", "Sam Lister", Role.CARE_HOME_STAFF, sites[0]),
+        user("staff.beech", "Jo Fairburn", Role.CARE_HOME_STAFF, sites[1]),
+        user("commissioner.qwo", "West Yorkshire commissioning", Role.COMMISSIONER, qwo),
+        user("commissioner.qoq", "Humber commissioning", Role.COMMISSIONER, qoq),
     ]
 
 
@@ -492,15 +471,15 @@ async def _history(
                 escalations,
                 followups,
             )
-    for table, rows in (
+    for table, batch in (
         (Call, calls),
         (CallEvent, events),
         (Outcome, outcomes),
         (Escalation, escalations),
         (FollowUpTask, followups),
     ):
-        for chunk in range(0, len(rows), 2000):
-            await s.execute(insert(table), rows[chunk : chunk + 2000])
+        for chunk in range(0, len(batch), 2000):
+            await s.execute(insert(table), batch[chunk : chunk + 2000])
     return len(calls)
 
 

@@ -9,6 +9,7 @@ import random
 import pytest
 from sqlmodel import func, select
 
+from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.tables import Message, Organisation
 from schemas.codes import OrganisationKind, Role
@@ -126,13 +127,13 @@ async def test_a_thousand_drops_during_ten_thousand_messages_lose_none_and_show_
 async def _sites(db: Database, hub: RunningHub, count: int) -> list[Organisation]:
     async with db.session() as s:
         sites = [
-            Organisation(
-                ods_code=f"VSTR{n:02d}",
-                name=f"Stress home {n}",
-                kind=OrganisationKind.CARE_HOME_RESIDENTIAL.value,
-                commissioner_id=hub.world.commissioner_a.id,
-                registered_beds=20,
-                created_at=NOW,
+            rows.site(
+                f"VSTR{n:02d}",
+                f"Stress home {n}",
+                commissioner=hub.world.commissioner_a,
+                kind=OrganisationKind.CARE_HOME_RESIDENTIAL,
+                beds=20,
+                at=NOW,
             )
             for n in range(count)
         ]

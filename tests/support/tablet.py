@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from hub.keys import DATABASE
-from hub.storage.tables import Organisation, Person
+from hub.storage import rows
 from schemas.codes import OrganisationKind
 
 from .browser import ROOT, TABLET, TABLET_PORTRAIT, screenshot
@@ -257,24 +257,24 @@ async def wait_for_frames(page: Page, expression: str, more_than: int = 0) -> in
 async def own_home_site(hub: RunningHub) -> tuple[str, str]:
     """A patient's own home with one patient; returns (ODS code, patient's name)."""
     async with hub.app[DATABASE].session() as s:
-        site = Organisation(
-            ods_code="VOWN1",
-            name="Mr Patel at home",
-            kind=OrganisationKind.OWN_HOME.value,
-            commissioner_id=hub.world.commissioner_a.id,
-            created_at=NOW,
+        site = rows.site(
+            "VOWN1",
+            "Mr Patel at home",
+            commissioner=hub.world.commissioner_a,
+            kind=OrganisationKind.OWN_HOME,
+            beds=None,
+            at=NOW,
         )
         s.add(site)
         await s.flush()
-        assert site.id is not None
         s.add(
-            Person(
+            rows.resident(
+                site,
                 nhs_number="9434765927",
                 given_name="Arun",
                 family_name="Patel",
                 date_of_birth=date(1948, 6, 1),
-                site_id=site.id,
-                created_at=NOW,
+                at=NOW,
             )
         )
     return "VOWN1", "Arun Patel"

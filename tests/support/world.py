@@ -11,9 +11,10 @@ from aiohttp.test_utils import TestClient
 
 from hub.auth.passwords import hash_password
 from hub.clock import london_month
+from hub.storage import rows
 from hub.storage.engine import Database
-from hub.storage.tables import Call, CallEvent, Device, Message, Organisation, Person, User
-from schemas.codes import CallState, Channel, HomeIntent, OrganisationKind, Reason, Role
+from hub.storage.tables import Call, CallEvent, Message, Organisation, Person, User
+from schemas.codes import CallState, Channel, HomeIntent, Reason, Role
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)
@@ -59,59 +60,37 @@ async def sign_in(client: TestClient, username: str, password: str = PASSWORD) -
 
 
 def _user(username: str, role: Role, org: Organisation) -> User:
-    assert org.id is not None
-    return User(
-        username=username,
-        display_name=username.title(),
-        role=role.value,
-        organisation_id=org.id,
-        password_hash=_HASH,
-        created_at=NOW,
-    )
+    return rows.staff(username, username.title(), role, org, password_hash=_HASH, at=NOW)
 
 
 async def build_world(db: Database) -> World:
     async with db.session() as s:
-        hub = Organisation(
-            ods_code="HUB01", name="Test Hub", kind=OrganisationKind.HUB.value, created_at=NOW
-        )
-        ca = Organisation(
-            ods_code="QAA",
-            name="Commissioner A",
-            kind=OrganisationKind.COMMISSIONER.value,
-            created_at=NOW,
-        )
-        cb = Organisation(
-            ods_code="QBB",
-            name="Commissioner B",
-            kind=OrganisationKind.COMMISSIONER.value,
-            created_at=NOW,
-        )
+        hub = rows.hub("HUB01", "Test Hub", at=NOW)
+        ca = rows.commissioner("QAA", "Commissioner A", at=NOW)
+        cb = rows.commissioner("QBB", "Commissioner B", at=NOW)
         s.add_all([hub, ca, cb])
         await s.flush()
         homes = []
         for letter, commissioner, nhs in (("A", ca, "9434765919"), ("B", cb, "9434765870")):
-            site = Organisation(
-                ods_code=f"VHOM{letter}",
-                name=f"Home {letter}",
-                kind=OrganisationKind.CARE_HOME_NURSING.value,
-                commissioner_id=commissioner.id,
-                registered_beds=40,
+            site = rows.site(
+                f"VHOM{letter}",
+                f"Home {letter}",
+                commissioner=commissioner,
                 go_live=date(2025, 1, 1),
-                created_at=NOW,
+                at=NOW,
             )
             s.add(site)
             await s.flush()
             assert site.id is not None
             staff = _user(f"staff.{letter.lower()}", Role.CARE_HOME_STAFF, site)
-            resident = Person(
+            resident = rows.resident(
+                site,
                 nhs_number=nhs,
                 given_name="Edith",
                 family_name=f"Resident{letter}",
                 date_of_birth=date(1935, 3, 4),
-                site_id=site.id,
                 allergies="Penicillin",
-                created_at=NOW,
+                at=NOW,
             )
             s.add_all([staff, resident])
             await s.flush()
@@ -148,6 +127,6 @@ async def build_world(db: Database) -> World:
         admin = _user("admin.one", Role.HUB_ADMIN, hub)
         commissioner_user = _user("comm.a", Role.COMMISSIONER, ca)
         s.add_all([nurse, specialist, admin, commissioner_user])
-        s.add(Device(site_id=homes[1].site.id or 0, label="B tablet", created_at=NOW))
+        s.add(rows.tablet(homes[1].site, "B tablet", at=NOW))
         await s.flush()
     return World(hub, ca, cb, homes[0], homes[1], nurse, specialist, admin, commissioner_user)
