@@ -107,8 +107,8 @@ class IdentityService:
                     created_at=self.clock.now(),
                 )
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor, action="user_add", target_type="user", target_id=user.id
+            await AuditRepo(s, self.clock).note(
+                scope, "user_add", target_type="user", target_id=user.id
             )
         return user
 
@@ -127,9 +127,9 @@ class IdentityService:
                 raise InvalidInput("Only care-home staff sign calls with a PIN", field="username")
             user.pin_hash = pin_hash
             s.add(user)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="pin_set" if pin is not None else "pin_clear",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "pin_set" if pin is not None else "pin_clear",
                 organisation_id=user.organisation_id,
                 target_type="user",
                 target_id=user.id,
@@ -183,9 +183,9 @@ class IdentityService:
         if not named:
             await verify_password(None, pin)  # an unknown name costs the same time
         async with self.db.session() as s:
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="caller_pin",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "caller_pin",
                 organisation_id=scope.organisation_id,
                 outcome="ok" if found else "refused",
                 target_type="user" if found else None,
@@ -270,9 +270,9 @@ class IdentityService:
                     created_at=now,
                 )
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="device_enrolment_created",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "device_enrolment_created",
                 organisation_id=site.id,
                 target_type="device",
                 target_id=device.id,
@@ -351,9 +351,9 @@ class IdentityService:
             device.enrolment_code_hash = None
             s.add(device)
             await SessionRepo(s, self.clock).revoke_device(device_id=device_id)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="device_revoke",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "device_revoke",
                 organisation_id=device.site_id,
                 target_type="device",
                 target_id=device_id,
