@@ -64,7 +64,11 @@ class IdentityService:
         if user is None or not ok or not user.active:
             async with self.db.session() as s:
                 await AuditRepo(s, self.clock).record(
-                    actor="anonymous", action="sign_in", outcome="refused"
+                    actor="anonymous",
+                    action="sign_in",
+                    outcome="refused",
+                    target_type="user" if user else None,
+                    target_id=user.id if user else None,
                 )
             raise Unauthorised("Wrong username or password")
         async with self.db.session() as s:
@@ -233,6 +237,10 @@ class IdentityService:
                 if found is None
                 else await self._principal_of(s, found.user_id, found.device_id, None)
             )
+            if principal is None:
+                await AuditRepo(s, self.clock).record(
+                    actor="anonymous", action="ticket_redeem", outcome="refused"
+                )
         if principal is None:
             raise Unauthorised("This ticket is unknown, expired or already used")
         return principal
@@ -337,6 +345,13 @@ class IdentityService:
             device = await DeviceRepo(s, self.clock).by_credential(
                 credential_hash=token_hash(credential)
             )
+            if device is None or device.revoked_at is not None:
+                await AuditRepo(s, self.clock).record(
+                    actor="anonymous" if device is None else f"device:{device.id}",
+                    action="device_sign_in",
+                    outcome="refused",
+                    detail={"via": "websocket"},
+                )
         if device is None or device.revoked_at is not None:
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device)
