@@ -52,10 +52,10 @@ def upgrade() -> None:
     )
     # Chain the rows written before this revision, oldest first, so the whole trail verifies.
     conn = op.get_bind()
+    types = {"at": sa.DateTime(timezone=True), "detail": sa.JSON(), "organisation_id": sa.Integer()}
     table = sa.table(
         "auditevent",
-        *(sa.column(c) for c in _COLUMNS if c != "detail"),
-        sa.column("detail", sa.JSON()),
+        *(sa.column(c, types.get(c)) for c in _COLUMNS),
         sa.column("seq"),
         sa.column("prev_hash"),
         sa.column("row_hash"),
