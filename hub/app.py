@@ -20,6 +20,7 @@ from hub.http import (
     api_records,
     api_reports,
     console,
+    governance,
     health,
     pages,
     tablet,
@@ -71,6 +72,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         tablet.routes,
         console.routes,
         api_outcomes.routes,
+        governance.routes,
         endpoint.routes,
     ):
         app.router.add_routes(table)

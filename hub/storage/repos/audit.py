@@ -112,9 +112,29 @@ class AuditRepo(Repo):
         )
         return int((await self.session.exec(stmt)).one())
 
-    async def recent(self, scope: Scope, *, limit: int = 100) -> Sequence[AuditEvent]:
+    async def trail(
+        self,
+        scope: Scope,
+        *,
+        person_id: int | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 500,
+    ) -> Sequence[AuditEvent]:
+        """The trail for the information-governance lead, newest first: rows about one
+        person, by one actor, from ``since`` up to (not including) ``until``. Hub admins only."""
         scope.require_admin()
-        stmt = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
+        stmt = select(AuditEvent)
+        if person_id is not None:
+            stmt = stmt.where(AuditEvent.person_id == person_id)
+        if actor is not None:
+            stmt = stmt.where(AuditEvent.actor == actor)
+        if since is not None:
+            stmt = stmt.where(col(AuditEvent.at) >= since)
+        if until is not None:
+            stmt = stmt.where(col(AuditEvent.at) < until)
+        stmt = stmt.order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc()).limit(limit)
         return (await self.session.exec(stmt)).all()
 
 
