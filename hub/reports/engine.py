@@ -151,10 +151,9 @@ class ReportService:
             hospital = await repo.activity(
                 scope, area, first_month=min(needed, month), last_month=month
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="report_monthly",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "report_monthly",
                 target_type="site" if area.site else "commissioner",
                 target_id=(area.site or area.commissioner).ods_code,
                 detail={"month": month},
