@@ -20,6 +20,7 @@ from hub.http import (
     api_reports,
     console,
     health,
+    openapi,
     pages,
     tablet,
 )
@@ -70,6 +71,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         console.routes,
         api_outcomes.routes,
         endpoint.routes,
+        openapi.routes,
     ):
         app.router.add_routes(table)
     static = WEB / "static"
