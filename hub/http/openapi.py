@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 from pydantic import TypeAdapter
+from pydantic.json_schema import JsonSchemaMode
 
 from schemas.errors import ErrorBody
 
@@ -118,7 +119,7 @@ def _schemas(
 ) -> tuple[dict[str, Any], dict[tuple[str, str], dict[str, Any]]]:
     """Every model the operations name, as JSON Schema under components; key -> its schema
     (a $ref for models, inline for the rest)."""
-    inputs: dict[tuple[str, str], tuple[str, Any]] = {}
+    inputs: dict[tuple[str, str], tuple[JsonSchemaMode, Any]] = {}
     for op in operations:
         for name, annotation in op.path.items():
             inputs[(f"path:{name}:{annotation!r}", "validation")] = ("validation", annotation)
