@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from hub.clock import Clock, as_utc
 from hub.errors import InvalidInput
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.history import CallFilters, HistoryHit, HistoryRepo
 from hub.storage.repos.messages import MessageRepo
@@ -46,18 +44,19 @@ class RecordsService:
     ) -> Sequence[Person]:
         async with self.db.session() as s:
             people = await PersonRepo(s, self.clock).search(scope, site_id=site_id, text=text)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="person_search",
-                detail={"results": len(people)},
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "person_search",
+                detail=found("person_ids", [p.id for p in people]),
             )
         return people
 
     async def person(self, scope: Scope, person_id: int) -> Person:
         async with self.db.session() as s:
             person = await PersonRepo(s, self.clock).get(scope, person_id=person_id)
-            await self._audit_read(s, scope, "person", person_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="person", target_id=person_id, person_id=person_id
+            )
         return person
 
     async def add_person(self, scope: Scope, data: PersonCreate) -> Person:
@@ -69,39 +68,49 @@ class RecordsService:
         async with self.db.session() as s:
             await OrganisationRepo(s, self.clock).get(scope, organisation_id=data.site_id)
             person = await PersonRepo(s, self.clock).create(scope, data)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="person_add",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "person_add",
                 target_type="person",
                 target_id=person.id,
+                person_id=person.id,
             )
         return person
 
     async def call(self, scope: Scope, call_id: str) -> Call:
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
-            await self._audit_read(s, scope, "call", call_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="call", target_id=call_id, person_id=call.person_id
+            )
         return call
 
     async def call_events(self, scope: Scope, call_id: str) -> Sequence[CallEvent]:
         async with self.db.session() as s:
-            events = await CallRepo(s, self.clock).events(scope, call_id=call_id)
-            await self._audit_read(s, scope, "call_events", call_id)
+            calls = CallRepo(s, self.clock)
+            call = await calls.get(scope, call_id=call_id)
+            events = await calls.events(scope, call_id=call_id)
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "read",
+                target_type="call_events",
+                target_id=call_id,
+                person_id=call.person_id,
+            )
         return events
 
     async def call_history(
         self, scope: Scope, filters: CallFilters, *, limit: int = 100
     ) -> list[HistoryHit]:
-        """The calls matching every filter, newest first; the search is audited (a count,
-        never the filters, which may hold a name or an NHS number)."""
+        """The calls matching every filter, newest first; the search is audited (what it
+        found, never the filters, which may hold a name or an NHS number)."""
         async with self.db.session() as s:
             hits = await HistoryRepo(s, self.clock).search(scope, filters, limit=limit)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="call_search",
-                detail={"results": len(hits)},
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "call_search",
+                person_id=filters.person_id,
+                detail=found("call_ids", [hit.call.id for hit in hits]),
             )
         return hits
 
@@ -115,19 +124,10 @@ class RecordsService:
             messages = await MessageRepo(s, self.clock).thread(
                 scope, site_id=site_id, after_id=after_id
             )
-            await self._audit_read(s, scope, "thread", site_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="thread", target_id=site_id
+            )
         return messages
-
-    async def _audit_read(
-        self, s: AsyncSession, scope: Scope, target_type: str, target_id: object
-    ) -> None:
-        await AuditRepo(s, self.clock).record(
-            actor=scope.actor,
-            organisation_id=scope.organisation_id,
-            action="read",
-            target_type=target_type,
-            target_id=str(target_id),
-        )
 
 
 def history_row(hit: HistoryHit) -> HistoryRow:

@@ -6,7 +6,15 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from .codes import OrganisationKind, ResuscitationStatus, Role
 from .nhs import NhsNumber
@@ -188,3 +196,55 @@ class MessagePublic(Public):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+# -- path parameters and query strings ---------------------------------------------------
+# Row ids fit the databases' integer columns; anything larger is refused as invalid input.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+CallId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Query(BaseModel):
+    """A query string. Unknown parameters are ignored, as browsers and proxies add their own;
+    empty values count as absent (a form's blank field)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ResidentSearch(Query):
+    site: RowId | None = None
+    q: str | None = Field(default=None, max_length=100, description="part of a name")
+
+
+class LondonDaysQuery(Query):
+    """``from`` and ``to``: whole Europe/London calendar days, both ends included, either
+    left out for an open end (docs/protocol.md, "Dates in REST queries")."""
+
+    from_: date | None = Field(default=None, alias="from", description="first London day, included")
+    to: date | None = Field(default=None, description="last London day, included")
+
+    @field_validator("to")
+    @classmethod
+    def _not_before_from(cls, to: date | None, info: ValidationInfo) -> date | None:
+        first = info.data.get("from_")
+        if to is not None and first is not None and to < first:
+            raise ValueError("must not be before from")
+        return to
+
+
+class CallSearch(LondonDaysQuery):
+    site: RowId | None = None
+    resident: RowId | None = Field(default=None, description="a person's id")
+    disposition: str | None = Field(default=None, max_length=40)
+
+
+class ThreadQuery(Query):
+    after: int = Field(default=0, ge=0, le=2**31 - 1, description="the last message id seen")
+
+
+class SignedOut(BaseModel):
+    signed_out: bool
+
+
+class PhotoUploaded(BaseModel):
+    photo_id: int

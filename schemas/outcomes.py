@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from .api import CallId, LondonDaysQuery, Query, RowId
 from .codes import (
     CallState,
     Disposition,
@@ -250,3 +251,15 @@ class ShiftView(BaseModel):
     within_target: int
     answer_target_seconds: int
     per_nurse: list[NurseShift]
+
+
+class HistorySearch(LondonDaysQuery):
+    """The call-history search (dates are whole London days, both ends included)."""
+
+    site: RowId | None = None
+    resident: str | None = Field(default=None, max_length=100, description="name or NHS number")
+    disposition: str | None = Field(default=None, max_length=40)
+
+
+class SummaryQuery(Query):
+    call: CallId | None = Field(default=None, description="a call to leave out of the summary")

@@ -9,7 +9,6 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from hub.clock import LondonDays
 from hub.errors import InvalidInput
 
 from .middleware import validation_error
@@ -49,14 +48,6 @@ def query_date(request: web.Request, name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput(f"{name} must be a date, YYYY-MM-DD", field=name) from None
-
-
-def query_days(request: web.Request) -> LondonDays:
-    """``from`` and ``to`` as whole Europe/London days, both included."""
-    days = LondonDays(query_date(request, "from"), query_date(request, "to"))
-    if days.first and days.last and days.last < days.first:
-        raise InvalidInput("to must not be before from", field="to")
-    return days
 
 
 def path_int(request: web.Request, name: str) -> int:

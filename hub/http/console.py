@@ -30,8 +30,7 @@ from schemas.codes import (
 from schemas.outcomes import AmendmentCreate, FollowUpRecord
 
 from .access import HUB_ROLES, allow, principal_of
-from .api_outcomes import follow_ups, records, shift
-from .api_records import history_filters
+from .api_outcomes import follow_ups, history_search, records, shift
 from .bodies import path_int, read_body
 
 routes = web.RouteTableDef()
@@ -75,6 +74,7 @@ def _nav(request: web.Request, current: str) -> list[dict[str, Any]]:
         items.append(("Follow-ups", "/console/follow-ups"))
     if role is Role.HUB_ADMIN:
         items.append(("Shift", "/admin/shift"))
+        items.append(("Audit trail", "/admin/audit"))
     return [{"text": text, "href": href, "current": href == current} for text, href in items]
 
 
@@ -116,7 +116,7 @@ async def history_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error = None
     try:
-        rows = await request.app[RECORDS].history_rows(scope, history_filters(request))
+        rows = await request.app[RECORDS].history_rows(scope, history_search(request))
     except HubError as exc:
         error, rows = exc, []
     sites = await request.app[RECORDS].sites(scope)

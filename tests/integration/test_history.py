@@ -99,14 +99,17 @@ async def test_a_range_ending_before_it_starts_is_refused_naming_the_field(
     assert (await response.json())["field"] == "to"
 
 
-async def test_every_history_search_is_audited_with_a_count_only(
+async def test_every_history_search_is_audited_with_what_it_found_not_the_filters(
     nurse: TestClient, db: Database, world: World, calls: dict[str, str]
 ) -> None:
     await _found(nurse, "/api/calls", "from=2026-10-25&to=2026-10-25")
     await _found(nurse, "/api/call-history", "resident=Edith&from=2026-10-25&to=2026-10-25")
     async with db.session() as s:
         audit = (await s.exec(select(AuditEvent).where(AuditEvent.action == "call_search"))).all()
-    assert [(a.actor, a.detail) for a in audit] == [(f"user:{world.nurse.id}", {"results": 2})] * 2
+    autumn = sorted([calls["autumn_sunday"], calls["autumn_late"]])
+    assert [(a.actor, a.detail["results"]) for a in audit] == [(f"user:{world.nurse.id}", 2)] * 2
+    assert [sorted(a.detail["call_ids"]) for a in audit] == [autumn, autumn]
+    assert "Edith" not in str([a.detail for a in audit])
 
 
 def test_london_days_are_23_or_25_hours_long_at_the_clock_changes() -> None:
