@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -128,17 +128,30 @@ class CallSummary(Report):
     by_weekday: list[int] = Field(description="7 counts, Monday first, Europe/London time")
 
 
+MoneyBasis = Literal["confirmed", "claimed"]
+
+
 class MoneyRow(Report):
     measure: str
     label: str
     confirmed: int
+    basis: MoneyBasis = Field(
+        description="what is costed: confirmed counts, or claims where the measure has no "
+        "confirmation step (GP contacts)"
+    )
+    costed: int = Field(description="the count the amount is for (confirmed or claimed)")
     unit_cost_gbp: Decimal | None
-    amount_gbp: Decimal | None = Field(description="None: the measure is never costed")
+    amount_gbp: Decimal | None = Field(description="costed × unit cost")
 
 
 class Money(Report):
     rows: list[MoneyRow]
-    total_gbp: Decimal
+    total_gbp: Decimal = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal = Field(
+        description="value of claimed activity that has no confirmation step (GP contacts), "
+        "kept out of total_gbp"
+    )
+    total_with_claimed_gbp: Decimal = Field(description="total_gbp + claimed_basis_gbp")
     cost_table: str = Field(description="name, version and price years of the cost table")
     sources: list[str]
 
@@ -162,7 +175,8 @@ class PeriodSummary(Report):
     technical_failures: int
     avoided: Avoided
     bed_days_avoided: Decimal
-    money_gbp: Decimal
+    money_gbp: Decimal = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal = Field(description="value of claimed GP contacts, kept apart")
 
 
 class Comparison(Report):

@@ -34,7 +34,9 @@ from support.reports import (
     BED_DAYS,
     CALLS_TOTAL,
     MONEY,
+    MONEY_GP_CLAIMED,
     MONEY_TOTAL,
+    MONEY_WITH_CLAIMED,
     MONTH,
     SITE_AVOIDED,
     SITE_CALLS,
@@ -75,8 +77,13 @@ async def test_the_worked_example_gives_the_documented_counts(worked: MonthlyRep
         assert by_site[ods]["calls"] == calls, ods
         assert _avoided(by_site[ods]["avoided"]) == SITE_AVOIDED[ods], ods
     money = {row["measure"]: row["amount_gbp"] for row in data["money"]["rows"]}
-    assert money == MONEY | {"gp_contact": None}
+    assert money == MONEY | {"gp_contact": MONEY_GP_CLAIMED}
+    basis = {row["measure"]: (row["basis"], row["costed"]) for row in data["money"]["rows"]}
+    assert basis["gp_contact"] == ("claimed", 3) and basis["admission"] == ("confirmed", 3)
     assert data["money"]["total_gbp"] == MONEY_TOTAL
+    assert data["money"]["claimed_basis_gbp"] == MONEY_GP_CLAIMED
+    assert data["money"]["total_with_claimed_gbp"] == MONEY_WITH_CLAIMED
+    assert data["comparison"]["year_to_date"]["claimed_basis_gbp"] == "273.20"  # 4 × £68.30
     assert "England default unit costs" in data["money"]["cost_table"]
     answer = data["answer_times"]
     assert (answer["answered"], answer["median_seconds"], answer["p90_seconds"]) == (
@@ -153,6 +160,7 @@ async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_pat
             per_site["admission"]["confirmed"]
         )
     assert figures[("money", "", "total_gbp")] == MONEY_TOTAL
+    assert figures[("money", "", "claimed_basis_gbp")] == MONEY_GP_CLAIMED
 
     # FHIR MeasureReport (R4 shape), validated by fhir.resources.
     fhir = json.loads(measure_report(worked, base_url="https://hub.example/").model_dump_json())
@@ -180,11 +188,13 @@ async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_pat
     assert '<tr class="nhsuk-table__row" data-measure="admission">' in html
     assert '<td class="nhsuk-table__cell">5</td><td class="nhsuk-table__cell">3</td>' in html
     assert "£22,502.70" in html and "<svg" in html
+    assert "3 claimed" in html and "£204.90" in html and "£22,707.60" in html
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(render_pdf(worked))
     text = _pdf_text(pdf)
     assert "Commissioner A: October 2026" in text
     assert "£22,502.70" in text and "23.7" in text
+    assert "£204.90" in text and "£22,707.60" in text
     assert "3 of 5 claimed" in text  # admissions confirmed of claimed
     _assert_page_one_is_not_blank(pdf)
 
