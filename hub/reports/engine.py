@@ -17,7 +17,7 @@ from statistics import median
 from typing import Any
 
 from hub.clock import Clock, as_utc
-from hub.reports import activity, months, trends
+from hub.reports import activity, disclosure, months, trends
 from hub.reports.avoided import Measure
 from hub.reports.costs import CostTable, load_cost_table
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
@@ -162,7 +162,7 @@ class ReportService:
                 detail={"month": month},
             )
         with _collector_paused():
-            return build(
+            report = build(
                 ReportInputs(
                     month=month,
                     area=area,
@@ -180,6 +180,9 @@ class ReportService:
                     costs=self.costs,
                 )
             )
+            if self.settings.report_suppress_small_numbers:
+                return disclosure.suppress(report)
+            return disclosure.unsuppressed(report)
 
 
 @contextmanager

@@ -47,10 +47,16 @@ from support.reports import (
 from support.world import NOW, World, sign_in
 
 MEASURES = ("ambulance", "ed_attendance", "admission", "gp_contact")
+FIELDS = ("claimed", "confirmed", "unverified", "refuted")
 
 
-async def _report(db: Database, scope: Scope = SYSTEM, **query: str) -> MonthlyReport:
-    service = ReportService(db, FakeClock(NOW), HubSettings(environment="test"))
+async def _report(
+    db: Database, scope: Scope = SYSTEM, *, suppress: bool = False, **query: str
+) -> MonthlyReport:
+    """The report, by default as for a commissioner with a data-sharing agreement (small
+    numbers shown), so the hand-worked counts can be read; ``suppress`` as by default."""
+    settings = HubSettings(environment="test", report_suppress_small_numbers=suppress)
+    service = ReportService(db, FakeClock(NOW), settings)
     return await service.monthly(scope, MonthlyReportQuery(month=MONTH, **query))
 
 
@@ -263,7 +269,9 @@ async def test_the_api_serves_each_format_to_those_allowed(
     body = await response.json()
     assert body["totals"]["calls"] == CALLS_TOTAL
     assert body["sites"][0].keys() >= {"ods", "site_kind", "calls", "avoided"}
-    assert _avoided(body["totals"]["avoided"]) == AVOIDED
+    # A commissioner's report has small numbers suppressed by default (method §6).
+    assert body["disclosure"]["suppressed"] is True
+    assert body["totals"]["avoided"]["admission"] == dict.fromkeys(FIELDS, "<8")
     for fmt, media in (("csv", "text/csv"), ("fhir", "application/fhir+json")):
         got = await client.get(f"{url}&format={fmt}")
         assert got.status == 200 and got.content_type == media
@@ -289,7 +297,7 @@ async def test_hub_staff_can_open_any_area_and_a_pdf(
     await sign_in(client, world.nurse.username)
     got = await client.get(f"/api/reports/monthly?month={MONTH}&commissioner=QBB")
     assert got.status == 200
-    assert (await got.json())["totals"]["calls"] == 1  # home B's C20
+    assert (await got.json())["totals"]["calls"] == "<8"  # home B's one call (C20), suppressed
     pdf = await client.get(f"/api/reports/monthly?month={MONTH}&commissioner=QAA&format=pdf")
     assert pdf.status == 200 and (await pdf.read()).startswith(b"%PDF")
 
@@ -322,3 +330,120 @@ async def test_a_formula_in_an_imported_name_is_text_in_the_csv(
     assert not [
         v for v in cells if v.startswith(starts) and not v.lstrip("-").replace(".", "").isdigit()
     ]
+
+
+def _tallies(value: object) -> list[object]:
+    """Every value in the report JSON held under a count's key."""
+    found: list[object] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in COUNT_KEYS and not isinstance(inner, dict | list):
+                found.append(inner)
+            elif key in ("by_hour", "by_weekday"):
+                found += inner
+            else:
+                found += _tallies(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            found += _tallies(inner)
+    return found
+
+
+COUNT_KEYS = {*FIELDS, "calls", "technical_failures", "count", "total", "clinical", "no_outcome"}
+COUNT_KEYS |= {"answered", "not_answered", "within_target", "joined", "callbacks", "costed"}
+COUNT_KEYS |= {"calls_with_specialist", "care_home_calls", "residents", "confirmed"}
+COUNT_KEYS |= {"events_before", "events_after"}
+
+
+async def test_small_numbers_are_suppressed_in_every_format(
+    db: Database, world: World, tmp_path: Path
+) -> None:
+    """The worked example with suppression on (method §6 gives every figure by hand)."""
+    await load_worked_example(db)
+    report = await _report(db, commissioner="QAA", suppress=True)
+    data = report.model_dump(mode="json")
+    assert data["disclosure"]["suppressed"] is True
+    # No count of 1 to 7 is left anywhere.
+    assert [v for v in _tallies(data) if isinstance(v, int) and 1 <= v <= 7] == []
+
+    # Primary: 1 to 7 is "<8"; 0 and 8 or more are shown.
+    assert (data["totals"]["calls"], data["totals"]["technical_failures"]) == (17, "<8")
+    for measure in MEASURES[:3]:
+        assert data["totals"]["avoided"][measure] == dict.fromkeys(FIELDS, "<8")
+    sites = {s["ods"]: s for s in data["sites"]}
+    assert (sites["VRES1"]["calls"], sites["VOWN1"]["calls"], sites["VCMP1"]["calls"]) == (
+        "<8",
+        "<8",
+        0,
+    )
+    # Secondary: 17 calls = 16 clinical + 1 technical + 0 with no outcome, so the 16 is
+    # withheld; 16 care-home calls = home A 12 + VRES1 4, so home A's 12 is withheld (and
+    # with it the nursing homes' 12 and both rates per 10 beds); 17 = care_home 16 +
+    # gold line 1; 17 = 16 answered + 1 not; the year to date 18 = 17 + September's 1.
+    assert (data["calls"]["clinical"], data["calls"]["technical_failures"]) == ("*", "<8")
+    assert sites["VHOMA"]["calls"] == "*" and sites["VHOMA"]["calls_per_10_beds"] is None
+    kinds = {k["code"]: k["calls"] for k in data["calls"]["by_site_kind"]}
+    assert kinds == {
+        "care_home_nursing": "*",
+        "care_home_residential": "<8",
+        "own_home": "<8",
+        "prison": 0,
+    }
+    assert data["rates"]["care_home_calls"] == 16  # both parts are withheld
+    channels = {c["code"]: c["count"] for c in data["calls"]["by_channel"]}
+    assert (channels["care_home"], channels["gold_line"]) == ("*", "<8")
+    answer = data["answer_times"]
+    assert (answer["answered"], answer["not_answered"]) == ("*", "<8")
+    assert answer["median_seconds"] == 110 and answer["share_within_target"] is None
+    assert data["comparison"]["year_to_date"]["calls"] == "*"
+    assert data["comparison"]["last_month"]["calls"] == "<8"
+    # Figures worked out from a withheld count are not shown.
+    assert data["money"]["total_gbp"] is None and data["totals"]["bed_days_avoided"] is None
+    assert all(row["amount_gbp"] is None for row in data["money"]["rows"])
+    assert data["rates"]["avoided_admissions_per_1000_resident_years"] is None
+    assert data["spc_calls"] is None and sites["VHOMA"]["spc_calls"] is None
+    home_a = next(h for h in data["hospital_activity"]["homes"] if h["ods"] == "VHOMA")
+    # The area's 20 A&E attendances after = home A 18 + VRES1 2, so home A's 18 is withheld.
+    assert home_a["ed_attendances"]["service"]["events_after"] == "*"
+    assert home_a["ed_attendances"]["service"]["change"]["ratio"] is None
+    assert home_a["ed_attendances"]["service"]["events_before"] == 30
+
+    rows = list(csv.DictReader(io.StringIO(render_csv(report))))
+    figures = {(r["section"], r["site_ods"], r["item"]): r["value"] for r in rows}
+    assert figures[("sites", "VRES1", "calls")] == "<8"
+    assert figures[("sites", "VHOMA", "calls")] == "*"
+    assert figures[("totals", "", "avoided.admission.confirmed")] == "<8"
+    assert figures[("disclosure", "", "suppressed")] == "True"
+
+    html = render_document(report)
+    assert "&lt;8" in html and "£22,502.70" not in html and "data sharing" not in html
+    text = _pdf_text_of(report, tmp_path)
+    assert "<8" in text and "£22,502.70" not in text and "Counts of 1 to 7" in text
+
+    fhir = json.loads(measure_report(report, base_url="https://hub.example/").model_dump_json())
+    groups = {g["code"]["coding"][0]["code"]: g for g in fhir["group"]}
+    numerator = next(
+        p
+        for p in groups["admission"]["population"]
+        if p["code"]["coding"][0]["code"] == "numerator"
+    )
+    assert "count" not in numerator
+    assert numerator["extension"][0]["valueCode"] == "masked"
+    assert groups["calls"]["population"][0]["count"] == 17
+
+
+async def test_the_setting_turns_suppression_off_and_the_report_says_so(
+    db: Database, world: World
+) -> None:
+    await load_worked_example(db)
+    report = await _report(db, commissioner="QAA", suppress=False)
+    assert report.disclosure.suppressed is False
+    assert "data-sharing agreement" in report.disclosure.rule
+    assert report.totals.avoided.admission.claimed == 5
+    assert "data-sharing agreement" in render_document(report)
+
+
+def _pdf_text_of(report: MonthlyReport, tmp_path: Path) -> str:
+    pdf = tmp_path / "suppressed.pdf"
+    pdf.write_bytes(render_pdf(report))
+    return _pdf_text(pdf)
