@@ -288,8 +288,20 @@ class SiteReport(Report):
     avoided: Avoided
     bed_days_avoided: Decimal | None
     engagement_watch: bool
+    engagement_watch_since: str | None = Field(
+        default=None, description="YYYY-MM: the month the fall in calls began, when on watch"
+    )
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
+
+
+class WatchedHome(Report):
+    """A home whose calls fell beyond normal variation (special cause, low side)."""
+
+    ods: str
+    name: str
+    commissioner: str = Field(description="ODS code of the home's commissioner")
+    since: str = Field(description="YYYY-MM: the month the fall began")
 
 
 class Totals(Report):
@@ -324,6 +336,9 @@ class MonthlyReport(Report):
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
     engagement_watch: list[str] = Field(description="ODS codes of homes flagged")
+    engagement_watch_homes: list[WatchedHome] = Field(
+        default_factory=list, description="the homes flagged, with the month each fall began"
+    )
     disclosure: Disclosure = Field(
         default=Disclosure(suppressed=False, rule="not applied"),
         description="the small-number rule the figures were produced under",

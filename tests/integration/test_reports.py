@@ -13,8 +13,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
+from hub.app import create_app
 from hub.clock import FakeClock
 from hub.errors import Forbidden
 from hub.reports.engine import ReportService
@@ -447,3 +448,53 @@ def _pdf_text_of(report: MonthlyReport, tmp_path: Path) -> str:
     pdf = tmp_path / "suppressed.pdf"
     pdf.write_bytes(render_pdf(report))
     return _pdf_text(pdf)
+
+
+def _falling_calls(path: Path) -> Path:
+    """Home A (live since January 2025): 11 and 13 calls a month, alternately, to March
+    2026, then 7 and 9 from April: seven months below the mean by October, a shift."""
+    head = (
+        "call_id,site_ods,site_kind,channel,started_at,answered_at,ended_at,nhs_number,reason,"
+        "home_intent,nurse_counterfactual,disposition,escalations,ed_within_72h,"
+        "admitted_within_72h\n"
+    )
+    lines = []
+    span = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    for i, month in enumerate(span):
+        calls = (11, 13)[i % 2] if month < "2026-04" else (7, 9)[i % 2]
+        for n in range(calls):
+            lines.append(
+                f"W{month}-{n},VHOMA,care_home_nursing,care_home,{month}-10T10:{n:02d}:00+00:00,"
+                ",,,fall_no_injury,wait_and_see,no_nhs_contact,managed_in_place,,unknown,unknown"
+            )
+    path.write_text(head + "\n".join(lines) + "\n")
+    return path
+
+
+async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_manager(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path
+) -> None:
+    summary = await run_import(db, ImportKind.CALLS, _falling_calls(tmp_path / "calls.csv"))
+    assert summary.written, summary.errors
+    report = await _report(db, commissioner="QAA")
+    assert [(w.ods, w.since) for w in report.engagement_watch_homes] == [("VHOMA", "2026-04")]
+    home_a = next(s for s in report.sites if s.ods == "VHOMA")
+    assert home_a.engagement_watch and home_a.engagement_watch_since == "2026-04"
+
+    html = render_document(report)
+    first = html.index('id="engagement-watch-first"')
+    assert first < html.index(">Summary</h2>")
+    assert "calls have fallen beyond normal variation since April 2026" in html[first:]
+    pdf = tmp_path / "watch.pdf"
+    pdf.write_bytes(render_pdf(report))
+    page_one = _pdf_text(pdf).split("\f")[0]
+    assert "Engagement watch" in page_one and "since April 2026" in page_one
+
+    async with TestClient(TestServer(create_app(settings, clock=FakeClock(NOW)))) as client:
+        await sign_in(client, world.admin.username)  # 2 November: October is the last full month
+        page = await client.get("/admin/shift")
+        assert page.status == 200
+        text = await page.text()
+    assert "Engagement watch, October 2026" in text
+    row = text[text.index('data-ods="VHOMA"') :]
+    assert "Home A" in row[:300] and "April 2026" in row[:300]
