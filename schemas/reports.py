@@ -32,7 +32,8 @@ Month = Annotated[str, AfterValidator(_month)]
 
 class ReportFormat(StrEnum):
     JSON = "json"
-    CSV = "csv"
+    CSV = "csv"  # one table per section (hub.reports.render_tables)
+    CSV_LONG = "csv-long"  # one figure per row
     HTML = "html"
     PDF = "pdf"
     FHIR = "fhir"

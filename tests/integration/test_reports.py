@@ -23,6 +23,7 @@ from hub.reports.render_csv import render_csv
 from hub.reports.render_fhir import measure_report
 from hub.reports.render_html import render_document
 from hub.reports.render_pdf import render_pdf
+from hub.reports.render_tables import render_tables
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
@@ -43,6 +44,7 @@ from support.reports import (
     SITE_CALLS,
     TECHNICAL_FAILURES,
     load_worked_example,
+    read_tables,
     run_import,
 )
 from support.world import NOW, World, sign_in
@@ -169,6 +171,42 @@ async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_pat
     assert figures[("money", "", "total_gbp")] == MONEY_TOTAL
     assert figures[("money", "", "claimed_basis_gbp")] == MONEY_GP_CLAIMED
 
+    # CSV tables: one per section, a row per home (per month for the trend), measures as
+    # columns (issue 17 item 14).
+    tables = read_tables(render_tables(worked))
+    sites = {r["site_ods"]: r for r in tables["sites"]}
+    assert set(sites) == {*SITE_CALLS, ""}  # every home, and the area's "All sites" row
+    for ods, per_site in SITE_AVOIDED.items():
+        assert sites[ods]["calls"] == str(SITE_CALLS[ods])
+        for measure, counts in per_site.items():
+            for name, value in counts.items():
+                assert sites[ods][f"{measure}_{name}"] == str(value), (ods, measure, name)
+    area = sites[""]
+    assert area["site_name"] == "All sites" and area["calls"] == str(CALLS_TOTAL)
+    assert area["admission_confirmed"] == "3" and area["bed_days_avoided"] == BED_DAYS
+    assert sites["VHOMA"]["month"] == "2026-10" and sites["VHOMA"]["beds"] == "40"
+    trend = [r for r in tables["trend"] if r["site_ods"] == "VHOMA"]
+    assert len(trend) == 22  # January 2025 (go-live) to October 2026
+    assert {r["month"]: r["calls"] for r in trend}["2026-10"] == "12.0"
+    (calls,) = tables["calls"]
+    assert (calls["calls"], calls["clinical"], calls["median_answer_seconds"]) == (
+        "17",
+        "16",
+        "110.0",
+    )
+    assert tables["dispositions"][0]["managed_in_place"] == "7"
+    assert tables["by_hour"][0]["h01"] == "2"
+    assert tables["money"][0]["total_confirmed_gbp"] == MONEY_TOTAL
+    assert tables["money"][0]["gp_contact_gbp"] == MONEY_GP_CLAIMED
+    assert [p["calls"] for p in tables["periods"]] == ["17", "1", "18"]
+    ed_a = next(
+        r
+        for r in tables["hospital_activity"]
+        if (r["site_ods"], r["measure"]) == ("VHOMA", "ed_attendances")
+    )
+    assert (ed_a["events_before"], ed_a["events_after"]) == ("30", "18")
+    assert float(ed_a["rate_ratio"]) == pytest.approx(0.6)
+
     # FHIR MeasureReport (R4 shape), validated by fhir.resources.
     fhir = json.loads(measure_report(worked, base_url="https://hub.example/").model_dump_json())
     assert fhir["resourceType"] == "MeasureReport" and fhir["type"] == "summary"
@@ -273,7 +311,11 @@ async def test_the_api_serves_each_format_to_those_allowed(
     # A commissioner's report has small numbers suppressed by default (method §6).
     assert body["disclosure"]["suppressed"] is True
     assert body["totals"]["avoided"]["admission"] == dict.fromkeys(FIELDS, "<8")
-    for fmt, media in (("csv", "text/csv"), ("fhir", "application/fhir+json")):
+    for fmt, media in (
+        ("csv", "text/csv"),
+        ("csv-long", "text/csv"),
+        ("fhir", "application/fhir+json"),
+    ):
         got = await client.get(f"{url}&format={fmt}")
         assert got.status == 200 and got.content_type == media
         assert "attachment" in got.headers["Content-Disposition"]
@@ -326,6 +368,8 @@ async def test_a_formula_in_an_imported_name_is_text_in_the_csv(
         r["site_ods"]: r["value"] for r in rows if r["section"] == "sites" and r["item"] == "name"
     }
     assert names["VEVL1"] == "'" + name
+    tables = read_tables(render_tables(report))
+    assert {r["site_ods"]: r["site_name"] for r in tables["sites"]}["VEVL1"] == "'" + name
     starts = ("=", "+", "-", "@", "\t", "\r")
     cells = [v for r in rows for v in r.values()]
     assert not [
@@ -415,6 +459,10 @@ async def test_small_numbers_are_suppressed_in_every_format(
     assert figures[("sites", "VHOMA", "calls")] == "*"
     assert figures[("totals", "", "avoided.admission.confirmed")] == "<8"
     assert figures[("disclosure", "", "suppressed")] == "True"
+    tables = read_tables(render_tables(report))
+    assert {r["site_ods"]: r["calls"] for r in tables["sites"]}["VRES1"] == "<8"
+    assert tables["money"][0]["total_confirmed_gbp"] == ""
+    assert tables["disclosure"][0]["suppressed"] == "True"
 
     html = render_document(report)
     assert "&lt;8" in html and "£22,502.70" not in html and "data sharing" not in html
