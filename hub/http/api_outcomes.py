@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from aiohttp import web
 
 from hub.keys import CLOCK, DATABASE, REALTIME, SETTINGS
+from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
@@ -20,8 +21,8 @@ from .bodies import json_of, path_int, query_date, query_int, read_body
 
 routes = web.RouteTableDef()
 NURSE = Role.HUB_NURSE
-RECORDERS = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
-FOLLOWERS_UP = (Role.HUB_NURSE, Role.HUB_ADMIN)
+RECORDERS = AMENDERS
+FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
 
 def wrapups(request: web.Request) -> WrapUpService:
