@@ -22,6 +22,7 @@ from hub.http import (
     console,
     governance,
     health,
+    openapi,
     pages,
     tablet,
 )
@@ -74,6 +75,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         api_outcomes.routes,
         governance.routes,
         endpoint.routes,
+        openapi.routes,
     ):
         app.router.add_routes(table)
     static = WEB / "static"

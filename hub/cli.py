@@ -172,11 +172,16 @@ def device_revoke(device_id: int) -> None:
 
 @schemas_cli.command("export")
 def schemas_export() -> None:
-    """Write JSON Schema for every wire message and API body to schemas/json/."""
+    """Write JSON Schema for every wire message and API body to schemas/json/, and the
+    OpenAPI description of the HTTP API to schemas/openapi.json."""
+    from hub.app import create_app
+    from hub.http import openapi
     from schemas.export import export
 
     written = export()
     out.print(f"Wrote {len(written)} schema files to {written[0].parent}")
+    spec = openapi.export(create_app(HubSettings(environment="test")))
+    out.print(f"Wrote the OpenAPI description to {spec}")
 
 
 def main() -> None:

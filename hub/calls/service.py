@@ -22,8 +22,8 @@ from hub.broker import topics
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from hub.outcomes.claims import claimed, facts
 from hub.realtime.fanout import Fanout
-from hub.reports.avoided import CallFacts, assess
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo, found
@@ -41,7 +41,7 @@ from hub.storage.tables import (
     Outcome,
     User,
 )
-from schemas.codes import CallState, Channel, FollowUpAnswer, HomeIntent, OrganisationKind, Role
+from schemas.codes import CallState, Channel, OrganisationKind, Role
 from schemas.wire import (
     CallClose,
     CallSnapshot,
@@ -457,14 +457,11 @@ class CallService:
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
             now = self.clock.now()
-            facts = CallFacts(
-                home_intent=HomeIntent(call.home_intent),
-                nurse_counterfactual=cmd.nurse_counterfactual,
-                disposition=cmd.disposition,
-                ed_within_72h=FollowUpAnswer.UNKNOWN,
-                admitted_within_72h=FollowUpAnswer.UNKNOWN,
-            )  # type: ignore[arg-type]
-            claims = any(v is not None for v in assess(facts).values())
+            claims = bool(
+                claimed(
+                    facts(call.home_intent, cmd.nurse_counterfactual.value, cmd.disposition.value)
+                )
+            )
             follow_up = cmd.follow_up_needed if cmd.follow_up_needed is not None else claims
             moved = await repo.move(
                 call_id=call.id,

@@ -84,7 +84,7 @@ class FollowUpService:
                 task = await repo.get(scope, task_id=task_id)
                 who = await UserRepo(s, self.clock).by_id(user_id=task.completed_by or 0)
                 raise Conflict(f"Already recorded by {who.display_name if who else 'someone else'}")
-            await repo.confirm_call(
+            await CallRepo(s, self.clock).set_follow_up(
                 scope,
                 call_id=call.id,
                 ed_within_72h=body.ed_within_72h.value,

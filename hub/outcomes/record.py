@@ -385,7 +385,7 @@ class CallRecordService:
                 ),
             )
             if enum is not None:
-                await OutcomeRepo(s, self.clock).set_codes(
+                await CallRepo(s, self.clock).set_codes(
                     scope, call_id=call_id, **{body.field: new_value}
                 )
             await CallRepo(s, self.clock).note(
