@@ -26,6 +26,7 @@ from hub.storage.tables import Call, FollowUpTask
 from schemas.codes import Disposition, FollowUpAnswer, Reason
 from schemas.outcomes import FollowUpRecord, FollowUpTaskPublic
 
+from .amenders import require_follow_up_recorder
 from .claims import claimed_labels, facts
 
 OVERDUE_AFTER = timedelta(hours=24)
@@ -84,6 +85,7 @@ class FollowUpService:
         """Record the answers once, copy them to the call (its confirmed measures), note it
         on the call's timeline and in the audit trail, in one transaction."""
         scope = p.scope
+        require_follow_up_recorder(scope)
         async with self.db.session() as s:
             repo = FollowUpRepo(s, self.clock)
             task = await repo.get(scope, task_id=task_id)
