@@ -273,6 +273,18 @@ class HospitalComparison(Report):
     notes: list[str]
 
 
+class ConnectionQuality(Report):
+    """How well calls connected, counted apart from what happened clinically."""
+
+    calls: Tally
+    calls_with_drop: Tally = Field(
+        description="calls in which a participant's connection was lost and not resumed "
+        "within the resume window"
+    )
+    technical_failures: Tally = Field(description="calls whose outcome was a technical failure")
+    share_with_drop: float | None = Field(description="calls_with_drop / calls")
+
+
 class SiteReport(Report):
     ods: str
     name: str
@@ -288,6 +300,7 @@ class SiteReport(Report):
     calls_per_10_beds: float | None
     avoided: Avoided
     bed_days_avoided: Decimal | None
+    connection: ConnectionQuality
     engagement_watch: bool
     engagement_watch_since: str | None = Field(
         default=None, description="YYYY-MM: the month the fall in calls began, when on watch"
@@ -331,6 +344,7 @@ class MonthlyReport(Report):
     dispositions: list[Count]
     escalations: list[Count]
     specialists: Specialists
+    connection: ConnectionQuality
     money: Money
     rates: Rates
     comparison: Comparison

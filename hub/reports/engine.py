@@ -47,6 +47,7 @@ from schemas.codes import Channel, Disposition, Escalation, Reason, SiteKind
 from schemas.reports import (
     CallSummary,
     Comparison,
+    ConnectionQuality,
     Money,
     MonthlyReport,
     MonthlyReportQuery,
@@ -88,6 +89,7 @@ class ReportInputs:
     hub_ods: str | None
     calls: Sequence[MonthCall]
     escalations: Sequence[EscalationRead]
+    drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
     calls_per_site_month: Sequence[tuple[str, int, int]]
     admission_facts: Sequence[tuple[Any, ...]]  # month, site, *facts, count
     facts_per_month: Sequence[tuple[Any, ...]]  # month, *facts, count
@@ -153,6 +155,7 @@ class ReportService:
             escalations = [
                 EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
             ]
+            drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
             first, last = trends.window(month)
             per_site = [
                 (r[0], r[1], r[2])
@@ -195,6 +198,7 @@ class ReportService:
                     hub_ods=hub.ods_code if hub else None,
                     calls=calls,
                     escalations=escalations,
+                    drops=drops,
                     calls_per_site_month=per_site,
                     admission_facts=admission,
                     facts_per_month=per_month,
@@ -288,6 +292,9 @@ def build(data: ReportInputs) -> MonthlyReport:
         dispositions=breakdown(code_counts(c.facts.disposition for c in data.calls), Disposition),
         escalations=breakdown(code_counts(e.code for e in data.escalations), Escalation),
         specialists=_specialists(data.escalations),
+        connection=_connection(
+            len(data.calls), len({call for _site, call in data.drops}), technical
+        ),
         money=Money(
             rows=money_rows(total, costs),
             total_gbp=money_total(total, costs),
@@ -362,6 +369,11 @@ def _site(
         calls_per_10_beds=_per_10_beds(len(site_calls), o.registered_beds),
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
+        connection=_connection(
+            len(site_calls),
+            sum(1 for site, _call in data.drops if site == o.id),
+            sum(1 for c in site_calls if c.technical_failure),
+        ),
         engagement_watch=since is not None,
         engagement_watch_since=since,
         spc_calls=calls_chart,
@@ -477,6 +489,15 @@ def _call_summary(
         by_reason=breakdown(code_counts(c.reason for c in data.calls), Reason),
         by_hour=by_hour(data.calls),
         by_weekday=by_weekday(data.calls),
+    )
+
+
+def _connection(calls: int, with_drop: int, technical: int) -> ConnectionQuality:
+    return ConnectionQuality(
+        calls=calls,
+        calls_with_drop=with_drop,
+        technical_failures=technical,
+        share_with_drop=with_drop / calls if calls else None,
     )
 
 

@@ -70,6 +70,13 @@ def tables(report: MonthlyReport) -> list[Table]:
                 + [a.value if a else "", a.variation if a else ""]
             )
 
+    connection_columns = [*head, "site_ods", "calls", "calls_with_drop", "share_with_drop"]
+    connection_columns.append("technical_failures")
+    connection = [
+        [month, area, ods, q.calls, q.calls_with_drop, q.share_with_drop, q.technical_failures]
+        for ods, q in [*((s.ods, s.connection) for s in report.sites), ("", report.connection)]
+    ]
+
     c, answer = report.calls, report.answer_times
     calls_columns = [*head, "calls", "clinical", "technical_failures", "no_outcome", "answered"]
     calls_columns += ["not_answered", "median_answer_seconds", "p90_answer_seconds"]
@@ -137,6 +144,7 @@ def tables(report: MonthlyReport) -> list[Table]:
         ("sites", site_columns, sites),
         ("trend", trend_columns, trend),
         ("calls", calls_columns, calls),
+        ("connection", connection_columns, connection),
         (
             "site_kinds",
             [*head, "site_kind", "sites", "calls", "beds", "calls_per_10_beds"],

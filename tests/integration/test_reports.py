@@ -9,14 +9,16 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
 
 from hub.app import create_app
-from hub.clock import FakeClock
+from hub.clock import FakeClock, as_utc
 from hub.errors import Forbidden
 from hub.reports.engine import ReportService
 from hub.reports.render_csv import render_csv
@@ -27,6 +29,7 @@ from hub.reports.render_tables import render_tables
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
+from hub.storage.tables import Call, CallEvent
 from schemas.codes import Role
 from schemas.imports import ImportKind
 from schemas.reports import MonthlyReport, MonthlyReportQuery
@@ -546,3 +549,43 @@ async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_ma
     assert "Engagement watch, October 2026" in text
     row = text[text.index('data-ods="VHOMA"') :]
     assert "Home A" in row[:300] and "April 2026" in row[:300]
+
+
+async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
+    db: Database, world: World
+) -> None:
+    """C04 and C05 (home A) each lost a connection that was not resumed (C04 twice): two
+    calls with a drop at home A, whose clinical outcomes stand as recorded."""
+    await load_worked_example(db)
+    async with db.session() as s:
+        for external, times in (("C04", 2), ("C05", 1)):
+            call = (await s.exec(select(Call).where(Call.external_id == external))).one()
+            for _ in range(times):
+                s.add(
+                    CallEvent(
+                        call_id=call.id,
+                        at=as_utc(call.started_at) + timedelta(minutes=3),
+                        kind="participant_dropped",
+                        detail={"role": "caller"},
+                    )
+                )
+    report = await _report(db, commissioner="QAA")
+    home_a = next(s for s in report.sites if s.ods == "VHOMA").connection
+    assert (home_a.calls, home_a.calls_with_drop, home_a.technical_failures) == (12, 2, 1)
+    assert home_a.share_with_drop == pytest.approx(2 / 12)
+    area = report.connection
+    assert (area.calls, area.calls_with_drop, area.technical_failures) == (CALLS_TOTAL, 2, 1)
+    dispositions = {c.code: c.count for c in report.dispositions}
+    assert dispositions["gp_followup"] == 2 and dispositions["specialist_advice"] == 1
+    assert report.totals.avoided.ambulance.model_dump() == AVOIDED["ambulance"]
+
+    html = render_document(report)
+    row = html[html.index('data-connection="VHOMA"') :]
+    assert "16.7%" in row[:400]
+    tables = read_tables(render_tables(report))
+    by_site = {r["site_ods"]: r for r in tables["connection"]}
+    assert (by_site["VHOMA"]["calls_with_drop"], by_site[""]["calls_with_drop"]) == ("2", "2")
+
+    suppressed = await _report(db, commissioner="QAA", suppress=True)
+    assert suppressed.connection.calls_with_drop == "<8"
+    assert suppressed.connection.share_with_drop is None
