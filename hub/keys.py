@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.auth.service import IdentityService
+from hub.broker.base import Broker
 from hub.clock import Clock
 from hub.realtime.services import Realtime
 from hub.records import RecordsService
@@ -17,3 +18,4 @@ DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", IdentityService)
 RECORDS = web.AppKey("records", RecordsService)
 REALTIME = web.AppKey("realtime", Realtime)
+BROKER = web.AppKey("broker", Broker)

@@ -34,6 +34,9 @@ class Rule:
     handler: Handler
     roles: frozenset[Role]
     devices: bool
+    # Run in the socket's lane (in order among themselves) rather than in its read loop,
+    # so a burst of slow durable writes does not hold up the signalling behind it.
+    in_lane: bool = False
 
 
 class Serialised(str):
@@ -54,10 +57,10 @@ class CommandTable:
         self.rules: dict[str, Rule] = {}
 
     def command(
-        self, type_: str, *roles: Role, devices: bool = False
+        self, type_: str, *roles: Role, devices: bool = False, in_lane: bool = False
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.rules[type_] = Rule(handler, frozenset(roles), devices)
+            self.rules[type_] = Rule(handler, frozenset(roles), devices, in_lane)
             return handler
 
         return register
@@ -90,6 +93,7 @@ class Dispatcher:
     async def handle(self, ctx: CommandContext, raw: str, bucket: TokenBucket) -> None:
         conn = ctx.conn
         command_id: int | None = None
+        conn.begin()
         try:
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
@@ -115,13 +119,36 @@ class Dispatcher:
                 raise Forbidden("Your role cannot do this")
             if command is None:
                 command = _validated(data)
-            result = await rule.handler(ctx, command)
-            conn.write(result_frame(command_id, _result_json(result)))
         except HubError as exc:
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
+            conn.end()
+            return
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)
             conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+            conn.end()
+            return
+        assert command_id is not None
+        if rule.in_lane:
+            conn.in_lane(_run(rule, ctx, command, command_id))
+            conn.end()
+            return
+        try:
+            await _run(rule, ctx, command, command_id)
+        finally:
+            conn.end()
+
+
+async def _run(rule: Rule, ctx: CommandContext, command: Any, command_id: int) -> None:
+    conn = ctx.conn
+    try:
+        result = await rule.handler(ctx, command)
+        conn.write(result_frame(command_id, _result_json(result)))
+    except HubError as exc:
+        conn.write(_error(command_id, exc.code, exc.message, exc.field))
+    except Exception:
+        log.exception("command %s from %s failed", command_id, conn.key)
+        conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
 
 
 def _valid_command(raw: str) -> Any:
