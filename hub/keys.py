@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.broker.base import Broker
 from hub.clock import Clock
@@ -19,3 +20,4 @@ IDENTITY = web.AppKey("identity", IdentityService)
 RECORDS = web.AppKey("records", RecordsService)
 REALTIME = web.AppKey("realtime", Realtime)
 BROKER = web.AppKey("broker", Broker)
+AUDIT = web.AppKey("audit", AuditService)

@@ -20,7 +20,7 @@ from hub.calls.service import CallService
 from hub.echo.service import EchoService
 from hub.errors import HubError, Unauthorised
 from hub.http.access import public
-from hub.keys import BROKER, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
+from hub.keys import AUDIT, BROKER, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
 from hub.messages.service import MessageService, thread_of
 from schemas.errors import ErrorBody, ErrorCode
 from schemas.wire import Auth, AuthInvalid, AuthOk, Error, MessageEvent, Who
@@ -69,6 +69,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             messages.commands,
             echo.commands,
             presence.commands,
+            refusals=app[AUDIT].refused,
         ),
     )
     app[REALTIME] = realtime

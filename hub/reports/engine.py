@@ -17,8 +17,8 @@ from statistics import median
 from typing import Any
 
 from hub.clock import Clock, as_utc
-from hub.reports import activity, months, trends
-from hub.reports.avoided import Measure
+from hub.outcomes.claims import Measure, facts
+from hub.reports import activity, disclosure, months, trends
 from hub.reports.costs import CostTable, load_cost_table
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
 from hub.reports.summary import (
@@ -32,7 +32,7 @@ from hub.reports.summary import (
     claims,
     code_counts,
     empty_tally,
-    facts,
+    money_claimed,
     money_rows,
     money_total,
     weighted_tally,
@@ -152,16 +152,15 @@ class ReportService:
             hospital = await repo.activity(
                 scope, area, first_month=min(needed, month), last_month=month
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="report_monthly",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "report_monthly",
                 target_type="site" if area.site else "commissioner",
                 target_id=(area.site or area.commissioner).ods_code,
                 detail={"month": month},
             )
         with _collector_paused():
-            return build(
+            report = build(
                 ReportInputs(
                     month=month,
                     area=area,
@@ -179,6 +178,9 @@ class ReportService:
                     costs=self.costs,
                 )
             )
+            if self.settings.report_suppress_small_numbers:
+                return disclosure.suppress(report)
+            return disclosure.unsuppressed(report)
 
 
 @contextmanager
@@ -263,6 +265,8 @@ def build(data: ReportInputs) -> MonthlyReport:
         money=Money(
             rows=money_rows(total, costs),
             total_gbp=money_total(total, costs),
+            claimed_basis_gbp=money_claimed(total, costs),
+            total_with_claimed_gbp=money_total(total, costs) + money_claimed(total, costs),
             cost_table=costs.citation,
             sources=[
                 f"{row.activity.value}: £{row.amount_gbp} ({row.price_year}) {row.source}"
@@ -478,6 +482,7 @@ def _period(data: ReportInputs, label: str, first: str, last: str) -> PeriodSumm
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
         money_gbp=money_total(tally, data.costs),
+        claimed_basis_gbp=money_claimed(tally, data.costs),
     )
 
 
@@ -501,7 +506,10 @@ def _notes(data: ReportInputs) -> list[str]:
         "'unverified' while that follow-up is unknown, 'refuted' when it found some.",
         "One call can count under several measures (ambulance, A&E, admission); the money "
         "total adds them, as the rules say.",
-        "Avoided GP contacts have no confirmation step, so none is confirmed or costed.",
+        "Avoided GP contacts have no confirmation step (the 72-hour follow-up asks about A&E "
+        "and admission only), so none is ever confirmed: they are costed on their claims, at "
+        "the cost table's GP contact cost, and that value is shown apart from the value of "
+        "confirmed activity, never added to it unless labelled so.",
         "Technical failures are counted apart and claim nothing.",
         "Months are calendar months in UK time (Europe/London); the year to date is the NHS "
         "financial year, from April.",

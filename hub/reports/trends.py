@@ -18,6 +18,10 @@ from hub.reports.spc import Rule, XmrChart, xmr_chart
 from schemas.reports import SpcChart
 
 TREND_MONTHS = 24
+SCREEN_OUTLIERS = True
+"""The report screens moving ranges as NHSRplotthedots does by default (see
+docs/report-method.md §4): one month's outbreak or outage must not widen the limits for every
+other month and hide the decline the engagement watch looks for."""
 
 
 def window(report_month: str) -> tuple[str, str]:
@@ -50,7 +54,9 @@ def declining(chart: XmrChart) -> bool:
 def spc(title: str, series_months: Sequence[str], values: Mapping[str, float]) -> XmrChart | None:
     if len(series_months) < 2:
         return None
-    return xmr_chart([values.get(m, 0) for m in series_months], counts=True)
+    return xmr_chart(
+        [values.get(m, 0) for m in series_months], counts=True, screen_outliers=SCREEN_OUTLIERS
+    )
 
 
 def as_model(title: str, series_months: Sequence[str], chart: XmrChart | None) -> SpcChart | None:

@@ -80,4 +80,6 @@ TECHNICAL_FAILURES = 1
 BED_DAYS = "23.7"
 MONEY = {"ambulance": "693.00", "ed_attendance": "456.00", "admission": "21353.70"}
 MONEY_TOTAL = "22502.70"
+MONEY_GP_CLAIMED = "204.90"  # 3 claimed × £68.30, kept apart from the confirmed total
+MONEY_WITH_CLAIMED = "22707.60"
 ANSWER = {"answered": 16, "median": 110, "p90": 400, "within": 13}
