@@ -258,7 +258,7 @@ class HistorySearch(LondonDaysQuery):
 
     site: RowId | None = None
     resident: str | None = Field(default=None, max_length=100, description="name or NHS number")
-    disposition: str | None = Field(default=None, max_length=40)
+    disposition: Disposition | None = None
 
 
 class SummaryQuery(Query):

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from hub.clock import LondonDays
 from hub.keys import CLOCK, DATABASE, REALTIME, RECORDS, SETTINGS
+from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
@@ -36,8 +37,8 @@ from .contract import api, read_query
 
 routes = web.RouteTableDef()
 NURSE = Role.HUB_NURSE
-RECORDERS = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
-FOLLOWERS_UP = (Role.HUB_NURSE, Role.HUB_ADMIN)
+RECORDERS = AMENDERS
+FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
 
 def wrapups(request: web.Request) -> WrapUpService:
@@ -69,7 +70,7 @@ def history_filters(query: HistorySearch) -> CallFilters:
 
 def history_search(request: web.Request) -> CallFilters:
     """The history search's filters from the query string, for the console's page."""
-    return history_filters(read_query(request, HistorySearch))
+    return history_filters(read_query(request, HistorySearch, blank_is_absent=True))
 
 
 # -- wrap-up ------------------------------------------------------------------------------
@@ -91,7 +92,12 @@ async def save_wrap_up_draft(
 
 @routes.post("/api/calls/{call_id}/outcome")
 @allow(NURSE)
-@api("Record the call's outcome and close it", tag="outcomes", status=201)
+@api(
+    "Record the call's outcome and close it",
+    tag="outcomes",
+    status=201,
+    rules="the fields a disposition requires (named in the error) must be given",
+)
 async def record_outcome(
     request: web.Request, call_id: CallId, body: WrapUpAnswers
 ) -> CallSnapshot:
@@ -108,7 +114,12 @@ async def call_record(request: web.Request, call_id: CallId) -> CallRecord:
 
 @routes.post("/api/calls/{call_id}/amendments")
 @allow(*RECORDERS)
-@api("Amend a closed call's record", tag="outcomes", status=201)
+@api(
+    "Amend a closed call's record",
+    tag="outcomes",
+    status=201,
+    rules="new_value must be a valid value of the field amended",
+)
 async def amend(request: web.Request, call_id: CallId, body: AmendmentCreate) -> AmendmentPublic:
     return await records(request).amend(principal_of(request), call_id, body)
 
