@@ -11,6 +11,7 @@ import jinja2
 from aiohttp import web
 
 from hub.auth.service import IdentityService
+from hub.auth.throttle import Throttle
 from hub.clock import Clock, SystemClock
 from hub.http import (
     api_identity,
@@ -89,8 +90,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[SETTINGS], app[CLOCK]
     db = Database.from_settings(settings)
     app[DATABASE] = db
-    app[IDENTITY] = IdentityService(db, clock, settings)
-    app[RECORDS] = RecordsService(db, clock, settings)
+    throttle = Throttle(settings)  # one set of limits, shared by the services that guard
+    app[IDENTITY] = IdentityService(db, clock, settings, throttle)
+    app[RECORDS] = RecordsService(db, clock, settings, throttle)
     try:
         yield
     finally:

@@ -23,6 +23,7 @@ from schemas.codes import Role
 
 from .access import ALL_ROLES, SESSION_COOKIE, allow, principal_of, public
 from .bodies import json_of, path_int, read_body
+from .client import client_address
 
 routes = web.RouteTableDef()
 
@@ -44,7 +45,9 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 @public
 async def login(request: web.Request) -> web.Response:
     body = await read_body(request, LoginBody)
-    principal, token = await request.app[IDENTITY].sign_in(body.username, body.password)
+    principal, token = await request.app[IDENTITY].sign_in(
+        body.username, body.password, client=client_address(request)
+    )
     response = json_of(await _me(request, principal))
     set_session_cookie(request, response, token)
     return response
@@ -53,9 +56,15 @@ async def login(request: web.Request) -> web.Response:
 @routes.post("/api/auth/logout")
 @public
 async def logout(request: web.Request) -> web.Response:
+    """The one sign-out: ends the session, its unused tickets and its sockets. The pages'
+    "Sign out" form posts here too and is sent back to the sign-in page."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await request.app[IDENTITY].sign_out(token)
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        back = web.HTTPSeeOther("/login")
+        back.del_cookie(SESSION_COOKIE, path="/")
+        raise back
     response = web.json_response({"signed_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
@@ -94,6 +103,16 @@ async def add_user(request: web.Request) -> web.Response:
     return json_of(UserPublic.model_validate(user), status=201)
 
 
+@routes.delete("/api/users/{user_id}")
+@allow(Role.HUB_ADMIN)
+async def disable_user(request: web.Request) -> web.Response:
+    """Disable a member of staff: their sessions, tickets and open sockets end at once."""
+    user = await request.app[IDENTITY].disable_user(
+        principal_of(request).scope, path_int(request, "user_id")
+    )
+    return json_of(UserPublic.model_validate(user))
+
+
 @routes.post("/api/devices")
 @allow(Role.HUB_ADMIN)
 async def create_enrolment(request: web.Request) -> web.Response:
@@ -117,7 +136,9 @@ async def create_enrolment(request: web.Request) -> web.Response:
 @public
 async def enrol(request: web.Request) -> web.Response:
     body = await read_body(request, DeviceEnrolBody)
-    device, credential = await request.app[IDENTITY].enrol(body.enrolment_code)
+    device, credential = await request.app[IDENTITY].enrol(
+        body.enrolment_code, client=client_address(request)
+    )
     assert device.id is not None
     return json_of(DeviceCredentialPublic(device_id=device.id, credential=credential), status=201)
 
@@ -126,7 +147,9 @@ async def enrol(request: web.Request) -> web.Response:
 @public
 async def device_sign_in(request: web.Request) -> web.Response:
     body = await read_body(request, DeviceSignInBody)
-    principal, token = await request.app[IDENTITY].device_sign_in(body.credential)
+    principal, token = await request.app[IDENTITY].device_sign_in(
+        body.credential, client=client_address(request)
+    )
     response = json_of(await _me(request, principal))
     set_session_cookie(request, response, token)
     return response

@@ -12,6 +12,7 @@ from hub.settings import HubSettings
 
 from .dispatch import Dispatcher
 from .registry import Registry
+from .revocation import Revoker
 from .roster import Roster
 
 
@@ -24,6 +25,7 @@ class Services:
     registry: Registry
     roster: Roster
     echo: EchoService
+    revoker: Revoker
 
 
 class Realtime:

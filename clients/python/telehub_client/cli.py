@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -185,11 +184,21 @@ async def next_event_or_reconnect(conn: HubConnection) -> dict[str, Any] | None:
         frame = get.result()
         return frame.get("event") if frame.get("type") == "event" else None
     get.cancel()
+    ended = conn.access_ended
+    if ended is not None:
+        raise CliError(f"The hub closed the connection: {ended.reason}")
     print("Lost the hub; media carries on. Reconnecting…")
     for attempt in range(10_000):
         await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-        with contextlib.suppress(OSError, Disconnected, CommandFailed, TimeoutError):
+        try:
             again = await conn.connect()
+        except CommandFailed as exc:
+            if exc.code == "unauthorised":  # revoked meanwhile: trying again cannot help
+                raise CliError(f"The hub refused this device: {exc.message}") from None
+            continue
+        except (OSError, Disconnected, TimeoutError):
+            continue
+        else:
             calls = ", ".join(c["id"][:8] for c in again.get("calls", [])) or "none"
             print(f"Reconnected; calls in progress: {calls}.")
             return None

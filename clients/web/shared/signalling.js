@@ -5,7 +5,7 @@
 //   hub.addEventListener("open", (e) => { /* e.detail is auth_ok; (re)subscribe here */ });
 //   hub.addEventListener("hub-event", (e) => { /* e.detail is an event body: {kind, ...} */ });
 //   hub.addEventListener("message", (e) => { /* a thread message, each shown exactly once */ });
-//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" */ });
+//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" | "ended" */ });
 //   await hub.connect();
 //   const result = await hub.command("call/start", {...});
 //
@@ -19,6 +19,12 @@ export class CommandError extends Error {
     this.field = field ?? null;
   }
 }
+
+// Close codes with which the hub ends access for good (schemas.wire.CloseCode): the tablet
+// was removed, the account disabled (4403) or too many sockets are open (4429). The socket
+// then stays closed, in state "ended", and hub.endedReason is the hub's sentence to show.
+// 4401 (signed out, session expired) reconnects: a new ticket needs a live session.
+export const FINAL_CLOSE_CODES = new Set([4403, 4429]);
 
 export class Disconnected extends Error {
   constructor() {
@@ -48,6 +54,8 @@ export class HubSocket extends EventTarget {
     this.authOk = null;
     this.state = "idle";
     this.closedByUs = false;
+    this.endedReason = null; // the hub's reason, once it has ended this page's access
+    this.endedCode = null;
     this.backoff = 500;
     this.messages = new Map(); // thread sequence -> message, each shown once
     this.lastSeq = 0;
@@ -63,6 +71,7 @@ export class HubSocket extends EventTarget {
   }
 
   async connect() {
+    if (this.endedReason) throw new CommandError("ended", this.endedReason);
     this.closedByUs = false;
     this.setState(this.authOk ? "reconnecting" : "connecting");
     const auth = await this.getAuth();
@@ -81,7 +90,7 @@ export class HubSocket extends EventTarget {
     this.authOk = first;
     this.backoff = 500;
     ws.onmessage = (m) => this.onFrame(JSON.parse(m.data));
-    ws.onclose = () => this.onClose(ws);
+    ws.onclose = (e) => this.onClose(ws, e);
     ws.onerror = () => {};
     this.setState("open");
     this.dispatchEvent(new CustomEvent("open", { detail: first }));
@@ -113,13 +122,19 @@ export class HubSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent(`hub-${event.kind}`, { detail: event }));
   }
 
-  onClose(ws) {
+  onClose(ws, event) {
     if (ws !== this.ws) return;
     this.ws = null;
     for (const { reject } of this.pending.values()) reject(new Disconnected());
     this.pending.clear();
     if (this.closedByUs) {
       this.setState("closed");
+      return;
+    }
+    if (event && FINAL_CLOSE_CODES.has(event.code)) {
+      this.endedCode = event.code;
+      this.endedReason = event.reason || "The hub has ended this connection";
+      this.setState("ended");
       return;
     }
     this.setState("reconnecting");
@@ -132,6 +147,7 @@ export class HubSocket extends EventTarget {
     setTimeout(() => {
       if (this.closedByUs) return;
       this.connect().catch((err) => {
+        if (err.code === "ended") return;
         if (err.code === "unauthorised") {
           this.setState("signed-out");
           return;
