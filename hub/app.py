@@ -10,6 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
 from hub.clock import Clock, SystemClock
@@ -20,13 +21,16 @@ from hub.http import (
     api_records,
     api_reports,
     console,
+    governance,
     health,
+    openapi,
     pages,
     tablet,
 )
 from hub.http.access import access_middleware
 from hub.http.middleware import error_middleware, origin_middleware, security_headers
-from hub.keys import CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
+from hub.http.refusals import refusal_audit
+from hub.keys import AUDIT, CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
 from hub.realtime import endpoint
 from hub.records import RecordsService
 from hub.settings import HubSettings
@@ -39,7 +43,7 @@ log = logging.getLogger("hub")
 
 def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, origin_middleware, access_middleware],
+        middlewares=[error_middleware, refusal_audit, origin_middleware, access_middleware],
         client_max_size=8 * 1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -70,7 +74,9 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         tablet.routes,
         console.routes,
         api_outcomes.routes,
+        governance.routes,
         endpoint.routes,
+        openapi.routes,
     ):
         app.router.add_routes(table)
     static = WEB / "static"
@@ -93,6 +99,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     throttle = Throttle(settings)  # one set of limits, shared by the services that guard
     app[IDENTITY] = IdentityService(db, clock, settings, throttle)
     app[RECORDS] = RecordsService(db, clock, settings, throttle)
+    app[AUDIT] = AuditService(db, clock)
     try:
         yield
     finally:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from hub.audit.cli import audit_cli
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
 from hub.reports.cli import import_cli, report_cli
@@ -28,6 +29,7 @@ cli.add_typer(device_cli, name="device")
 cli.add_typer(schemas_cli, name="schemas")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(report_cli, name="report")
+cli.add_typer(audit_cli, name="audit")
 
 
 @cli.command()
@@ -167,11 +169,16 @@ def device_revoke(device_id: int) -> None:
 
 @schemas_cli.command("export")
 def schemas_export() -> None:
-    """Write JSON Schema for every wire message and API body to schemas/json/."""
+    """Write JSON Schema for every wire message and API body to schemas/json/, and the
+    OpenAPI description of the HTTP API to schemas/openapi.json."""
+    from hub.app import create_app
+    from hub.http import openapi
     from schemas.export import export
 
     written = export()
     out.print(f"Wrote {len(written)} schema files to {written[0].parent}")
+    spec = openapi.export(create_app(HubSettings(environment="test")))
+    out.print(f"Wrote the OpenAPI description to {spec}")
 
 
 def main() -> None:

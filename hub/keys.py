@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.clock import Clock
 from hub.realtime.services import Realtime
@@ -17,3 +18,4 @@ DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", IdentityService)
 RECORDS = web.AppKey("records", RecordsService)
 REALTIME = web.AppKey("realtime", Realtime)
+AUDIT = web.AppKey("audit", AuditService)

@@ -188,3 +188,41 @@ class MessagePublic(Public):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+# -- path parameters and query strings ---------------------------------------------------
+# Row ids fit the databases' integer columns; anything larger is refused as invalid input.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+CallId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class Query(BaseModel):
+    """A query string. Unknown parameters are ignored, as browsers and proxies add their own;
+    empty values count as absent (a form's blank field)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ResidentSearch(Query):
+    site: RowId | None = None
+    q: str | None = Field(default=None, max_length=100, description="part of a name")
+
+
+class CallSearch(Query):
+    site: RowId | None = None
+    resident: RowId | None = None
+    from_: date | None = Field(default=None, alias="from", description="first London day")
+    to: date | None = Field(default=None, description="calls before this day")
+    disposition: str | None = Field(default=None, max_length=40)
+
+
+class ThreadQuery(Query):
+    after: int = Field(default=0, ge=0, le=2**31 - 1, description="the last message id seen")
+
+
+class SignedOut(BaseModel):
+    signed_out: bool
+
+
+class PhotoUploaded(BaseModel):
+    photo_id: int

@@ -6,11 +6,12 @@ Codes come from ``schemas.codes``; nothing here spells a code by hand.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from .api import CallId, Query, RowId
 from .codes import (
     CallState,
     Disposition,
@@ -250,3 +251,17 @@ class ShiftView(BaseModel):
     within_target: int
     answer_target_seconds: int
     per_nurse: list[NurseShift]
+
+
+class HistorySearch(Query):
+    """The call-history search (dates are whole London days, both ends included)."""
+
+    site: RowId | None = None
+    resident: str | None = Field(default=None, max_length=100, description="name or NHS number")
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    disposition: str | None = Field(default=None, max_length=40)
+
+
+class SummaryQuery(Query):
+    call: CallId | None = Field(default=None, description="a call to leave out of the summary")

@@ -58,7 +58,7 @@ def storage_for(settings: HubSettings) -> Storage:
         return RedisStorage(
             f"async+{url}",
             implementation="redispy",
-            key_prefix=f"{settings.rate_limit_prefix}:limits",
+            key_prefix=f"telehub:{settings.deployment}:limits",  # as the broker's channels
             wrap_exceptions=True,
         )
     return MemoryStorage(wrap_exceptions=True)

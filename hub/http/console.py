@@ -30,7 +30,7 @@ from schemas.codes import (
 from schemas.outcomes import AmendmentCreate, FollowUpRecord
 
 from .access import HUB_ROLES, allow, principal_of
-from .api_outcomes import follow_ups, history_filters, records, shift
+from .api_outcomes import follow_ups, history_search, records, shift
 from .bodies import path_int, read_body
 
 routes = web.RouteTableDef()
@@ -74,6 +74,7 @@ def _nav(request: web.Request, current: str) -> list[dict[str, Any]]:
         items.append(("Follow-ups", "/console/follow-ups"))
     if role is Role.HUB_ADMIN:
         items.append(("Shift", "/admin/shift"))
+        items.append(("Audit trail", "/admin/audit"))
     return [{"text": text, "href": href, "current": href == current} for text, href in items]
 
 
@@ -115,7 +116,7 @@ async def history_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error = None
     try:
-        filters = history_filters(request)
+        filters = history_search(request)
         rows = await records(request).history(scope, **filters)  # type: ignore[arg-type]
     except HubError as exc:
         error, rows = exc, []

@@ -12,7 +12,7 @@ from hub.auth.principal import Principal
 from hub.clock import Clock, as_utc
 from hub.errors import Conflict
 from hub.storage.engine import Database
-from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.outcomes import FollowUpRepo
@@ -46,6 +46,9 @@ class FollowUpService:
                 due_before=now,
                 include_done_since=now - timedelta(hours=24) if done_today else None,
             )
+            await AuditRepo(s, self.clock).note(
+                scope, "follow_up_list", detail=found("call_ids", [c.id for _, c in rows])
+            )
             return await public_tasks(s, self.clock, rows)
 
     async def due_count(self, scope: Scope) -> int:
@@ -56,6 +59,9 @@ class FollowUpService:
         async with self.db.session() as s:
             task = await FollowUpRepo(s, self.clock).get(scope, task_id=task_id)
             call = await CallRepo(s, self.clock).get(scope, call_id=task.call_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="follow_up", target_id=task_id, person_id=call.person_id
+            )
             return (await public_tasks(s, self.clock, [(task, call)]))[0]
 
     async def record(self, p: Principal, task_id: int, body: FollowUpRecord) -> FollowUpTaskPublic:
@@ -76,7 +82,7 @@ class FollowUpService:
                 task = await repo.get(scope, task_id=task_id)
                 who = await UserRepo(s, self.clock).by_id(user_id=task.completed_by or 0)
                 raise Conflict(f"Already recorded by {who.display_name if who else 'someone else'}")
-            await repo.confirm_call(
+            await CallRepo(s, self.clock).set_follow_up(
                 scope,
                 call_id=call.id,
                 ed_within_72h=body.ed_within_72h.value,
@@ -92,12 +98,12 @@ class FollowUpService:
                     "method": body.method,
                 },
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="follow_up_record",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "follow_up_record",
                 target_type="follow_up",
                 target_id=task_id,
+                person_id=call.person_id,
             )
         return await self.task(scope, task_id)
 

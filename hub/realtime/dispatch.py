@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
-from hub.errors import Forbidden, HubError, InvalidInput, RateLimited
+from hub.errors import Forbidden, HubError, InvalidInput, NotFound, RateLimited
+from hub.storage.scope import Scope
 from schemas.codes import Role
 from schemas.errors import ErrorBody, ErrorCode
 from schemas.wire import MAX_FRAME_BYTES, Error, client_command, result_frame
@@ -27,6 +28,9 @@ log = logging.getLogger("hub.realtime")
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["CommandContext", Any], Awaitable[Any]]
+Refusals = Callable[[Scope, str, HubError, Mapping[str, object]], Awaitable[None]]
+"""Where refused commands are written down (``AuditService.refused``)."""
+REFUSALS = (Forbidden, NotFound)
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ class TokenBucket:
 
 
 class Dispatcher:
-    def __init__(self, *tables: CommandTable) -> None:
+    def __init__(self, *tables: CommandTable, refusals: Refusals | None = None) -> None:
+        self.refusals = refusals
         self.rules: dict[str, Rule] = {}
         for table in tables:
             self.rules.update(table.rules)
@@ -90,12 +95,15 @@ class Dispatcher:
     async def handle(self, ctx: CommandContext, raw: str, bucket: TokenBucket) -> None:
         conn = ctx.conn
         command_id: int | None = None
+        type_ = ""
+        data: dict[str, Any] = {}
+        command: Any = None
         try:
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
             # Well-formed commands are parsed and validated in one pass from the text. Any
             # other frame takes the step-by-step path, which names what is wrong with it.
-            command: Any = _valid_command(raw)
+            command = _valid_command(raw)
             if command is not None:
                 command_id, type_ = command.id, command.type
             else:
@@ -118,10 +126,28 @@ class Dispatcher:
             result = await rule.handler(ctx, command)
             conn.write(result_frame(command_id, _result_json(result)))
         except HubError as exc:
+            if isinstance(exc, REFUSALS):
+                await self._refused(conn, type_, exc, command if command is not None else data)
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)
             conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+
+    async def _refused(self, conn: Connection, type_: str, exc: HubError, command: Any) -> None:
+        if self.refusals is None:
+            return
+        try:
+            await self.refusals(conn.principal.scope, type_[:40], exc, _ids_of(command))
+        except Exception:  # the refusal still stands; the operator sees the lost row here
+            log.exception("could not audit a refused %s from %s", type_[:40], conn.key)
+
+
+def _ids_of(command: Any) -> dict[str, object]:
+    """The ids a parsed command names (``call_id``, ``person_id``...), for the audit trail."""
+    fields = command.model_dump() if isinstance(command, BaseModel) else command
+    if not isinstance(fields, dict):
+        return {}
+    return {k: v for k, v in fields.items() if isinstance(k, str) and k.endswith("_id")}
 
 
 def _valid_command(raw: str) -> Any:

@@ -19,7 +19,7 @@ from hub.echo.service import EchoService
 from hub.errors import HubError, Unauthorised
 from hub.http.access import public
 from hub.http.client import client_address
-from hub.keys import CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
+from hub.keys import AUDIT, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
 from hub.messages.service import MessageService, thread_of
 from schemas.broker import Envelope
 from schemas.errors import ErrorBody, ErrorCode
@@ -53,7 +53,7 @@ routes = web.RouteTableDef()
 
 async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     settings, clock, db = app[SETTINGS], app[CLOCK], app[DATABASE]
-    broker = broker_for(settings.broker_url)
+    broker = broker_for(settings)
     fanout = Fanout(broker)
     roster = Roster(db, clock)
     registry = Registry(on_call_change=roster.forget)
@@ -78,6 +78,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             messages.commands,
             echo.commands,
             presence.commands,
+            refusals=app[AUDIT].refused,
         ),
     )
     app[REALTIME] = realtime
@@ -132,19 +133,33 @@ async def _sweep_forever(services: Services) -> None:
 
 async def catch_up(services: Services) -> None:
     """After a missed doorbell: forget every cached roster, resend the queue and any thread
-    messages not yet delivered."""
+    messages not yet delivered. One database read per thread, not one per socket: every
+    socket reading a thread gets what it lacks from the same batch."""
     services.roster.clear()
     await services.calls.queue_changed()
+    # Readers of one thread with the same role and organisation see exactly the same rows.
+    readers: dict[tuple[str, str, int], list[Connection]] = {}
     for conn in list(services.registry.connections):
         topic, _ = thread_of(conn.principal)
-        if topic not in conn.subscriptions:
-            continue
-        watermark = conn.delivered.setdefault(topic, Watermark())
-        for message in await services.messages.after(conn.principal, watermark.contiguous):
-            body = MessageEvent(message=message).model_dump(mode="json")
-            sub_id = conn.subscriptions[topic]
-            conn.send(json.dumps({"type": "event", "id": sub_id, "event": body}))
-            watermark.add(message.hub_seq if topic == topics.HUB_THREAD else message.site_seq)
+        if topic in conn.subscriptions and topic not in conn.replays:  # a replay covers it
+            scope = conn.principal.scope
+            readers.setdefault((topic, scope.role, scope.organisation_id), []).append(conn)
+    for (topic, _role, _org), conns in readers.items():
+        marks = [conn.delivered.setdefault(topic, Watermark()) for conn in conns]
+        after = min(mark.contiguous for mark in marks)
+        while True:
+            batch = await services.messages.after(conns[0].principal, after)
+            for message in batch:
+                seq = message.hub_seq if topic == topics.HUB_THREAD else message.site_seq
+                body = MessageEvent(message=message).model_dump(mode="json")
+                for conn, mark in zip(conns, marks, strict=True):
+                    if seq > mark.contiguous and not conn.closed:
+                        sub_id = conn.subscriptions.get(topic, 0)
+                        conn.send(json.dumps({"type": "event", "id": sub_id, "event": body}))
+                        mark.add(seq)
+                after = seq
+            if len(batch) < 500:
+                break
 
 
 @routes.get("/ws")

@@ -17,8 +17,8 @@ from statistics import median
 from typing import Any
 
 from hub.clock import Clock, as_utc
+from hub.outcomes.claims import Measure, facts
 from hub.reports import activity, months, trends
-from hub.reports.avoided import Measure
 from hub.reports.costs import CostTable, load_cost_table
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
 from hub.reports.summary import (
@@ -32,7 +32,6 @@ from hub.reports.summary import (
     claims,
     code_counts,
     empty_tally,
-    facts,
     money_rows,
     money_total,
     weighted_tally,
@@ -152,10 +151,9 @@ class ReportService:
             hospital = await repo.activity(
                 scope, area, first_month=min(needed, month), last_month=month
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="report_monthly",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "report_monthly",
                 target_type="site" if area.site else "commissioner",
                 target_id=(area.site or area.commissioner).ods_code,
                 detail={"month": month},

@@ -1,6 +1,6 @@
 """Counting one month's calls: breakdowns, answer times and avoided activity. Pure.
 
-The avoided-activity rules are ``hub.reports.avoided`` (applied, never restated here);
+The avoided-activity rules are ``hub.outcomes.claims`` (applied, never restated here);
 this module only adds them up, including over pre-grouped counts of identical facts.
 """
 
@@ -17,38 +17,15 @@ from enum import Enum
 from statistics import median
 
 from hub.clock import LONDON, as_utc
-from hub.reports.avoided import AvoidedCounts, CallFacts, Measure, assess
+from hub.outcomes.claims import AvoidedCounts, CallFacts, Measure, assess
 from hub.reports.costs import CostTable
 from schemas.codes import (
     Disposition,
-    FollowUpAnswer,
-    HomeIntent,
     LabelledEnum,
-    NurseCounterfactual,
 )
 from schemas.reports import AnswerTimes, Avoided, AvoidedCount, ClaimedCount, Count, MoneyRow
 
 Tally = dict[Measure, AvoidedCounts]
-
-
-@functools.lru_cache(maxsize=4096)
-def facts(
-    home_intent: str,
-    nurse_counterfactual: str | None,
-    disposition: str | None,
-    ed_within_72h: str,
-    admitted_within_72h: str,
-) -> CallFacts:
-    """The facts the rules read, from the codes stored on a call (cached: few combinations)."""
-    return CallFacts(
-        home_intent=HomeIntent(home_intent),
-        nurse_counterfactual=(
-            NurseCounterfactual(nurse_counterfactual) if nurse_counterfactual else None
-        ),
-        disposition=Disposition(disposition) if disposition else None,
-        ed_within_72h=FollowUpAnswer(ed_within_72h),
-        admitted_within_72h=FollowUpAnswer(admitted_within_72h),
-    )
 
 
 @dataclass(frozen=True, slots=True)

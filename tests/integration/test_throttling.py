@@ -173,10 +173,8 @@ async def test_websocket_credentials_are_throttled(settings: HubSettings, world:
 
 
 @pytest.mark.redis
-async def test_limits_are_shared_by_every_hub_process(
-    settings: HubSettings, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    async with hubs_on_one_redis(settings, monkeypatch, rate_sign_in_account="4/minute") as servers:
+async def test_limits_are_shared_by_every_hub_process(settings: HubSettings, world: World) -> None:
+    async with hubs_on_one_redis(settings, rate_sign_in_account="4/minute") as servers:
         clients = [TestClient(server) for server in servers]
         statuses = []
         for n in range(6):

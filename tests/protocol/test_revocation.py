@@ -136,9 +136,9 @@ async def _redeem(browser: Browser, ticket: str) -> None:
 # -- several hub processes ----------------------------------------------------------------
 @pytest.fixture
 async def two_hubs(
-    settings: HubSettings, world: World, monkeypatch: pytest.MonkeyPatch
+    settings: HubSettings, world: World
 ) -> AsyncIterator[tuple[TestServer, TestServer]]:
-    async with hubs_on_one_redis(settings, monkeypatch) as servers:
+    async with hubs_on_one_redis(settings) as servers:
         yield servers[0], servers[1]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,9 +15,7 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from hub.app import create_app
-from hub.broker.redis import RedisBroker
 from hub.clock import FakeClock
-from hub.realtime import endpoint
 from hub.settings import HubSettings
 from support.world import NOW, PASSWORD
 from telehub_client import HubConnection
@@ -100,21 +97,14 @@ async def closed_by_hub(conn: HubConnection, within: float = 1.0) -> tuple[int, 
 
 @asynccontextmanager
 async def hubs_on_one_redis(
-    settings: HubSettings, monkeypatch: pytest.MonkeyPatch, count: int = 2, **overrides: Any
+    settings: HubSettings, count: int = 2, **overrides: Any
 ) -> AsyncIterator[list[TestServer]]:
-    """Several hub processes' apps on one database and one real Redis: a broker channel and
-    rate-limit keys of this test's own, so parallel runs neither hear nor count each other."""
+    """Several hub processes' apps on one database and one real Redis. Their broker channel
+    and rate-limit keys are named after the test's own database, so parallel runs neither
+    hear nor count each other."""
     if not REDIS_URL:
         pytest.skip("HUB_TEST_REDIS_URL is not set (make test sets it)")
-    channel = f"telehub:test:{uuid.uuid4().hex}"
-    monkeypatch.setattr(endpoint, "broker_for", lambda url: RedisBroker(url, channel=channel))
-    shared = settings.model_copy(
-        update={
-            "broker_url": REDIS_URL,
-            "rate_limit_prefix": f"t{uuid.uuid4().hex[:12]}",
-            **overrides,
-        }
-    )
+    shared = settings.model_copy(update={"broker_url": REDIS_URL, **overrides})
     servers = [TestServer(create_app(shared, clock=FakeClock(NOW))) for _ in range(count)]
     for server in servers:
         await server.start_server()

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from hub.outcomes.claims import CallFacts, tally
 from hub.reports import months, trends
 from hub.reports.activity import Home, MonthActivity, compare, periods
-from hub.reports.avoided import CallFacts, tally
 from hub.reports.render_fhir import FhirCodeError, _population
 from hub.reports.spc import xmr_chart
 from hub.reports.summary import MonthCall, answer_times, nearest_rank, weighted_tally

@@ -3,7 +3,7 @@ tries, and one resident record per person per site (registering tells no site wh
 at another)
 
 Revision ID: 0007_sessions
-Revises: 0006
+Revises: 0007_audit
 Create Date: 2026-12-02 00:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_sessions"
-down_revision = "0006"
+down_revision = "0007_audit"
 branch_labels = None
 depends_on = None
 
