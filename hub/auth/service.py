@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device, Ticket, User, WebSession
 from schemas.api import DeviceCreate, UserCreate
+from schemas.broker import Revocation
 from schemas.codes import OrganisationKind, Role
 from schemas.wire import PIN_RULE, is_pin
 
@@ -464,6 +466,24 @@ class IdentityService:
             )
         await self.revocations.revoke(device_removed(device_id))
         return device
+
+    async def ended(self, principals: Iterable[Principal]) -> list[Revocation]:
+        """The revocations, read from the database, that apply to any of these principals
+        (for a process that may have missed their doorbells on the broker)."""
+        devices = {p.scope.device_id for p in principals if p.scope.device_id is not None}
+        users = {
+            p.scope.user_id for p in principals if p.scope.device_id is None and p.scope.user_id
+        }
+        hashes = {p.session_token_hash for p in principals if p.session_token_hash}
+        async with self.db.session() as s:
+            gone_devices = await DeviceRepo(s, self.clock).revoked_among(device_ids=devices)
+            gone_users = await UserRepo(s, self.clock).disabled_among(user_ids=users)
+            ended_sessions = await SessionRepo(s, self.clock).ended_among(token_hashes=hashes)
+        return [
+            *(device_removed(d) for d in sorted(gone_devices)),
+            *(user_disabled(u) for u in sorted(gone_users)),
+            *(signed_out(h) for h in sorted(ended_sessions)),
+        ]
 
     async def disable_user(self, scope: Scope, user_id: int) -> User:
         """Take a member of staff's access away: sessions, tickets and sockets end now."""

@@ -135,6 +135,7 @@ async def catch_up(services: Services) -> None:
     """After a missed doorbell: forget every cached roster, resend the queue and any thread
     messages not yet delivered. One database read per thread, not one per socket: every
     socket reading a thread gets what it lacks from the same batch."""
+    await services.revoker.recheck(services.identity)  # a revocation may have been missed
     services.roster.clear()
     await services.calls.queue_changed()
     # Readers of one thread with the same role and organisation see exactly the same rows.

@@ -15,6 +15,7 @@ from collections import deque
 from datetime import datetime
 
 from hub.auth.revocation import session_expired
+from hub.auth.service import IdentityService
 from hub.broker import topics
 from hub.broker.base import Broker
 from hub.clock import Clock
@@ -62,6 +63,14 @@ class Revoker:
         if closed:
             log.info("closed %d socket(s): access ended (code %d)", closed, revocation.code)
         return closed
+
+    async def recheck(self, identity: IdentityService) -> int:
+        """After a missed doorbell: close the sockets whose access the database says has
+        ended, in case the revocation's own doorbell was among those missed."""
+        principals = [conn.principal for conn in self.registry.connections if not conn.closed]
+        if not principals:
+            return 0
+        return sum(self.close_matching(r) for r in await identity.ended(principals))
 
     def watch(self, conn: Connection) -> None:
         """Close this new socket if a revocation that names it has just gone by, and when

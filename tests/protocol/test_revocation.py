@@ -10,8 +10,11 @@ from datetime import timedelta
 import pytest
 from aiohttp.test_utils import TestServer
 
-from hub.keys import SETTINGS
+from hub.auth.revocation import NoSockets
+from hub.keys import IDENTITY, SETTINGS
+from hub.realtime.endpoint import catch_up
 from hub.settings import HubSettings
+from hub.storage.scope import SYSTEM
 from schemas.wire import (
     DEVICE_REMOVED,
     SESSION_EXPIRED,
@@ -181,3 +184,22 @@ async def test_revocations_reach_the_sockets_on_every_hub_process(
     )
     assert (await nurse_near.request("POST", "/api/auth/logout")).status == 200
     assert await closed_by_hub(nurse_socket) == (CloseCode.SESSION_ENDED, SIGNED_OUT)
+
+
+async def test_a_revocation_whose_doorbell_was_missed_is_found_on_catching_up(
+    hub: RunningHub, browsers: list[Browser]
+) -> None:
+    tablet = await hub.device()
+    nurse = _browser(hub.server, browsers)
+    await nurse.sign_in(hub.world.nurse.username)
+    nurse_socket = await nurse.socket()
+    identity = hub.app[IDENTITY]
+    identity.revocations = NoSockets()  # as if this process missed the broker's doorbells
+    await identity.revoke_device(SYSTEM, tablet.auth_ok["who"]["id"])
+    assert (await nurse.request("POST", "/api/auth/logout")).status == 200
+    assert not tablet.lost.is_set() and not nurse_socket.lost.is_set()
+
+    await catch_up(hub.services)  # what the broker runs after a gap or a reconnection
+
+    assert await closed_by_hub(tablet) == (CloseCode.REVOKED, DEVICE_REMOVED)
+    assert (await closed_by_hub(nurse_socket))[0] == CloseCode.SESSION_ENDED

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, or_, update
@@ -38,6 +38,17 @@ class UserRepo(Repo):
         if role is not None:
             stmt = stmt.where(User.role == role)
         return (await self.session.exec(stmt.order_by(User.display_name))).all()
+
+    async def disabled_among(self, *, user_ids: Collection[int]) -> set[int]:
+        """Which of these users are disabled (or gone)."""
+        if not user_ids:
+            return set()
+        active = (
+            await self.session.exec(
+                select(User.id).where(col(User.id).in_(user_ids), col(User.active).is_(True))
+            )
+        ).all()
+        return set(user_ids) - {i for i in active if i is not None}
 
     async def add(self, user: User) -> User:
         if await self.by_username(username=user.username) is not None:
@@ -92,6 +103,19 @@ class DeviceRepo(Repo):
         if device_id is None:
             return None
         return await self.session.get(Device, device_id, populate_existing=True)
+
+    async def revoked_among(self, *, device_ids: Collection[int]) -> set[int]:
+        """Which of these devices are revoked (or gone)."""
+        if not device_ids:
+            return set()
+        live = (
+            await self.session.exec(
+                select(Device.id).where(
+                    col(Device.id).in_(device_ids), col(Device.revoked_at).is_(None)
+                )
+            )
+        ).all()
+        return set(device_ids) - {i for i in live if i is not None}
 
     async def reserve_pin_try(
         self, *, device_id: int, now: datetime, window: timedelta, tries: int
@@ -154,6 +178,21 @@ class SessionRepo(Repo):
         if found is None:
             return None
         return await self.live(token_hash=found.token_hash)
+
+    async def ended_among(self, *, token_hashes: Collection[str]) -> set[str]:
+        """Which of these sessions are no longer live (revoked, expired or gone)."""
+        if not token_hashes:
+            return set()
+        live = (
+            await self.session.exec(
+                select(WebSession.token_hash).where(
+                    col(WebSession.token_hash).in_(token_hashes),
+                    col(WebSession.revoked_at).is_(None),
+                    col(WebSession.expires_at) > self.clock.now(),
+                )
+            )
+        ).all()
+        return set(token_hashes) - set(live)
 
     async def touch(self, found: WebSession, *, every: timedelta) -> None:
         """Note activity on a session, at most once per ``every`` (not a write per request)."""
