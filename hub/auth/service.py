@@ -467,6 +467,11 @@ class IdentityService:
         await self.revocations.revoke(device_removed(device_id))
         return device
 
+    async def keep_alive(self, session_token_hashes: Iterable[str]) -> None:
+        """These sessions have sockets open: they are in use, not idle."""
+        async with self.db.session() as s:
+            await SessionRepo(s, self.clock).touch_all(token_hashes=set(session_token_hashes))
+
     async def ended(self, principals: Iterable[Principal]) -> list[Revocation]:
         """The revocations, read from the database, that apply to any of these principals
         (for a process that may have missed their doorbells on the broker)."""

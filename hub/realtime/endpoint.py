@@ -96,7 +96,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     await broker.start(deliver, on_gap)
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
-        asyncio.create_task(expire_forever(revoker), name="session expiry"),
+        asyncio.create_task(expire_forever(revoker, app[IDENTITY]), name="session upkeep"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
     try:

@@ -12,7 +12,7 @@ import asyncio
 import heapq
 import logging
 from collections import deque
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hub.auth.revocation import session_expired
 from hub.auth.service import IdentityService
@@ -30,6 +30,7 @@ EXPIRY_TICK_SECONDS = 0.25  # a session's sockets close within this of its expir
 # A socket authenticated just before a revocation was delivered, and registered just after,
 # would slip past it: new sockets are checked against the revocations of this long ago.
 RECENT_SECONDS = 30.0
+KEEP_ALIVE_EVERY = timedelta(minutes=1)
 
 
 class Revoker:
@@ -39,6 +40,7 @@ class Revoker:
         self.clock = clock
         self._expiries: list[tuple[datetime, int, Connection]] = []
         self._recent: deque[tuple[float, Revocation]] = deque()
+        self.kept_alive = asyncio.Event()  # set after each keep-alive write (for tests)
 
     async def revoke(self, revocation: Revocation) -> None:
         """Tell every hub process (this one too, through the broker)."""
@@ -63,6 +65,14 @@ class Revoker:
         if closed:
             log.info("closed %d socket(s): access ended (code %d)", closed, revocation.code)
         return closed
+
+    def open_sessions(self) -> set[str]:
+        """The sessions this process has open sockets from."""
+        return {
+            hashed
+            for conn in self.registry.connections
+            if not conn.closed and (hashed := conn.principal.session_token_hash) is not None
+        }
 
     async def recheck(self, identity: IdentityService) -> int:
         """After a missed doorbell: close the sockets whose access the database says has
@@ -105,10 +115,19 @@ def _names(revocation: Revocation, conn: Connection) -> bool:
     return hashed is not None and conn.principal.session_token_hash == hashed
 
 
-async def expire_forever(revoker: Revoker) -> None:
+async def expire_forever(revoker: Revoker, identity: IdentityService) -> None:
+    """Close expired sessions' sockets as they expire; and once a minute (by the hub's
+    clock) mark the sessions with open sockets as in use, so a console or tablet page
+    waiting for calls is not signed out by the idle timeout while it is open."""
+    kept_alive: datetime | None = None
     while True:
         await asyncio.sleep(EXPIRY_TICK_SECONDS)
         try:
             revoker.expire()
+            now = revoker.clock.now()
+            if kept_alive is None or now - kept_alive >= KEEP_ALIVE_EVERY:
+                kept_alive = now
+                await identity.keep_alive(revoker.open_sessions())
+                revoker.kept_alive.set()
         except Exception:
-            log.exception("closing expired sessions' sockets failed; trying again")
+            log.exception("session upkeep failed; trying again")

@@ -4,6 +4,7 @@ with a close code and a reason the client shows, on every hub process."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -203,3 +204,20 @@ async def test_a_revocation_whose_doorbell_was_missed_is_found_on_catching_up(
 
     assert await closed_by_hub(tablet) == (CloseCode.REVOKED, DEVICE_REMOVED)
     assert (await closed_by_hub(nurse_socket))[0] == CloseCode.SESSION_ENDED
+
+
+async def test_an_open_socket_keeps_its_session_from_going_idle(
+    hub: RunningHub, browsers: list[Browser]
+) -> None:
+    nurse = _browser(hub.server, browsers)
+    await nurse.sign_in(hub.world.nurse.username)
+    socket = await nurse.socket()  # a console waiting for calls, its user making no request
+    revoker = hub.services.revoker
+    idle = hub.app[SETTINGS].session_idle_minutes
+    for _ in range(3):
+        revoker.kept_alive.clear()
+        hub.clock.advance(timedelta(minutes=idle - 1))
+        async with asyncio.timeout(10):
+            await revoker.kept_alive.wait()
+    assert (await nurse.request("GET", "/api/me")).status == 200
+    assert not socket.lost.is_set()

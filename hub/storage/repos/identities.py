@@ -201,6 +201,15 @@ class SessionRepo(Repo):
             found.last_seen_at = now
             self.session.add(found)
 
+    async def touch_all(self, *, token_hashes: Collection[str]) -> None:
+        """Note activity on these sessions (their sockets are open) in one statement."""
+        if token_hashes:
+            await self.session.exec(
+                update(WebSession)
+                .where(col(WebSession.token_hash).in_(token_hashes))
+                .values(last_seen_at=self.clock.now())
+            )
+
     async def revoke(self, *, token_hash: str) -> int | None:
         """End one session and any ticket it issued that is still unused; returns its id."""
         now = self.clock.now()
