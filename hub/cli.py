@@ -83,7 +83,10 @@ def demo(
 def user_add(
     username: str,
     role: Annotated[
-        str, typer.Option(help="care_home_staff, hub_nurse, specialist, hub_admin or commissioner")
+        str,
+        typer.Option(
+            help="care_home_staff, hub_nurse, specialist, hub_admin, clinical_lead or commissioner"
+        ),
     ],
     organisation: Annotated[str, typer.Option(help="ODS code of the user's organisation")],
     name: Annotated[str, typer.Option(help="Display name")],

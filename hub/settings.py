@@ -53,6 +53,11 @@ class HubSettings(BaseSettings):
     ticket_seconds: int = Field(default=30, ge=5, le=300)
     enrolment_code_hours: int = Field(default=24, ge=1, le=168)
     answer_target_seconds: int = Field(default=300, ge=30)
+    report_suppress_small_numbers: bool = Field(
+        default=True,
+        description="monthly reports show counts of 1-7 as <8 (off only for a commissioner "
+        "with a data-sharing agreement)",
+    )
     resume_window_seconds: int = Field(default=60, ge=1)
     auth_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     heartbeat_seconds: float = Field(default=20.0, ge=1, le=120)

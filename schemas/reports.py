@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -32,7 +32,8 @@ Month = Annotated[str, AfterValidator(_month)]
 
 class ReportFormat(StrEnum):
     JSON = "json"
-    CSV = "csv"
+    CSV = "csv"  # one table per section (hub.reports.render_tables)
+    CSV_LONG = "csv-long"  # one figure per row
     HTML = "html"
     PDF = "pdf"
     FHIR = "fhir"
@@ -59,19 +60,37 @@ class Report(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+SMALL: Final = "<8"
+"""A count of 1 to 7, not shown (small-number suppression, docs/report-method.md §6)."""
+WITHHELD: Final = "*"
+"""A count of 8 or more withheld so that a small one cannot be worked out from a total."""
+Tally = int | Literal["<8", "*"]
+"""A count of people or calls: a whole number, or "<8" / "*" in a suppressed report."""
+
+
+class Disclosure(Report):
+    """Which small-number rule the report was produced under."""
+
+    suppressed: bool
+    rule: str = Field(description="the rule applied, in words, or why none was")
+    withheld: list[str] = Field(
+        default_factory=list, description="paths of figures not shown (suppressed or derived)"
+    )
+
+
 class AvoidedCount(Report):
     """One measure's counts. ``claimed`` = confirmed + unverified + refuted."""
 
-    claimed: int
-    confirmed: int
-    unverified: int
-    refuted: int
+    claimed: Tally
+    confirmed: Tally
+    unverified: Tally
+    refuted: Tally
 
 
 class ClaimedCount(Report):
     """A measure with no confirmation step (GP contact): only claims are counted."""
 
-    claimed: int
+    claimed: Tally
 
 
 class Avoided(Report):
@@ -86,70 +105,83 @@ class Count(Report):
 
     code: str
     label: str
-    count: int
+    count: Tally
 
 
 class SiteKindRow(Report):
     code: SiteKind
     label: str
     sites: int = Field(description="sites of this kind on the service")
-    calls: int
+    calls: Tally
     beds: int | None = Field(description="registered beds of the care homes of this kind")
     calls_per_10_beds: float | None
 
 
 class AnswerTimes(Report):
-    answered: int
-    not_answered: int
+    answered: Tally
+    not_answered: Tally
     median_seconds: float | None
     p90_seconds: float | None = Field(description="90th centile, nearest-rank method")
     target_seconds: int
-    within_target: int
+    within_target: Tally
     share_within_target: float | None = Field(description="within_target / answered")
 
 
 class Specialists(Report):
-    calls_with_specialist: int = Field(description="calls with specialist_joined or _callback")
-    joined: int
-    callbacks: int
-    timed_joins: int = Field(description="joins with a recorded time (live calls only)")
+    calls_with_specialist: Tally = Field(description="calls with specialist_joined or _callback")
+    joined: Tally
+    callbacks: Tally
+    timed_joins: Tally = Field(description="joins with a recorded time (live calls only)")
     median_minutes_to_join: float | None
 
 
 class CallSummary(Report):
-    total: int
-    clinical: int = Field(description="calls with a clinical disposition")
-    technical_failures: int
-    no_outcome: int = Field(description="calls with no disposition recorded")
+    total: Tally
+    clinical: Tally = Field(description="calls with a clinical disposition")
+    technical_failures: Tally
+    no_outcome: Tally = Field(description="calls with no disposition recorded")
     by_channel: list[Count]
     by_site_kind: list[SiteKindRow]
     by_reason: list[Count]
-    by_hour: list[int] = Field(description="24 counts, hour 0-23, Europe/London time")
-    by_weekday: list[int] = Field(description="7 counts, Monday first, Europe/London time")
+    by_hour: list[Tally] = Field(description="24 counts, hour 0-23, Europe/London time")
+    by_weekday: list[Tally] = Field(description="7 counts, Monday first, Europe/London time")
+
+
+MoneyBasis = Literal["confirmed", "claimed"]
 
 
 class MoneyRow(Report):
     measure: str
     label: str
-    confirmed: int
+    confirmed: Tally
+    basis: MoneyBasis = Field(
+        description="what is costed: confirmed counts, or claims where the measure has no "
+        "confirmation step (GP contacts)"
+    )
+    costed: Tally = Field(description="the count the amount is for (confirmed or claimed)")
     unit_cost_gbp: Decimal | None
-    amount_gbp: Decimal | None = Field(description="None: the measure is never costed")
+    amount_gbp: Decimal | None = Field(description="costed × unit cost")
 
 
 class Money(Report):
     rows: list[MoneyRow]
-    total_gbp: Decimal
+    total_gbp: Decimal | None = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal | None = Field(
+        description="value of claimed activity that has no confirmation step (GP contacts), "
+        "kept out of total_gbp"
+    )
+    total_with_claimed_gbp: Decimal | None = Field(description="total_gbp + claimed_basis_gbp")
     cost_table: str = Field(description="name, version and price years of the cost table")
     sources: list[str]
 
 
 class Rates(Report):
     beds: int = Field(description="registered beds of the care homes on the service")
-    care_home_calls: int
+    care_home_calls: Tally
     calls_per_10_beds: float | None
-    residents: int = Field(description="residents of the care homes this month")
+    residents: Tally = Field(description="residents of the care homes this month")
     residents_basis: str = Field(description="where the residents figure came from")
-    resident_years: float
+    resident_years: float | None
     avoided_admissions_per_1000_resident_years: float | None
     avoided_ed_attendances_per_1000_resident_years: float | None
 
@@ -158,11 +190,14 @@ class PeriodSummary(Report):
     label: str
     first_month: str
     last_month: str
-    calls: int
-    technical_failures: int
+    calls: Tally
+    technical_failures: Tally
     avoided: Avoided
-    bed_days_avoided: Decimal
-    money_gbp: Decimal
+    bed_days_avoided: Decimal | None
+    money_gbp: Decimal | None = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal | None = Field(
+        description="value of claimed GP contacts, kept apart"
+    )
 
 
 class Comparison(Report):
@@ -200,9 +235,9 @@ class RateChange(Report):
 
 
 class ActivityRates(Report):
-    events_before: int
+    events_before: Tally
     resident_years_before: float
-    events_after: int
+    events_after: Tally
     resident_years_after: float
     per_1000_before: float | None
     per_1000_after: float | None
@@ -238,6 +273,18 @@ class HospitalComparison(Report):
     notes: list[str]
 
 
+class ConnectionQuality(Report):
+    """How well calls connected, counted apart from what happened clinically."""
+
+    calls: Tally
+    calls_with_drop: Tally = Field(
+        description="calls in which a participant's connection was lost and not resumed "
+        "within the resume window"
+    )
+    technical_failures: Tally = Field(description="calls whose outcome was a technical failure")
+    share_with_drop: float | None = Field(description="calls_with_drop / calls")
+
+
 class SiteReport(Report):
     ods: str
     name: str
@@ -248,21 +295,34 @@ class SiteReport(Report):
         description="gone live by the month's end (or, with no go-live "
         "date, a call in the last 24 months)"
     )
-    calls: int
-    technical_failures: int
+    calls: Tally
+    technical_failures: Tally
     calls_per_10_beds: float | None
     avoided: Avoided
-    bed_days_avoided: Decimal
+    bed_days_avoided: Decimal | None
+    connection: ConnectionQuality
     engagement_watch: bool
+    engagement_watch_since: str | None = Field(
+        default=None, description="YYYY-MM: the month the fall in calls began, when on watch"
+    )
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
 
 
+class WatchedHome(Report):
+    """A home whose calls fell beyond normal variation (special cause, low side)."""
+
+    ods: str
+    name: str
+    commissioner: str = Field(description="ODS code of the home's commissioner")
+    since: str = Field(description="YYYY-MM: the month the fall began")
+
+
 class Totals(Report):
-    calls: int
-    technical_failures: int
+    calls: Tally
+    technical_failures: Tally
     avoided: Avoided
-    bed_days_avoided: Decimal
+    bed_days_avoided: Decimal | None
 
 
 class MonthlyReport(Report):
@@ -284,11 +344,19 @@ class MonthlyReport(Report):
     dispositions: list[Count]
     escalations: list[Count]
     specialists: Specialists
+    connection: ConnectionQuality
     money: Money
     rates: Rates
     comparison: Comparison
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
     engagement_watch: list[str] = Field(description="ODS codes of homes flagged")
+    engagement_watch_homes: list[WatchedHome] = Field(
+        default_factory=list, description="the homes flagged, with the month each fall began"
+    )
+    disclosure: Disclosure = Field(
+        default=Disclosure(suppressed=False, rule="not applied"),
+        description="the small-number rule the figures were produced under",
+    )
     hospital_activity: HospitalComparison | None
     notes: list[str]

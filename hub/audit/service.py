@@ -220,4 +220,3 @@ def _detail_text(detail: Mapping[str, object] | None) -> str:
     if not detail:
         return ""
     return "; ".join(f"{k}={v}" for k, v in sorted(detail.items()) if v is not None)
-

@@ -38,6 +38,7 @@ _ROLE_HOMES: dict[Role, set[OrganisationKind]] = {
     Role.HUB_NURSE: {OrganisationKind.HUB},
     Role.SPECIALIST: {OrganisationKind.HUB},
     Role.HUB_ADMIN: {OrganisationKind.HUB},
+    Role.CLINICAL_LEAD: {OrganisationKind.HUB},
     Role.COMMISSIONER: {OrganisationKind.COMMISSIONER},
 }
 

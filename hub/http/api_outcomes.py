@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from aiohttp import web
 
 from hub.keys import CLOCK, DATABASE, REALTIME, SETTINGS
+from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
@@ -36,8 +37,8 @@ from .contract import api, read_query
 
 routes = web.RouteTableDef()
 NURSE = Role.HUB_NURSE
-RECORDERS = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
-FOLLOWERS_UP = (Role.HUB_NURSE, Role.HUB_ADMIN)
+RECORDERS = AMENDERS
+FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
 
 def wrapups(request: web.Request) -> WrapUpService:

@@ -46,6 +46,7 @@ from schemas.outcomes import (
     TimelineEntry,
 )
 
+from .amenders import may_amend, require_amender
 from .claims import facts, verdicts
 from .followups import public_tasks
 
@@ -362,6 +363,7 @@ class CallRecordService:
                 raise InvalidInput(f"Choose a valid {FIELD_LABELS[body.field]}", field="new_value")
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
+            require_amender(scope, await self._closed_by(s, scope, call_id, call.nurse_id))
             if call.state != CallState.CLOSED:
                 raise InvalidState("Only a closed call's record can be amended")
             old = getattr(call, body.field) if enum is not None else None
@@ -402,6 +404,19 @@ class CallRecordService:
             )
             names = await self._names(s, {amendment.recorded_by})
         return _amendment(amendment, names)
+
+    async def may_amend(self, scope: Scope, call_id: str) -> bool:
+        """Whether ``scope`` may amend this call's record (see ``hub.outcomes.amenders``)."""
+        async with self.db.session() as s:
+            call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
+            return may_amend(scope, await self._closed_by(s, scope, call_id, call.nurse_id))
+
+    async def _closed_by(
+        self, s: AsyncSession, scope: Scope, call_id: str, nurse_id: int | None
+    ) -> int | None:
+        """The nurse who closed the call: who recorded its outcome (else the call's nurse)."""
+        outcome = await OutcomeRepo(s, self.clock).of_call(scope, call_id=call_id)
+        return outcome.recorded_by if outcome is not None else nurse_id
 
 
 def _amendment(a: Amendment, names: dict[int, str]) -> AmendmentPublic:
