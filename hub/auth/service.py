@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -473,7 +473,7 @@ class IdentityService:
         async with self.db.session() as s:
             await SessionRepo(s, self.clock).touch_all(token_hashes=set(session_token_hashes))
 
-    async def ended(self, principals: Iterable[Principal]) -> list[Revocation]:
+    async def ended(self, principals: Collection[Principal]) -> list[Revocation]:
         """The revocations, read from the database, that apply to any of these principals
         (for a process that may have missed their doorbells on the broker)."""
         devices = {p.scope.device_id for p in principals if p.scope.device_id is not None}

@@ -31,6 +31,9 @@ EXPIRY_TICK_SECONDS = 0.25  # a session's sockets close within this of its expir
 # would slip past it: new sockets are checked against the revocations of this long ago.
 RECENT_SECONDS = 30.0
 KEEP_ALIVE_EVERY = timedelta(minutes=1)
+# Revocations that reached no broker (made from the command line, which runs no broker) or
+# whose doorbell was missed are found in the database this often at the latest.
+RECHECK_SECONDS = 30.0
 
 
 class Revoker:
@@ -116,14 +119,20 @@ def _names(revocation: Revocation, conn: Connection) -> bool:
 
 
 async def expire_forever(revoker: Revoker, identity: IdentityService) -> None:
-    """Close expired sessions' sockets as they expire; and once a minute (by the hub's
-    clock) mark the sessions with open sockets as in use, so a console or tablet page
-    waiting for calls is not signed out by the idle timeout while it is open."""
+    """Close expired sessions' sockets as they expire; every ``RECHECK_SECONDS`` close any
+    whose access the database says has ended; and once a minute (by the hub's clock) mark
+    the sessions with open sockets as in use, so a console or tablet page waiting for
+    calls is not signed out by the idle timeout while it is open."""
     kept_alive: datetime | None = None
+    loop = asyncio.get_running_loop()
+    rechecked = loop.time()
     while True:
         await asyncio.sleep(EXPIRY_TICK_SECONDS)
         try:
             revoker.expire()
+            if loop.time() - rechecked >= RECHECK_SECONDS:
+                rechecked = loop.time()
+                await revoker.recheck(identity)
             now = revoker.clock.now()
             if kept_alive is None or now - kept_alive >= KEEP_ALIVE_EVERY:
                 kept_alive = now
