@@ -49,3 +49,10 @@ class InvalidState(HubError):
 class RateLimited(HubError):
     code = ErrorCode.RATE_LIMITED
     status = 429
+
+
+class Draining(HubError):
+    """This process is shutting down (SIGTERM): the client starts over on another one."""
+
+    code = ErrorCode.DRAINING
+    status = 503

@@ -42,7 +42,7 @@ REPORT_FILES = (
 )
 
 
-def _reports(request: web.Request) -> ReportService:
+def report_service(request: web.Request) -> ReportService:
     app = request.app
     return ReportService(app[DATABASE], app[CLOCK], app[SETTINGS])
 
@@ -61,7 +61,7 @@ def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:
 
 
 async def _report(request: web.Request, query: MonthlyReportQuery) -> MonthlyReport:
-    return await _reports(request).monthly(principal_of(request).scope, query)
+    return await report_service(request).monthly(principal_of(request).scope, query)
 
 
 @routes.get("/api/reports/monthly")
