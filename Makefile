@@ -18,8 +18,11 @@ run: install assets
 	$(BIN)/telehub demo
 	$(BIN)/telehub serve
 
+# The fault suite (tests/faults: real hub processes killed and drained, nginx, a Redis of
+# its own) runs after the rest, two scenarios at a time; -rA prints each one's timings.
 test: install assets system
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/faults
+	$(BIN)/pytest tests/faults -n 2 -rA
 
 install: $(STAMP)
 
@@ -29,11 +32,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the tests drive: headless Chromium (browser tests) and pdftoppm (PDF checks).
+# Debian packages the tests drive: headless Chromium (browser tests), pdftoppm (PDF checks),
+# and for the fault suite nginx (in front of two hub processes) and redis-server (its own,
+# killed mid-test).
 system:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

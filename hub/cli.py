@@ -41,6 +41,7 @@ def serve(
 
     from hub.app import create_app
     from hub.heap import freeze_startup_objects
+    from hub.realtime.endpoint import exit_after_drain
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -49,7 +50,14 @@ def serve(
     out.print(f"Telehealth hub on http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
     app = create_app(settings)
     app.on_startup.append(freeze_startup_objects)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    app.on_startup.append(exit_after_drain)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        shutdown_timeout=settings.drain_seconds,
+    )
 
 
 async def _upgrade(db: Database, _settings: HubSettings) -> None:

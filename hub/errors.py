@@ -55,3 +55,10 @@ class RateLimited(HubError):
     ) -> None:
         super().__init__(message, field=field)
         self.retry_after = retry_after  # seconds, sent as HTTP Retry-After when known
+
+
+class Draining(HubError):
+    """This process is shutting down (SIGTERM): the client starts over on another one."""
+
+    code = ErrorCode.DRAINING
+    status = 503

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
+from hub.broker.base import Broker
 from hub.clock import Clock
 from hub.realtime.services import Realtime
 from hub.records import RecordsService
@@ -18,4 +19,5 @@ DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", IdentityService)
 RECORDS = web.AppKey("records", RecordsService)
 REALTIME = web.AppKey("realtime", Realtime)
+BROKER = web.AppKey("broker", Broker)
 AUDIT = web.AppKey("audit", AuditService)

@@ -13,21 +13,34 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
-from .api import OdsCode
+from .api import SPACE, OdsCode
 from .codes import SiteKind
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def _month(value: str) -> str:
-    if not _MONTH.match(value.strip()):
+    if not _MONTH.match(value.strip(SPACE)):
         raise ValueError("a month is YYYY-MM, e.g. 2026-10")
-    return value.strip()
+    return value.strip(SPACE)
 
 
-Month = Annotated[str, AfterValidator(_month)]
+Month = Annotated[
+    str,
+    AfterValidator(_month),
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^[{SPACE}]*[0-9]{{4}}-(0[1-9]|1[0-2])[{SPACE}]*$"}
+    ),
+]
 
 
 class ReportFormat(StrEnum):

@@ -120,19 +120,31 @@ class RedisBroker:
                     for envelope in batch:
                         pipe.publish(self._channel, ENVELOPE.dump_json(envelope))
                     await pipe.execute()
-                if not self._publishing:
-                    log.warning("broker publishing again")
-                    self._publishing = True
-                    # Receivers see the gap in positions at once, even if nothing else
-                    # is published for a while: a doorbell addressed to no one.
-                    outbox.put_nowait(self._positions.envelope(NO_ONE, "{}"))
             except (RedisError, OSError) as exc:
                 # Dropped: the gap in positions tells every receiver, ourselves included,
                 # to catch up from the database when Redis is back.
-                if self._publishing:
-                    log.warning("broker publish failed (%s); dropping", type(exc).__name__)
+                log.warning("broker publish failed (%s); dropping", type(exc).__name__)
                 self._publishing = False
-                await asyncio.sleep(RETRY_SECONDS)
+                await self._until_reachable()
+                dropped = outbox.qsize()
+                while not outbox.empty():  # stale by now: the database has the truth
+                    outbox.get_nowait()
+                self._publishing = True
+                log.warning("broker publishing again (%d doorbells dropped)", dropped)
+                # Receivers see the gap in positions at once, even if nothing else is
+                # published for a while: a doorbell addressed to no one.
+                outbox.put_nowait(self._positions.envelope(NO_ONE, "{}"))
+
+    async def _until_reachable(self) -> None:
+        """Until Redis answers a ping (a process that publishes rarely must not stay
+        unready because its last publish failed)."""
+        while True:
+            await asyncio.sleep(RETRY_SECONDS)
+            try:
+                await self._redis.ping()
+                return
+            except (RedisError, OSError):
+                continue
 
     async def close(self) -> None:
         for task in self._tasks:

@@ -167,7 +167,8 @@ async def device_sign_in(request: web.Request, body: DeviceSignInBody) -> web.Re
     return response
 
 
-@routes.delete("/api/devices/{device_id}")
+# Digits only, so /api/devices/enrol and /api/devices/signin are not also a device id.
+@routes.delete("/api/devices/{device_id:[0-9]+}")
 @allow(Role.HUB_ADMIN)
 @api("Revoke a tablet", tag="devices")
 async def revoke_device(request: web.Request, device_id: RowId) -> DevicePublic:

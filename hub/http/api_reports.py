@@ -70,6 +70,7 @@ async def _report(request: web.Request, query: MonthlyReportQuery) -> MonthlyRep
     "The monthly report for a commissioner's area or one site",
     tag="reports",
     replies=(Reply(200, "The report in the format asked for", MonthlyReport, REPORT_FILES),),
+    rules="name a commissioner or a site, not both",
 )
 async def monthly(request: web.Request, query: MonthlyReportQuery) -> web.Response:
     """The monthly report: ?month=YYYY-MM&commissioner=ODS (or &site=ODS)
@@ -149,6 +150,7 @@ async def _run_import(
     "Import a CSV of calls, activity or sites",
     tag="imports",
     upload=Content("text/csv", TEXT),
+    rules="the CSV must have a header row and valid rows (422 lists the invalid ones)",
     replies=(
         Reply(200, "Written; the summary", ImportSummary),
         Reply(422, "Nothing written; the invalid rows", ImportSummary),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.keys import DATABASE
+from hub.keys import BROKER, DATABASE, REALTIME
 from hub.storage.migrate import current_revision, head_revision
 from schemas.api import Health
 
@@ -30,7 +30,14 @@ async def healthz(_request: web.Request) -> Health:
     replies=(Reply(200, "Ready", Health), Reply(503, "Not ready, and why", Health)),
 )
 async def readyz(request: web.Request) -> web.Response:
-    db = request.app[DATABASE]
+    app = request.app
+    if REALTIME in app and app[REALTIME].services.drain.draining:
+        return web.json_response({"status": "unavailable", "detail": "draining"}, status=503)
+    if BROKER in app and not app[BROKER].healthy:
+        return web.json_response(
+            {"status": "unavailable", "detail": "broker unreachable"}, status=503
+        )
+    db = app[DATABASE]
     try:
         await db.ping()
         current = await current_revision(db)

@@ -38,6 +38,9 @@ class Rule:
     handler: Handler
     roles: frozenset[Role]
     devices: bool
+    # Run in the socket's lane (in order among themselves) rather than in its read loop,
+    # so a burst of slow durable writes does not hold up the signalling behind it.
+    in_lane: bool = False
 
 
 class Serialised(str):
@@ -58,10 +61,10 @@ class CommandTable:
         self.rules: dict[str, Rule] = {}
 
     def command(
-        self, type_: str, *roles: Role, devices: bool = False
+        self, type_: str, *roles: Role, devices: bool = False, in_lane: bool = False
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.rules[type_] = Rule(handler, frozenset(roles), devices)
+            self.rules[type_] = Rule(handler, frozenset(roles), devices, in_lane)
             return handler
 
         return register
@@ -98,6 +101,7 @@ class Dispatcher:
         type_ = ""
         data: dict[str, Any] = {}
         command: Any = None
+        conn.begin()
         try:
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
@@ -123,11 +127,37 @@ class Dispatcher:
                 raise Forbidden("Your role cannot do this")
             if command is None:
                 command = _validated(data)
+        except HubError as exc:
+            if isinstance(exc, REFUSALS):
+                await self._refused(conn, type_, exc, command if command is not None else data)
+            conn.write(_error(command_id, exc.code, exc.message, exc.field))
+            conn.end()
+            return
+        except Exception:
+            log.exception("command %s from %s failed", command_id, conn.key)
+            conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+            conn.end()
+            return
+        assert command_id is not None
+        if rule.in_lane:
+            conn.in_lane(self._run(rule, ctx, type_, command, command_id))
+            conn.end()
+            return
+        try:
+            await self._run(rule, ctx, type_, command, command_id)
+        finally:
+            conn.end()
+
+    async def _run(
+        self, rule: Rule, ctx: CommandContext, type_: str, command: Any, command_id: int
+    ) -> None:
+        conn = ctx.conn
+        try:
             result = await rule.handler(ctx, command)
             conn.write(result_frame(command_id, _result_json(result)))
         except HubError as exc:
             if isinstance(exc, REFUSALS):
-                await self._refused(conn, type_, exc, command if command is not None else data)
+                await self._refused(conn, type_, exc, command)
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
             log.exception("command %s from %s failed", command_id, conn.key)

@@ -63,7 +63,7 @@ class Revoker:
         key = revocation.participant_key
         for conn in self.registry.of(key) if key else list(self.registry.connections):
             if _names(revocation, conn):
-                conn.end(revocation.code, revocation.reason)
+                conn.close_with(revocation.code, revocation.reason)
                 closed += 1
         if closed:
             log.info("closed %d socket(s): access ended (code %d)", closed, revocation.code)
@@ -90,7 +90,7 @@ class Revoker:
         its session expires."""
         for _, revocation in self._recent:
             if _names(revocation, conn):
-                conn.end(revocation.code, revocation.reason)
+                conn.close_with(revocation.code, revocation.reason)
                 return
         expires = conn.principal.session_expires_at
         if expires is not None:
@@ -106,7 +106,7 @@ class Revoker:
             if conn.closed or hashed is None:
                 continue
             ended = session_expired(hashed)
-            conn.end(ended.code, ended.reason)
+            conn.close_with(ended.code, ended.reason)
             closed += 1
         return closed
 

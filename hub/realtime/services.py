@@ -11,6 +11,7 @@ from hub.messages.service import MessageService
 from hub.settings import HubSettings
 
 from .dispatch import Dispatcher
+from .drain import Drain
 from .registry import Registry
 from .revocation import Revoker
 from .roster import Roster
@@ -26,6 +27,7 @@ class Services:
     roster: Roster
     echo: EchoService
     revoker: Revoker
+    drain: Drain
 
 
 class Realtime:

@@ -24,12 +24,12 @@ import aiohttp
 
 from schemas.codes import Channel, HomeIntent, Reason
 
-from .connection import CommandFailed, Disconnected, HubConnection
+from .connection import CommandFailed, HubConnection
 from .echo import echo_check
 from .media import CallMedia
 
 DEFAULT_FILE = "telehub-device.json"
-RECONNECT_DELAYS = (1, 2, 5, 10, 30)
+RECONNECT_ATTEMPTS = 10_000  # about 19 hours at 7 s apart
 
 
 class CliError(Exception):
@@ -188,21 +188,15 @@ async def next_event_or_reconnect(conn: HubConnection) -> dict[str, Any] | None:
     if ended is not None:
         raise CliError(f"The hub closed the connection: {ended.reason}")
     print("Lost the hub; media carries on. Reconnecting…")
-    for attempt in range(10_000):
-        await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-        try:
-            again = await conn.connect()
-        except CommandFailed as exc:
-            if exc.code == "unauthorised":  # revoked meanwhile: trying again cannot help
-                raise CliError(f"The hub refused this device: {exc.message}") from None
-            continue
-        except (OSError, Disconnected, TimeoutError):
-            continue
-        else:
-            calls = ", ".join(c["id"][:8] for c in again.get("calls", [])) or "none"
-            print(f"Reconnected; calls in progress: {calls}.")
-            return None
-    raise CliError("Could not reach the hub again")
+    try:
+        again = await conn.come_back(attempts=RECONNECT_ATTEMPTS)
+    except CommandFailed as exc:
+        raise CliError(f"The hub refused this tablet: {exc.message}") from None
+    except Exception:
+        raise CliError("Could not reach the hub again") from None
+    calls = ", ".join(c["id"][:8] for c in again.get("calls", [])) or "none"
+    print(f"Reconnected; calls in progress: {calls}.")
+    return None
 
 
 # -- check --------------------------------------------------------------------------------
