@@ -552,7 +552,7 @@ async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_ma
 
 
 async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
-    db: Database, world: World
+    db: Database, world: World, tmp_path: Path
 ) -> None:
     """C04 and C05 (home A) each lost a connection that was not resumed (C04 twice): two
     calls with a drop at home A, whose clinical outcomes stand as recorded."""
@@ -582,6 +582,9 @@ async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
     html = render_document(report)
     row = html[html.index('data-connection="VHOMA"') :]
     assert "16.7%" in row[:400]
+    pdf = tmp_path / "connection.pdf"
+    pdf.write_bytes(render_pdf(report))
+    assert "Connection quality" in _pdf_text(pdf) and "16.7%" in _pdf_text(pdf)
     tables = read_tables(render_tables(report))
     by_site = {r["site_ods"]: r for r in tables["connection"]}
     assert (by_site["VHOMA"]["calls_with_drop"], by_site[""]["calls_with_drop"]) == ("2", "2")

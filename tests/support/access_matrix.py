@@ -34,6 +34,7 @@ CALLERS = (
 ROUTES: dict[str, str] = {
     #                                           nurse spec lead admin comm staff device anon
     'DELETE /api/devices/{device_id}': '403 403 403 200 403 403 403 401',
+    'DELETE /api/users/{user_id}': '403 403 403 200 403 403 403 401',
     'GET /': '302 302 302 302 302 302 302 302',
     'GET /admin': '403 403 403 200 403 403 403 302',
     'GET /admin/audit': '403 403 403 200 403 403 403 302',
@@ -89,7 +90,6 @@ ROUTES: dict[str, str] = {
     'POST /console/calls/{call_id}/amendments': '403 403 303 403 403 403 403 401',
     'POST /console/follow-ups/{task_id}': '303 403 303 403 403 403 403 401',
     'POST /login': '302 302 302 302 302 302 302 302',
-    'POST /logout': '302 302 302 302 302 302 302 302',
     'PUT /api/calls/{call_id}/wrap-up': '403 403 403 403 403 403 403 401',
 }
 

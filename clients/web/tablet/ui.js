@@ -2,6 +2,7 @@
 // field errors, and connecting to the hub.
 
 import { $, el } from "/js/shared/dom.js";
+import { forgetDeviceCredential } from "./device.js";
 
 const LONDON = new Intl.DateTimeFormat("en-GB", {
   timeZone: "Europe/London",
@@ -24,10 +25,11 @@ const STATES = {
   offline: ["The hub cannot be reached. Check the Wi-Fi or mobile signal.", "problem"],
 };
 
-export function showConnection(state) {
+export function showConnection(state, reason = null) {
   const banner = $("#connection");
   if (!banner) return;
-  const entry = STATES[state];
+  // "ended": the hub removed this tablet (or refused it); its reason is the text to show.
+  const entry = state === "ended" ? [reason, "problem"] : STATES[state];
   banner.hidden = !entry;
   banner.dataset.state = state;
   if (!entry) return;
@@ -42,7 +44,10 @@ export function showConnection(state) {
 }
 
 export function bindConnection(hub) {
-  hub.addEventListener("state", (e) => showConnection(e.detail === "open" ? null : e.detail));
+  hub.addEventListener("state", (e) => {
+    if (e.detail === "ended" && hub.endedCode === 4403) forgetDeviceCredential();
+    showConnection(e.detail === "open" ? null : e.detail, hub.endedReason);
+  });
 }
 
 // An NHS error summary: [{text, href}] or nothing to hide it.
@@ -77,6 +82,7 @@ export function fieldError(input, message) {
 export function startHub(hub) {
   const attempt = (wait) =>
     hub.connect().catch((err) => {
+      if (err.code === "ended") return;
       if (err.code === "unauthorised") {
         showConnection("signed-out");
         return;
