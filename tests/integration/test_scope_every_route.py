@@ -19,6 +19,7 @@ from hub.auth.service import user_principal
 from hub.errors import HubError
 from hub.http.access import SESSION_COOKIE
 from hub.keys import IDENTITY, REALTIME
+from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import FollowUpTask, User
@@ -27,6 +28,23 @@ from schemas.codes import Role
 from support.access_matrix import CALLERS, COMMANDS, ROUTES
 from support.world import PASSWORD, Home, World, sign_in
 from telehub_client import CommandFailed, HubConnection
+
+
+@pytest.fixture
+def settings(settings: HubSettings) -> HubSettings:
+    """The walk signs in, and tries enrolment codes, dozens of times from one address: the
+    rate limits are not what it checks (tests/integration/test_throttling.py does)."""
+    unlimited = "100000/minute"
+    return settings.model_copy(
+        update={
+            "rate_sign_in_account": unlimited,
+            "rate_sign_in_address": unlimited,
+            "rate_device_sign_in": unlimited,
+            "rate_enrolment": unlimited,
+            "rate_ws_credential": unlimited,
+            "rate_registration": unlimited,
+        }
+    )
 
 
 def _routes(app: web.Application) -> list[tuple[str, str]]:
