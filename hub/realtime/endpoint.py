@@ -79,6 +79,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         await catch_up(services)
 
     await broker.start(registry.deliver, on_gap)
+    services.calls.process_id = broker.origin
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
@@ -119,6 +120,8 @@ def _graceful_exit() -> None:
 
 
 async def _sweep_forever(services: Services) -> None:
+    """The call timers, once a second. The first sweep records this process's start (the
+    participants the hub lost while it was down), retried until the database answers."""
     while True:
         await asyncio.sleep(1.0)
         try:
