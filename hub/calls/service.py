@@ -672,9 +672,7 @@ class CallService:
             for dead in await processes.dead(before=now - timeout):
                 # Its sockets died with it: its participants went when it was last seen.
                 changed.update(
-                    await processes.bury(
-                        process_id=dead.id, disconnected_at=as_utc(dead.seen_at)
-                    )
+                    await processes.bury(process_id=dead.id, disconnected_at=as_utc(dead.seen_at))
                 )
         async with self.db.session() as s:
             repo, participants = CallRepo(s, self.clock), ParticipantRepo(s, self.clock)
