@@ -57,6 +57,16 @@ $(NHSUK): clients/web/package.json clients/web/package-lock.json
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
 	touch $(NHSUK)
 
+# The screenshots in docs/screens/ and the tablet's call set-up table in docs/performance.md
+# are written by these targets only; make test leaves every tracked file as it found it.
+.PHONY: screens bench-call-setup
+screens: install assets system
+	HUB_WRITE_DOCS=1 $(BIN)/pytest tests/e2e -q
+
+bench-call-setup: install assets system
+	HUB_WRITE_DOCS=1 $(BIN)/pytest -q -s \
+	  "tests/e2e/test_tablet.py::test_accept_to_first_frame_is_close_to_a_direct_connection"
+
 schemas: install
 	$(BIN)/telehub schemas export
 

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
+from hub.auth.throttle import Throttle
 from hub.clock import Clock, SystemClock
 from hub.http import (
     api_identity,
@@ -95,8 +96,9 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     settings, clock = app[SETTINGS], app[CLOCK]
     db = Database.from_settings(settings)
     app[DATABASE] = db
-    app[IDENTITY] = IdentityService(db, clock, settings)
-    app[RECORDS] = RecordsService(db, clock, settings)
+    throttle = Throttle(settings)  # one set of limits, shared by the services that guard
+    app[IDENTITY] = IdentityService(db, clock, settings, throttle)
+    app[RECORDS] = RecordsService(db, clock, settings, throttle)
     app[AUDIT] = AuditService(db, clock)
     try:
         yield

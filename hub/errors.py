@@ -50,6 +50,12 @@ class RateLimited(HubError):
     code = ErrorCode.RATE_LIMITED
     status = 429
 
+    def __init__(
+        self, message: str, *, field: str | None = None, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after  # seconds, sent as HTTP Retry-After when known
+
 
 class Draining(HubError):
     """This process is shutting down (SIGTERM): the client starts over on another one."""

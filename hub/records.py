@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from hub.auth.throttle import Guard, Throttle, Throttled, hashed
 from hub.clock import Clock
 from hub.errors import InvalidInput
 from hub.settings import HubSettings
@@ -24,10 +25,13 @@ from schemas.nhs import is_synthetic
 
 
 class RecordsService:
-    def __init__(self, db: Database, clock: Clock, settings: HubSettings) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, settings: HubSettings, throttle: Throttle | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.throttle = throttle or Throttle(settings)
 
     async def sites(self, scope: Scope) -> Sequence[Organisation]:
         async with self.db.session() as s:
@@ -58,6 +62,14 @@ class RecordsService:
         return person
 
     async def add_person(self, scope: Scope, data: PersonCreate) -> Person:
+        """Register a person at a site. Throttled per user: registering is also a way of
+        asking whether an NHS number is known, so it is never unlimited."""
+        try:
+            await self.throttle.attempt(Guard.REGISTRATION, hashed(scope.actor))
+        except Throttled:
+            async with self.db.session() as s:
+                await AuditRepo(s, self.clock).note(scope, "person_add", outcome="throttled")
+            raise
         if is_synthetic(data.nhs_number) and not self.settings.allow_synthetic_nhs_numbers:
             raise InvalidInput(
                 "NHS numbers from 900 to 999 are for testing and are refused here",

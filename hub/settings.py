@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"
@@ -50,6 +50,9 @@ class HubSettings(BaseSettings):
     turn_shared_secret: str | None = None
     public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
     session_hours: int = Field(default=12, ge=1, le=72)
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=1440, description="a session with no request for this long ends"
+    )
     ticket_seconds: int = Field(default=30, ge=5, le=300)
     enrolment_code_hours: int = Field(default=24, ge=1, le=168)
     answer_target_seconds: int = Field(default=300, ge=30)
@@ -65,6 +68,19 @@ class HubSettings(BaseSettings):
         default=100.0, gt=0, description="commands a socket may send per second, sustained"
     )
     command_burst: int = Field(default=400, ge=1, description="commands a socket may send at once")
+    # Throttling (the `limits` library's moving windows, "N/period;M/period"; shared through
+    # Redis when the broker is Redis). See docs/operations.md, "Rate limits".
+    rate_sign_in_account: str = Field(default="10/minute;30/hour", description="per username")
+    rate_sign_in_address: str = Field(default="60/minute;600/hour", description="per address")
+    rate_device_sign_in: str = Field(default="30/minute", description="per address and device")
+    rate_enrolment: str = Field(default="10/hour", description="enrolment codes, per address")
+    rate_ws_credential: str = Field(default="60/minute", description="per address and device")
+    rate_registration: str = Field(default="60/hour", description="new residents, per user")
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="proxy addresses whose X-Forwarded-For is believed"
+    )
+    sockets_per_user: int = Field(default=6, ge=1, le=100, description="open sockets per user")
+    sockets_per_device: int = Field(default=4, ge=1, le=100, description="per device")
     allow_synthetic_nhs_numbers: bool = True
     echo_max_concurrent: int = Field(default=4, ge=0, le=64, description="test calls at once")
 
@@ -80,6 +96,33 @@ class HubSettings(BaseSettings):
     def _known_broker(cls, value: str) -> str:
         if not value.startswith(("memory://", "redis://", "rediss://")):
             raise ValueError("must be memory:// or redis://host:port/db")
+        return value
+
+    @field_validator(
+        "rate_sign_in_account",
+        "rate_sign_in_address",
+        "rate_device_sign_in",
+        "rate_enrolment",
+        "rate_ws_credential",
+        "rate_registration",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError('must be rates like "10/minute;30/hour"') from None
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _parse_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):  # "10.0.0.1, 10.0.0.2" or a JSON list
+            if value.lstrip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("ice_servers", mode="before")

@@ -3,25 +3,42 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
-from .codes import OrganisationKind, ResuscitationStatus, Role
+from .codes import Disposition, OrganisationKind, ResuscitationStatus, Role
 from .nhs import NhsNumber
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+# Spaces, tabs and line ends around a code are forgiven (CSV cells, pasted text).
+SPACE = " \t\r\n"
+
+
 def _ods_code(value: str) -> str:
-    code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z0-9]{3,10}", code):
+    code = value.strip(SPACE)
+    if not re.fullmatch(r"[A-Za-z0-9]{3,10}", code):
         raise ValueError("an ODS code is 3 to 10 letters and digits, e.g. VM123 or QWO")
-    return code
+    return code.upper()
 
 
-OdsCode = Annotated[str, AfterValidator(_ods_code)]
+OdsCode = Annotated[
+    str,
+    AfterValidator(_ods_code),
+    WithJsonSchema({"type": "string", "pattern": f"^[{SPACE}]*[A-Za-z0-9]{{3,10}}[{SPACE}]*$"}),
+]
 
 
 class Body(BaseModel):
@@ -30,6 +47,14 @@ class Body(BaseModel):
 
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_utc(cls, value: object) -> object:
+        """Every stored time is UTC; SQLite hands them back without a zone."""
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class LoginBody(Body):
@@ -115,7 +140,7 @@ class DeviceCreate(Body):
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class DeviceEnrolmentPublic(BaseModel):
+class DeviceEnrolmentPublic(Public):
     device_id: int
     site_ods: str
     enrolment_code: str
@@ -145,7 +170,7 @@ class DevicePublic(Public):
     revoked_at: datetime | None
 
 
-class TicketPublic(BaseModel):
+class TicketPublic(Public):
     ticket: str
     expires_at: datetime
 
@@ -196,9 +221,18 @@ RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 CallId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+# A day in a query string: YYYY-MM-DD only (not a timestamp, which pydantic would accept).
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
 class Query(BaseModel):
-    """A query string. Unknown parameters are ignored, as browsers and proxies add their own;
-    empty values count as absent (a form's blank field)."""
+    """A query string. Unknown parameters are ignored, as browsers and proxies add their own."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -211,9 +245,9 @@ class ResidentSearch(Query):
 class CallSearch(Query):
     site: RowId | None = None
     resident: RowId | None = None
-    from_: date | None = Field(default=None, alias="from", description="first London day")
-    to: date | None = Field(default=None, description="calls before this day")
-    disposition: str | None = Field(default=None, max_length=40)
+    from_: Day | None = Field(default=None, alias="from", description="first London day")
+    to: Day | None = Field(default=None, description="calls before this day")
+    disposition: Disposition | None = None
 
 
 class ThreadQuery(Query):

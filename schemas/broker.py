@@ -23,3 +23,17 @@ class Envelope:
 
 
 ENVELOPE = TypeAdapter(Envelope)
+
+
+@dataclass(slots=True)
+class Revocation:
+    """A principal or one of its sessions lost its access: every hub process closes the
+    matching sockets it holds. Sent as the body of an envelope on the revocations topic."""
+
+    code: int  # a schemas.wire.CloseCode
+    reason: str  # shown to the person, as the close reason
+    participant_key: str | None = None  # every socket of this user or device
+    session_token_hash: str | None = None  # or only the sockets opened from this session
+
+
+REVOCATION = TypeAdapter(Revocation)

@@ -6,12 +6,12 @@ Codes come from ``schemas.codes``; nothing here spells a code by hand.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from .api import CallId, Query, RowId
+from .api import CallId, Day, Query, RowId
 from .codes import (
     CallState,
     Disposition,
@@ -258,9 +258,9 @@ class HistorySearch(Query):
 
     site: RowId | None = None
     resident: str | None = Field(default=None, max_length=100, description="name or NHS number")
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
-    disposition: str | None = Field(default=None, max_length=40)
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
+    disposition: Disposition | None = None
 
 
 class SummaryQuery(Query):

@@ -13,26 +13,40 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
-from .api import OdsCode
+from .api import SPACE, OdsCode
 from .codes import SiteKind
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def _month(value: str) -> str:
-    if not _MONTH.match(value.strip()):
+    if not _MONTH.match(value.strip(SPACE)):
         raise ValueError("a month is YYYY-MM, e.g. 2026-10")
-    return value.strip()
+    return value.strip(SPACE)
 
 
-Month = Annotated[str, AfterValidator(_month)]
+Month = Annotated[
+    str,
+    AfterValidator(_month),
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^[{SPACE}]*[0-9]{{4}}-(0[1-9]|1[0-2])[{SPACE}]*$"}
+    ),
+]
 
 
 class ReportFormat(StrEnum):
     JSON = "json"
-    CSV = "csv"
+    CSV = "csv"  # one table per section (hub.reports.render_tables)
+    CSV_LONG = "csv-long"  # one figure per row
     HTML = "html"
     PDF = "pdf"
     FHIR = "fhir"
@@ -272,6 +286,18 @@ class HospitalComparison(Report):
     notes: list[str]
 
 
+class ConnectionQuality(Report):
+    """How well calls connected, counted apart from what happened clinically."""
+
+    calls: Tally
+    calls_with_drop: Tally = Field(
+        description="calls in which a participant's connection was lost and not resumed "
+        "within the resume window"
+    )
+    technical_failures: Tally = Field(description="calls whose outcome was a technical failure")
+    share_with_drop: float | None = Field(description="calls_with_drop / calls")
+
+
 class SiteReport(Report):
     ods: str
     name: str
@@ -287,9 +313,22 @@ class SiteReport(Report):
     calls_per_10_beds: float | None
     avoided: Avoided
     bed_days_avoided: Decimal | None
+    connection: ConnectionQuality
     engagement_watch: bool
+    engagement_watch_since: str | None = Field(
+        default=None, description="YYYY-MM: the month the fall in calls began, when on watch"
+    )
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
+
+
+class WatchedHome(Report):
+    """A home whose calls fell beyond normal variation (special cause, low side)."""
+
+    ods: str
+    name: str
+    commissioner: str = Field(description="ODS code of the home's commissioner")
+    since: str = Field(description="YYYY-MM: the month the fall began")
 
 
 class Totals(Report):
@@ -318,12 +357,16 @@ class MonthlyReport(Report):
     dispositions: list[Count]
     escalations: list[Count]
     specialists: Specialists
+    connection: ConnectionQuality
     money: Money
     rates: Rates
     comparison: Comparison
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
     engagement_watch: list[str] = Field(description="ODS codes of homes flagged")
+    engagement_watch_homes: list[WatchedHome] = Field(
+        default_factory=list, description="the homes flagged, with the month each fall began"
+    )
     disclosure: Disclosure = Field(
         default=Disclosure(suppressed=False, rule="not applied"),
         description="the small-number rule the figures were produced under",

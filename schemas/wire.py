@@ -9,6 +9,7 @@ pushes ``event`` frames. Types read ``area/verb``.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -61,6 +62,28 @@ Pin = Annotated[
     WithJsonSchema({"type": "string", "pattern": f"^[0-9]{{{PIN_DIGITS[0]},{PIN_DIGITS[1]}}}$"}),
 ]
 MAX_FRAME_BYTES = 256 * 1024
+
+
+class CloseCode(IntEnum):
+    """Why the hub closed an authenticated socket (the websocket close code; the close
+    reason is a sentence to show). Clients reconnect after any other code."""
+
+    SESSION_ENDED = 4401  # signed out, or the session expired: sign in again to reconnect
+    REVOKED = 4403  # the tablet was removed or the account disabled: do not reconnect
+    TOO_MANY_SOCKETS = 4429  # this user or device already has its limit of open sockets
+
+    @property
+    def reconnects(self) -> bool:
+        """Whether a client should try again by itself."""
+        return self is CloseCode.SESSION_ENDED
+
+
+# The close reasons the hub sends with those codes (at most 123 bytes each, by RFC 6455).
+DEVICE_REMOVED = "This tablet has been removed from the hub"
+USER_DISABLED = "This account has been disabled"
+SIGNED_OUT = "You have signed out"
+SESSION_EXPIRED = "Your session has expired: sign in again"
+TOO_MANY_SOCKETS = "Too many connections open for this account: close one and try again"
 
 
 # -- auth ---------------------------------------------------------------------------------

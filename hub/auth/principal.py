@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from hub.storage.scope import Scope
 from schemas.codes import Role
@@ -12,7 +13,8 @@ from schemas.codes import Role
 class Principal:
     scope: Scope
     name: str
-    session_token_hash: str | None = None
+    session_token_hash: str | None = None  # the signed-in session it came through, if any
+    session_expires_at: datetime | None = None  # when that session ends by itself
 
     @property
     def role(self) -> Role:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 QUEUE = "queue"
 HUB_THREAD = "thread:hub"
+REVOCATIONS = "revocations"  # access ended: every process closes the sockets it names
 PRESENCE = "presence"  # who of the hub staff is on shift, and what they are doing
 
 

@@ -25,6 +25,7 @@ from schemas.codes import Role
 
 from .access import ALL_ROLES, SESSION_COOKIE, allow, principal_of, public
 from .bodies import json_of
+from .client import client_address
 from .contract import Reply, api
 
 SIGNED_IN = (Reply(200, "Signed in; the session cookie is set", Me),)
@@ -49,7 +50,9 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 @public
 @api("Sign in as a member of staff", tag="identity", replies=SIGNED_IN)
 async def login(request: web.Request, body: LoginBody) -> web.Response:
-    principal, token = await request.app[IDENTITY].sign_in(body.username, body.password)
+    principal, token = await request.app[IDENTITY].sign_in(
+        body.username, body.password, client=client_address(request)
+    )
     response = json_of(await _me(request, principal))
     set_session_cookie(request, response, token)
     return response
@@ -57,12 +60,27 @@ async def login(request: web.Request, body: LoginBody) -> web.Response:
 
 @routes.post("/api/auth/logout")
 @public
-@api("Sign out: ends the session", tag="identity", replies=(Reply(200, "Signed out", SignedOut),))
+@api(
+    "Sign out: ends the session, its unused websocket tickets and its sockets",
+    tag="identity",
+    replies=(
+        Reply(200, "Signed out", SignedOut),
+        Reply(303, "Signed out from a page's form: back to the sign-in page", SignedOut),
+    ),
+)
 async def logout(request: web.Request) -> web.Response:
+    """The one sign-out: ends the session, its unused tickets and its sockets. The pages'
+    "Sign out" form posts here too and is sent back to the sign-in page."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await request.app[IDENTITY].sign_out(token)
-    response = json_of(SignedOut(signed_out=True))
+    from_form = request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    )
+    response = json_of(SignedOut(signed_out=True), status=303 if from_form else 200)
+    if from_form:
+        response.headers["Location"] = "/login"
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
@@ -102,6 +120,14 @@ async def add_user(request: web.Request, body: UserCreate) -> UserPublic:
     return UserPublic.model_validate(user)
 
 
+@routes.delete("/api/users/{user_id}")
+@allow(Role.HUB_ADMIN)
+@api("Disable a user: their sessions, tickets and open sockets end at once", tag="identity")
+async def disable_user(request: web.Request, user_id: RowId) -> UserPublic:
+    user = await request.app[IDENTITY].disable_user(principal_of(request).scope, user_id)
+    return UserPublic.model_validate(user)
+
+
 @routes.post("/api/devices")
 @allow(Role.HUB_ADMIN)
 @api("Start enrolling a tablet: a one-time enrolment code", tag="devices", status=201)
@@ -122,7 +148,9 @@ async def create_enrolment(request: web.Request, body: DeviceCreate) -> DeviceEn
 @public
 @api("Enrol a tablet with its code: the tablet's credential, shown once", tag="devices", status=201)
 async def enrol(request: web.Request, body: DeviceEnrolBody) -> DeviceCredentialPublic:
-    device, credential = await request.app[IDENTITY].enrol(body.enrolment_code)
+    device, credential = await request.app[IDENTITY].enrol(
+        body.enrolment_code, client=client_address(request)
+    )
     assert device.id is not None
     return DeviceCredentialPublic(device_id=device.id, credential=credential)
 
@@ -131,13 +159,16 @@ async def enrol(request: web.Request, body: DeviceEnrolBody) -> DeviceCredential
 @public
 @api("Sign a tablet in with its credential", tag="devices", replies=SIGNED_IN)
 async def device_sign_in(request: web.Request, body: DeviceSignInBody) -> web.Response:
-    principal, token = await request.app[IDENTITY].device_sign_in(body.credential)
+    principal, token = await request.app[IDENTITY].device_sign_in(
+        body.credential, client=client_address(request)
+    )
     response = json_of(await _me(request, principal))
     set_session_cookie(request, response, token)
     return response
 
 
-@routes.delete("/api/devices/{device_id}")
+# Digits only, so /api/devices/enrol and /api/devices/signin are not also a device id.
+@routes.delete("/api/devices/{device_id:[0-9]+}")
 @allow(Role.HUB_ADMIN)
 @api("Revoke a tablet", tag="devices")
 async def revoke_device(request: web.Request, device_id: RowId) -> DevicePublic:

@@ -72,7 +72,7 @@ def history_filters(query: HistorySearch) -> dict[str, object]:
 
 def history_search(request: web.Request) -> dict[str, object]:
     """The history search's filters from the query string, for the console's page."""
-    return history_filters(read_query(request, HistorySearch))
+    return history_filters(read_query(request, HistorySearch, blank_is_absent=True))
 
 
 # -- wrap-up ------------------------------------------------------------------------------
@@ -94,7 +94,12 @@ async def save_wrap_up_draft(
 
 @routes.post("/api/calls/{call_id}/outcome")
 @allow(NURSE)
-@api("Record the call's outcome and close it", tag="outcomes", status=201)
+@api(
+    "Record the call's outcome and close it",
+    tag="outcomes",
+    status=201,
+    rules="the fields a disposition requires (named in the error) must be given",
+)
 async def record_outcome(
     request: web.Request, call_id: CallId, body: WrapUpAnswers
 ) -> CallSnapshot:
@@ -111,7 +116,12 @@ async def call_record(request: web.Request, call_id: CallId) -> CallRecord:
 
 @routes.post("/api/calls/{call_id}/amendments")
 @allow(*RECORDERS)
-@api("Amend a closed call's record", tag="outcomes", status=201)
+@api(
+    "Amend a closed call's record",
+    tag="outcomes",
+    status=201,
+    rules="new_value must be a valid value of the field amended",
+)
 async def amend(request: web.Request, call_id: CallId, body: AmendmentCreate) -> AmendmentPublic:
     return await records(request).amend(principal_of(request), call_id, body)
 

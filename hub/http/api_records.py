@@ -48,7 +48,12 @@ async def residents(request: web.Request, query: ResidentSearch) -> list[PersonP
 
 @routes.post("/api/residents")
 @allow(Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.HUB_ADMIN, devices=True)
-@api("Register a resident", tag="records", status=201)
+@api(
+    "Register a resident",
+    tag="records",
+    status=201,
+    rules="the NHS number must not be registered already",
+)
 async def add_resident(request: web.Request, body: PersonCreate) -> PersonPublic:
     person = await request.app[RECORDS].add_person(principal_of(request).scope, body)
     return PersonPublic.model_validate(person)

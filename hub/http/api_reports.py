@@ -42,7 +42,7 @@ REPORT_FILES = (
 )
 
 
-def _reports(request: web.Request) -> ReportService:
+def report_service(request: web.Request) -> ReportService:
     app = request.app
     return ReportService(app[DATABASE], app[CLOCK], app[SETTINGS])
 
@@ -61,7 +61,7 @@ def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:
 
 
 async def _report(request: web.Request, query: MonthlyReportQuery) -> MonthlyReport:
-    return await _reports(request).monthly(principal_of(request).scope, query)
+    return await report_service(request).monthly(principal_of(request).scope, query)
 
 
 @routes.get("/api/reports/monthly")
@@ -70,6 +70,7 @@ async def _report(request: web.Request, query: MonthlyReportQuery) -> MonthlyRep
     "The monthly report for a commissioner's area or one site",
     tag="reports",
     replies=(Reply(200, "The report in the format asked for", MonthlyReport, REPORT_FILES),),
+    rules="name a commissioner or a site, not both",
 )
 async def monthly(request: web.Request, query: MonthlyReportQuery) -> web.Response:
     """The monthly report: ?month=YYYY-MM&commissioner=ODS (or &site=ODS)
@@ -149,6 +150,7 @@ async def _run_import(
     "Import a CSV of calls, activity or sites",
     tag="imports",
     upload=Content("text/csv", TEXT),
+    rules="the CSV must have a header row and valid rows (422 lists the invalid ones)",
     replies=(
         Reply(200, "Written; the summary", ImportSummary),
         Reply(422, "Nothing written; the invalid rows", ImportSummary),

@@ -11,10 +11,11 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from hub.clock import LONDON, as_utc
+from hub.clock import LONDON, as_utc, london_month
 from hub.errors import Forbidden, HubError
-from hub.keys import RECORDS, SETTINGS
+from hub.keys import CLOCK, RECORDS, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
+from hub.reports import months
 from schemas.codes import (
     CallState,
     Channel,
@@ -32,6 +33,7 @@ from schemas.outcomes import AmendmentCreate, FollowUpRecord
 
 from .access import HUB_ROLES, allow, principal_of
 from .api_outcomes import follow_ups, history_search, records, shift
+from .api_reports import report_service
 from .bodies import path_int, read_body
 
 routes = web.RouteTableDef()
@@ -244,6 +246,7 @@ def _follow_up_message(exc: HubError) -> str:
 async def shift_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     service = shift(request)
+    month = last_full_month(request)
     return _context(
         request,
         "Shift",
@@ -251,4 +254,13 @@ async def shift_page(request: web.Request) -> dict[str, Any]:
         view=await service.view(scope),
         staff=await service.roster(scope),
         follow_ups_due=await follow_ups(request).due_count(scope),
+        watch_month=month,
+        watch=await report_service(request).engagement_watch(scope, month=month),
+        month_label=months.label,
     )
+
+
+def last_full_month(request: web.Request) -> str:
+    """The engagement watch reads the last full month (UK time): the current one is partial
+    and would look like a fall."""
+    return months.shift(london_month(request.app[CLOCK].now()), -1)

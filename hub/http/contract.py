@@ -10,8 +10,9 @@ Parameters after ``request`` are the route's path parameters, except ``query`` (
 from the JSON or form body). The wrapper validates each before the handler runs (a typed
 422 naming the field otherwise) and writes the returned model as JSON with the declared
 status. A handler that must answer otherwise (a cookie, a file) returns a ``web.Response``
-and lists what it may send in ``replies``. ``hub.http.openapi`` reads the same
-``Operation`` to describe the route.
+and lists what it may send in ``replies``. ``rules`` says what the hub checks beyond the
+schema (a 422 to a well-formed request). ``hub.http.openapi`` reads the same ``Operation``
+to describe the route.
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ class Operation:
     query: type[BaseModel] | None
     body: type[BaseModel] | None
     upload: Content | None  # a body that is not a model (multipart photo, CSV)
+    rules: str  # checks beyond the schema that answer 422 to a well-formed request
 
 
 def operation_of(handler: object) -> Operation | None:
@@ -77,6 +79,7 @@ def api(
     status: int = 200,
     replies: tuple[Reply, ...] = (),
     upload: Content | None = None,
+    rules: str = "",
 ) -> Callable[[Callable[..., Awaitable[Any]]], Handler]:
     def wrap(fn: Callable[..., Awaitable[Any]]) -> Handler:
         hints = get_type_hints(fn, include_extras=True)
@@ -118,15 +121,17 @@ def api(
             query=query,
             body=body,
             upload=upload,
+            rules=rules,
         )
         return handler
 
     return wrap
 
 
-def read_query(request: web.Request, model: type[Any]) -> Any:
-    """The query string as ``model``; blank values count as absent."""
-    raw = {k: v for k, v in request.query.items() if v != ""}
+def read_query(request: web.Request, model: type[Any], *, blank_is_absent: bool = False) -> Any:
+    """The query string as ``model``. A page's form sends its blank fields as ``name=``:
+    ``blank_is_absent`` reads those as not given (the JSON API takes values as sent)."""
+    raw = {k: v for k, v in request.query.items() if v != "" or not blank_is_absent}
     try:
         return model.model_validate(raw)
     except ValidationError as exc:

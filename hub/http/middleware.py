@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.errors import Forbidden, HubError, InvalidInput
+from hub.errors import Forbidden, HubError, InvalidInput, RateLimited
 from hub.keys import SETTINGS
 from schemas.errors import ErrorBody, ErrorCode
 
@@ -38,14 +38,20 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except HubError as exc:
-        return error_response(exc.code, exc.status, exc.message, exc.field)
+        response = error_response(exc.code, exc.status, exc.message, exc.field)
+        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except ValidationError as exc:
         err = validation_error(exc)
         return error_response(err.code, err.status, err.message, err.field)
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
             code = ErrorCode.NOT_FOUND if exc.status == 404 else ErrorCode.INVALID_MESSAGE
-            return error_response(code, exc.status, exc.reason)
+            response = error_response(code, exc.status, exc.reason)
+            if "Allow" in exc.headers:  # a 405 names the methods the route takes (RFC 9110)
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         raise
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -81,8 +81,10 @@ def describe(app: web.Application) -> dict[str, Any]:
                 "The hub's HTTP API. Sign in with POST /api/auth/login (staff) or "
                 "POST /api/devices/signin (a tablet); the session cookie then authenticates "
                 "every call. x-roles names the roles that may call an operation; x-devices "
-                "says whether an enrolled tablet may. Live calls, messages and presence "
-                "travel over the websocket at /ws (docs/protocol.md, schemas/json)."
+                "says whether an enrolled tablet may; x-rules says what the hub checks beyond "
+                "the schema, answering 422 to a request the schema allows. Live calls, "
+                "messages and presence travel over the websocket at /ws (docs/protocol.md, "
+                "schemas/json)."
             ),
         },
         "paths": paths,
@@ -158,6 +160,8 @@ def _operation(
     }
     if op.description:
         out["description"] = op.description
+    if op.rules:
+        out["x-rules"] = op.rules
     if access is not None and access.roles is not None:
         out["x-roles"] = sorted(r.value for r in access.roles)
         out["x-devices"] = access.devices
@@ -227,9 +231,9 @@ def _responses(
             content[extra.media_type] = {"schema": extra.schema}
         replies[str(reply.status)] = {"description": reply.description, "content": content}
     takes_input = bool(op.path or op.query or op.body or op.upload)
-    statuses = {404}
+    statuses = {401, 404}  # 401: signed out, or a wrong password or credential
     if not is_public:
-        statuses |= {401, 403}
+        statuses |= {403}
     if method in UNSAFE:
         statuses |= {403, 409, 429}
     if takes_input:

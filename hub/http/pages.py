@@ -12,9 +12,10 @@ from hub.keys import IDENTITY, RECORDS
 from schemas.api import LoginBody
 from schemas.codes import Role
 
-from .access import ALL_ROLES, PRINCIPAL, SESSION_COOKIE, allow, principal_of, public
+from .access import ALL_ROLES, PRINCIPAL, allow, principal_of, public
 from .api_identity import set_session_cookie
 from .bodies import read_body
+from .client import client_address
 
 routes = web.RouteTableDef()
 
@@ -49,24 +50,15 @@ async def login_page(request: web.Request) -> dict[str, Any]:
 async def login_form(request: web.Request) -> web.StreamResponse:
     try:
         body = await read_body(request, LoginBody)
-        principal, token = await request.app[IDENTITY].sign_in(body.username, body.password)
+        principal, token = await request.app[IDENTITY].sign_in(
+            body.username, body.password, client=client_address(request)
+        )
     except HubError as exc:
         form = await request.post()
         context = {"error": exc.message, "username": str(form.get("username", ""))}
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
     response = web.HTTPFound(START_PAGES[principal.role])
     set_session_cookie(request, response, token)
-    raise response
-
-
-@routes.post("/logout")
-@public
-async def logout_form(request: web.Request) -> web.StreamResponse:
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        await request.app[IDENTITY].sign_out(token)
-    response = web.HTTPFound("/login")
-    response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
 

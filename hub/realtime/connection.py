@@ -172,6 +172,14 @@ class Connection:
             return None
         return transport
 
+    def close_with(self, code: int, reason: str) -> None:
+        """Close the socket with a code and a reason the client shows; send nothing more."""
+        if self.closed and self.ws.closed:
+            return
+        self.closed = True
+        self._backlog.clear()
+        asyncio.create_task(self.ws.close(code=code, message=reason.encode()))
+
     def abort(self) -> None:
         """Drop the connection at once (the client has stopped answering)."""
         self.closed = True

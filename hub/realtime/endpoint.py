@@ -20,10 +20,21 @@ from hub.calls.service import CallService
 from hub.echo.service import EchoService
 from hub.errors import HubError, Unauthorised
 from hub.http.access import public
+from hub.http.client import client_address
 from hub.keys import AUDIT, BROKER, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
 from hub.messages.service import MessageService, thread_of
+from schemas.broker import Envelope
 from schemas.errors import ErrorBody, ErrorCode
-from schemas.wire import Auth, AuthInvalid, AuthOk, Error, MessageEvent, Who
+from schemas.wire import (
+    TOO_MANY_SOCKETS,
+    Auth,
+    AuthInvalid,
+    AuthOk,
+    CloseCode,
+    Error,
+    MessageEvent,
+    Who,
+)
 
 from .commands import calls, echo, messages, presence, queue, session, signal
 from .connection import Connection, Replay, Watermark
@@ -33,6 +44,7 @@ from .fanout import Fanout
 from .framing import pong_frame
 from .heartbeat import beat_forever
 from .registry import Registry
+from .revocation import Revoker, expire_forever
 from .roster import Roster
 from .services import Realtime, Services
 
@@ -48,6 +60,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     fanout = Fanout(broker)
     roster = Roster(db, clock)
     registry = Registry(on_call_change=roster.forget)
+    revoker = Revoker(registry, broker, clock)
     drain = Drain(registry, settings.drain_seconds)
     services = Services(
         settings=settings,
@@ -57,6 +70,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         registry=registry,
         roster=roster,
         echo=EchoService(settings.echo_max_concurrent),
+        revoker=revoker,
         drain=drain,
     )
     realtime = Realtime(
@@ -73,15 +87,23 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         ),
     )
     app[REALTIME] = realtime
+    app[IDENTITY].revocations = revoker
     app[BROKER] = broker
 
     async def on_gap() -> None:
         await catch_up(services)
 
-    await broker.start(registry.deliver, on_gap)
+    def deliver(envelope: Envelope) -> None:
+        if envelope.topic == topics.REVOCATIONS:
+            revoker.deliver(envelope)
+        else:
+            registry.deliver(envelope)
+
+    await broker.start(deliver, on_gap)
     services.calls.process_id = broker.origin
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
+        asyncio.create_task(expire_forever(revoker, app[IDENTITY]), name="session upkeep"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
     try:
@@ -134,6 +156,7 @@ async def catch_up(services: Services) -> None:
     """After a missed doorbell: forget every cached roster, resend the queue and any thread
     messages not yet delivered. One database read per thread, not one per socket: every
     socket reading a thread gets what it lacks from the same batch."""
+    await services.revoker.recheck(services.identity)  # a revocation may have been missed
     services.roster.clear()
     await services.calls.queue_changed()
     # Readers of one thread with the same role and organisation see exactly the same rows.
@@ -171,11 +194,14 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
     await ws.prepare(request)
-    principal = await _auth_phase(ws, services)
+    principal = await _auth_phase(ws, services, client_address(request))
     if principal is None:
         return ws
     conn = Connection(ws, principal, request.transport)
+    if not await _within_cap(ws, conn, services):
+        return ws
     services.registry.add(conn)
+    services.revoker.watch(conn)
     own_topic = topics.participant(conn.key)
     services.registry.subscribe(conn, own_topic)
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
@@ -241,7 +267,9 @@ async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime)
             break  # closing, closed or an error
 
 
-async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principal | None:
+async def _auth_phase(
+    ws: web.WebSocketResponse, services: Services, client: str
+) -> Principal | None:
     """The first frame must authenticate within the deadline; otherwise close, no state."""
     try:
         async with asyncio.timeout(services.settings.auth_timeout_seconds):
@@ -265,7 +293,7 @@ async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principa
             principal = await services.identity.redeem_ticket(auth.ticket)
         else:
             assert auth.credential is not None
-            principal = await services.identity.device_principal_for(auth.credential)
+            principal = await services.identity.device_principal_for(auth.credential, client=client)
     except HubError as exc:
         frame = AuthInvalid(error=ErrorBody(code=exc.code, message=exc.message))
         with contextlib.suppress(ConnectionResetError):
@@ -277,6 +305,21 @@ async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principa
         await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
         return None
     return principal
+
+
+async def _within_cap(ws: web.WebSocketResponse, conn: Connection, services: Services) -> bool:
+    """At most HUB_SOCKETS_PER_USER / _PER_DEVICE sockets each on this process; one more is
+    refused with a typed frame and close code, and changes nothing."""
+    settings = services.settings
+    cap = settings.sockets_per_device if conn.is_device else settings.sockets_per_user
+    if len(services.registry.of(conn.key)) < cap:
+        return True
+    log.info("refused a socket for %s: %d already open", conn.key, cap)
+    frame = AuthInvalid(error=ErrorBody(code=ErrorCode.RATE_LIMITED, message=TOO_MANY_SOCKETS))
+    with contextlib.suppress(ConnectionResetError):
+        await ws.send_str(frame.model_dump_json())
+    await ws.close(code=CloseCode.TOO_MANY_SOCKETS, message=TOO_MANY_SOCKETS.encode())
+    return False
 
 
 def _error_frame(message: str) -> str:

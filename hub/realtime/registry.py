@@ -14,13 +14,20 @@ class Registry:
     def __init__(self, on_call_change: Callable[[str], None] | None = None) -> None:
         self.on_call_change = on_call_change  # a call's roster may have changed
         self._by_topic: dict[str, set[Connection]] = defaultdict(set)
+        self._by_key: dict[str, set[Connection]] = defaultdict(set)
         self.connections: set[Connection] = set()
 
     def add(self, conn: Connection) -> None:
         self.connections.add(conn)
+        self._by_key[conn.key].add(conn)
 
     def remove(self, conn: Connection) -> None:
         self.connections.discard(conn)
+        same = self._by_key.get(conn.key)
+        if same is not None:
+            same.discard(conn)
+            if not same:
+                del self._by_key[conn.key]
         for topic in list(conn.subscriptions):
             self.unsubscribe(conn, topic)
 
@@ -38,7 +45,11 @@ class Registry:
                 del self._by_topic[topic]
 
     def is_connected(self, key: str) -> bool:
-        return any(c.key == key and not c.closed for c in self.connections)
+        return any(not c.closed for c in self._by_key.get(key, ()))
+
+    def of(self, key: str) -> list[Connection]:
+        """This user's or device's open sockets on this process."""
+        return [c for c in self._by_key.get(key, ()) if not c.closed]
 
     def deliver(self, envelope: Envelope) -> None:
         """Frame the once-serialised event for each subscriber on this process."""

@@ -13,6 +13,7 @@ from hub.settings import HubSettings
 from .dispatch import Dispatcher
 from .drain import Drain
 from .registry import Registry
+from .revocation import Revoker
 from .roster import Roster
 
 
@@ -25,6 +26,7 @@ class Services:
     registry: Registry
     roster: Roster
     echo: EchoService
+    revoker: Revoker
     drain: Drain
 
 

@@ -188,6 +188,12 @@ def _groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
             )
     groups.append(
         (
+            at("connection.calls_with_drop"),
+            [at(f"sites.{ods}.connection.calls_with_drop") for ods in sites],
+        )
+    )
+    groups.append(
+        (
             at("totals.avoided.gp_contact.claimed"),
             [at(f"sites.{ods}.avoided.gp_contact.claimed") for ods in sites],
         )
@@ -241,13 +247,20 @@ def _pooled_activity(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group
 def _links(cells: dict[str, Cell]) -> list[list[Cell]]:
     """Cells that show the same figure twice: withheld in one place, withheld in all."""
     same = [
-        ["totals.calls", "calls.total", "comparison.this_month.calls"],
+        ["totals.calls", "calls.total", "comparison.this_month.calls", "connection.calls"],
         [
             "totals.technical_failures",
             "calls.technical_failures",
             "comparison.this_month.technical_failures",
+            "connection.technical_failures",
         ],
     ]
+    sites = {p.split(".")[1] for p in cells if p.startswith("sites.")}
+    for ods in sorted(sites):
+        same.append([f"sites.{ods}.calls", f"sites.{ods}.connection.calls"])
+        same.append(
+            [f"sites.{ods}.technical_failures", f"sites.{ods}.connection.technical_failures"]
+        )
     for m in MEASURES:
         for f in FIELDS:
             same.append([f"totals.avoided.{m}.{f}", f"comparison.this_month.avoided.{m}.{f}"])
@@ -347,6 +360,13 @@ def _derived(data: dict[str, Any], cells: dict[str, Cell]) -> list[str]:
             hide(summary, "claimed_basis_gbp", f"comparison.{period}.claimed_basis_gbp")
         if hidden(f"{block}.admission.confirmed"):
             hide(summary, "bed_days_avoided", f"comparison.{period}.bed_days_avoided")
+
+    for block, connection in [
+        ("connection", data["connection"]),
+        *((f"sites.{s['ods']}.connection", s["connection"]) for s in data["sites"]),
+    ]:
+        if hidden(f"{block}.calls_with_drop") or hidden(f"{block}.calls"):
+            hide(connection, "share_with_drop", f"{block}.share_with_drop")
 
     for site in data["sites"]:
         here = f"sites.{site['ods']}"

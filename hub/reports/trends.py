@@ -51,6 +51,28 @@ def declining(chart: XmrChart) -> bool:
     return Rule.TREND in latest.rules and falling
 
 
+def _low_signal(chart: XmrChart, i: int) -> bool:
+    """Point i is special cause on the low side: below the mean, or in a falling trend."""
+    point = chart.points[i]
+    if not point.special_cause:
+        return False
+    if point.value < chart.mean:
+        return True
+    falling = i + 1 < len(chart.points) and chart.points[i + 1].value < point.value
+    return Rule.TREND in point.rules and falling
+
+
+def watch_since(chart: XmrChart, series_months: Sequence[str]) -> str | None:
+    """The month the home's current fall began (YYYY-MM): the first of the unbroken run of
+    low special-cause points that ends with the report month; None when not on watch."""
+    if not declining(chart):
+        return None
+    start = len(chart.points) - 1
+    while start > 0 and _low_signal(chart, start - 1):
+        start -= 1
+    return series_months[start]
+
+
 def spc(title: str, series_months: Sequence[str], values: Mapping[str, float]) -> XmrChart | None:
     if len(series_months) < 2:
         return None

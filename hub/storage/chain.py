@@ -97,17 +97,27 @@ class Verdict:
 
 
 async def verify(session: AsyncSession, *, batch: int = 5000) -> Verdict:
-    """Walk the chain from the first row; name the first row whose hash does not follow."""
+    """Walk the chain from the first row; name the first row whose hash does not follow.
+
+    The head is read first and the walk stops at it: rows that commit while the check runs
+    (each moves the head in its own transaction) are left for the next check, so a check on
+    a live hub never reports a broken chain that is not.
+    """
+    head = await session.get(AuditChainHead, 1, populate_existing=True)
+    if head is None:
+        return Verdict(0, None, None, "the chain has no head row")
     prev, expected, checked = GENESIS, 1, 0
-    while True:
+    while expected <= head.seq:
         rows: Sequence[AuditEvent] = (
             await session.exec(
                 select(AuditEvent)
-                .where(col(AuditEvent.seq) >= expected)
+                .where(col(AuditEvent.seq) >= expected, col(AuditEvent.seq) <= head.seq)
                 .order_by(col(AuditEvent.seq))
                 .limit(batch)
             )
         ).all()
+        if not rows:
+            break
         for row in rows:
             if row.seq != expected:
                 return Verdict(checked, row.id, row.seq, f"row {expected} is missing")
@@ -116,14 +126,11 @@ async def verify(session: AsyncSession, *, batch: int = 5000) -> Verdict:
             if row.row_hash != digest(row, prev):
                 return Verdict(checked, row.id, row.seq, "its content was changed")
             prev, expected, checked = row.row_hash, expected + 1, checked + 1
-        if len(rows) < batch:
-            break
+    if checked != head.seq or prev != head.last_hash:
+        return Verdict(checked, None, checked + 1, "the chain ends before its recorded head")
     unchained = (
         await session.exec(select(AuditEvent.id).where(col(AuditEvent.seq).is_(None)).limit(1))
     ).first()
     if unchained is not None:
         return Verdict(checked, unchained, None, "it is not in the chain")
-    head = await session.get(AuditChainHead, 1)
-    if head is None or head.seq != checked or head.last_hash != prev:
-        return Verdict(checked, None, checked, "the chain ends before its recorded head")
     return Verdict(checked)

@@ -49,10 +49,16 @@ class Organisation(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
-    """A resident of a care home, a patient at home, or a prisoner."""
+    """A resident of a care home, a patient at home, or a prisoner.
+
+    One record per person per site: a site registering someone already known at another
+    site gets its own record, so registering never tells a site who is known elsewhere
+    (the hub, which sees every site, sees both records)."""
+
+    __table_args__ = (UniqueConstraint("site_id", "nhs_number", name="uq_person_site_nhs"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    nhs_number: str = Field(max_length=10, unique=True, index=True)
+    nhs_number: str = Field(max_length=10, index=True)
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100, index=True)
     date_of_birth: date
@@ -94,6 +100,10 @@ class Device(SQLModel, table=True):
     enrolled_at: datetime | None = _utc(nullable=True)
     revoked_at: datetime | None = _utc(nullable=True)
     created_at: datetime = _utc()
+    # Staff PINs tried on this tablet in the current window (see IdentityService.caller_by_pin):
+    # reserved, checked and recorded in one conditional UPDATE, so parallel tries cannot race.
+    pin_tries: int = 0
+    pin_window_started_at: datetime | None = _utc(nullable=True)
 
 
 class WebSession(SQLModel, table=True):
@@ -106,6 +116,7 @@ class WebSession(SQLModel, table=True):
     created_at: datetime = _utc()
     expires_at: datetime = _utc()
     revoked_at: datetime | None = _utc(nullable=True)
+    last_seen_at: datetime | None = _utc(nullable=True)  # for the idle timeout
 
 
 class Ticket(SQLModel, table=True):
@@ -115,6 +126,9 @@ class Ticket(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True, index=True)
     user_id: int | None = Field(default=None, foreign_key="hub_user.id")
     device_id: int | None = Field(default=None, foreign_key="device.id")
+    # The signed-in session that asked for it: it is redeemable only while that session is
+    # live, and its socket closes when that session ends.
+    session_id: int | None = Field(default=None, foreign_key="websession.id")
     expires_at: datetime = _utc()
     used_at: datetime | None = _utc(nullable=True)
 

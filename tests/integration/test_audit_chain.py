@@ -18,7 +18,7 @@ from sqlmodel import col, select
 from hub.audit.service import AuditService
 from hub.clock import FakeClock
 from hub.settings import HubSettings
-from hub.storage.chain import GENESIS
+from hub.storage.chain import GENESIS, verify
 from hub.storage.engine import Database
 from hub.storage.migrate import _config, upgrade
 from hub.storage.repos.audit import AuditRepo
@@ -136,3 +136,17 @@ async def test_rows_written_before_the_chain_existed_are_chained_by_the_migratio
         assert verdict.ok and verdict.rows == 5
     finally:
         await db.close()
+
+
+async def test_a_check_while_the_hub_writes_never_reports_a_false_break(db: Database) -> None:
+    await _write(db, 2)
+
+    async def check() -> bool:
+        async with db.read() as s:
+            return (await verify(s, batch=1)).ok
+
+    results = await asyncio.gather(
+        *(_write(db, 1) for _ in range(15)), *(check() for _ in range(15))
+    )
+    assert all(r for r in results if isinstance(r, bool))
+    assert (await AuditService(db, CLOCK).verify()).rows == 17

@@ -9,22 +9,27 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
 
-from hub.clock import FakeClock
+from hub.app import create_app
+from hub.clock import FakeClock, as_utc
 from hub.errors import Forbidden
 from hub.reports.engine import ReportService
 from hub.reports.render_csv import render_csv
 from hub.reports.render_fhir import measure_report
 from hub.reports.render_html import render_document
 from hub.reports.render_pdf import render_pdf
+from hub.reports.render_tables import render_tables
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
+from hub.storage.tables import Call, CallEvent
 from schemas.codes import Role
 from schemas.imports import ImportKind
 from schemas.reports import MonthlyReport, MonthlyReportQuery
@@ -42,6 +47,7 @@ from support.reports import (
     SITE_CALLS,
     TECHNICAL_FAILURES,
     load_worked_example,
+    read_tables,
     run_import,
 )
 from support.world import NOW, World, sign_in
@@ -168,6 +174,42 @@ async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_pat
     assert figures[("money", "", "total_gbp")] == MONEY_TOTAL
     assert figures[("money", "", "claimed_basis_gbp")] == MONEY_GP_CLAIMED
 
+    # CSV tables: one per section, a row per home (per month for the trend), measures as
+    # columns (issue 17 item 14).
+    tables = read_tables(render_tables(worked))
+    sites = {r["site_ods"]: r for r in tables["sites"]}
+    assert set(sites) == {*SITE_CALLS, ""}  # every home, and the area's "All sites" row
+    for ods, per_site in SITE_AVOIDED.items():
+        assert sites[ods]["calls"] == str(SITE_CALLS[ods])
+        for measure, counts in per_site.items():
+            for name, value in counts.items():
+                assert sites[ods][f"{measure}_{name}"] == str(value), (ods, measure, name)
+    area = sites[""]
+    assert area["site_name"] == "All sites" and area["calls"] == str(CALLS_TOTAL)
+    assert area["admission_confirmed"] == "3" and area["bed_days_avoided"] == BED_DAYS
+    assert sites["VHOMA"]["month"] == "2026-10" and sites["VHOMA"]["beds"] == "40"
+    trend = [r for r in tables["trend"] if r["site_ods"] == "VHOMA"]
+    assert len(trend) == 22  # January 2025 (go-live) to October 2026
+    assert {r["month"]: r["calls"] for r in trend}["2026-10"] == "12.0"
+    (calls,) = tables["calls"]
+    assert (calls["calls"], calls["clinical"], calls["median_answer_seconds"]) == (
+        "17",
+        "16",
+        "110.0",
+    )
+    assert tables["dispositions"][0]["managed_in_place"] == "7"
+    assert tables["by_hour"][0]["h01"] == "2"
+    assert tables["money"][0]["total_confirmed_gbp"] == MONEY_TOTAL
+    assert tables["money"][0]["gp_contact_gbp"] == MONEY_GP_CLAIMED
+    assert [p["calls"] for p in tables["periods"]] == ["17", "1", "18"]
+    ed_a = next(
+        r
+        for r in tables["hospital_activity"]
+        if (r["site_ods"], r["measure"]) == ("VHOMA", "ed_attendances")
+    )
+    assert (ed_a["events_before"], ed_a["events_after"]) == ("30", "18")
+    assert float(ed_a["rate_ratio"]) == pytest.approx(0.6)
+
     # FHIR MeasureReport (R4 shape), validated by fhir.resources.
     fhir = json.loads(measure_report(worked, base_url="https://hub.example/").model_dump_json())
     assert fhir["resourceType"] == "MeasureReport" and fhir["type"] == "summary"
@@ -272,7 +314,11 @@ async def test_the_api_serves_each_format_to_those_allowed(
     # A commissioner's report has small numbers suppressed by default (method §6).
     assert body["disclosure"]["suppressed"] is True
     assert body["totals"]["avoided"]["admission"] == dict.fromkeys(FIELDS, "<8")
-    for fmt, media in (("csv", "text/csv"), ("fhir", "application/fhir+json")):
+    for fmt, media in (
+        ("csv", "text/csv"),
+        ("csv-long", "text/csv"),
+        ("fhir", "application/fhir+json"),
+    ):
         got = await client.get(f"{url}&format={fmt}")
         assert got.status == 200 and got.content_type == media
         assert "attachment" in got.headers["Content-Disposition"]
@@ -325,6 +371,8 @@ async def test_a_formula_in_an_imported_name_is_text_in_the_csv(
         r["site_ods"]: r["value"] for r in rows if r["section"] == "sites" and r["item"] == "name"
     }
     assert names["VEVL1"] == "'" + name
+    tables = read_tables(render_tables(report))
+    assert {r["site_ods"]: r["site_name"] for r in tables["sites"]}["VEVL1"] == "'" + name
     starts = ("=", "+", "-", "@", "\t", "\r")
     cells = [v for r in rows for v in r.values()]
     assert not [
@@ -414,6 +462,10 @@ async def test_small_numbers_are_suppressed_in_every_format(
     assert figures[("sites", "VHOMA", "calls")] == "*"
     assert figures[("totals", "", "avoided.admission.confirmed")] == "<8"
     assert figures[("disclosure", "", "suppressed")] == "True"
+    tables = read_tables(render_tables(report))
+    assert {r["site_ods"]: r["calls"] for r in tables["sites"]}["VRES1"] == "<8"
+    assert tables["money"][0]["total_confirmed_gbp"] == ""
+    assert tables["disclosure"][0]["suppressed"] == "True"
 
     html = render_document(report)
     assert "&lt;8" in html and "£22,502.70" not in html and "data sharing" not in html
@@ -447,3 +499,96 @@ def _pdf_text_of(report: MonthlyReport, tmp_path: Path) -> str:
     pdf = tmp_path / "suppressed.pdf"
     pdf.write_bytes(render_pdf(report))
     return _pdf_text(pdf)
+
+
+def _falling_calls(path: Path) -> Path:
+    """Home A (live since January 2025): 11 and 13 calls a month, alternately, to March
+    2026, then 7 and 9 from April: seven months below the mean by October, a shift."""
+    head = (
+        "call_id,site_ods,site_kind,channel,started_at,answered_at,ended_at,nhs_number,reason,"
+        "home_intent,nurse_counterfactual,disposition,escalations,ed_within_72h,"
+        "admitted_within_72h\n"
+    )
+    lines = []
+    span = [f"2025-{m:02d}" for m in range(1, 13)] + [f"2026-{m:02d}" for m in range(1, 11)]
+    for i, month in enumerate(span):
+        calls = (11, 13)[i % 2] if month < "2026-04" else (7, 9)[i % 2]
+        for n in range(calls):
+            lines.append(
+                f"W{month}-{n},VHOMA,care_home_nursing,care_home,{month}-10T10:{n:02d}:00+00:00,"
+                ",,,fall_no_injury,wait_and_see,no_nhs_contact,managed_in_place,,unknown,unknown"
+            )
+    path.write_text(head + "\n".join(lines) + "\n")
+    return path
+
+
+async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_manager(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path
+) -> None:
+    summary = await run_import(db, ImportKind.CALLS, _falling_calls(tmp_path / "calls.csv"))
+    assert summary.written, summary.errors
+    report = await _report(db, commissioner="QAA")
+    assert [(w.ods, w.since) for w in report.engagement_watch_homes] == [("VHOMA", "2026-04")]
+    home_a = next(s for s in report.sites if s.ods == "VHOMA")
+    assert home_a.engagement_watch and home_a.engagement_watch_since == "2026-04"
+
+    html = render_document(report)
+    first = html.index('id="engagement-watch-first"')
+    assert first < html.index(">Summary</h2>")
+    assert "calls have fallen beyond normal variation since April 2026" in html[first:]
+    pdf = tmp_path / "watch.pdf"
+    pdf.write_bytes(render_pdf(report))
+    page_one = _pdf_text(pdf).split("\f")[0]
+    assert "Engagement watch" in page_one and "since April 2026" in page_one
+
+    async with TestClient(TestServer(create_app(settings, clock=FakeClock(NOW)))) as client:
+        await sign_in(client, world.admin.username)  # 2 November: October is the last full month
+        page = await client.get("/admin/shift")
+        assert page.status == 200
+        text = await page.text()
+    assert "Engagement watch, October 2026" in text
+    row = text[text.index('data-ods="VHOMA"') :]
+    assert "Home A" in row[:300] and "April 2026" in row[:300]
+
+
+async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
+    db: Database, world: World, tmp_path: Path
+) -> None:
+    """C04 and C05 (home A) each lost a connection that was not resumed (C04 twice): two
+    calls with a drop at home A, whose clinical outcomes stand as recorded."""
+    await load_worked_example(db)
+    async with db.session() as s:
+        for external, times in (("C04", 2), ("C05", 1)):
+            call = (await s.exec(select(Call).where(Call.external_id == external))).one()
+            for _ in range(times):
+                s.add(
+                    CallEvent(
+                        call_id=call.id,
+                        at=as_utc(call.started_at) + timedelta(minutes=3),
+                        kind="participant_dropped",
+                        detail={"role": "caller"},
+                    )
+                )
+    report = await _report(db, commissioner="QAA")
+    home_a = next(s for s in report.sites if s.ods == "VHOMA").connection
+    assert (home_a.calls, home_a.calls_with_drop, home_a.technical_failures) == (12, 2, 1)
+    assert home_a.share_with_drop == pytest.approx(2 / 12)
+    area = report.connection
+    assert (area.calls, area.calls_with_drop, area.technical_failures) == (CALLS_TOTAL, 2, 1)
+    dispositions = {c.code: c.count for c in report.dispositions}
+    assert dispositions["gp_followup"] == 2 and dispositions["specialist_advice"] == 1
+    assert report.totals.avoided.ambulance.model_dump() == AVOIDED["ambulance"]
+
+    html = render_document(report)
+    row = html[html.index('data-connection="VHOMA"') :]
+    assert "16.7%" in row[:400]
+    pdf = tmp_path / "connection.pdf"
+    pdf.write_bytes(render_pdf(report))
+    assert "Connection quality" in _pdf_text(pdf) and "16.7%" in _pdf_text(pdf)
+    tables = read_tables(render_tables(report))
+    by_site = {r["site_ods"]: r for r in tables["connection"]}
+    assert (by_site["VHOMA"]["calls_with_drop"], by_site[""]["calls_with_drop"]) == ("2", "2")
+
+    suppressed = await _report(db, commissioner="QAA", suppress=True)
+    assert suppressed.connection.calls_with_drop == "<8"
+    assert suppressed.connection.share_with_drop is None

@@ -106,6 +106,18 @@ def test_the_report_screens_moving_ranges_so_an_outbreak_month_hides_no_fall() -
     assert not trends.declining(xmr_chart(values, counts=True))
 
 
+def test_the_watch_says_when_the_fall_began() -> None:
+    steady = [10, 12, 9, 11, 10, 12, 11, 9, 10, 11, 12, 10]
+    span = [f"m{i:02d}" for i in range(20)]
+    assert trends.watch_since(_chart(steady), span) is None
+    # Seven below the mean: the shift's first point.
+    assert trends.watch_since(_chart([*steady, 8, 8, 7, 8, 7, 8, 7]), span) == "m12"
+    # One point below the lower limit: that month.
+    assert trends.watch_since(_chart([*steady, 0]), span) == "m12"
+    # A falling trend that starts above the mean: its first point.
+    assert trends.watch_since(_chart([10, 30, 12, 28, 20, 19, 18, 17, 16, 15, 14]), span) == "m03"
+
+
 def test_a_homes_series_starts_at_go_live_within_the_window() -> None:
     span = trends.series_months("2026-10", go_live=date(2026, 6, 15), active=[])
     assert span == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]

@@ -184,6 +184,9 @@ async def next_event_or_reconnect(conn: HubConnection) -> dict[str, Any] | None:
         frame = get.result()
         return frame.get("event") if frame.get("type") == "event" else None
     get.cancel()
+    ended = conn.access_ended
+    if ended is not None:
+        raise CliError(f"The hub closed the connection: {ended.reason}")
     print("Lost the hub; media carries on. Reconnecting…")
     try:
         again = await conn.come_back(attempts=RECONNECT_ATTEMPTS)

@@ -54,6 +54,20 @@ class Disconnected(Exception):
     """The socket dropped before the hub answered; the command may or may not have run."""
 
 
+# Close codes with which the hub ends access (schemas.wire.CloseCode): after these the
+# client shows the hub's reason instead of reconnecting. 4401 (signed out, or the session
+# expired) may be retried with fresh credentials; these may not.
+FINAL_CLOSE_CODES = frozenset({4403, 4429})
+
+
+class AccessEnded(Exception):
+    """The hub closed the socket for good (the tablet was removed, the account disabled)."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
 class HubConnection:
     """Connect with ``await HubConnection.open(url, auth)``; ``auth`` returns the auth frame
     (``{"type": "auth", "credential": ...}`` or a fresh staff ticket) each time it is called."""
@@ -77,6 +91,8 @@ class HubConnection:
         self.message_arrived = asyncio.Event()
         self.connects = 0
         self.lost = asyncio.Event()  # set when the socket closes, cleared on (re)connection
+        # The hub's close code and reason for the last socket it closed, if it gave one.
+        self.closed_by_hub: tuple[int, str] | None = None
         self.close_code: int | None = None  # how the hub closed the last socket
         self._listeners: dict[str, list[Listener]] = {}
 
@@ -94,7 +110,17 @@ class HubConnection:
             else "site_seq"
         )
 
+    @property
+    def access_ended(self) -> AccessEnded | None:
+        """Why the hub ended this client's access for good, if it has: do not reconnect."""
+        if self.closed_by_hub is None or self.closed_by_hub[0] not in FINAL_CLOSE_CODES:
+            return None
+        return AccessEnded(*self.closed_by_hub)
+
     async def connect(self) -> dict[str, Any]:
+        ended = self.access_ended
+        if ended is not None:
+            raise ended
         ws = await websockets.connect(self.url, max_size=2**20, compression=None)
         await ws.send(json.dumps(await self._auth()))
         first = json.loads(await ws.recv())
@@ -194,8 +220,9 @@ class HubConnection:
                     pass
                 else:
                     await self.events.put(frame)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as closed:
+            if closed.rcvd is not None and closed.rcvd.code >= 4000:
+                self.closed_by_hub = (closed.rcvd.code, closed.rcvd.reason)
         finally:
             self.close_code = ws.close_code
             self._fail_pending()

@@ -53,7 +53,7 @@ const STATES = {
 };
 hub.addEventListener("state", (e) => {
   const node = $("connection");
-  node.textContent = STATES[e.detail] ?? e.detail;
+  node.textContent = e.detail === "ended" ? hub.endedReason : STATES[e.detail] ?? e.detail;
   node.dataset.state = e.detail;
 });
 

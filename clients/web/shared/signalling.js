@@ -5,7 +5,7 @@
 //   hub.addEventListener("open", (e) => { /* e.detail is auth_ok; (re)subscribe here */ });
 //   hub.addEventListener("hub-event", (e) => { /* e.detail is an event body: {kind, ...} */ });
 //   hub.addEventListener("message", (e) => { /* a thread message, each shown exactly once */ });
-//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" */ });
+//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" | "ended" */ });
 //   await hub.connect();
 //   const result = await hub.command("call/start", {...});
 //
@@ -30,6 +30,12 @@ export class CommandError extends Error {
     this.field = field ?? null;
   }
 }
+
+// Close codes with which the hub ends access for good (schemas.wire.CloseCode): the tablet
+// was removed, the account disabled (4403) or too many sockets are open (4429). The socket
+// then stays closed, in state "ended", and hub.endedReason is the hub's sentence to show.
+// 4401 (signed out, session expired) reconnects: a new ticket needs a live session.
+export const FINAL_CLOSE_CODES = new Set([4403, 4429]);
 
 export class Disconnected extends Error {
   constructor() {
@@ -59,6 +65,8 @@ export class HubSocket extends EventTarget {
     this.authOk = null;
     this.state = "idle";
     this.closedByUs = false;
+    this.endedReason = null; // the hub's reason, once it has ended this page's access
+    this.endedCode = null;
     this.attempt = 0; // reconnection attempts since the socket was last open
     this.messages = new Map(); // thread sequence -> message, each shown once
     this.lastSeq = 0;
@@ -74,6 +82,7 @@ export class HubSocket extends EventTarget {
   }
 
   async connect() {
+    if (this.endedReason) throw new CommandError("ended", this.endedReason);
     this.closedByUs = false;
     this.setState(this.authOk ? "reconnecting" : "connecting");
     const auth = await this.getAuth();
@@ -92,7 +101,7 @@ export class HubSocket extends EventTarget {
     this.authOk = first;
     this.attempt = 0;
     ws.onmessage = (m) => this.onFrame(JSON.parse(m.data));
-    ws.onclose = (e) => this.onClose(ws, e.code);
+    ws.onclose = (e) => this.onClose(ws, e.code, e.reason);
     ws.onerror = () => {};
     this.setState("open");
     this.dispatchEvent(new CustomEvent("open", { detail: first }));
@@ -124,7 +133,7 @@ export class HubSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent(`hub-${event.kind}`, { detail: event }));
   }
 
-  onClose(ws, code) {
+  onClose(ws, code, reason = "") {
     if (ws !== this.ws) return;
     this.closeCode = code;
     this.ws = null;
@@ -132,6 +141,12 @@ export class HubSocket extends EventTarget {
     this.pending.clear();
     if (this.closedByUs) {
       this.setState("closed");
+      return;
+    }
+    if (FINAL_CLOSE_CODES.has(code)) {
+      this.endedCode = code;
+      this.endedReason = reason || "The hub has ended this connection";
+      this.setState("ended");
       return;
     }
     this.setState("reconnecting");
@@ -143,6 +158,7 @@ export class HubSocket extends EventTarget {
     setTimeout(() => {
       if (this.closedByUs) return;
       this.connect().catch((err) => {
+        if (err.code === "ended") return;
         if (err.code === "unauthorised") {
           this.setState("signed-out");
           return;

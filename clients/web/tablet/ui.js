@@ -1,5 +1,7 @@
 // Small DOM helpers shared by the tablet pages.
 
+import { forgetDeviceCredential } from "./device.js";
+
 export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 
@@ -51,10 +53,11 @@ const STATES = {
   offline: ["The hub cannot be reached. Check the Wi-Fi or mobile signal.", "problem"],
 };
 
-export function showConnection(state) {
+export function showConnection(state, reason = null) {
   const banner = $("#connection");
   if (!banner) return;
-  const entry = STATES[state];
+  // "ended": the hub removed this tablet (or refused it); its reason is the text to show.
+  const entry = state === "ended" ? [reason, "problem"] : STATES[state];
   banner.hidden = !entry;
   banner.dataset.state = state;
   if (!entry) return;
@@ -69,7 +72,10 @@ export function showConnection(state) {
 }
 
 export function bindConnection(hub) {
-  hub.addEventListener("state", (e) => showConnection(e.detail === "open" ? null : e.detail));
+  hub.addEventListener("state", (e) => {
+    if (e.detail === "ended" && hub.endedCode === 4403) forgetDeviceCredential();
+    showConnection(e.detail === "open" ? null : e.detail, hub.endedReason);
+  });
 }
 
 // An NHS error summary: [{text, href}] or nothing to hide it.
@@ -104,6 +110,7 @@ export function fieldError(input, message) {
 export function startHub(hub) {
   const attempt = (wait) =>
     hub.connect().catch((err) => {
+      if (err.code === "ended") return;
       if (err.code === "unauthorised") {
         showConnection("signed-out");
         return;

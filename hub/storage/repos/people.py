@@ -60,12 +60,17 @@ class PersonRepo(Repo):
         scope.require_clinical()
         if not scope.is_hub and data.site_id != scope.organisation_id:
             raise Forbidden("You can only add residents to your own site")
-        clash = (
-            await self.session.exec(select(Person).where(Person.nhs_number == data.nhs_number))
-        ).first()
+        # A site is told only about its own residents. The hub sees every site, so it is
+        # told about a record anywhere (and keeps to one record per person itself).
+        same = select(Person).where(Person.nhs_number == data.nhs_number)
+        if not scope.is_hub:
+            same = same.where(Person.site_id == data.site_id)
+        clash = (await self.session.exec(same)).first()
         if clash is not None:
+            where = "at this site" if clash.site_id == data.site_id else "at another site"
             raise InvalidInput(
-                "A person with this NHS number is already registered", field="nhs_number"
+                f"A person with this NHS number is already registered {where}",
+                field="nhs_number",
             )
         person = Person(**data.model_dump(mode="python"), created_at=self.clock.now())
         person.resuscitation_status = data.resuscitation_status.value

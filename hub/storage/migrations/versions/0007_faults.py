@@ -1,7 +1,7 @@
 """Hub processes and which one holds each participant's socket (restarts, kill -9)
 
 Revision ID: 0007_faults
-Revises: 0007_audit
+Revises: 0007_sessions
 Create Date: 2026-12-02 01:30:00
 """
 
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0007_faults"
-down_revision = "0007_audit"
+down_revision = "0007_sessions"
 branch_labels = None
 depends_on = None
 
