@@ -38,6 +38,9 @@ class HubSettings(BaseSettings):
         pattern=r"^[A-Za-z0-9_.-]{1,64}$",
         description="this deployment's Redis channel prefix; by default from the database",
     )
+    process_timeout_seconds: int = Field(
+        default=15, ge=2, le=600, description="a hub process not seen alive this long is dead"
+    )
     drain_seconds: float = Field(
         default=30.0, gt=0, le=600, description="SIGTERM: how long in-progress work may take"
     )

@@ -31,6 +31,7 @@ from hub.storage.repos.calls import CallRepo, ParticipantRepo
 from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
+from hub.storage.repos.processes import ProcessRepo
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import (
     Call,
@@ -86,6 +87,8 @@ class CallService:
         self.clock = clock
         self.settings = settings
         self.fanout = fanout
+        self.process_id = ""  # this hub process (hub_process.id); set by the websocket side
+        self._started = False
 
     # -- a site asks for help -------------------------------------------------------------
     async def start(
@@ -186,6 +189,7 @@ class CallService:
                     role="caller",
                     name=call.caller_name or p.name,
                     joined_at=now,
+                    process_id=self.process_id or None,
                 )
             )
             await AuditRepo(s, self.clock).note(
@@ -252,6 +256,7 @@ class CallService:
                     role="nurse",
                     name=p.name,
                     joined_at=now,
+                    process_id=self.process_id or None,
                 )
             )
         await self.queue_changed()
@@ -412,6 +417,7 @@ class CallService:
                 raise InvalidState("This call is no longer live")
             now = self.clock.now()
             invitation.joined_at = now
+            invitation.process_id = self.process_id or None
             s.add(invitation)
             assert invitation.invited_at is not None
             waited = (now - as_utc(invitation.invited_at)).total_seconds()
@@ -577,15 +583,70 @@ class CallService:
             await self.fanout.event(topics.participant(key), frame)
         return snapshot
 
+    async def _end_if_everyone_lost(
+        self,
+        s: AsyncSession,
+        repo: CallRepo,
+        participants: ParticipantRepo,
+        call_id: str,
+        now: datetime,
+    ) -> None:
+        """A live call whose every participant has gone ends: into wrap-up, so the nurse
+        who took it records what happened, never left `connected` with nobody in it."""
+        if await participants.of_call(call_id=call_id):
+            return
+        moved = await repo.move(
+            call_id=call_id,
+            sources=states.LIVE,
+            target=CallState.WRAP_UP,
+            actor=(None, None),
+            detail={"reason": "every participant lost"},
+            ended_at=now,
+        )
+        if moved is not None:
+            await repo.note(
+                call_id=call_id,
+                kind="abandoned",
+                actor=(None, None),
+                detail={"reason": "every participant's connection was lost for longer than the "
+                        "resume window"},
+            )  # fmt: skip
+
     # -- connections come and go ---------------------------------------------------------
     async def connected(self, p: Principal) -> list[CallSnapshot]:
-        """A participant is back: it keeps its place in every call it had not left."""
+        """A participant is back: it keeps its place in every call it had not left. A nurse
+        also gets every call still theirs to finish (live, or in wrap-up after everyone
+        was lost), so they can always see and close it."""
         async with self.db.session() as s:
-            call_ids = await ParticipantRepo(s, self.clock).set_connected(
-                key=_key(p), connected=True
+            call_ids = list(
+                await ParticipantRepo(s, self.clock).set_connected(
+                    key=_key(p), connected=True, process_id=self.process_id or None
+                )
             )
+            if p.scope.user_id is not None and not p.is_device:
+                mine = await CallRepo(s, self.clock).waiting(
+                    SYSTEM, states=states.LIVE | {CallState.WRAP_UP}
+                )
+                call_ids += [c.id for c in mine if c.nurse_id == p.scope.user_id]
         snapshots = [await self.call_changed(call_id) for call_id in dict.fromkeys(call_ids)]
         return [x for x in snapshots if x.state not in states.FINISHED]
+
+    async def started(self) -> None:
+        """This process has started. With no other process alive, every participant the
+        database still has as connected lost its socket while the hub was down: each one's
+        resume window starts now, not when the hub went down."""
+        now = self.clock.now()
+        since = now - timedelta(seconds=self.settings.process_timeout_seconds)
+        async with self.db.session() as s:
+            processes = ProcessRepo(s, self.clock)
+            alone = not await processes.others_alive(process_id=self.process_id, since=since)
+            await processes.beat(process_id=self.process_id)
+            changed = (
+                await processes.adopt_orphans(process_id=self.process_id, at=now) if alone else []
+            )
+        self._started = True
+        for call_id in dict.fromkeys(changed):
+            await self.call_changed(call_id)
 
     async def disconnected(self, p: Principal) -> None:
         async with self.db.session() as s:
@@ -598,10 +659,21 @@ class CallService:
     async def sweep(self) -> None:
         """Timers, from the database so they survive a restart: resume windows, answer
         targets and unanswered transfers."""
+        if not self._started:  # lost participants first, or the downtime would count
+            await self.started()
         now = self.clock.now()
         changed: set[str] = set()
         queue_changed = False
         window = timedelta(seconds=self.settings.resume_window_seconds)
+        async with self.db.session() as s:
+            processes = ProcessRepo(s, self.clock)
+            await processes.beat(process_id=self.process_id)
+            timeout = timedelta(seconds=self.settings.process_timeout_seconds)
+            for dead in await processes.dead(before=now - timeout):
+                # Its sockets died with it: its participants went when it was last seen.
+                changed.update(
+                    await processes.bury(process_id=dead.id, disconnected_at=as_utc(dead.seen_at))
+                )
         async with self.db.session() as s:
             repo, participants = CallRepo(s, self.clock), ParticipantRepo(s, self.clock)
             for gone in await participants.gone_since(before=now - window):
@@ -624,6 +696,8 @@ class CallService:
                     )
                     queue_changed = True
                 changed.add(gone.call_id)
+            for call_id in list(changed):
+                await self._end_if_everyone_lost(s, repo, participants, call_id, now)
         overdue: list[tuple[str, int]] = []
         async with self.db.session() as s:
             repo = CallRepo(s, self.clock)

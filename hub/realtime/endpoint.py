@@ -100,6 +100,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             registry.deliver(envelope)
 
     await broker.start(deliver, on_gap)
+    services.calls.process_id = broker.origin
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
         asyncio.create_task(expire_forever(revoker, app[IDENTITY]), name="session upkeep"),
@@ -141,6 +142,8 @@ def _graceful_exit() -> None:
 
 
 async def _sweep_forever(services: Services) -> None:
+    """The call timers, once a second. The first sweep records this process's start (the
+    participants the hub lost while it was down), retried until the database answers."""
     while True:
         await asyncio.sleep(1.0)
         try:

@@ -223,6 +223,9 @@ class CallParticipant(SQLModel, table=True):
     joined_at: datetime | None = _utc(nullable=True)
     left_at: datetime | None = _utc(nullable=True)
     disconnected_at: datetime | None = _utc(nullable=True)
+    process_id: str | None = Field(
+        default=None, max_length=32, description="the hub process holding its socket"
+    )
 
 
 class Message(SQLModel, table=True):
@@ -423,3 +426,14 @@ class ShiftPresence(SQLModel, table=True):
     status: str = Field(max_length=16)
     since: datetime = _utc()
     last_seen_at: datetime = _utc()
+
+
+class HubProcess(SQLModel, table=True):
+    """A running hub process, seen alive at ``seen_at``. One that stops being seen has
+    died (kill -9, a lost host): its participants count as disconnected from then."""
+
+    __tablename__ = "hub_process"
+
+    id: str = Field(primary_key=True, max_length=32)
+    started_at: datetime = _utc()
+    seen_at: datetime = _utc()

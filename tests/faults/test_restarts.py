@@ -4,14 +4,16 @@ messages flowing, and started again (issue 16: the fault suite)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from hub.storage.tables import CallParticipant
+from hub.storage.tables import Call, CallParticipant
 from support.faults import (
     Client,
     HubProcess,
@@ -152,3 +154,91 @@ async def test_sigterm_drains_then_back_after_2_s(
     )
     for client in clients:
         await client.close()
+
+
+async def test_sigterm_then_back_after_longer_than_the_resume_window(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path, processes: list[HubProcess]
+) -> None:
+    """The 90 s restart, shortened: a 10 s window and 12 s down (plus the start-up). The
+    hub does not count its own downtime: every call is still there when clients return."""
+    window = 10
+    hub = HubProcess(settings, tmp_path, "hub", HUB_RESUME_WINDOW_SECONDS=str(window))
+    processes.append(hub)
+    await hub.start()
+    tablets, nurses, call_ids = await _calls_in_progress(hub, db, world, settings, "long")
+    clients = [*tablets, *nurses]
+    hub.terminate()
+    await hub.exited(within=40)
+    stopped = time.monotonic()
+    await asyncio.sleep(window + 2)  # down for longer than the resume window
+    ready = await hub.start()
+    await _resumed(clients, 0)
+    for tablet, call_id in zip(tablets, call_ids, strict=True):
+        assert [c["id"] for c in tablet.conn.auth_ok["calls"]] == [call_id]
+    await assert_calls_valid(db, call_ids, expect="connected")
+    report(
+        "SIGTERM, back after longer than the resume window",
+        clients=len(clients),
+        down_s=ready - stopped,
+        window_s=window,
+        reregistration_p95_s=p95([c.reconnects[-1] - ready for c in clients]),
+    )
+    for client in clients:
+        await client.close()
+
+
+async def test_kill_9_with_a_queued_call_whose_tablet_never_returns(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path, processes: list[HubProcess]
+) -> None:
+    """Issue 16 item 2: the sockets that died with the process count as disconnected, so a
+    tablet that never comes back abandons its call after the window, as any other would."""
+    window = 3
+    hub = HubProcess(settings, tmp_path, "hub", HUB_RESUME_WINDOW_SECONDS=str(window))
+    processes.append(hub)
+    await hub.start()
+    identity = identity_for(db, settings)
+    tablet = await device_client(identity, f"ws://127.0.0.1:{hub.port}/ws", "VHOMA", "gone")
+    call = await tablet.conn.command("call/start", **call_for(world, 0))
+    await hub.kill()
+    await tablet.close()  # the tablet never comes back
+    spawned = time.monotonic()
+    await hub.start()
+
+    async def abandoned() -> bool:
+        async with db.session() as s:
+            row = await s.get(Call, call["id"], populate_existing=True)
+        return row is not None and row.state == "abandoned"
+
+    took = await eventually(abandoned, within=60)
+    report("kill -9, queued call's tablet gone", ready_to_abandoned_s=took, window_s=window)
+    assert time.monotonic() - spawned >= window  # the window ran from the restart
+
+
+async def test_a_peer_finds_a_killed_process_dead_and_its_tablet_abandons(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path, processes: list[HubProcess]
+) -> None:
+    shared_redis = os.environ.get("HUB_TEST_REDIS_URL", "")
+    if not shared_redis:
+        pytest.skip("HUB_TEST_REDIS_URL is not set (make test sets it)")
+    on_redis = settings.model_copy(update={"broker_url": shared_redis})
+    short = {"HUB_RESUME_WINDOW_SECONDS": "3", "HUB_PROCESS_TIMEOUT_SECONDS": "3"}
+    doomed, survivor = (HubProcess(on_redis, tmp_path, n, **short) for n in ("doomed", "survivor"))
+    processes.extend([doomed, survivor])
+    await asyncio.gather(doomed.start(), survivor.start())
+    identity = identity_for(db, settings)
+    tablet = await device_client(identity, f"ws://127.0.0.1:{doomed.port}/ws", "VHOMA", "lost")
+    call = await tablet.conn.command("call/start", **call_for(world, 0))
+    await doomed.kill()
+    killed = time.monotonic()
+    await tablet.close()
+
+    async def abandoned() -> bool:
+        async with db.session() as s:
+            row = await s.get(Call, call["id"], populate_existing=True)
+        return row is not None and row.state == "abandoned"
+
+    took = await eventually(abandoned, within=60)
+    # Not before the window, counted from when the process was last seen alive (it says
+    # so once a second): the sockets died with it then.
+    assert time.monotonic() - killed >= 3 - 1.5
+    report("peer kill -9, survivor abandons the lost tablet's call", kill_to_abandoned_s=took)

@@ -61,12 +61,13 @@ async def test_a_redis_outage_loses_no_committed_message_and_readyz_says_so(
     tablet = await hub.device(resume_messages=True)
     await nurse.wait_for_messages(2)  # the world's one message per home
     call = await tablet.command("call/start", **call_request(hub))
-    assert await _ready(hub) == (200, {"status": "ready"})
+    assert (await _ready(hub))[0] == 200
 
     redis.kill()
 
     async def broker_reported() -> bool:
-        return await _ready(hub) == (503, {"status": "unavailable", "detail": "broker unreachable"})
+        status, body = await _ready(hub)
+        return (status, body.get("detail")) == (503, "broker unreachable")
 
     await eventually(broker_reported)
     # The write commits, so it is acknowledged, whatever Redis does: never `internal`.

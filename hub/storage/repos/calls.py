@@ -201,11 +201,17 @@ class ParticipantRepo(Repo):
             )
         ).all()
 
-    async def set_connected(self, *, key: str, connected: bool) -> Sequence[str]:
+    async def set_connected(
+        self, *, key: str, connected: bool, process_id: str | None = None
+    ) -> Sequence[str]:
+        """A participant's socket came (on ``process_id``) or went."""
+        values: dict[str, object] = {"disconnected_at": None if connected else self.clock.now()}
+        if connected:
+            values["process_id"] = process_id
         stmt = (
             update(CallParticipant)
             .where(col(CallParticipant.key) == key, col(CallParticipant.left_at).is_(None))
-            .values(disconnected_at=None if connected else self.clock.now())
+            .values(**values)
             .returning(col(CallParticipant.call_id))
         )
         return list((await self.session.exec(stmt)).scalars().all())
