@@ -10,6 +10,7 @@ import typer
 
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
+from hub.errors import first_problem
 from hub.reports.cli import import_cli, report_cli
 from hub.settings import HubSettings, SettingsError
 from hub.storage.engine import Database
@@ -103,9 +104,7 @@ def user_add(
             specialty=specialty,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        err.print(f"[red]telehub: {field}: {first['msg']}[/red]")
+        err.print(f"[red]telehub: {first_problem(exc)}[/red]")
         raise typer.Exit(2) from None
 
     async def work(db: Database, settings: HubSettings) -> None:

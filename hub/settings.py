@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hub.errors import first_problem
+
 DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"
 
 
@@ -103,8 +105,6 @@ def load_settings(**overrides: Any) -> HubSettings:
     try:
         return HubSettings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = first.get("loc") or ()
-        name = "HUB_" + str(loc[0]).upper() if loc else "settings"
-        message = " ".join(str(first.get("msg", "invalid")).removeprefix("Value error, ").split())
-        raise SettingsError(f"{name}: {message}") from None
+        problem = first_problem(exc)
+        name = "HUB_" + problem.field.split(".")[0].upper() if problem.field else "settings"
+        raise SettingsError(f"{name}: {problem.message}") from None

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from .bounds import Counted, DbId
 from .codes import OrganisationKind, ResuscitationStatus, Role
 from .nhs import NhsNumber
 
@@ -47,12 +48,12 @@ class OrganisationCreate(Body):
 
 
 class OrganisationPublic(Public):
-    id: int
+    id: DbId
     ods_code: str
     name: str
     kind: OrganisationKind
-    commissioner_id: int | None
-    registered_beds: int | None
+    commissioner_id: DbId | None
+    registered_beds: Counted | None
     go_live: date | None
 
 
@@ -61,7 +62,7 @@ class PersonCreate(Body):
     given_name: Name
     family_name: Name
     date_of_birth: date
-    site_id: int
+    site_id: DbId
     resuscitation_status: ResuscitationStatus = ResuscitationStatus.NOT_RECORDED
     allergies: str | None = Field(default=None, max_length=2000)
     key_conditions: str | None = Field(default=None, max_length=2000)
@@ -69,12 +70,12 @@ class PersonCreate(Body):
 
 
 class PersonPublic(Public):
-    id: int
+    id: DbId
     nhs_number: str
     given_name: str
     family_name: str
     date_of_birth: date
-    site_id: int
+    site_id: DbId
     resuscitation_status: ResuscitationStatus
     allergies: str | None
     key_conditions: str | None
@@ -93,18 +94,18 @@ class UserCreate(Body):
 
 
 class UserPublic(Public):
-    id: int
+    id: DbId
     username: str
     display_name: str
     role: Role
-    organisation_id: int
+    organisation_id: DbId
     specialty: str | None
     active: bool
 
 
 class Me(BaseModel):
     kind: str = Field(description="user or device")
-    id: int
+    id: DbId
     name: str
     role: Role
     organisation: OrganisationPublic
@@ -116,7 +117,7 @@ class DeviceCreate(Body):
 
 
 class DeviceEnrolmentPublic(BaseModel):
-    device_id: int
+    device_id: DbId
     site_ods: str
     enrolment_code: str
     expires_at: datetime
@@ -129,7 +130,7 @@ class DeviceEnrolBody(Body):
 
 
 class DeviceCredentialPublic(BaseModel):
-    device_id: int
+    device_id: DbId
     credential: str = Field(description="Keep on the device; it is shown once and never again")
 
 
@@ -138,8 +139,8 @@ class DeviceSignInBody(Body):
 
 
 class DevicePublic(Public):
-    id: int
-    site_id: int
+    id: DbId
+    site_id: DbId
     label: str
     enrolled_at: datetime | None
     revoked_at: datetime | None
@@ -152,8 +153,8 @@ class TicketPublic(BaseModel):
 
 class CallPublic(Public):
     id: str
-    site_id: int
-    person_id: int | None
+    site_id: DbId
+    person_id: DbId | None
     channel: str
     reason: str
     secondary_reason: str | None
@@ -162,7 +163,7 @@ class CallPublic(Public):
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
-    news2_total: int | None
+    news2_total: Counted | None
     news2_band: str | None
     disposition: str | None
 
@@ -176,8 +177,8 @@ class CallEventPublic(Public):
 
 
 class MessagePublic(Public):
-    id: int
-    site_id: int
+    id: DbId
+    site_id: DbId
     call_id: str | None
     sender_name: str
     client_message_id: str

@@ -16,6 +16,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from .api import OdsCode
+from .bounds import Counted
 from .codes import SiteKind
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -62,16 +63,16 @@ class Report(BaseModel):
 class AvoidedCount(Report):
     """One measure's counts. ``claimed`` = confirmed + unverified + refuted."""
 
-    claimed: int
-    confirmed: int
-    unverified: int
-    refuted: int
+    claimed: Counted
+    confirmed: Counted
+    unverified: Counted
+    refuted: Counted
 
 
 class ClaimedCount(Report):
     """A measure with no confirmation step (GP contact): only claims are counted."""
 
-    claimed: int
+    claimed: Counted
 
 
 class Avoided(Report):
@@ -86,52 +87,52 @@ class Count(Report):
 
     code: str
     label: str
-    count: int
+    count: Counted
 
 
 class SiteKindRow(Report):
     code: SiteKind
     label: str
-    sites: int = Field(description="sites of this kind on the service")
-    calls: int
-    beds: int | None = Field(description="registered beds of the care homes of this kind")
+    sites: Counted = Field(description="sites of this kind on the service")
+    calls: Counted
+    beds: Counted | None = Field(description="registered beds of the care homes of this kind")
     calls_per_10_beds: float | None
 
 
 class AnswerTimes(Report):
-    answered: int
-    not_answered: int
+    answered: Counted
+    not_answered: Counted
     median_seconds: float | None
     p90_seconds: float | None = Field(description="90th centile, nearest-rank method")
-    target_seconds: int
-    within_target: int
+    target_seconds: Counted
+    within_target: Counted
     share_within_target: float | None = Field(description="within_target / answered")
 
 
 class Specialists(Report):
-    calls_with_specialist: int = Field(description="calls with specialist_joined or _callback")
-    joined: int
-    callbacks: int
-    timed_joins: int = Field(description="joins with a recorded time (live calls only)")
+    calls_with_specialist: Counted = Field(description="calls with specialist_joined or _callback")
+    joined: Counted
+    callbacks: Counted
+    timed_joins: Counted = Field(description="joins with a recorded time (live calls only)")
     median_minutes_to_join: float | None
 
 
 class CallSummary(Report):
-    total: int
-    clinical: int = Field(description="calls with a clinical disposition")
-    technical_failures: int
-    no_outcome: int = Field(description="calls with no disposition recorded")
+    total: Counted
+    clinical: Counted = Field(description="calls with a clinical disposition")
+    technical_failures: Counted
+    no_outcome: Counted = Field(description="calls with no disposition recorded")
     by_channel: list[Count]
     by_site_kind: list[SiteKindRow]
     by_reason: list[Count]
-    by_hour: list[int] = Field(description="24 counts, hour 0-23, Europe/London time")
-    by_weekday: list[int] = Field(description="7 counts, Monday first, Europe/London time")
+    by_hour: list[Counted] = Field(description="24 counts, hour 0-23, Europe/London time")
+    by_weekday: list[Counted] = Field(description="7 counts, Monday first, Europe/London time")
 
 
 class MoneyRow(Report):
     measure: str
     label: str
-    confirmed: int
+    confirmed: Counted
     unit_cost_gbp: Decimal | None
     amount_gbp: Decimal | None = Field(description="None: the measure is never costed")
 
@@ -144,10 +145,10 @@ class Money(Report):
 
 
 class Rates(Report):
-    beds: int = Field(description="registered beds of the care homes on the service")
-    care_home_calls: int
+    beds: Counted = Field(description="registered beds of the care homes on the service")
+    care_home_calls: Counted
     calls_per_10_beds: float | None
-    residents: int = Field(description="residents of the care homes this month")
+    residents: Counted = Field(description="residents of the care homes this month")
     residents_basis: str = Field(description="where the residents figure came from")
     resident_years: float
     avoided_admissions_per_1000_resident_years: float | None
@@ -158,8 +159,8 @@ class PeriodSummary(Report):
     label: str
     first_month: str
     last_month: str
-    calls: int
-    technical_failures: int
+    calls: Counted
+    technical_failures: Counted
     avoided: Avoided
     bed_days_avoided: Decimal
     money_gbp: Decimal
@@ -200,9 +201,9 @@ class RateChange(Report):
 
 
 class ActivityRates(Report):
-    events_before: int
+    events_before: Counted
     resident_years_before: float
-    events_after: int
+    events_after: Counted
     resident_years_after: float
     per_1000_before: float | None
     per_1000_after: float | None
@@ -230,7 +231,7 @@ class HomeActivity(Report):
 
 
 class HospitalComparison(Report):
-    service_homes: int
+    service_homes: Counted
     comparison_homes: list[str] = Field(description="ODS codes of homes not on the service")
     homes: list[HomeActivity]
     area_ed_attendances: ActivityMeasure | None
@@ -242,14 +243,14 @@ class SiteReport(Report):
     ods: str
     name: str
     site_kind: SiteKind
-    beds: int | None
+    beds: Counted | None
     go_live: date | None
     on_service: bool = Field(
         description="gone live by the month's end (or, with no go-live "
         "date, a call in the last 24 months)"
     )
-    calls: int
-    technical_failures: int
+    calls: Counted
+    technical_failures: Counted
     calls_per_10_beds: float | None
     avoided: Avoided
     bed_days_avoided: Decimal
@@ -259,8 +260,8 @@ class SiteReport(Report):
 
 
 class Totals(Report):
-    calls: int
-    technical_failures: int
+    calls: Counted
+    technical_failures: Counted
     avoided: Avoided
     bed_days_avoided: Decimal
 

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
+from .bounds import CommandId, Counted, DbId
 from .codes import (
     CallState,
     Channel,
@@ -93,7 +94,7 @@ class CallStart(Command):
 
     type: Literal["call/start"]
     client_call_id: ClientId
-    person_id: int | None = None
+    person_id: DbId | None = None
     channel: Channel
     reason: Reason
     secondary_reason: Reason | None = None
@@ -129,14 +130,14 @@ class CallHold(CallRef):
 
 class CallTransfer(CallRef):
     type: Literal["call/transfer"]
-    to_user_id: int
+    to_user_id: DbId
 
 
 class CallInvite(CallRef):
     """The nurse draws a specialist into the call."""
 
     type: Literal["call/invite"]
-    user_id: int
+    user_id: DbId
 
 
 class CallJoin(CallRef):
@@ -170,7 +171,7 @@ class QueueSubscribe(Command):
 
 class QueueUnsubscribe(Command):
     type: Literal["queue/unsubscribe"]
-    subscription: int
+    subscription: CommandId
 
 
 class SignalOffer(CallRef):
@@ -199,23 +200,23 @@ class SignalHangup(CallRef):
 
 class MessageSend(Command):
     type: Literal["message/send"]
-    site_id: int | None = None  # a site's own thread when omitted
+    site_id: DbId | None = None  # a site's own thread when omitted
     call_id: CallId | None = None
     client_message_id: ClientId
     body: str = Field(min_length=1, max_length=4000)
-    photo_id: int | None = None
+    photo_id: DbId | None = None
 
 
 class MessageSync(Command):
     """Replay a thread after a sequence number, then keep delivering live."""
 
     type: Literal["message/sync"]
-    after_seq: int = Field(default=0, ge=0)
+    after_seq: Counted = 0
 
 
 class MessageAck(Command):
     type: Literal["message/ack"]
-    seq: int = Field(ge=0)
+    seq: Counted
 
 
 class EchoStart(Command):
@@ -286,7 +287,7 @@ class Participant(BaseModel):
 
 
 class News2Summary(BaseModel):
-    total: int
+    total: Counted
     band: str
     complete: bool
     text: str
@@ -295,10 +296,10 @@ class News2Summary(BaseModel):
 class CallSnapshot(BaseModel):
     id: str
     state: CallState
-    site_id: int
+    site_id: DbId
     site_name: str
     site_kind: str
-    person_id: int | None
+    person_id: DbId | None
     person_name: str | None
     channel: Channel
     reason: Reason
@@ -309,43 +310,43 @@ class CallSnapshot(BaseModel):
     observations: Observations | None
     news2: News2Summary | None
     sbard: str | None
-    priority: int
+    priority: Counted
     started_at: datetime
     answered_at: datetime | None
-    nurse_id: int | None
+    nurse_id: DbId | None
     nurse_name: str | None
-    offered_to: int | None
+    offered_to: Counted | None
     participants: list[Participant]
-    queue_position: int | None = None
+    queue_position: Counted | None = None
 
 
 class QueueEntry(BaseModel):
     call: CallSnapshot
-    position: int
-    waited_seconds: int
+    position: Counted
+    waited_seconds: Counted
     overdue: bool
 
 
 class MessageOut(BaseModel):
-    id: int
-    site_id: int
-    site_seq: int
-    hub_seq: int
+    id: DbId
+    site_id: DbId
+    site_seq: Counted
+    hub_seq: Counted
     call_id: str | None
     sender_key: str
     sender_name: str
     client_message_id: str
     body: str
-    photo_id: int | None
+    photo_id: DbId | None
     created_at: datetime
 
 
 class Who(BaseModel):
     kind: Literal["user", "device"]
-    id: int
+    id: DbId
     name: str
     role: Role
-    organisation_id: int
+    organisation_id: DbId
     participant_key: str
 
 
@@ -354,7 +355,7 @@ class AuthOk(BaseModel):
     who: Who
     ice_servers: list[IceServer]
     heartbeat_seconds: float
-    resume_window_seconds: int
+    resume_window_seconds: Counted
     calls: list[CallSnapshot]
 
 
@@ -365,7 +366,7 @@ class AuthInvalid(BaseModel):
 
 class Result(BaseModel):
     type: Literal["result"] = "result"
-    id: int
+    id: DbId
     result: Any = None
 
 
@@ -377,7 +378,7 @@ def result_frame(command_id: int, result_json: str) -> str:
 
 class Error(BaseModel):
     type: Literal["error"] = "error"
-    id: int | None
+    id: CommandId | None
     error: ErrorBody
 
 
@@ -428,11 +429,11 @@ class MessageEvent(BaseModel):
 class OverdueEvent(BaseModel):
     kind: Literal["overdue"] = "overdue"
     call_id: str
-    waited_seconds: int
+    waited_seconds: Counted
 
 
 class StaffPresence(BaseModel):
-    user_id: int
+    user_id: DbId
     name: str
     role: Role
     specialty: str | None
@@ -456,7 +457,7 @@ EventBody = Annotated[
 
 class Event(BaseModel):
     type: Literal["event"] = "event"
-    id: int = 0  # the subscription's id, or 0 for events every connection gets
+    id: Counted = 0  # the subscription's id, or 0 for events every connection gets
     event: EventBody
 
 

@@ -10,7 +10,7 @@ from hub.messages.service import PHOTO_MAX_BYTES
 from schemas.codes import Role
 
 from .access import CLINICAL_ROLES, allow, principal_of
-from .bodies import path_int
+from .bodies import path_int, unreadable_form
 
 routes = web.RouteTableDef()
 
@@ -32,16 +32,17 @@ def sniff_image(data: bytes) -> str | None:
 async def _read_photo(request: web.Request) -> bytes:
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Send the photo as multipart/form-data", field=PHOTO_FIELD)
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name != PHOTO_FIELD:
-            continue
-        data = bytearray()
-        while chunk := await part.read_chunk(_READ_CHUNK):
-            data.extend(chunk)
-            if len(data) > PHOTO_MAX_BYTES:
-                raise InvalidInput("A photo must be 5 MB or smaller", field=PHOTO_FIELD)
-        return bytes(data)
+    with unreadable_form():
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name != PHOTO_FIELD:
+                continue
+            data = bytearray()
+            while chunk := await part.read_chunk(_READ_CHUNK):
+                data.extend(chunk)
+                if len(data) > PHOTO_MAX_BYTES:
+                    raise InvalidInput("A photo must be 5 MB or smaller", field=PHOTO_FIELD)
+            return bytes(data)
     raise InvalidInput("Choose a photo to send", field=PHOTO_FIELD)
 
 

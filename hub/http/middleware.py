@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.errors import Forbidden, HubError, InvalidInput
+from hub.errors import Forbidden, HubError, invalid_input
 from hub.keys import SETTINGS
 from schemas.errors import ErrorBody, ErrorCode
 
@@ -26,13 +26,6 @@ def error_response(
     return web.json_response(body.model_dump(mode="json", exclude_none=True), status=status)
 
 
-def validation_error(exc: ValidationError) -> InvalidInput:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or None
-    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    return InvalidInput(f"{field}: {message}" if field else message, field=field)
-
-
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -40,7 +33,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except HubError as exc:
         return error_response(exc.code, exc.status, exc.message, exc.field)
     except ValidationError as exc:
-        err = validation_error(exc)
+        err = invalid_input(exc)
         return error_response(err.code, err.status, err.message, err.field)
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):

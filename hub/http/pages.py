@@ -14,7 +14,7 @@ from schemas.codes import Role
 
 from .access import ALL_ROLES, PRINCIPAL, SESSION_COOKIE, allow, principal_of, public
 from .api_identity import set_session_cookie
-from .bodies import read_body
+from .bodies import read_body, read_form
 
 routes = web.RouteTableDef()
 
@@ -50,7 +50,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
         body = await read_body(request, LoginBody)
         principal, token = await request.app[IDENTITY].sign_in(body.username, body.password)
     except HubError as exc:
-        form = await request.post()
+        form = await read_form(request)
         context = {"error": exc.message, "username": str(form.get("username", ""))}
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
     response = web.HTTPFound(START_PAGES[principal.role])

@@ -20,8 +20,8 @@ from hub.errors import HubError, Unauthorised
 from hub.http.access import public
 from hub.keys import CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
 from hub.messages.service import MessageService, thread_of
-from schemas.errors import ErrorBody, ErrorCode
-from schemas.wire import Auth, AuthInvalid, AuthOk, Error, MessageEvent, Who
+from schemas.errors import ErrorBody
+from schemas.wire import Auth, AuthInvalid, AuthOk, MessageEvent, Who
 
 from .commands import calls, echo, messages, presence, queue, session, signal
 from .connection import Connection, Replay, Watermark
@@ -187,12 +187,11 @@ async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime)
         msg = await ws.receive()
         conn.heard = True
         kind = msg.type
-        if kind is WSMsgType.TEXT:
+        if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
             await handle(ctx, msg.data, bucket)
         elif kind is WSMsgType.PING:
-            conn.control(pong_frame(msg.data))
-        elif kind is WSMsgType.BINARY:
-            conn.send(_error_frame("Binary frames are not accepted"))
+            if bucket.take():  # a client's pings cost from its budget too
+                conn.control(pong_frame(msg.data))
         elif kind is not WSMsgType.PONG:
             break  # closing, closed or an error
 
@@ -213,9 +212,8 @@ async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principa
         if msg.type != WSMsgType.TEXT:
             raise Unauthorised("Send an auth frame first")
         try:
-            data = json.loads(msg.data)
-            auth = Auth.model_validate(data)
-        except (json.JSONDecodeError, ValidationError):
+            auth = Auth.model_validate_json(msg.data)  # deep nesting is a ValidationError
+        except ValidationError:
             raise Unauthorised("The first frame must be {type: auth, ticket|credential}") from None
         if auth.ticket is not None:
             principal = await services.identity.redeem_ticket(auth.ticket)
@@ -229,9 +227,3 @@ async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principa
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"auth failed")
         return None
     return principal
-
-
-def _error_frame(message: str) -> str:
-    return Error(
-        id=None, error=ErrorBody(code=ErrorCode.INVALID_MESSAGE, message=message)
-    ).model_dump_json()
