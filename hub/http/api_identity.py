@@ -23,21 +23,24 @@ from schemas.codes import Role
 
 from .access import ALL_ROLES, SESSION_COOKIE, allow, principal_of, public
 from .bodies import json_of, path_int, read_body
+from .csrf import CSRF_COOKIE, set_csrf_cookie
 
 routes = web.RouteTableDef()
 
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
     settings = request.app[SETTINGS]
+    secure = str(settings.public_base_url).startswith("https://")
     response.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="Lax",
-        secure=str(settings.public_base_url).startswith("https://"),
+        secure=secure,
         path="/",
     )
+    set_csrf_cookie(response, token, max_age=settings.session_hours * 3600, secure=secure)
 
 
 @routes.post("/api/auth/login")
@@ -58,6 +61,7 @@ async def logout(request: web.Request) -> web.Response:
         await request.app[IDENTITY].sign_out(token)
     response = web.json_response({"signed_out": True})
     response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(CSRF_COOKIE, path="/")
     return response
 
 

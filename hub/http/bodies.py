@@ -17,6 +17,7 @@ from schemas.bounds import BIGINT_MAX
 M = TypeVar("M", bound=BaseModel)
 
 BODY = "body"  # the field named when the body as a whole cannot be read
+CSRF_FIELD = "csrf_token"  # every form's; checked by hub.http.csrf, never part of a model
 
 
 async def read_body(request: web.Request, model: type[M]) -> M:
@@ -25,7 +26,9 @@ async def read_body(request: web.Request, model: type[M]) -> M:
     try:
         if request.content_type == "application/json":
             return model.model_validate_json(await request.read())
-        return model.model_validate(dict(await read_form(request)))
+        form = dict(await read_form(request))
+        form.pop(CSRF_FIELD, None)
+        return model.model_validate(form)
     except ValidationError as exc:
         if exc.errors(include_url=False)[0]["type"] == "json_invalid":
             raise InvalidInput("The body is not valid JSON", field=BODY) from None

@@ -12,6 +12,8 @@
 // Authentication: each (re)connection asks the hub for a fresh single-use ticket with the
 // page's session cookie (POST /api/auth/ticket), so no secret is kept in the page.
 
+import { withCsrf } from "./csrf.js";
+
 export class CommandError extends Error {
   constructor(code, message, field) {
     super(message);
@@ -28,7 +30,11 @@ export class Disconnected extends Error {
 }
 
 async function fetchTicket() {
-  const response = await fetch("/api/auth/ticket", { method: "POST", credentials: "same-origin" });
+  const response = await fetch("/api/auth/ticket", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: withCsrf(),
+  });
   if (response.status === 401) throw new CommandError("unauthorised", "Please sign in again");
   if (!response.ok) throw new CommandError("unavailable", `The hub answered ${response.status}`);
   return (await response.json()).ticket;

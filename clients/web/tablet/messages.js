@@ -3,6 +3,7 @@
 
 import { HubSocket, Disconnected } from "/js/shared/signalling.js";
 import { tabletAuth } from "./device.js";
+import { withCsrf } from "/js/shared/csrf.js";
 import { $, el, bindConnection, startHub, showErrors, londonTime, randomId } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth });
@@ -76,7 +77,12 @@ hub.addEventListener("open", (e) => {
 async function uploadPhoto(file) {
   const body = new FormData();
   body.append("photo", file);
-  const response = await fetch("/api/photos", { method: "POST", body, credentials: "same-origin" });
+  const response = await fetch("/api/photos", {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: withCsrf(),
+  });
   if (!response.ok) {
     let message = "The photo could not be sent";
     try {
