@@ -40,6 +40,7 @@ def serve(
 
     from hub.app import create_app
     from hub.heap import freeze_startup_objects
+    from hub.http.access_log import runner_options
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -48,7 +49,7 @@ def serve(
     out.print(f"Telehealth hub on http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
     app = create_app(settings)
     app.on_startup.append(freeze_startup_objects)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, **runner_options())
 
 
 async def _upgrade(db: Database, _settings: HubSettings) -> None:
