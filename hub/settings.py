@@ -51,6 +51,9 @@ class HubSettings(BaseSettings):
     command_burst: int = Field(default=400, ge=1, description="commands a socket may send at once")
     allow_synthetic_nhs_numbers: bool = True
     echo_max_concurrent: int = Field(default=4, ge=0, le=64, description="test calls at once")
+    photo_quota_mb_per_site: int = Field(
+        default=1024, ge=1, le=1_000_000, description="photo storage per site, in MB"
+    )
 
     @field_validator("database_url")
     @classmethod

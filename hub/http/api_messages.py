@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import BodyPartReader, web
 
 from hub.errors import InvalidInput
-from hub.keys import REALTIME
+from hub.keys import REALTIME, SETTINGS
+from hub.messages.photos import PHOTO_FIELD, claimed_type, reencode
 from hub.messages.service import PHOTO_MAX_BYTES
 from schemas.codes import Role
 
@@ -14,22 +17,11 @@ from .bodies import path_int, unreadable_form
 
 routes = web.RouteTableDef()
 
-PHOTO_FIELD = "photo"
 _READ_CHUNK = 64 * 1024
 
 
-def sniff_image(data: bytes) -> str | None:
-    """The image type the bytes really are; the declared content type is not trusted."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-async def _read_photo(request: web.Request) -> bytes:
+async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
+    """The photo part's declared type and its bytes."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Send the photo as multipart/form-data", field=PHOTO_FIELD)
     with unreadable_form():
@@ -42,21 +34,21 @@ async def _read_photo(request: web.Request) -> bytes:
                 data.extend(chunk)
                 if len(data) > PHOTO_MAX_BYTES:
                     raise InvalidInput("A photo must be 5 MB or smaller", field=PHOTO_FIELD)
-            return bytes(data)
+            return part.headers.get("Content-Type"), bytes(data)
     raise InvalidInput("Choose a photo to send", field=PHOTO_FIELD)
 
 
 @routes.post("/api/photos")
 @allow(Role.CARE_HOME_STAFF, devices=True)
 async def upload_photo(request: web.Request) -> web.Response:
-    data = await _read_photo(request)
+    declared, data = await _read_photo(request)
     if not data:
         raise InvalidInput("The photo is empty", field=PHOTO_FIELD)
-    content_type = sniff_image(data)
-    if content_type is None:
-        raise InvalidInput("A photo must be JPEG, PNG or WebP", field=PHOTO_FIELD)
+    content_type = claimed_type(declared, data)
+    clean = await asyncio.to_thread(reencode, content_type, data)
     messages = request.app[REALTIME].services.messages
-    photo_id = await messages.add_photo(principal_of(request), content_type, data)
+    quota = request.app[SETTINGS].photo_quota_mb_per_site * 1024 * 1024
+    photo_id = await messages.add_photo(principal_of(request), content_type, clean, quota=quota)
     return web.json_response({"photo_id": photo_id}, status=201)
 
 
