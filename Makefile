@@ -18,8 +18,11 @@ run: install assets
 	$(BIN)/telehub demo
 	$(BIN)/telehub serve
 
+# The fault suite (tests/faults: real hub processes killed and drained, nginx, a Redis of
+# its own) runs after the rest, two scenarios at a time; -rA prints each one's timings.
 test: install assets system
-	$(BIN)/pytest
+	$(BIN)/pytest --ignore=tests/faults
+	$(BIN)/pytest tests/faults -n 2 -rA
 
 install: $(STAMP)
 
@@ -29,11 +32,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the tests drive: headless Chromium (browser tests) and pdftoppm (PDF checks).
+# Debian packages the tests drive: headless Chromium (browser tests), pdftoppm (PDF checks),
+# and for the fault suite nginx (in front of two hub processes) and redis-server (its own,
+# killed mid-test).
 system:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -49,6 +56,16 @@ $(NHSUK): clients/web/package.json clients/web/package-lock.json
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js \
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
 	touch $(NHSUK)
+
+# The screenshots in docs/screens/ and the tablet's call set-up table in docs/performance.md
+# are written by these targets only; make test leaves every tracked file as it found it.
+.PHONY: screens bench-call-setup
+screens: install assets system
+	HUB_WRITE_DOCS=1 $(BIN)/pytest tests/e2e -q
+
+bench-call-setup: install assets system
+	HUB_WRITE_DOCS=1 $(BIN)/pytest -q -s \
+	  "tests/e2e/test_tablet.py::test_accept_to_first_frame_is_close_to_a_direct_connection"
 
 schemas: install
 	$(BIN)/telehub schemas export

@@ -10,6 +10,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.clock import Clock, SystemClock
 from hub.http import (
@@ -19,7 +20,9 @@ from hub.http import (
     api_records,
     api_reports,
     console,
+    governance,
     health,
+    openapi,
     pages,
     tablet,
 )
@@ -27,7 +30,8 @@ from hub.http.access import access_middleware
 from hub.http.csrf import csrf_middleware, template_context
 from hub.http.headers import csp_nonce_context, security_headers
 from hub.http.middleware import error_middleware
-from hub.keys import CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
+from hub.http.refusals import refusal_audit
+from hub.keys import AUDIT, CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
 from hub.realtime import endpoint
 from hub.records import RecordsService
 from hub.settings import HubSettings
@@ -40,7 +44,7 @@ log = logging.getLogger("hub")
 
 def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, csrf_middleware, access_middleware],
+        middlewares=[error_middleware, refusal_audit, csrf_middleware, access_middleware],
         client_max_size=8 * 1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -72,7 +76,9 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         tablet.routes,
         console.routes,
         api_outcomes.routes,
+        governance.routes,
         endpoint.routes,
+        openapi.routes,
     ):
         app.router.add_routes(table)
     static = WEB / "static"
@@ -94,6 +100,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[DATABASE] = db
     app[IDENTITY] = IdentityService(db, clock, settings)
     app[RECORDS] = RecordsService(db, clock, settings)
+    app[AUDIT] = AuditService(db, clock)
     try:
         yield
     finally:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from hub.audit.cli import audit_cli
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
 from hub.errors import first_problem
@@ -29,6 +30,7 @@ cli.add_typer(device_cli, name="device")
 cli.add_typer(schemas_cli, name="schemas")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(report_cli, name="report")
+cli.add_typer(audit_cli, name="audit")
 
 
 @cli.command()
@@ -41,6 +43,7 @@ def serve(
     from hub.app import create_app
     from hub.heap import freeze_startup_objects
     from hub.http.access_log import runner_options
+    from hub.realtime.endpoint import exit_after_drain
 
     settings = settings_or_exit()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -49,7 +52,15 @@ def serve(
     out.print(f"Telehealth hub on http://{settings.host}:{settings.port}/ (Ctrl-C stops it)")
     app = create_app(settings)
     app.on_startup.append(freeze_startup_objects)
-    web.run_app(app, host=settings.host, port=settings.port, print=None, **runner_options())
+    app.on_startup.append(exit_after_drain)
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        shutdown_timeout=settings.drain_seconds,
+        **runner_options(),
+    )
 
 
 async def _upgrade(db: Database, _settings: HubSettings) -> None:
@@ -83,7 +94,10 @@ def demo(
 def user_add(
     username: str,
     role: Annotated[
-        str, typer.Option(help="care_home_staff, hub_nurse, specialist, hub_admin or commissioner")
+        str,
+        typer.Option(
+            help="care_home_staff, hub_nurse, specialist, hub_admin, clinical_lead or commissioner"
+        ),
     ],
     organisation: Annotated[str, typer.Option(help="ODS code of the user's organisation")],
     name: Annotated[str, typer.Option(help="Display name")],
@@ -167,11 +181,16 @@ def device_revoke(device_id: int) -> None:
 
 @schemas_cli.command("export")
 def schemas_export() -> None:
-    """Write JSON Schema for every wire message and API body to schemas/json/."""
+    """Write JSON Schema for every wire message and API body to schemas/json/, and the
+    OpenAPI description of the HTTP API to schemas/openapi.json."""
+    from hub.app import create_app
+    from hub.http import openapi
     from schemas.export import export
 
     written = export()
     out.print(f"Wrote {len(written)} schema files to {written[0].parent}")
+    spec = openapi.export(create_app(HubSettings(environment="test")))
+    out.print(f"Wrote the OpenAPI description to {spec}")
 
 
 def main() -> None:

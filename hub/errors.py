@@ -86,3 +86,10 @@ def first_problem(exc: ValidationError, *, skip: int = 0) -> Problem:
 def invalid_input(exc: ValidationError, *, skip: int = 0) -> InvalidInput:
     problem = first_problem(exc, skip=skip)
     return InvalidInput(str(problem), field=problem.field)
+
+
+class Draining(HubError):
+    """This process is shutting down (SIGTERM): the client starts over on another one."""
+
+    code = ErrorCode.DRAINING
+    status = 503

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
+from hub.broker.base import Broker
 from hub.clock import Clock
 from hub.realtime.services import Realtime
 from hub.records import RecordsService
@@ -17,3 +19,5 @@ DATABASE = web.AppKey("database", Database)
 IDENTITY = web.AppKey("identity", IdentityService)
 RECORDS = web.AppKey("records", RecordsService)
 REALTIME = web.AppKey("realtime", Realtime)
+BROKER = web.AppKey("broker", Broker)
+AUDIT = web.AppKey("audit", AuditService)

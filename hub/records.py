@@ -8,13 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from hub.clock import Clock
 from hub.errors import InvalidInput
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.messages import MessageRepo
 from hub.storage.repos.organisations import OrganisationRepo
@@ -44,18 +42,19 @@ class RecordsService:
     ) -> Sequence[Person]:
         async with self.db.session() as s:
             people = await PersonRepo(s, self.clock).search(scope, site_id=site_id, text=text)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="person_search",
-                detail={"results": len(people)},
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "person_search",
+                detail=found("person_ids", [p.id for p in people]),
             )
         return people
 
     async def person(self, scope: Scope, person_id: int) -> Person:
         async with self.db.session() as s:
             person = await PersonRepo(s, self.clock).get(scope, person_id=person_id)
-            await self._audit_read(s, scope, "person", person_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="person", target_id=person_id, person_id=person_id
+            )
         return person
 
     async def add_person(self, scope: Scope, data: PersonCreate) -> Person:
@@ -67,25 +66,35 @@ class RecordsService:
         async with self.db.session() as s:
             await OrganisationRepo(s, self.clock).get(scope, organisation_id=data.site_id)
             person = await PersonRepo(s, self.clock).create(scope, data)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="person_add",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "person_add",
                 target_type="person",
                 target_id=person.id,
+                person_id=person.id,
             )
         return person
 
     async def call(self, scope: Scope, call_id: str) -> Call:
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
-            await self._audit_read(s, scope, "call", call_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="call", target_id=call_id, person_id=call.person_id
+            )
         return call
 
     async def call_events(self, scope: Scope, call_id: str) -> Sequence[CallEvent]:
         async with self.db.session() as s:
-            events = await CallRepo(s, self.clock).events(scope, call_id=call_id)
-            await self._audit_read(s, scope, "call_events", call_id)
+            calls = CallRepo(s, self.clock)
+            call = await calls.get(scope, call_id=call_id)
+            events = await calls.events(scope, call_id=call_id)
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "read",
+                target_type="call_events",
+                target_id=call_id,
+                person_id=call.person_id,
+            )
         return events
 
     async def call_history(
@@ -99,7 +108,7 @@ class RecordsService:
         disposition: str | None = None,
     ) -> Sequence[Call]:
         async with self.db.session() as s:
-            return await CallRepo(s, self.clock).history(
+            calls = await CallRepo(s, self.clock).history(
                 scope,
                 site_id=site_id,
                 person_id=person_id,
@@ -107,6 +116,13 @@ class RecordsService:
                 until=until,
                 disposition=disposition,
             )
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "call_search",
+                person_id=person_id,
+                detail=found("call_ids", [c.id for c in calls]),
+            )
+        return calls
 
     async def thread(self, scope: Scope, site_id: int, after_id: int = 0) -> Sequence[Message]:
         async with self.db.session() as s:
@@ -114,16 +130,7 @@ class RecordsService:
             messages = await MessageRepo(s, self.clock).thread(
                 scope, site_id=site_id, after_id=after_id
             )
-            await self._audit_read(s, scope, "thread", site_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "read", target_type="thread", target_id=site_id
+            )
         return messages
-
-    async def _audit_read(
-        self, s: AsyncSession, scope: Scope, target_type: str, target_id: object
-    ) -> None:
-        await AuditRepo(s, self.clock).record(
-            actor=scope.actor,
-            organisation_id=scope.organisation_id,
-            action="read",
-            target_type=target_type,
-            target_id=str(target_id),
-        )

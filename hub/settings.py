@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from hub.errors import first_problem
 
@@ -33,6 +35,14 @@ class HubSettings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     secret_key: str = Field(default=DEV_SECRET, min_length=32)
     broker_url: str = Field(default="memory://", description="memory:// or redis://host:port/db")
+    broker_namespace: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="this deployment's Redis channel prefix; by default from the database",
+    )
+    drain_seconds: float = Field(
+        default=30.0, gt=0, le=600, description="SIGTERM: how long in-progress work may take"
+    )
     ice_servers: list[dict[str, Any]] = Field(
         default_factory=lambda: [{"urls": ["stun:stun.l.google.com:19302"]}]
     )
@@ -42,6 +52,11 @@ class HubSettings(BaseSettings):
     ticket_seconds: int = Field(default=30, ge=5, le=300)
     enrolment_code_hours: int = Field(default=24, ge=1, le=168)
     answer_target_seconds: int = Field(default=300, ge=30)
+    report_suppress_small_numbers: bool = Field(
+        default=True,
+        description="monthly reports show counts of 1-7 as <8 (off only for a commissioner "
+        "with a data-sharing agreement)",
+    )
     resume_window_seconds: int = Field(default=60, ge=1)
     auth_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     heartbeat_seconds: float = Field(default=20.0, ge=1, le=120)
@@ -88,6 +103,21 @@ class HubSettings(BaseSettings):
             if self.allow_synthetic_nhs_numbers:
                 raise ValueError("HUB_ALLOW_SYNTHETIC_NHS_NUMBERS must be false in production")
         return self
+
+    @property
+    def deployment(self) -> str:
+        """The namespace every broker channel of this deployment lives under: the setting,
+        or one derived from the database (Redis pub/sub ignores the db number, so two
+        deployments on one Redis server would otherwise hear each other). Credentials are
+        left out, so rotating a password does not move a process to another channel."""
+        if self.broker_namespace:
+            return self.broker_namespace
+        url = make_url(self.database_url)
+        where = url.database or ""
+        if self.is_sqlite and where not in ("", ":memory:"):
+            where = str(Path(where).resolve())
+        place = f"{url.drivername}|{url.host or ''}|{url.port or ''}|{where}|{self.database_schema}"
+        return hashlib.sha256(place.encode()).hexdigest()[:16]
 
     @property
     def is_sqlite(self) -> bool:

@@ -3,26 +3,43 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+)
 
-from .bounds import Counted, DbId
-from .codes import OrganisationKind, ResuscitationStatus, Role
+from .bounds import Counted, RowId
+from .codes import Disposition, OrganisationKind, ResuscitationStatus, Role
 from .nhs import NhsNumber
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
+# Spaces, tabs and line ends around a code are forgiven (CSV cells, pasted text).
+SPACE = " \t\r\n"
+
+
 def _ods_code(value: str) -> str:
-    code = value.strip().upper()
-    if not re.fullmatch(r"[A-Z0-9]{3,10}", code):
+    code = value.strip(SPACE)
+    if not re.fullmatch(r"[A-Za-z0-9]{3,10}", code):
         raise ValueError("an ODS code is 3 to 10 letters and digits, e.g. VM123 or QWO")
-    return code
+    return code.upper()
 
 
-OdsCode = Annotated[str, AfterValidator(_ods_code)]
+OdsCode = Annotated[
+    str,
+    AfterValidator(_ods_code),
+    WithJsonSchema({"type": "string", "pattern": f"^[{SPACE}]*[A-Za-z0-9]{{3,10}}[{SPACE}]*$"}),
+]
 
 
 class Body(BaseModel):
@@ -31,6 +48,14 @@ class Body(BaseModel):
 
 class Public(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_utc(cls, value: object) -> object:
+        """Every stored time is UTC; SQLite hands them back without a zone."""
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
 
 class LoginBody(Body):
@@ -48,11 +73,11 @@ class OrganisationCreate(Body):
 
 
 class OrganisationPublic(Public):
-    id: DbId
+    id: RowId
     ods_code: str
     name: str
     kind: OrganisationKind
-    commissioner_id: DbId | None
+    commissioner_id: RowId | None
     registered_beds: Counted | None
     go_live: date | None
 
@@ -62,7 +87,7 @@ class PersonCreate(Body):
     given_name: Name
     family_name: Name
     date_of_birth: date
-    site_id: DbId
+    site_id: RowId
     resuscitation_status: ResuscitationStatus = ResuscitationStatus.NOT_RECORDED
     allergies: str | None = Field(default=None, max_length=2000)
     key_conditions: str | None = Field(default=None, max_length=2000)
@@ -70,12 +95,12 @@ class PersonCreate(Body):
 
 
 class PersonPublic(Public):
-    id: DbId
+    id: RowId
     nhs_number: str
     given_name: str
     family_name: str
     date_of_birth: date
-    site_id: DbId
+    site_id: RowId
     resuscitation_status: ResuscitationStatus
     allergies: str | None
     key_conditions: str | None
@@ -94,18 +119,18 @@ class UserCreate(Body):
 
 
 class UserPublic(Public):
-    id: DbId
+    id: RowId
     username: str
     display_name: str
     role: Role
-    organisation_id: DbId
+    organisation_id: RowId
     specialty: str | None
     active: bool
 
 
 class Me(BaseModel):
     kind: str = Field(description="user or device")
-    id: DbId
+    id: RowId
     name: str
     role: Role
     organisation: OrganisationPublic
@@ -116,8 +141,8 @@ class DeviceCreate(Body):
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
 
-class DeviceEnrolmentPublic(BaseModel):
-    device_id: DbId
+class DeviceEnrolmentPublic(Public):
+    device_id: RowId
     site_ods: str
     enrolment_code: str
     expires_at: datetime
@@ -130,7 +155,7 @@ class DeviceEnrolBody(Body):
 
 
 class DeviceCredentialPublic(BaseModel):
-    device_id: DbId
+    device_id: RowId
     credential: str = Field(description="Keep on the device; it is shown once and never again")
 
 
@@ -139,22 +164,22 @@ class DeviceSignInBody(Body):
 
 
 class DevicePublic(Public):
-    id: DbId
-    site_id: DbId
+    id: RowId
+    site_id: RowId
     label: str
     enrolled_at: datetime | None
     revoked_at: datetime | None
 
 
-class TicketPublic(BaseModel):
+class TicketPublic(Public):
     ticket: str
     expires_at: datetime
 
 
 class CallPublic(Public):
     id: str
-    site_id: DbId
-    person_id: DbId | None
+    site_id: RowId
+    person_id: RowId | None
     channel: str
     reason: str
     secondary_reason: str | None
@@ -177,8 +202,8 @@ class CallEventPublic(Public):
 
 
 class MessagePublic(Public):
-    id: DbId
-    site_id: DbId
+    id: RowId
+    site_id: RowId
     call_id: str | None
     sender_name: str
     client_message_id: str
@@ -189,3 +214,49 @@ class MessagePublic(Public):
 class Health(BaseModel):
     status: str
     detail: str | None = None
+
+
+# -- path parameters and query strings ---------------------------------------------------
+# Row ids fit the databases' integer columns; anything larger is refused as invalid input.
+CallId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a date is YYYY-MM-DD")
+    return value
+
+
+# A day in a query string: YYYY-MM-DD only (not a timestamp, which pydantic would accept).
+Day = Annotated[date, BeforeValidator(_iso_day)]
+
+
+class Query(BaseModel):
+    """A query string. Unknown parameters are ignored, as browsers and proxies add their own."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class ResidentSearch(Query):
+    site: RowId | None = None
+    q: str | None = Field(default=None, max_length=100, description="part of a name")
+
+
+class CallSearch(Query):
+    site: RowId | None = None
+    resident: RowId | None = None
+    from_: Day | None = Field(default=None, alias="from", description="first London day")
+    to: Day | None = Field(default=None, description="calls before this day")
+    disposition: Disposition | None = None
+
+
+class ThreadQuery(Query):
+    after: Counted = Field(default=0, description="the last message id seen")
+
+
+class SignedOut(BaseModel):
+    signed_out: bool
+
+
+class PhotoUploaded(BaseModel):
+    photo_id: RowId

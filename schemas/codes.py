@@ -147,6 +147,7 @@ class Role(LabelledEnum):
     HUB_NURSE = "hub_nurse", "Hub nurse"
     SPECIALIST = "specialist", "Specialist"
     HUB_ADMIN = "hub_admin", "Hub administrator"
+    CLINICAL_LEAD = "clinical_lead", "Clinical lead"
     COMMISSIONER = "commissioner", "Commissioner"
 
 

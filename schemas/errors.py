@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "conflict"
     INVALID_STATE = "invalid_state"
     RATE_LIMITED = "rate_limited"
+    DRAINING = "draining"  # this hub process is shutting down: start the call again elsewhere
     INTERNAL = "internal"
 
 

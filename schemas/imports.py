@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from .api import OdsCode
+from .api import OdsCode, Query
 from .bounds import Counted
 from .codes import (
     Channel,
@@ -157,3 +157,8 @@ class ImportSummary(BaseModel):
             )
             text += f" New organisations: {shown}{more}."
         return text
+
+
+class ImportQuery(Query):
+    kind: ImportKind
+    skip_invalid: bool = False

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from .bounds import Counted, DbId
+from .api import CallId, Day, Query
+from .bounds import Counted, RowId
 from .codes import (
     CallState,
     Disposition,
@@ -56,7 +57,7 @@ class WrapUpDraftSave(WrapUpAnswers):
     """A draft save. ``revision`` is the one the browser last saw: an older one is refused, so
     a slow save from a closed tab never overwrites a newer one."""
 
-    revision: Counted = 0
+    revision: Counted = Field(default=0, ge=0)
 
 
 class WrapUpDraftPublic(BaseModel):
@@ -82,7 +83,7 @@ class FollowUpRecord(Body):
 
 
 class FollowUpTaskPublic(BaseModel):
-    id: DbId
+    id: RowId
     call_id: str
     due_at: datetime
     overdue: bool
@@ -111,7 +112,7 @@ class AmendmentCreate(Body):
 
 
 class AmendmentPublic(BaseModel):
-    id: DbId
+    id: RowId
     field: str
     old_value: str | None
     new_value: str | None
@@ -163,9 +164,9 @@ class CallRecord(BaseModel):
 
     id: str
     state: CallState
-    site_id: DbId
+    site_id: RowId
     site_name: str
-    person_id: DbId | None
+    person_id: RowId | None
     person_name: str | None
     caller_name: str | None
     channel: str
@@ -196,7 +197,7 @@ class CallRecord(BaseModel):
 class HistoryRow(BaseModel):
     id: str
     started_at: datetime
-    site_id: DbId
+    site_id: RowId
     site_name: str
     person_name: str | None
     reason: str
@@ -216,7 +217,7 @@ class RecentCall(BaseModel):
 
 
 class ResidentSummary(BaseModel):
-    id: DbId
+    id: RowId
     name: str
     nhs_number: str
     date_of_birth: str
@@ -232,7 +233,7 @@ class ResidentSummary(BaseModel):
 
 # -- the shift ----------------------------------------------------------------------------
 class NurseShift(BaseModel):
-    user_id: DbId
+    user_id: RowId
     name: str
     answered: Counted
     closed: Counted
@@ -251,3 +252,17 @@ class ShiftView(BaseModel):
     within_target: Counted
     answer_target_seconds: Counted
     per_nurse: list[NurseShift]
+
+
+class HistorySearch(Query):
+    """The call-history search (dates are whole London days, both ends included)."""
+
+    site: RowId | None = None
+    resident: str | None = Field(default=None, max_length=100, description="name or NHS number")
+    from_: Day | None = Field(default=None, alias="from")
+    to: Day | None = None
+    disposition: Disposition | None = None
+
+
+class SummaryQuery(Query):
+    call: CallId | None = Field(default=None, description="a call to leave out of the summary")

@@ -11,29 +11,43 @@ import re
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
-from .api import OdsCode
+from .api import SPACE, OdsCode
 from .bounds import Counted
 from .codes import SiteKind
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
 
 
 def _month(value: str) -> str:
-    if not _MONTH.match(value.strip()):
+    if not _MONTH.match(value.strip(SPACE)):
         raise ValueError("a month is YYYY-MM, e.g. 2026-10")
-    return value.strip()
+    return value.strip(SPACE)
 
 
-Month = Annotated[str, AfterValidator(_month)]
+Month = Annotated[
+    str,
+    AfterValidator(_month),
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^[{SPACE}]*[0-9]{{4}}-(0[1-9]|1[0-2])[{SPACE}]*$"}
+    ),
+]
 
 
 class ReportFormat(StrEnum):
     JSON = "json"
-    CSV = "csv"
+    CSV = "csv"  # one table per section (hub.reports.render_tables)
+    CSV_LONG = "csv-long"  # one figure per row
     HTML = "html"
     PDF = "pdf"
     FHIR = "fhir"
@@ -60,19 +74,37 @@ class Report(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+SMALL: Final = "<8"
+"""A count of 1 to 7, not shown (small-number suppression, docs/report-method.md §6)."""
+WITHHELD: Final = "*"
+"""A count of 8 or more withheld so that a small one cannot be worked out from a total."""
+Tally = Counted | Literal["<8", "*"]
+"""A count of people or calls: a whole number, or "<8" / "*" in a suppressed report."""
+
+
+class Disclosure(Report):
+    """Which small-number rule the report was produced under."""
+
+    suppressed: bool
+    rule: str = Field(description="the rule applied, in words, or why none was")
+    withheld: list[str] = Field(
+        default_factory=list, description="paths of figures not shown (suppressed or derived)"
+    )
+
+
 class AvoidedCount(Report):
     """One measure's counts. ``claimed`` = confirmed + unverified + refuted."""
 
-    claimed: Counted
-    confirmed: Counted
-    unverified: Counted
-    refuted: Counted
+    claimed: Tally
+    confirmed: Tally
+    unverified: Tally
+    refuted: Tally
 
 
 class ClaimedCount(Report):
     """A measure with no confirmation step (GP contact): only claims are counted."""
 
-    claimed: Counted
+    claimed: Tally
 
 
 class Avoided(Report):
@@ -87,70 +119,83 @@ class Count(Report):
 
     code: str
     label: str
-    count: Counted
+    count: Tally
 
 
 class SiteKindRow(Report):
     code: SiteKind
     label: str
     sites: Counted = Field(description="sites of this kind on the service")
-    calls: Counted
+    calls: Tally
     beds: Counted | None = Field(description="registered beds of the care homes of this kind")
     calls_per_10_beds: float | None
 
 
 class AnswerTimes(Report):
-    answered: Counted
-    not_answered: Counted
+    answered: Tally
+    not_answered: Tally
     median_seconds: float | None
     p90_seconds: float | None = Field(description="90th centile, nearest-rank method")
     target_seconds: Counted
-    within_target: Counted
+    within_target: Tally
     share_within_target: float | None = Field(description="within_target / answered")
 
 
 class Specialists(Report):
-    calls_with_specialist: Counted = Field(description="calls with specialist_joined or _callback")
-    joined: Counted
-    callbacks: Counted
-    timed_joins: Counted = Field(description="joins with a recorded time (live calls only)")
+    calls_with_specialist: Tally = Field(description="calls with specialist_joined or _callback")
+    joined: Tally
+    callbacks: Tally
+    timed_joins: Tally = Field(description="joins with a recorded time (live calls only)")
     median_minutes_to_join: float | None
 
 
 class CallSummary(Report):
-    total: Counted
-    clinical: Counted = Field(description="calls with a clinical disposition")
-    technical_failures: Counted
-    no_outcome: Counted = Field(description="calls with no disposition recorded")
+    total: Tally
+    clinical: Tally = Field(description="calls with a clinical disposition")
+    technical_failures: Tally
+    no_outcome: Tally = Field(description="calls with no disposition recorded")
     by_channel: list[Count]
     by_site_kind: list[SiteKindRow]
     by_reason: list[Count]
-    by_hour: list[Counted] = Field(description="24 counts, hour 0-23, Europe/London time")
-    by_weekday: list[Counted] = Field(description="7 counts, Monday first, Europe/London time")
+    by_hour: list[Tally] = Field(description="24 counts, hour 0-23, Europe/London time")
+    by_weekday: list[Tally] = Field(description="7 counts, Monday first, Europe/London time")
+
+
+MoneyBasis = Literal["confirmed", "claimed"]
 
 
 class MoneyRow(Report):
     measure: str
     label: str
-    confirmed: Counted
+    confirmed: Tally
+    basis: MoneyBasis = Field(
+        description="what is costed: confirmed counts, or claims where the measure has no "
+        "confirmation step (GP contacts)"
+    )
+    costed: Tally = Field(description="the count the amount is for (confirmed or claimed)")
     unit_cost_gbp: Decimal | None
-    amount_gbp: Decimal | None = Field(description="None: the measure is never costed")
+    amount_gbp: Decimal | None = Field(description="costed × unit cost")
 
 
 class Money(Report):
     rows: list[MoneyRow]
-    total_gbp: Decimal
+    total_gbp: Decimal | None = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal | None = Field(
+        description="value of claimed activity that has no confirmation step (GP contacts), "
+        "kept out of total_gbp"
+    )
+    total_with_claimed_gbp: Decimal | None = Field(description="total_gbp + claimed_basis_gbp")
     cost_table: str = Field(description="name, version and price years of the cost table")
     sources: list[str]
 
 
 class Rates(Report):
     beds: Counted = Field(description="registered beds of the care homes on the service")
-    care_home_calls: Counted
+    care_home_calls: Tally
     calls_per_10_beds: float | None
-    residents: Counted = Field(description="residents of the care homes this month")
+    residents: Tally = Field(description="residents of the care homes this month")
     residents_basis: str = Field(description="where the residents figure came from")
-    resident_years: float
+    resident_years: float | None
     avoided_admissions_per_1000_resident_years: float | None
     avoided_ed_attendances_per_1000_resident_years: float | None
 
@@ -159,11 +204,14 @@ class PeriodSummary(Report):
     label: str
     first_month: str
     last_month: str
-    calls: Counted
-    technical_failures: Counted
+    calls: Tally
+    technical_failures: Tally
     avoided: Avoided
-    bed_days_avoided: Decimal
-    money_gbp: Decimal
+    bed_days_avoided: Decimal | None
+    money_gbp: Decimal | None = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal | None = Field(
+        description="value of claimed GP contacts, kept apart"
+    )
 
 
 class Comparison(Report):
@@ -201,9 +249,9 @@ class RateChange(Report):
 
 
 class ActivityRates(Report):
-    events_before: Counted
+    events_before: Tally
     resident_years_before: float
-    events_after: Counted
+    events_after: Tally
     resident_years_after: float
     per_1000_before: float | None
     per_1000_after: float | None
@@ -239,6 +287,18 @@ class HospitalComparison(Report):
     notes: list[str]
 
 
+class ConnectionQuality(Report):
+    """How well calls connected, counted apart from what happened clinically."""
+
+    calls: Tally
+    calls_with_drop: Tally = Field(
+        description="calls in which a participant's connection was lost and not resumed "
+        "within the resume window"
+    )
+    technical_failures: Tally = Field(description="calls whose outcome was a technical failure")
+    share_with_drop: float | None = Field(description="calls_with_drop / calls")
+
+
 class SiteReport(Report):
     ods: str
     name: str
@@ -249,21 +309,34 @@ class SiteReport(Report):
         description="gone live by the month's end (or, with no go-live "
         "date, a call in the last 24 months)"
     )
-    calls: Counted
-    technical_failures: Counted
+    calls: Tally
+    technical_failures: Tally
     calls_per_10_beds: float | None
     avoided: Avoided
-    bed_days_avoided: Decimal
+    bed_days_avoided: Decimal | None
+    connection: ConnectionQuality
     engagement_watch: bool
+    engagement_watch_since: str | None = Field(
+        default=None, description="YYYY-MM: the month the fall in calls began, when on watch"
+    )
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
 
 
+class WatchedHome(Report):
+    """A home whose calls fell beyond normal variation (special cause, low side)."""
+
+    ods: str
+    name: str
+    commissioner: str = Field(description="ODS code of the home's commissioner")
+    since: str = Field(description="YYYY-MM: the month the fall began")
+
+
 class Totals(Report):
-    calls: Counted
-    technical_failures: Counted
+    calls: Tally
+    technical_failures: Tally
     avoided: Avoided
-    bed_days_avoided: Decimal
+    bed_days_avoided: Decimal | None
 
 
 class MonthlyReport(Report):
@@ -285,11 +358,19 @@ class MonthlyReport(Report):
     dispositions: list[Count]
     escalations: list[Count]
     specialists: Specialists
+    connection: ConnectionQuality
     money: Money
     rates: Rates
     comparison: Comparison
     spc_calls: SpcChart | None
     spc_avoided_admissions: SpcChart | None
     engagement_watch: list[str] = Field(description="ODS codes of homes flagged")
+    engagement_watch_homes: list[WatchedHome] = Field(
+        default_factory=list, description="the homes flagged, with the month each fall began"
+    )
+    disclosure: Disclosure = Field(
+        default=Disclosure(suppressed=False, rule="not applied"),
+        description="the small-number rule the figures were produced under",
+    )
     hospital_activity: HospitalComparison | None
     notes: list[str]

@@ -22,7 +22,7 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
-from .bounds import CommandId, Counted, DbId
+from .bounds import CommandId, Counted, RowId
 from .codes import (
     CallState,
     Channel,
@@ -94,7 +94,7 @@ class CallStart(Command):
 
     type: Literal["call/start"]
     client_call_id: ClientId
-    person_id: DbId | None = None
+    person_id: RowId | None = None
     channel: Channel
     reason: Reason
     secondary_reason: Reason | None = None
@@ -130,14 +130,14 @@ class CallHold(CallRef):
 
 class CallTransfer(CallRef):
     type: Literal["call/transfer"]
-    to_user_id: DbId
+    to_user_id: RowId
 
 
 class CallInvite(CallRef):
     """The nurse draws a specialist into the call."""
 
     type: Literal["call/invite"]
-    user_id: DbId
+    user_id: RowId
 
 
 class CallJoin(CallRef):
@@ -200,11 +200,11 @@ class SignalHangup(CallRef):
 
 class MessageSend(Command):
     type: Literal["message/send"]
-    site_id: DbId | None = None  # a site's own thread when omitted
+    site_id: RowId | None = None  # a site's own thread when omitted
     call_id: CallId | None = None
     client_message_id: ClientId
     body: str = Field(min_length=1, max_length=4000)
-    photo_id: DbId | None = None
+    photo_id: RowId | None = None
 
 
 class MessageSync(Command):
@@ -296,10 +296,10 @@ class News2Summary(BaseModel):
 class CallSnapshot(BaseModel):
     id: str
     state: CallState
-    site_id: DbId
+    site_id: RowId
     site_name: str
     site_kind: str
-    person_id: DbId | None
+    person_id: RowId | None
     person_name: str | None
     channel: Channel
     reason: Reason
@@ -313,7 +313,7 @@ class CallSnapshot(BaseModel):
     priority: Counted
     started_at: datetime
     answered_at: datetime | None
-    nurse_id: DbId | None
+    nurse_id: RowId | None
     nurse_name: str | None
     offered_to: Counted | None
     participants: list[Participant]
@@ -328,8 +328,8 @@ class QueueEntry(BaseModel):
 
 
 class MessageOut(BaseModel):
-    id: DbId
-    site_id: DbId
+    id: RowId
+    site_id: RowId
     site_seq: Counted
     hub_seq: Counted
     call_id: str | None
@@ -337,16 +337,16 @@ class MessageOut(BaseModel):
     sender_name: str
     client_message_id: str
     body: str
-    photo_id: DbId | None
+    photo_id: RowId | None
     created_at: datetime
 
 
 class Who(BaseModel):
     kind: Literal["user", "device"]
-    id: DbId
+    id: RowId
     name: str
     role: Role
-    organisation_id: DbId
+    organisation_id: RowId
     participant_key: str
 
 
@@ -366,7 +366,7 @@ class AuthInvalid(BaseModel):
 
 class Result(BaseModel):
     type: Literal["result"] = "result"
-    id: DbId
+    id: RowId
     result: Any = None
 
 
@@ -433,7 +433,7 @@ class OverdueEvent(BaseModel):
 
 
 class StaffPresence(BaseModel):
-    user_id: DbId
+    user_id: RowId
     name: str
     role: Role
     specialty: str | None

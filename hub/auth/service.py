@@ -33,6 +33,7 @@ _ROLE_HOMES: dict[Role, set[OrganisationKind]] = {
     Role.HUB_NURSE: {OrganisationKind.HUB},
     Role.SPECIALIST: {OrganisationKind.HUB},
     Role.HUB_ADMIN: {OrganisationKind.HUB},
+    Role.CLINICAL_LEAD: {OrganisationKind.HUB},
     Role.COMMISSIONER: {OrganisationKind.COMMISSIONER},
 }
 
@@ -64,7 +65,11 @@ class IdentityService:
         if user is None or not ok or not user.active:
             async with self.db.session() as s:
                 await AuditRepo(s, self.clock).record(
-                    actor="anonymous", action="sign_in", outcome="refused"
+                    actor="anonymous",
+                    action="sign_in",
+                    outcome="refused",
+                    target_type="user" if user else None,
+                    target_id=user.id if user else None,
                 )
             raise Unauthorised("Wrong username or password")
         async with self.db.session() as s:
@@ -107,8 +112,8 @@ class IdentityService:
                     created_at=self.clock.now(),
                 )
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor, action="user_add", target_type="user", target_id=user.id
+            await AuditRepo(s, self.clock).note(
+                scope, "user_add", target_type="user", target_id=user.id
             )
         return user
 
@@ -127,9 +132,9 @@ class IdentityService:
                 raise InvalidInput("Only care-home staff sign calls with a PIN", field="username")
             user.pin_hash = pin_hash
             s.add(user)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="pin_set" if pin is not None else "pin_clear",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "pin_set" if pin is not None else "pin_clear",
                 organisation_id=user.organisation_id,
                 target_type="user",
                 target_id=user.id,
@@ -183,9 +188,9 @@ class IdentityService:
         if not named:
             await verify_password(None, pin)  # an unknown name costs the same time
         async with self.db.session() as s:
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="caller_pin",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "caller_pin",
                 organisation_id=scope.organisation_id,
                 outcome="ok" if found else "refused",
                 target_type="user" if found else None,
@@ -233,6 +238,10 @@ class IdentityService:
                 if found is None
                 else await self._principal_of(s, found.user_id, found.device_id, None)
             )
+            if principal is None:
+                await AuditRepo(s, self.clock).record(
+                    actor="anonymous", action="ticket_redeem", outcome="refused"
+                )
         if principal is None:
             raise Unauthorised("This ticket is unknown, expired or already used")
         return principal
@@ -270,9 +279,9 @@ class IdentityService:
                     created_at=now,
                 )
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="device_enrolment_created",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "device_enrolment_created",
                 organisation_id=site.id,
                 target_type="device",
                 target_id=device.id,
@@ -337,6 +346,13 @@ class IdentityService:
             device = await DeviceRepo(s, self.clock).by_credential(
                 credential_hash=token_hash(credential)
             )
+            if device is None or device.revoked_at is not None:
+                await AuditRepo(s, self.clock).record(
+                    actor="anonymous" if device is None else f"device:{device.id}",
+                    action="device_sign_in",
+                    outcome="refused",
+                    detail={"via": "websocket"},
+                )
         if device is None or device.revoked_at is not None:
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device)
@@ -351,9 +367,9 @@ class IdentityService:
             device.enrolment_code_hash = None
             s.add(device)
             await SessionRepo(s, self.clock).revoke_device(device_id=device_id)
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                action="device_revoke",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "device_revoke",
                 organisation_id=device.site_id,
                 target_type="device",
                 target_id=device_id,

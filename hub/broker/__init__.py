@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from hub.settings import HubSettings
+
 from .base import Broker
 
 
-def broker_for(url: str) -> Broker:
+def broker_for(settings: HubSettings) -> Broker:
+    url = settings.broker_url
     if url.startswith("memory://"):
         from .memory import MemoryBroker
 
         return MemoryBroker()
-    from .redis import RedisBroker
+    from .redis import RedisBroker, channel_for
 
-    return RedisBroker(url)
+    return RedisBroker(url, channel=channel_for(settings.deployment))

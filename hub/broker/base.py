@@ -21,6 +21,11 @@ OnGap = Callable[[], Awaitable[None]]
 class Broker(Protocol):
     origin: str
 
+    @property
+    def healthy(self) -> bool:
+        """Whether doorbells are getting through right now (``/readyz`` reports it)."""
+        ...
+
     async def start(self, deliver: Deliver, on_gap: OnGap) -> None: ...
 
     async def publish(

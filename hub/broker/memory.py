@@ -11,6 +11,10 @@ class MemoryBroker:
         self.origin = self._positions.origin
         self._deliver: Deliver | None = None
 
+    @property
+    def healthy(self) -> bool:
+        return True
+
     async def start(self, deliver: Deliver, on_gap: OnGap) -> None:
         self._deliver = deliver
 

@@ -22,11 +22,11 @@ from hub.broker import topics
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from hub.outcomes.claims import claimed, facts
 from hub.realtime.fanout import Fanout
-from hub.reports.avoided import CallFacts, assess
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo, ParticipantRepo
 from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
@@ -41,7 +41,7 @@ from hub.storage.tables import (
     Outcome,
     User,
 )
-from schemas.codes import CallState, Channel, FollowUpAnswer, HomeIntent, OrganisationKind, Role
+from schemas.codes import CallState, Channel, OrganisationKind, Role
 from schemas.wire import (
     CallClose,
     CallSnapshot,
@@ -188,10 +188,9 @@ class CallService:
                     joined_at=now,
                 )
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="call_start",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "call_start",
                 target_type="call",
                 target_id=call_id,
             )
@@ -458,14 +457,11 @@ class CallService:
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
             now = self.clock.now()
-            facts = CallFacts(
-                home_intent=HomeIntent(call.home_intent),
-                nurse_counterfactual=cmd.nurse_counterfactual,
-                disposition=cmd.disposition,
-                ed_within_72h=FollowUpAnswer.UNKNOWN,
-                admitted_within_72h=FollowUpAnswer.UNKNOWN,
-            )  # type: ignore[arg-type]
-            claims = any(v is not None for v in assess(facts).values())
+            claims = bool(
+                claimed(
+                    facts(call.home_intent, cmd.nurse_counterfactual.value, cmd.disposition.value)
+                )
+            )
             follow_up = cmd.follow_up_needed if cmd.follow_up_needed is not None else claims
             moved = await repo.move(
                 call_id=call.id,
@@ -503,10 +499,9 @@ class CallService:
                 s.add(
                     FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
                 )
-            await AuditRepo(s, self.clock).record(
-                actor=p.scope.actor,
-                organisation_id=p.scope.organisation_id,
-                action="call_close",
+            await AuditRepo(s, self.clock).note(
+                p.scope,
+                "call_close",
                 target_type="call",
                 target_id=call.id,
                 detail={"disposition": cmd.disposition.value},
@@ -517,6 +512,9 @@ class CallService:
     async def get(self, p: Principal, call_id: str) -> CallSnapshot:
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(p.scope, call_id=call_id)
+            await AuditRepo(s, self.clock).note(
+                p.scope, "read", target_type="call", target_id=call_id, person_id=call.person_id
+            )
             return await snapshot_of(s, self.clock, call)
 
     async def snapshot(self, call_id: str) -> CallSnapshot:
@@ -526,7 +524,9 @@ class CallService:
                 raise NotFound("No such call")
             return await snapshot_of(s, self.clock, call)
 
-    async def queue(self) -> list[QueueEntry]:
+    async def queue(self, reader: Principal | None = None) -> list[QueueEntry]:
+        """The waiting calls in order; a ``reader``'s read is audited (the hub's own fan-out
+        of the queue to consoles is not a read by anyone)."""
         now = self.clock.now()
         async with self.db.session() as s:
             waiting = await CallRepo(s, self.clock).waiting(SYSTEM, states=states.WAITING)
@@ -544,6 +544,12 @@ class CallService:
                         waited_seconds=waited,
                         overdue=is_overdue(w.queued_at, now, self.settings.answer_target_seconds),
                     )
+                )
+            if reader is not None:
+                await AuditRepo(s, self.clock).note(
+                    reader.scope,
+                    "queue_read",
+                    detail=found("call_ids", [e.call.id for e in entries]),
                 )
         return entries
 

@@ -25,7 +25,7 @@ PRINCIPAL: web.RequestKey[Principal] = web.RequestKey("principal", Principal)
 
 ALL_ROLES = frozenset(Role)
 CLINICAL_ROLES = frozenset(ALL_ROLES - {Role.COMMISSIONER})
-HUB_ROLES = frozenset({Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN})
+HUB_ROLES = frozenset({Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN, Role.CLINICAL_LEAD})
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,8 @@ from schemas.api import (
     LoginBody,
     Me,
     OrganisationPublic,
+    RowId,
+    SignedOut,
     TicketPublic,
     UserCreate,
     UserPublic,
@@ -22,8 +24,11 @@ from schemas.api import (
 from schemas.codes import Role
 
 from .access import ALL_ROLES, SESSION_COOKIE, allow, principal_of, public
-from .bodies import json_of, path_int, read_body
+from .bodies import json_of
+from .contract import Reply, api
 from .csrf import CSRF_COOKIE, set_csrf_cookie
+
+SIGNED_IN = (Reply(200, "Signed in; the session cookie is set", Me),)
 
 routes = web.RouteTableDef()
 
@@ -45,8 +50,8 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 
 @routes.post("/api/auth/login")
 @public
-async def login(request: web.Request) -> web.Response:
-    body = await read_body(request, LoginBody)
+@api("Sign in as a member of staff", tag="identity", replies=SIGNED_IN)
+async def login(request: web.Request, body: LoginBody) -> web.Response:
     principal, token = await request.app[IDENTITY].sign_in(body.username, body.password)
     response = json_of(await _me(request, principal))
     set_session_cookie(request, response, token)
@@ -55,11 +60,12 @@ async def login(request: web.Request) -> web.Response:
 
 @routes.post("/api/auth/logout")
 @public
+@api("Sign out: ends the session", tag="identity", replies=(Reply(200, "Signed out", SignedOut),))
 async def logout(request: web.Request) -> web.Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await request.app[IDENTITY].sign_out(token)
-    response = web.json_response({"signed_out": True})
+    response = json_of(SignedOut(signed_out=True))
     response.del_cookie(SESSION_COOKIE, path="/")
     response.del_cookie(CSRF_COOKIE, path="/")
     return response
@@ -67,8 +73,9 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/api/me")
 @allow(*ALL_ROLES, devices=True)
-async def me(request: web.Request) -> web.Response:
-    return json_of(await _me(request, principal_of(request)))
+@api("Who is signed in", tag="identity")
+async def me(request: web.Request) -> Me:
+    return await _me(request, principal_of(request))
 
 
 async def _me(request: web.Request, principal) -> Me:  # type: ignore[no-untyped-def]
@@ -85,61 +92,59 @@ async def _me(request: web.Request, principal) -> Me:  # type: ignore[no-untyped
 
 @routes.post("/api/auth/ticket")
 @allow(*ALL_ROLES, devices=True)
-async def ticket(request: web.Request) -> web.Response:
+@api("A short-lived ticket to open the websocket with", tag="identity", status=201)
+async def ticket(request: web.Request) -> TicketPublic:
     token, expires = await request.app[IDENTITY].issue_ticket(principal_of(request))
-    return json_of(TicketPublic(ticket=token, expires_at=expires), status=201)
+    return TicketPublic(ticket=token, expires_at=expires)
 
 
 @routes.post("/api/users")
 @allow(Role.HUB_ADMIN)
-async def add_user(request: web.Request) -> web.Response:
-    body = await read_body(request, UserCreate)
+@api("Add a user", tag="identity", status=201)
+async def add_user(request: web.Request, body: UserCreate) -> UserPublic:
     user = await request.app[IDENTITY].add_user(principal_of(request).scope, body)
-    return json_of(UserPublic.model_validate(user), status=201)
+    return UserPublic.model_validate(user)
 
 
 @routes.post("/api/devices")
 @allow(Role.HUB_ADMIN)
-async def create_enrolment(request: web.Request) -> web.Response:
-    body = await read_body(request, DeviceCreate)
+@api("Start enrolling a tablet: a one-time enrolment code", tag="devices", status=201)
+async def create_enrolment(request: web.Request, body: DeviceCreate) -> DeviceEnrolmentPublic:
     device, ods, code = await request.app[IDENTITY].create_enrolment(
         principal_of(request).scope, body
     )
     assert device.id is not None and device.enrolment_expires_at is not None
-    return json_of(
-        DeviceEnrolmentPublic(
-            device_id=device.id,
-            site_ods=ods,
-            enrolment_code=code,
-            expires_at=device.enrolment_expires_at,
-        ),
-        status=201,
+    return DeviceEnrolmentPublic(
+        device_id=device.id,
+        site_ods=ods,
+        enrolment_code=code,
+        expires_at=device.enrolment_expires_at,
     )
 
 
 @routes.post("/api/devices/enrol")
 @public
-async def enrol(request: web.Request) -> web.Response:
-    body = await read_body(request, DeviceEnrolBody)
+@api("Enrol a tablet with its code: the tablet's credential, shown once", tag="devices", status=201)
+async def enrol(request: web.Request, body: DeviceEnrolBody) -> DeviceCredentialPublic:
     device, credential = await request.app[IDENTITY].enrol(body.enrolment_code)
     assert device.id is not None
-    return json_of(DeviceCredentialPublic(device_id=device.id, credential=credential), status=201)
+    return DeviceCredentialPublic(device_id=device.id, credential=credential)
 
 
 @routes.post("/api/devices/signin")
 @public
-async def device_sign_in(request: web.Request) -> web.Response:
-    body = await read_body(request, DeviceSignInBody)
+@api("Sign a tablet in with its credential", tag="devices", replies=SIGNED_IN)
+async def device_sign_in(request: web.Request, body: DeviceSignInBody) -> web.Response:
     principal, token = await request.app[IDENTITY].device_sign_in(body.credential)
     response = json_of(await _me(request, principal))
     set_session_cookie(request, response, token)
     return response
 
 
-@routes.delete("/api/devices/{device_id}")
+# Digits only, so /api/devices/enrol and /api/devices/signin are not also a device id.
+@routes.delete("/api/devices/{device_id:[0-9]+}")
 @allow(Role.HUB_ADMIN)
-async def revoke_device(request: web.Request) -> web.Response:
-    device = await request.app[IDENTITY].revoke_device(
-        principal_of(request).scope, path_int(request, "device_id")
-    )
-    return json_of(DevicePublic.model_validate(device))
+@api("Revoke a tablet", tag="devices")
+async def revoke_device(request: web.Request, device_id: RowId) -> DevicePublic:
+    device = await request.app[IDENTITY].revoke_device(principal_of(request).scope, device_id)
+    return DevicePublic.model_validate(device)

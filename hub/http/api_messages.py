@@ -10,14 +10,17 @@ from hub.errors import InvalidInput
 from hub.keys import REALTIME, SETTINGS
 from hub.messages.photos import PHOTO_FIELD, claimed_type, reencode
 from hub.messages.service import PHOTO_MAX_BYTES
+from schemas.api import PhotoUploaded, RowId
 from schemas.codes import Role
 
 from .access import CLINICAL_ROLES, allow, principal_of
-from .bodies import path_int, unreadable_form
+from .bodies import unreadable_form
+from .contract import BINARY, Content, Reply, api
 
 routes = web.RouteTableDef()
 
 _READ_CHUNK = 64 * 1024
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
 async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
@@ -40,7 +43,20 @@ async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
 
 @routes.post("/api/photos")
 @allow(Role.CARE_HOME_STAFF, devices=True)
-async def upload_photo(request: web.Request) -> web.Response:
+@api(
+    "Upload a photo to send in a message (JPEG, PNG or WebP, 5 MB at most)",
+    tag="messages",
+    status=201,
+    upload=Content(
+        "multipart/form-data",
+        {
+            "type": "object",
+            "properties": {PHOTO_FIELD: BINARY},
+            "required": [PHOTO_FIELD],
+        },
+    ),
+)
+async def upload_photo(request: web.Request) -> PhotoUploaded:
     declared, data = await _read_photo(request)
     if not data:
         raise InvalidInput("The photo is empty", field=PHOTO_FIELD)
@@ -49,14 +65,19 @@ async def upload_photo(request: web.Request) -> web.Response:
     messages = request.app[REALTIME].services.messages
     quota = request.app[SETTINGS].photo_quota_mb_per_site * 1024 * 1024
     photo_id = await messages.add_photo(principal_of(request), content_type, clean, quota=quota)
-    return web.json_response({"photo_id": photo_id}, status=201)
+    return PhotoUploaded(photo_id=photo_id)
 
 
 @routes.get("/api/photos/{photo_id}")
 @allow(*CLINICAL_ROLES, devices=True)
-async def photo(request: web.Request) -> web.Response:
+@api(
+    "A photo sent in a message",
+    tag="messages",
+    replies=(Reply(200, "The image", contents=tuple(Content(t, BINARY) for t in IMAGE_TYPES)),),
+)
+async def photo(request: web.Request, photo_id: RowId) -> web.Response:
     messages = request.app[REALTIME].services.messages
-    found = await messages.photo(principal_of(request), path_int(request, "photo_id"))
+    found = await messages.photo(principal_of(request), photo_id)
     return web.Response(
         body=found.data,
         content_type=found.content_type,

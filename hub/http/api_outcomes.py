@@ -8,20 +8,37 @@ from datetime import UTC, datetime, time, timedelta
 from aiohttp import web
 
 from hub.keys import CLOCK, DATABASE, REALTIME, SETTINGS
+from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
+from schemas.api import CallId, RowId
 from schemas.codes import Role
-from schemas.outcomes import AmendmentCreate, FollowUpRecord, WrapUpAnswers, WrapUpDraftSave
+from schemas.outcomes import (
+    AmendmentCreate,
+    AmendmentPublic,
+    CallRecord,
+    FollowUpRecord,
+    FollowUpTaskPublic,
+    HistoryRow,
+    HistorySearch,
+    ResidentSummary,
+    ShiftView,
+    SummaryQuery,
+    WrapUpAnswers,
+    WrapUpDraftPublic,
+    WrapUpDraftSave,
+)
+from schemas.wire import CallSnapshot
 
 from .access import HUB_ROLES, allow, principal_of
-from .bodies import json_of, path_int, query_date, query_int, read_body
+from .contract import api, read_query
 
 routes = web.RouteTableDef()
 NURSE = Role.HUB_NURSE
-RECORDERS = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
-FOLLOWERS_UP = (Role.HUB_NURSE, Role.HUB_ADMIN)
+RECORDERS = AMENDERS
+FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
 
 def wrapups(request: web.Request) -> WrapUpService:
@@ -41,105 +58,115 @@ def shift(request: web.Request) -> ShiftService:
     return ShiftService(request.app[DATABASE], request.app[CLOCK], request.app[SETTINGS])
 
 
-def history_filters(request: web.Request) -> dict[str, object]:
-    """The history search's filters from the query string (dates are whole London days)."""
-    since, until = query_date(request, "from"), query_date(request, "to")
+def history_filters(query: HistorySearch) -> dict[str, object]:
+    """The history search's filters (dates are whole London days)."""
+    since, until = query.from_, query.to
     return {
-        "site_id": query_int(request, "site"),
-        "resident": (request.query.get("resident") or "").strip() or None,
+        "site_id": query.site,
+        "resident": (query.resident or "").strip() or None,
         "since": datetime.combine(since, time(), UTC) if since else None,
         "until": datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
-        "disposition": request.query.get("disposition") or None,
+        "disposition": query.disposition,
     }
+
+
+def history_search(request: web.Request) -> dict[str, object]:
+    """The history search's filters from the query string, for the console's page."""
+    return history_filters(read_query(request, HistorySearch, blank_is_absent=True))
 
 
 # -- wrap-up ------------------------------------------------------------------------------
 @routes.get("/api/calls/{call_id}/wrap-up")
 @allow(NURSE)
-async def wrap_up_draft(request: web.Request) -> web.Response:
-    draft = await wrapups(request).draft(principal_of(request), request.match_info["call_id"])
-    return json_of(draft)
+@api("The nurse's wrap-up draft for her call", tag="outcomes")
+async def wrap_up_draft(request: web.Request, call_id: CallId) -> WrapUpDraftPublic:
+    return await wrapups(request).draft(principal_of(request), call_id)
 
 
 @routes.put("/api/calls/{call_id}/wrap-up")
 @allow(NURSE)
-async def save_wrap_up_draft(request: web.Request) -> web.Response:
-    body = await read_body(request, WrapUpDraftSave)
-    draft = await wrapups(request).save(principal_of(request), request.match_info["call_id"], body)
-    return json_of(draft)
+@api("Save the wrap-up draft", tag="outcomes")
+async def save_wrap_up_draft(
+    request: web.Request, call_id: CallId, body: WrapUpDraftSave
+) -> WrapUpDraftPublic:
+    return await wrapups(request).save(principal_of(request), call_id, body)
 
 
 @routes.post("/api/calls/{call_id}/outcome")
 @allow(NURSE)
-async def record_outcome(request: web.Request) -> web.Response:
-    body = await read_body(request, WrapUpAnswers)
-    snapshot = await wrapups(request).submit(
-        principal_of(request), request.match_info["call_id"], body
-    )
-    return json_of(snapshot, status=201)
+@api(
+    "Record the call's outcome and close it",
+    tag="outcomes",
+    status=201,
+    rules="the fields a disposition requires (named in the error) must be given",
+)
+async def record_outcome(
+    request: web.Request, call_id: CallId, body: WrapUpAnswers
+) -> CallSnapshot:
+    return await wrapups(request).submit(principal_of(request), call_id, body)
 
 
 # -- the record ---------------------------------------------------------------------------
 @routes.get("/api/calls/{call_id}/record")
 @allow(*HUB_ROLES)
-async def call_record(request: web.Request) -> web.Response:
-    record = await records(request).record(
-        principal_of(request).scope, request.match_info["call_id"]
-    )
-    return json_of(record)
+@api("A call's record: outcome, amendments and timeline", tag="outcomes")
+async def call_record(request: web.Request, call_id: CallId) -> CallRecord:
+    return await records(request).record(principal_of(request).scope, call_id)
 
 
 @routes.post("/api/calls/{call_id}/amendments")
 @allow(*RECORDERS)
-async def amend(request: web.Request) -> web.Response:
-    body = await read_body(request, AmendmentCreate)
-    amendment = await records(request).amend(
-        principal_of(request), request.match_info["call_id"], body
-    )
-    return json_of(amendment, status=201)
+@api(
+    "Amend a closed call's record",
+    tag="outcomes",
+    status=201,
+    rules="new_value must be a valid value of the field amended",
+)
+async def amend(request: web.Request, call_id: CallId, body: AmendmentCreate) -> AmendmentPublic:
+    return await records(request).amend(principal_of(request), call_id, body)
 
 
 @routes.get("/api/call-history")
 @allow(*HUB_ROLES)
-async def call_history(request: web.Request) -> web.Response:
-    rows = await records(request).history(
+@api("Search the call history", tag="outcomes")
+async def call_history(request: web.Request, query: HistorySearch) -> list[HistoryRow]:
+    return await records(request).history(
         principal_of(request).scope,
-        **history_filters(request),  # type: ignore[arg-type]
+        **history_filters(query),  # type: ignore[arg-type]
     )
-    return json_of(list(rows))
 
 
 @routes.get("/api/residents/{person_id}/summary")
 @allow(*HUB_ROLES)
-async def resident_summary(request: web.Request) -> web.Response:
-    summary = await records(request).resident_summary(
-        principal_of(request).scope,
-        path_int(request, "person_id"),
-        exclude_call_id=request.query.get("call") or None,
+@api("A resident's summary: recent calls and what is known", tag="outcomes")
+async def resident_summary(
+    request: web.Request, person_id: RowId, query: SummaryQuery
+) -> ResidentSummary:
+    return await records(request).resident_summary(
+        principal_of(request).scope, person_id, exclude_call_id=query.call
     )
-    return json_of(summary)
 
 
 # -- follow-ups ---------------------------------------------------------------------------
 @routes.get("/api/follow-ups")
 @allow(*FOLLOWERS_UP)
-async def follow_up_worklist(request: web.Request) -> web.Response:
-    tasks = await follow_ups(request).worklist(principal_of(request).scope)
-    return json_of(list(tasks))
+@api("The follow-up worklist", tag="outcomes")
+async def follow_up_worklist(request: web.Request) -> list[FollowUpTaskPublic]:
+    return await follow_ups(request).worklist(principal_of(request).scope)
 
 
 @routes.post("/api/follow-ups/{task_id}")
 @allow(*FOLLOWERS_UP)
-async def record_follow_up(request: web.Request) -> web.Response:
-    body = await read_body(request, FollowUpRecord)
-    task = await follow_ups(request).record(
-        principal_of(request), path_int(request, "task_id"), body
-    )
-    return json_of(task)
+@api("Record a follow-up's answers", tag="outcomes")
+async def record_follow_up(
+    request: web.Request, task_id: RowId, body: FollowUpRecord
+) -> FollowUpTaskPublic:
+    return await follow_ups(request).record(principal_of(request), task_id, body)
 
 
 # -- the shift ----------------------------------------------------------------------------
 @routes.get("/api/shift")
 @allow(Role.HUB_ADMIN)
-async def shift_view(request: web.Request) -> web.Response:
-    return json_of(await shift(request).view(principal_of(request).scope))
+@api("The shift: who is on, the queue and today's figures", tag="outcomes")
+async def shift_view(request: web.Request) -> ShiftView:
+    return await shift(request).view(principal_of(request).scope)

@@ -23,18 +23,26 @@ from hub.reports.render import MEDIA_TYPES, filename, render
 from hub.reports.render_html import context
 from hub.storage.repos.reports import ReportRepo
 from schemas.codes import Role
-from schemas.imports import ImportKind, ImportSummary
+from schemas.imports import ImportKind, ImportQuery, ImportSummary
 from schemas.reports import MonthlyReport, MonthlyReportQuery, ReportFormat
 
 from .access import allow, principal_of
 from .bodies import unreadable_form
+from .contract import BINARY, Content, Reply, api
 
 routes = web.RouteTableDef()
 READERS = (Role.COMMISSIONER, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
 CHUNK = 1 << 20
+TEXT: dict[str, Any] = {"type": "string"}
+REPORT_FILES = (
+    Content(MEDIA_TYPES[ReportFormat.CSV], TEXT),
+    Content(MEDIA_TYPES[ReportFormat.HTML], TEXT),
+    Content(MEDIA_TYPES[ReportFormat.PDF], BINARY),
+    Content(MEDIA_TYPES[ReportFormat.FHIR], {"type": "object", "description": "a FHIR Bundle"}),
+)
 
 
-def _reports(request: web.Request) -> ReportService:
+def report_service(request: web.Request) -> ReportService:
     app = request.app
     return ReportService(app[DATABASE], app[CLOCK], app[SETTINGS])
 
@@ -53,15 +61,20 @@ def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:
 
 
 async def _report(request: web.Request, query: MonthlyReportQuery) -> MonthlyReport:
-    return await _reports(request).monthly(principal_of(request).scope, query)
+    return await report_service(request).monthly(principal_of(request).scope, query)
 
 
 @routes.get("/api/reports/monthly")
 @allow(*READERS)
-async def monthly(request: web.Request) -> web.Response:
+@api(
+    "The monthly report for a commissioner's area or one site",
+    tag="reports",
+    replies=(Reply(200, "The report in the format asked for", MonthlyReport, REPORT_FILES),),
+    rules="name a commissioner or a site, not both",
+)
+async def monthly(request: web.Request, query: MonthlyReportQuery) -> web.Response:
     """The monthly report: ?month=YYYY-MM&commissioner=ODS (or &site=ODS)
     &format=json|csv|pdf|fhir|html. JSON is ``schemas.reports.MonthlyReport``."""
-    query = _query(request)
     report = await _report(request, query)
     if query.format is ReportFormat.JSON:
         return web.json_response(report.model_dump(mode="json"))
@@ -133,15 +146,23 @@ async def _run_import(
 
 @routes.post("/api/imports")
 @allow(Role.HUB_ADMIN)
-async def import_api(request: web.Request) -> web.Response:
+@api(
+    "Import a CSV of calls, activity or sites",
+    tag="imports",
+    upload=Content("text/csv", TEXT),
+    rules="the CSV must have a header row and valid rows (422 lists the invalid ones)",
+    replies=(
+        Reply(200, "Written; the summary", ImportSummary),
+        Reply(422, "Nothing written; the invalid rows", ImportSummary),
+    ),
+)
+async def import_api(request: web.Request, query: ImportQuery) -> web.Response:
     """Import a CSV sent as the body: ?kind=calls|activity|sites[&skip_invalid=true].
     200 with the summary when written; 422 with the invalid rows when nothing was."""
-    kind = _kind(request.query.get("kind"))
-    skip_invalid = request.query.get("skip_invalid", "").lower() in ("1", "true", "yes")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
         await _save(request, path)
-        summary = await _run_import(request, kind, path, skip_invalid)
+        summary = await _run_import(request, query.kind, path, query.skip_invalid)
     return web.json_response(
         summary.model_dump(mode="json"), status=200 if summary.written else 422
     )

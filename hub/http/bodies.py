@@ -12,7 +12,7 @@ from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
 from hub.errors import InvalidInput, invalid_input
-from schemas.bounds import BIGINT_MAX
+from schemas.bounds import INTEGER_MAX
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -61,8 +61,8 @@ def whole_number(value: str, name: str, *, low: int = 0) -> int:
         number = int(value)
     except ValueError:
         raise InvalidInput(f"{name} must be a whole number", field=name) from None
-    if not low <= number <= BIGINT_MAX:
-        raise InvalidInput(f"{name} must be between {low} and {BIGINT_MAX}", field=name)
+    if not low <= number <= INTEGER_MAX:
+        raise InvalidInput(f"{name} must be between {low} and {INTEGER_MAX}", field=name)
     return number
 
 

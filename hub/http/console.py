@@ -11,9 +11,11 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from hub.clock import LONDON, as_utc
-from hub.errors import HubError
-from hub.keys import RECORDS, SETTINGS
+from hub.clock import LONDON, as_utc, london_month
+from hub.errors import Forbidden, HubError
+from hub.keys import CLOCK, RECORDS, SETTINGS
+from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
+from hub.reports import months
 from schemas.codes import (
     CallState,
     Channel,
@@ -30,12 +32,13 @@ from schemas.codes import (
 from schemas.outcomes import AmendmentCreate, FollowUpRecord
 
 from .access import HUB_ROLES, allow, principal_of
-from .api_outcomes import follow_ups, history_filters, records, shift
+from .api_outcomes import follow_ups, history_search, records, shift
+from .api_reports import report_service
 from .bodies import path_int, read_body, read_form
 
 routes = web.RouteTableDef()
 CONSOLE_ROLES = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
-FOLLOWERS_UP = (Role.HUB_NURSE, Role.HUB_ADMIN)
+FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
 
 LABELS: dict[str, dict[str, str]] = {
@@ -69,11 +72,13 @@ def duration(seconds: float | None) -> str:
 
 def _nav(request: web.Request, current: str) -> list[dict[str, Any]]:
     role = principal_of(request).role
-    items = [("Console", "/console"), ("History", "/console/history")]
+    items = [("Console", "/console")] if role in CONSOLE_ROLES else []
+    items.append(("History", "/console/history"))
     if role in FOLLOWERS_UP:
         items.append(("Follow-ups", "/console/follow-ups"))
     if role is Role.HUB_ADMIN:
         items.append(("Shift", "/admin/shift"))
+        items.append(("Audit trail", "/admin/audit"))
     return [{"text": text, "href": href, "current": href == current} for text, href in items]
 
 
@@ -115,7 +120,7 @@ async def history_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error = None
     try:
-        filters = history_filters(request)
+        filters = history_search(request)
         rows = await records(request).history(scope, **filters)  # type: ignore[arg-type]
     except HubError as exc:
         error, rows = exc, []
@@ -143,7 +148,7 @@ async def record_page(request: web.Request) -> dict[str, Any]:
         f"Call record: {record.site_name}",
         "/console/history",
         record=record,
-        can_amend=principal.role in (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN),
+        can_amend=await records(request).may_amend(principal.scope, record.id),
         dispositions=Disposition.choices(),
         counterfactuals=NurseCounterfactual.choices(),
         amended=request.query.get("amended") == "1",
@@ -153,13 +158,15 @@ async def record_page(request: web.Request) -> dict[str, Any]:
 
 
 @routes.post("/console/calls/{call_id}/amendments")
-@allow(Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+@allow(*AMENDERS)
 async def amend_form(request: web.Request) -> web.StreamResponse:
     call_id = request.match_info["call_id"]
     principal = principal_of(request)
     try:
         body = await read_body(request, AmendmentCreate)
         await records(request).amend(principal, call_id, body)
+    except Forbidden:
+        raise  # refused, and audited as a refusal; the form is not offered to them
     except HubError as exc:
         record = await records(request).record(principal.scope, call_id)
         context = _context(
@@ -204,6 +211,8 @@ async def follow_up_form(request: web.Request) -> web.StreamResponse:
     try:
         body = await read_body(request, FollowUpRecord)
         await follow_ups(request).record(principal, task_id, body)
+    except Forbidden:
+        raise
     except HubError as exc:
         tasks = await follow_ups(request).worklist(principal.scope)
         context = _context(
@@ -237,6 +246,7 @@ def _follow_up_message(exc: HubError) -> str:
 async def shift_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     service = shift(request)
+    month = last_full_month(request)
     return _context(
         request,
         "Shift",
@@ -244,4 +254,13 @@ async def shift_page(request: web.Request) -> dict[str, Any]:
         view=await service.view(scope),
         staff=await service.roster(scope),
         follow_ups_due=await follow_ups(request).due_count(scope),
+        watch_month=month,
+        watch=await report_service(request).engagement_watch(scope, month=month),
+        month_label=months.label,
     )
+
+
+def last_full_month(request: web.Request) -> str:
+    """The engagement watch reads the last full month (UK time): the current one is partial
+    and would look like a fall."""
+    return months.shift(london_month(request.app[CLOCK].now()), -1)

@@ -4,35 +4,47 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.keys import DATABASE
+from hub.keys import BROKER, DATABASE, REALTIME
 from hub.storage.migrate import current_revision, head_revision
+from schemas.api import Health
 
 from .access import public
+from .bodies import json_of
+from .contract import Reply, api
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/healthz")
 @public
-async def healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+@api("Liveness: the process answers", tag="health")
+async def healthz(_request: web.Request) -> Health:
+    return Health(status="ok")
 
 
 @routes.get("/readyz")
 @public
+@api(
+    "Readiness: the database answers and is migrated",
+    tag="health",
+    replies=(Reply(200, "Ready", Health), Reply(503, "Not ready, and why", Health)),
+)
 async def readyz(request: web.Request) -> web.Response:
-    db = request.app[DATABASE]
+    app = request.app
+    if REALTIME in app and app[REALTIME].services.drain.draining:
+        return web.json_response({"status": "unavailable", "detail": "draining"}, status=503)
+    if BROKER in app and not app[BROKER].healthy:
+        return web.json_response(
+            {"status": "unavailable", "detail": "broker unreachable"}, status=503
+        )
+    db = app[DATABASE]
     try:
         await db.ping()
         current = await current_revision(db)
     except Exception:  # a database we cannot reach is the answer, not an error
-        return web.json_response(
-            {"status": "unavailable", "detail": "database unreachable"}, status=503
-        )
+        return json_of(Health(status="unavailable", detail="database unreachable"), status=503)
     head = head_revision()
     if current != head:
-        return web.json_response(
-            {"status": "unavailable", "detail": f"migrations at {current}, expected {head}"},
-            status=503,
-        )
-    return web.json_response({"status": "ready"})
+        detail = f"migrations at {current}, expected {head}"
+        return json_of(Health(status="unavailable", detail=detail), status=503)
+    return json_of(Health(status="ready"))

@@ -34,7 +34,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
             code = ErrorCode.NOT_FOUND if exc.status == 404 else ErrorCode.INVALID_MESSAGE
-            return error_response(code, exc.status, exc.reason)
+            response = error_response(code, exc.status, exc.reason)
+            if "Allow" in exc.headers:  # a 405 names the methods the route takes (RFC 9110)
+                response.headers["Allow"] = exc.headers["Allow"]
+            return response
         raise
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -26,6 +26,7 @@ START_PAGES: dict[Role, str] = {
     Role.HUB_NURSE: "/console",
     Role.SPECIALIST: "/console",
     Role.HUB_ADMIN: "/admin",
+    Role.CLINICAL_LEAD: "/console/history",
     Role.COMMISSIONER: "/reports",
 }
 

@@ -117,10 +117,9 @@ class ImportService:
                 await importer(s, CsvSource(path, ROWS[kind].columns(), progress))
                 if tally.errors and not skip_invalid:
                     raise _Abandon
-                await AuditRepo(s, self.clock).record(
-                    actor=scope.actor,
-                    organisation_id=scope.organisation_id,
-                    action=f"import_{kind.value}",
+                await AuditRepo(s, self.clock).note(
+                    scope,
+                    f"import_{kind.value}",
                     detail={"rows": tally.rows, "imported": tally.imported},
                 )
             written = True

@@ -117,10 +117,9 @@ class MessageService:
                         created_at=self.clock.now(),
                     )
                 )
-                await AuditRepo(s, self.clock).record(
-                    actor=scope.actor,
-                    organisation_id=scope.organisation_id,
-                    action="message_send",
+                await AuditRepo(s, self.clock).note(
+                    scope,
+                    "message_send",
                     target_type="message",
                     target_id=message.id,
                 )
@@ -140,6 +139,14 @@ class MessageService:
             rows = await MessageRepo(s, self.clock).after(
                 p.scope, site_id=site_id, after_seq=after_seq, limit=limit
             )
+            if rows:  # a read that found nothing showed nobody's data
+                await AuditRepo(s, self.clock).note(
+                    p.scope,
+                    "read",
+                    target_type="thread",
+                    target_id=site_id if site_id is not None else "hub",
+                    detail={"after_seq": after_seq, "results": len(rows)},
+                )
         return [message_out(m) for m in rows]
 
     async def acknowledge(self, p: Principal, seq: int) -> dict[str, int]:
@@ -189,4 +196,8 @@ class MessageService:
 
     async def photo(self, p: Principal, photo_id: int) -> Photo:
         async with self.db.session() as s:
-            return await MessageRepo(s, self.clock).photo(p.scope, photo_id=photo_id)
+            photo = await MessageRepo(s, self.clock).photo(p.scope, photo_id=photo_id)
+            await AuditRepo(s, self.clock).note(
+                p.scope, "read", target_type="photo", target_id=photo_id
+            )
+        return photo

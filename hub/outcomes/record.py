@@ -13,7 +13,7 @@ from hub.auth.principal import Principal
 from hub.clock import Clock, as_utc
 from hub.errors import InvalidInput, InvalidState
 from hub.storage.engine import Database
-from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
@@ -46,6 +46,7 @@ from schemas.outcomes import (
     TimelineEntry,
 )
 
+from .amenders import may_amend, require_amender
 from .claims import facts, verdicts
 from .followups import public_tasks
 
@@ -167,7 +168,13 @@ class CallRecordService:
             follow_up = None
             if task is not None:
                 follow_up = (await public_tasks(s, self.clock, [(task, call)]))[0]
-            await self._audit(s, scope, "call_record", call_id)
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "read",
+                target_type="call_record",
+                target_id=call_id,
+                person_id=call.person_id,
+            )
 
         def actor(e: CallEvent) -> str | None:
             if e.actor_user_id and e.actor_device_id:  # care-home staff who gave their PIN
@@ -277,11 +284,10 @@ class CallRecordService:
                 until=until,
                 disposition=disposition,
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="call_search",
-                detail={"results": len(rows)},
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "call_search",
+                detail=found("call_ids", [c.id for c, *_ in rows]),
             )
         return [
             HistoryRow(
@@ -312,7 +318,14 @@ class CallRecordService:
                 site_name = (
                     await OrganisationRepo(s, self.clock).get(scope, organisation_id=person.site_id)
                 ).name
-            await self._audit(s, scope, "person_summary", person_id)
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "read",
+                target_type="person_summary",
+                target_id=person_id,
+                person_id=person_id,
+                detail=found("call_ids", [c.id for c, *_ in rows]),
+            )
         status = ResuscitationStatus(person.resuscitation_status)
         return ResidentSummary(
             id=person.id or 0,
@@ -350,6 +363,7 @@ class CallRecordService:
                 raise InvalidInput(f"Choose a valid {FIELD_LABELS[body.field]}", field="new_value")
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
+            require_amender(scope, await self._closed_by(s, scope, call_id, call.nurse_id))
             if call.state != CallState.CLOSED:
                 raise InvalidState("Only a closed call's record can be amended")
             old = getattr(call, body.field) if enum is not None else None
@@ -371,7 +385,7 @@ class CallRecordService:
                 ),
             )
             if enum is not None:
-                await OutcomeRepo(s, self.clock).set_codes(
+                await CallRepo(s, self.clock).set_codes(
                     scope, call_id=call_id, **{body.field: new_value}
                 )
             await CallRepo(s, self.clock).note(
@@ -380,25 +394,29 @@ class CallRecordService:
                 actor=(scope.user_id, None),
                 detail={"field": body.field, "amendment_id": amendment.id},
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="call_amend",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "call_amend",
                 target_type="call",
                 target_id=call_id,
+                person_id=call.person_id,
                 detail={"field": body.field},
             )
             names = await self._names(s, {amendment.recorded_by})
         return _amendment(amendment, names)
 
-    async def _audit(self, s: AsyncSession, scope: Scope, target_type: str, target: object) -> None:
-        await AuditRepo(s, self.clock).record(
-            actor=scope.actor,
-            organisation_id=scope.organisation_id,
-            action="read",
-            target_type=target_type,
-            target_id=str(target),
-        )
+    async def may_amend(self, scope: Scope, call_id: str) -> bool:
+        """Whether ``scope`` may amend this call's record (see ``hub.outcomes.amenders``)."""
+        async with self.db.session() as s:
+            call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
+            return may_amend(scope, await self._closed_by(s, scope, call_id, call.nurse_id))
+
+    async def _closed_by(
+        self, s: AsyncSession, scope: Scope, call_id: str, nurse_id: int | None
+    ) -> int | None:
+        """The nurse who closed the call: who recorded its outcome (else the call's nurse)."""
+        outcome = await OutcomeRepo(s, self.clock).of_call(scope, call_id=call_id)
+        return outcome.recorded_by if outcome is not None else nurse_id
 
 
 def _amendment(a: Amendment, names: dict[int, str]) -> AmendmentPublic:

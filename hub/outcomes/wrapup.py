@@ -13,6 +13,7 @@ from hub.calls.service import CallService
 from hub.clock import Clock
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from hub.storage.engine import Database
+from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.outcomes import DraftRepo, OutcomeRepo
 from hub.storage.tables import Call, WrapUpDraft
@@ -84,6 +85,9 @@ class WrapUpService:
             call = await self._own_call(p, CallRepo(s, self.clock), call_id)
             draft = await DraftRepo(s, self.clock).get(p.scope, call_id=call_id)
             recorded = await self._recorded(s, p, call_id)
+            await AuditRepo(s, self.clock).note(
+                p.scope, "read", target_type="wrap_up", target_id=call_id, person_id=call.person_id
+            )
             if draft is not None:
                 answers = WrapUpAnswers.model_validate(draft.answers)
             else:

@@ -6,7 +6,9 @@ import asyncio
 import itertools
 import logging
 from collections import deque
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import WSCloseCode, web
 
@@ -84,6 +86,48 @@ class Connection:
         self._backlog: deque[str] = deque()
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
+        self.busy = 0  # commands received and not yet answered
+        self._idle_waiters: list[asyncio.Future[None]] = []
+        self._lane: deque[Coroutine[Any, Any, None]] = deque()
+        self._lane_task: asyncio.Task[None] | None = None
+
+    # -- commands under way ----------------------------------------------------------------
+    def begin(self) -> None:
+        self.busy += 1
+
+    def end(self) -> None:
+        self.busy -= 1
+        if not self.busy and self._idle_waiters:
+            for waiter in self._idle_waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            self._idle_waiters.clear()
+
+    async def idle(self) -> None:
+        """Until every command received so far has been answered (a drain waits for it)."""
+        if self.busy:
+            waiter = asyncio.get_running_loop().create_future()
+            self._idle_waiters.append(waiter)
+            await waiter
+
+    def in_lane(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` after the lane's earlier work, off the socket's read loop: message
+        writes keep their order among themselves while signalling goes ahead of them."""
+        self.begin()
+        self._lane.append(work)
+        if self._lane_task is None:
+            self._lane_task = asyncio.create_task(self._run_lane(), name=f"lane {self.key}")
+
+    async def _run_lane(self) -> None:
+        try:
+            while self._lane:
+                work = self._lane.popleft()
+                try:
+                    await work
+                finally:
+                    self.end()
+        finally:
+            self._lane_task = None
 
     def send(self, frame: str) -> None:
         """Queue a frame behind any others; the writer task sends it."""

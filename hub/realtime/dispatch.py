@@ -9,14 +9,15 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json, to_json
 
-from hub.errors import Forbidden, HubError, InvalidInput, invalid_input
+from hub.errors import Forbidden, HubError, InvalidInput, NotFound, invalid_input
+from hub.storage.scope import Scope
 from schemas.bounds import SAFE_INTEGER_MAX
 from schemas.codes import Role
 from schemas.errors import ErrorBody, ErrorCode
@@ -28,6 +29,9 @@ log = logging.getLogger("hub.realtime")
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[["CommandContext", Any], Awaitable[Any]]
+Refusals = Callable[[Scope, str, HubError, Mapping[str, object]], Awaitable[None]]
+"""Where refused commands are written down (``AuditService.refused``)."""
+REFUSALS = (Forbidden, NotFound)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,9 @@ class Rule:
     handler: Handler
     roles: frozenset[Role]
     devices: bool
+    # Run in the socket's lane (in order among themselves) rather than in its read loop,
+    # so a burst of slow durable writes does not hold up the signalling behind it.
+    in_lane: bool = False
 
 
 class Serialised(str):
@@ -55,10 +62,10 @@ class CommandTable:
         self.rules: dict[str, Rule] = {}
 
     def command(
-        self, type_: str, *roles: Role, devices: bool = False
+        self, type_: str, *roles: Role, devices: bool = False, in_lane: bool = False
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.rules[type_] = Rule(handler, frozenset(roles), devices)
+            self.rules[type_] = Rule(handler, frozenset(roles), devices, in_lane)
             return handler
 
         return register
@@ -83,7 +90,8 @@ class TokenBucket:
 
 
 class Dispatcher:
-    def __init__(self, *tables: CommandTable) -> None:
+    def __init__(self, *tables: CommandTable, refusals: Refusals | None = None) -> None:
+        self.refusals = refusals
         self.rules: dict[str, Rule] = {}
         for table in tables:
             self.rules.update(table.rules)
@@ -96,6 +104,10 @@ class Dispatcher:
         if not bucket.take():
             conn.write(_error(_leading_id(raw), ErrorCode.RATE_LIMITED, RATE_LIMITED))
             return
+        type_ = ""
+        data: dict[str, Any] = {}
+        command: Any = None
+        conn.begin()
         try:
             if isinstance(raw, bytes):
                 raise InvalidInput("Binary frames are not accepted")
@@ -103,7 +115,7 @@ class Dispatcher:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
             # Well-formed commands are parsed and validated in one pass from the text. Any
             # other frame takes the step-by-step path, which names what is wrong with it.
-            command: Any = _valid_command(raw)
+            command = _valid_command(raw)
             if command is not None:
                 command_id, type_ = command.id, command.type
             else:
@@ -121,22 +133,69 @@ class Dispatcher:
                 raise Forbidden("Your role cannot do this")
             if command is None:
                 command = _validated(data)
+        except HubError as exc:
+            if isinstance(exc, REFUSALS):
+                await self._refused(conn, type_, exc, command if command is not None else data)
+            conn.write(_error(command_id, exc.code, exc.message, exc.field))
+            conn.end()
+            return
+        except Exception:
+            _failed(conn, command_id)
+            conn.end()
+            return
+        assert command_id is not None
+        if rule.in_lane:
+            conn.in_lane(self._run(rule, ctx, type_, command, command_id))
+            conn.end()
+            return
+        try:
+            await self._run(rule, ctx, type_, command, command_id)
+        finally:
+            conn.end()
+
+    async def _run(
+        self, rule: Rule, ctx: CommandContext, type_: str, command: Any, command_id: int
+    ) -> None:
+        conn = ctx.conn
+        try:
             result = await rule.handler(ctx, command)
             conn.write(result_frame(command_id, _result_json(result)))
         except HubError as exc:
+            if isinstance(exc, REFUSALS):
+                await self._refused(conn, type_, exc, command)
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
-            # The traceback once per socket: a client that keeps finding the same fault
-            # must not fill the log (each frame costs it from its budget, as above).
-            conn.failures += 1
-            log.error(
-                "command %s from %s failed (%d on this socket)",
-                command_id,
-                conn.key,
-                conn.failures,
-                exc_info=conn.failures == 1,
-            )
-            conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+            _failed(conn, command_id)
+
+    async def _refused(self, conn: Connection, type_: str, exc: HubError, command: Any) -> None:
+        if self.refusals is None:
+            return
+        try:
+            await self.refusals(conn.principal.scope, type_[:40], exc, _ids_of(command))
+        except Exception:  # the refusal still stands; the operator sees the lost row here
+            log.exception("could not audit a refused %s from %s", type_[:40], conn.key)
+
+
+def _ids_of(command: Any) -> dict[str, object]:
+    """The ids a parsed command names (``call_id``, ``person_id``...), for the audit trail."""
+    fields = command.model_dump() if isinstance(command, BaseModel) else command
+    if not isinstance(fields, dict):
+        return {}
+    return {k: v for k, v in fields.items() if isinstance(k, str) and k.endswith("_id")}
+
+
+def _failed(conn: Connection, command_id: int | None) -> None:
+    """A fault of the hub's: ``internal`` to the client, the traceback once per socket (a
+    client that keeps finding the same fault must not fill the log)."""
+    conn.failures += 1
+    log.error(
+        "command %s from %s failed (%d on this socket)",
+        command_id,
+        conn.key,
+        conn.failures,
+        exc_info=conn.failures == 1,
+    )
+    conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
 
 
 RATE_LIMITED = "Too many commands; slow down"

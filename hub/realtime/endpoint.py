@@ -7,8 +7,10 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
+from signal import SIGTERM
 
 from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp.web_runner import GracefulExit
 from pydantic import ValidationError
 
 from hub.auth.principal import Principal
@@ -18,7 +20,7 @@ from hub.calls.service import CallService
 from hub.echo.service import EchoService
 from hub.errors import HubError, Unauthorised
 from hub.http.access import public
-from hub.keys import CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
+from hub.keys import AUDIT, BROKER, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
 from hub.messages.service import MessageService, thread_of
 from schemas.errors import ErrorBody
 from schemas.wire import Auth, AuthInvalid, AuthOk, MessageEvent, Who
@@ -26,6 +28,7 @@ from schemas.wire import Auth, AuthInvalid, AuthOk, MessageEvent, Who
 from .commands import calls, echo, messages, presence, queue, session, signal
 from .connection import Connection, Replay, Watermark
 from .dispatch import CommandContext, Dispatcher, TokenBucket
+from .drain import Drain
 from .fanout import Fanout
 from .framing import pong_frame
 from .heartbeat import beat_forever
@@ -41,10 +44,11 @@ routes = web.RouteTableDef()
 
 async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     settings, clock, db = app[SETTINGS], app[CLOCK], app[DATABASE]
-    broker = broker_for(settings.broker_url)
+    broker = broker_for(settings)
     fanout = Fanout(broker)
     roster = Roster(db, clock)
     registry = Registry(on_call_change=roster.forget)
+    drain = Drain(registry, settings.drain_seconds)
     services = Services(
         settings=settings,
         identity=app[IDENTITY],
@@ -53,6 +57,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         registry=registry,
         roster=roster,
         echo=EchoService(settings.echo_max_concurrent),
+        drain=drain,
     )
     realtime = Realtime(
         services,
@@ -64,9 +69,11 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             messages.commands,
             echo.commands,
             presence.commands,
+            refusals=app[AUDIT].refused,
         ),
     )
     app[REALTIME] = realtime
+    app[BROKER] = broker
 
     async def on_gap() -> None:
         await catch_up(services)
@@ -83,20 +90,32 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await timer
-        for conn in list(registry.connections):
-            await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub restarting")
+        await drain.begin()  # sockets still open (no SIGTERM drain ran): 1012, no windows
         await services.echo.close()
         await broker.close()
 
 
 async def close_sockets(app: web.Application) -> None:
-    """On shutdown, before aiohttp waits for handlers: tell every client to come back
-    (1001 going away). Their calls' media carries on peer to peer meanwhile."""
+    """On shutdown, before aiohttp waits for handlers: drain (see drain.py). Every client
+    is told 1012 and comes back at once; their calls' media carries on peer to peer."""
     if REALTIME not in app:
         return
-    for conn in list(app[REALTIME].services.registry.connections):
-        with contextlib.suppress(Exception):
-            await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub restarting")
+    await app[REALTIME].services.drain.begin()
+
+
+async def exit_after_drain(app: web.Application) -> None:
+    """``telehub serve``: SIGTERM drains (drain.py), then the process exits as on Ctrl-C."""
+    loop = asyncio.get_running_loop()
+    drain = app[REALTIME].services.drain
+
+    def on_sigterm() -> None:
+        drain.begin().add_done_callback(lambda _: loop.call_soon(_graceful_exit))
+
+    loop.add_signal_handler(SIGTERM, on_sigterm)
+
+
+def _graceful_exit() -> None:
+    raise GracefulExit()  # out of the event loop, to web.run_app, which shuts down
 
 
 async def _sweep_forever(services: Services) -> None:
@@ -110,19 +129,33 @@ async def _sweep_forever(services: Services) -> None:
 
 async def catch_up(services: Services) -> None:
     """After a missed doorbell: forget every cached roster, resend the queue and any thread
-    messages not yet delivered."""
+    messages not yet delivered. One database read per thread, not one per socket: every
+    socket reading a thread gets what it lacks from the same batch."""
     services.roster.clear()
     await services.calls.queue_changed()
+    # Readers of one thread with the same role and organisation see exactly the same rows.
+    readers: dict[tuple[str, str, int], list[Connection]] = {}
     for conn in list(services.registry.connections):
         topic, _ = thread_of(conn.principal)
-        if topic not in conn.subscriptions:
-            continue
-        watermark = conn.delivered.setdefault(topic, Watermark())
-        for message in await services.messages.after(conn.principal, watermark.contiguous):
-            body = MessageEvent(message=message).model_dump(mode="json")
-            sub_id = conn.subscriptions[topic]
-            conn.send(json.dumps({"type": "event", "id": sub_id, "event": body}))
-            watermark.add(message.hub_seq if topic == topics.HUB_THREAD else message.site_seq)
+        if topic in conn.subscriptions and topic not in conn.replays:  # a replay covers it
+            scope = conn.principal.scope
+            readers.setdefault((topic, scope.role, scope.organisation_id), []).append(conn)
+    for (topic, _role, _org), conns in readers.items():
+        marks = [conn.delivered.setdefault(topic, Watermark()) for conn in conns]
+        after = min(mark.contiguous for mark in marks)
+        while True:
+            batch = await services.messages.after(conns[0].principal, after)
+            for message in batch:
+                seq = message.hub_seq if topic == topics.HUB_THREAD else message.site_seq
+                body = MessageEvent(message=message).model_dump(mode="json")
+                for conn, mark in zip(conns, marks, strict=True):
+                    if seq > mark.contiguous and not conn.closed:
+                        sub_id = conn.subscriptions.get(topic, 0)
+                        conn.send(json.dumps({"type": "event", "id": sub_id, "event": body}))
+                        mark.add(seq)
+                after = seq
+            if len(batch) < 500:
+                break
 
 
 @routes.get("/ws")
@@ -130,6 +163,8 @@ async def catch_up(services: Services) -> None:
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     realtime = request.app[REALTIME]
     services = realtime.services
+    if services.drain.draining:  # before the upgrade, so a load balancer tries another
+        raise web.HTTPServiceUnavailable(text="draining", headers={"Retry-After": "1"})
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
     await ws.prepare(request)
@@ -142,7 +177,12 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     services.registry.subscribe(conn, own_topic)
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
-        resumed = await services.calls.connected(principal)
+        try:
+            resumed = await services.calls.connected(principal)
+        except Exception:
+            log.exception("auth phase of %s could not complete", conn.key)
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+            return ws
         scope = principal.scope
         who = Who(
             kind="device" if principal.is_device else "user",
@@ -171,7 +211,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     finally:
         services.registry.remove(conn)
         await conn.stop()
-        if not services.registry.is_connected(conn.key):
+        # A socket the drain closed is not a participant who went: no resume window starts.
+        if not services.drain.draining and not services.registry.is_connected(conn.key):
             with contextlib.suppress(Exception):
                 await services.calls.disconnected(principal)
     return ws
@@ -225,5 +266,9 @@ async def _auth_phase(ws: web.WebSocketResponse, services: Services) -> Principa
         with contextlib.suppress(ConnectionResetError):
             await ws.send_str(frame.model_dump_json())
         await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"auth failed")
+        return None
+    except Exception:  # the database is away: the client tries again, it is not refused
+        log.exception("auth phase could not complete")
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
         return None
     return principal

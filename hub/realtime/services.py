@@ -11,6 +11,7 @@ from hub.messages.service import MessageService
 from hub.settings import HubSettings
 
 from .dispatch import Dispatcher
+from .drain import Drain
 from .registry import Registry
 from .roster import Roster
 
@@ -24,6 +25,7 @@ class Services:
     registry: Registry
     roster: Roster
     echo: EchoService
+    drain: Drain
 
 
 class Realtime:

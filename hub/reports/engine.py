@@ -17,8 +17,8 @@ from statistics import median
 from typing import Any
 
 from hub.clock import Clock, as_utc
-from hub.reports import activity, months, trends
-from hub.reports.avoided import Measure
+from hub.outcomes.claims import Measure, facts
+from hub.reports import activity, disclosure, months, trends
 from hub.reports.costs import CostTable, load_cost_table
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
 from hub.reports.summary import (
@@ -32,7 +32,7 @@ from hub.reports.summary import (
     claims,
     code_counts,
     empty_tally,
-    facts,
+    money_claimed,
     money_rows,
     money_total,
     weighted_tally,
@@ -47,6 +47,7 @@ from schemas.codes import Channel, Disposition, Escalation, Reason, SiteKind
 from schemas.reports import (
     CallSummary,
     Comparison,
+    ConnectionQuality,
     Money,
     MonthlyReport,
     MonthlyReportQuery,
@@ -56,6 +57,7 @@ from schemas.reports import (
     SiteReport,
     Specialists,
     Totals,
+    WatchedHome,
 )
 
 CARE_HOMES = activity.CARE_HOMES
@@ -87,6 +89,7 @@ class ReportInputs:
     hub_ods: str | None
     calls: Sequence[MonthCall]
     escalations: Sequence[EscalationRead]
+    drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
     calls_per_site_month: Sequence[tuple[str, int, int]]
     admission_facts: Sequence[tuple[Any, ...]]  # month, site, *facts, count
     facts_per_month: Sequence[tuple[Any, ...]]  # month, *facts, count
@@ -104,6 +107,31 @@ class ReportService:
         self.clock = clock
         self.settings = settings
         self.costs = costs or default_costs()
+
+    async def engagement_watch(self, scope: Scope, *, month: str) -> list[WatchedHome]:
+        """Homes on engagement watch in ``month`` across every area the caller may see."""
+        first, last = trends.window(month)
+        found: list[WatchedHome] = []
+        async with self.db.session() as s:
+            repo = ReportRepo(s, self.clock)
+            for commissioner in await repo.commissioners(scope):
+                area = Area(commissioner=commissioner)
+                sites = await repo.sites(scope, area)
+                rows = await repo.calls_per_site_month(
+                    scope, area, first_month=first, last_month=last
+                )
+                found += watched_homes(
+                    month, commissioner, sites, [(r[0], r[1], r[2]) for r in rows]
+                )
+            await AuditRepo(s, self.clock).record(
+                actor=scope.actor,
+                organisation_id=scope.organisation_id,
+                action="engagement_watch_read",
+                target_type="hub",
+                target_id=month,
+                detail={"month": month},
+            )
+        return found
 
     async def monthly(self, scope: Scope, query: MonthlyReportQuery) -> MonthlyReport:
         month = query.month
@@ -127,6 +155,7 @@ class ReportService:
             escalations = [
                 EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
             ]
+            drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
             first, last = trends.window(month)
             per_site = [
                 (r[0], r[1], r[2])
@@ -152,16 +181,15 @@ class ReportService:
             hospital = await repo.activity(
                 scope, area, first_month=min(needed, month), last_month=month
             )
-            await AuditRepo(s, self.clock).record(
-                actor=scope.actor,
-                organisation_id=scope.organisation_id,
-                action="report_monthly",
+            await AuditRepo(s, self.clock).note(
+                scope,
+                "report_monthly",
                 target_type="site" if area.site else "commissioner",
                 target_id=(area.site or area.commissioner).ods_code,
                 detail={"month": month},
             )
         with _collector_paused():
-            return build(
+            report = build(
                 ReportInputs(
                     month=month,
                     area=area,
@@ -170,6 +198,7 @@ class ReportService:
                     hub_ods=hub.ods_code if hub else None,
                     calls=calls,
                     escalations=escalations,
+                    drops=drops,
                     calls_per_site_month=per_site,
                     admission_facts=admission,
                     facts_per_month=per_month,
@@ -179,6 +208,9 @@ class ReportService:
                     costs=self.costs,
                 )
             )
+            if self.settings.report_suppress_small_numbers:
+                return disclosure.suppress(report)
+            return disclosure.unsuppressed(report)
 
 
 @contextmanager
@@ -260,9 +292,14 @@ def build(data: ReportInputs) -> MonthlyReport:
         dispositions=breakdown(code_counts(c.facts.disposition for c in data.calls), Disposition),
         escalations=breakdown(code_counts(e.code for e in data.escalations), Escalation),
         specialists=_specialists(data.escalations),
+        connection=_connection(
+            len(data.calls), len({call for _site, call in data.drops}), technical
+        ),
         money=Money(
             rows=money_rows(total, costs),
             total_gbp=money_total(total, costs),
+            claimed_basis_gbp=money_claimed(total, costs),
+            total_with_claimed_gbp=money_total(total, costs) + money_claimed(total, costs),
             cost_table=costs.citation,
             sources=[
                 f"{row.activity.value}: £{row.amount_gbp} ({row.price_year}) {row.source}"
@@ -278,6 +315,16 @@ def build(data: ReportInputs) -> MonthlyReport:
         spc_calls=area_calls,
         spc_avoided_admissions=area_admissions,
         engagement_watch=[s.ods for s in site_reports if s.engagement_watch],
+        engagement_watch_homes=[
+            WatchedHome(
+                ods=s.ods,
+                name=s.name,
+                commissioner=data.area.commissioner.ods_code,
+                since=s.engagement_watch_since,
+            )
+            for s in site_reports
+            if s.engagement_watch_since is not None
+        ],
         hospital_activity=activity.compare(
             [_home(o) for o in data.area_sites],
             [
@@ -303,13 +350,13 @@ def _site(
     o: Organisation,
     calls_by_site: dict[int, list[MonthCall]],
     tallies: dict[int, Tally],
-    charts: dict[int, tuple[Any, Any, bool]],
+    charts: dict[int, tuple[Any, Any, str | None]],
     live: set[int],
 ) -> SiteReport:
     assert o.id is not None
     site_calls = calls_by_site.get(o.id, [])
     tally = tallies.get(o.id) or empty_tally()
-    calls_chart, admissions_chart, watch = charts.get(o.id, (None, None, False))
+    calls_chart, admissions_chart, since = charts.get(o.id, (None, None, None))
     return SiteReport(
         ods=o.ods_code,
         name=o.name,
@@ -322,7 +369,13 @@ def _site(
         calls_per_10_beds=_per_10_beds(len(site_calls), o.registered_beds),
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
-        engagement_watch=watch,
+        connection=_connection(
+            len(site_calls),
+            sum(1 for site, _call in data.drops if site == o.id),
+            sum(1 for c in site_calls if c.technical_failure),
+        ),
+        engagement_watch=since is not None,
+        engagement_watch_since=since,
         spc_calls=calls_chart,
         spc_avoided_admissions=admissions_chart,
     )
@@ -340,11 +393,10 @@ def _monthly_admissions(data: ReportInputs) -> dict[int, dict[str, int]]:
 
 def _charts(
     data: ReportInputs, admissions: dict[int, dict[str, int]]
-) -> dict[int, tuple[Any, Any, bool]]:
-    calls: dict[int, dict[str, int]] = defaultdict(dict)
-    for month, site_id, count in data.calls_per_site_month:
-        calls[site_id][month] = count
-    charts: dict[int, tuple[Any, Any, bool]] = {}
+) -> dict[int, tuple[Any, Any, str | None]]:
+    """Each site's two charts (as report models) and the month its fall began, if any."""
+    calls = calls_by_site_month(data.calls_per_site_month)
+    charts: dict[int, tuple[Any, Any, str | None]] = {}
     for o in data.sites:
         assert o.id is not None
         span = trends.series_months(data.month, go_live=o.go_live, active=sorted(calls[o.id]))
@@ -353,9 +405,40 @@ def _charts(
         charts[o.id] = (
             trends.as_model(f"Calls per month, {o.name}", span, chart),
             trends.as_model(f"Avoided admissions claimed per month, {o.name}", span, admitted),
-            chart is not None and trends.declining(chart),
+            trends.watch_since(chart, span) if chart is not None else None,
         )
     return charts
+
+
+def calls_by_site_month(rows: Sequence[tuple[str, int, int]]) -> dict[int, dict[str, int]]:
+    calls: dict[int, dict[str, int]] = defaultdict(dict)
+    for month, site_id, count in rows:
+        calls[site_id][month] = count
+    return calls
+
+
+def watched_homes(
+    month: str,
+    commissioner: Organisation,
+    sites: Sequence[Organisation],
+    calls_per_site_month: Sequence[tuple[str, int, int]],
+) -> list[WatchedHome]:
+    """The engagement watch alone (the hub manager's page): each site's calls chart over
+    the trend window, as the monthly report draws it."""
+    calls = calls_by_site_month(calls_per_site_month)
+    found = []
+    for o in sites:
+        assert o.id is not None
+        span = trends.series_months(month, go_live=o.go_live, active=sorted(calls[o.id]))
+        chart = trends.spc("Calls per month", span, calls[o.id])
+        since = trends.watch_since(chart, span) if chart is not None else None
+        if since is not None:
+            found.append(
+                WatchedHome(
+                    ods=o.ods_code, name=o.name, commissioner=commissioner.ods_code, since=since
+                )
+            )
+    return found
 
 
 def _area_charts(data: ReportInputs, per_site: dict[int, dict[str, int]]) -> tuple[Any, Any]:
@@ -406,6 +489,15 @@ def _call_summary(
         by_reason=breakdown(code_counts(c.reason for c in data.calls), Reason),
         by_hour=by_hour(data.calls),
         by_weekday=by_weekday(data.calls),
+    )
+
+
+def _connection(calls: int, with_drop: int, technical: int) -> ConnectionQuality:
+    return ConnectionQuality(
+        calls=calls,
+        calls_with_drop=with_drop,
+        technical_failures=technical,
+        share_with_drop=with_drop / calls if calls else None,
     )
 
 
@@ -478,6 +570,7 @@ def _period(data: ReportInputs, label: str, first: str, last: str) -> PeriodSumm
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
         money_gbp=money_total(tally, data.costs),
+        claimed_basis_gbp=money_claimed(tally, data.costs),
     )
 
 
@@ -501,7 +594,10 @@ def _notes(data: ReportInputs) -> list[str]:
         "'unverified' while that follow-up is unknown, 'refuted' when it found some.",
         "One call can count under several measures (ambulance, A&E, admission); the money "
         "total adds them, as the rules say.",
-        "Avoided GP contacts have no confirmation step, so none is confirmed or costed.",
+        "Avoided GP contacts have no confirmation step (the 72-hour follow-up asks about A&E "
+        "and admission only), so none is ever confirmed: they are costed on their claims, at "
+        "the cost table's GP contact cost, and that value is shown apart from the value of "
+        "confirmed activity, never added to it unless labelled so.",
         "Technical failures are counted apart and claim nothing.",
         "Months are calendar months in UK time (Europe/London); the year to date is the NHS "
         "financial year, from April.",

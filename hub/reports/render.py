@@ -7,6 +7,7 @@ from schemas.reports import MonthlyReport, ReportFormat
 MEDIA_TYPES = {
     ReportFormat.JSON: "application/json",
     ReportFormat.CSV: "text/csv",
+    ReportFormat.CSV_LONG: "text/csv",
     ReportFormat.HTML: "text/html",
     ReportFormat.PDF: "application/pdf",
     ReportFormat.FHIR: "application/fhir+json",
@@ -14,6 +15,7 @@ MEDIA_TYPES = {
 EXTENSIONS = {
     ReportFormat.JSON: "json",
     ReportFormat.CSV: "csv",
+    ReportFormat.CSV_LONG: "long.csv",
     ReportFormat.HTML: "html",
     ReportFormat.PDF: "pdf",
     ReportFormat.FHIR: "fhir.json",
@@ -25,6 +27,10 @@ def render(report: MonthlyReport, format: ReportFormat, *, base_url: str) -> byt
         case ReportFormat.JSON:
             return report.model_dump_json(indent=2).encode()
         case ReportFormat.CSV:
+            from .render_tables import render_tables
+
+            return render_tables(report).encode()
+        case ReportFormat.CSV_LONG:
             from .render_csv import render_csv
 
             return render_csv(report).encode()

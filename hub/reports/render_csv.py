@@ -5,11 +5,11 @@ rows of a list are keyed by their code, month or measure, per-site rows by ``sit
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from typing import Any
 
+from hub.spreadsheet import DictWriter
 from schemas.reports import MonthlyReport
 
 COLUMNS = ["month", "commissioner", "section", "site_ods", "item", "value"]
@@ -50,7 +50,7 @@ def _flatten(value: Any, site: str, path: str) -> Iterator[tuple[str, str, Any]]
 
 def render_csv(report: MonthlyReport) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = DictWriter(out, COLUMNS)
     writer.writeheader()
     writer.writerows(rows(report))
     return out.getvalue()

@@ -6,6 +6,10 @@ contacts). Populations: ``initial-population`` = calls with a clinical outcome (
 for the calls group), ``numerator`` = claimed, and our own codes ``confirmed``,
 ``unverified`` and ``refuted``. Stratifiers split each group by site kind and by site (ODS).
 The library accepts any code, so every code is checked here against its code system first.
+
+In a report with small numbers suppressed, a count not shown ("<8" or "*") has no ``count``
+and carries the data-absent-reason extension with code ``masked``; a stratum adding up
+such counts is masked too.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ from typing import Any
 from fhir.resources.R4B.measurereport import MeasureReport
 
 from schemas.codes import SiteKind
-from schemas.reports import Avoided, MonthlyReport
+from schemas.reports import WITHHELD, Avoided, MonthlyReport, Tally
 
 MEASURE_POPULATION = "http://terminology.hl7.org/CodeSystem/measure-population"
 IMPROVEMENT = "http://terminology.hl7.org/CodeSystem/measure-improvement-notation"
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
+DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 STANDARD_POPULATIONS = frozenset({"initial-population", "numerator", "denominator"})
 HUB_POPULATIONS = frozenset({"confirmed", "unverified", "refuted"})
 STATUSES = frozenset({"complete", "pending", "error"})
@@ -47,18 +52,35 @@ def _systems(base: str) -> dict[str, str]:
     }
 
 
-def _population(code: str, count: int, systems: dict[str, str]) -> dict[str, Any]:
+def _add(values: list[Tally]) -> Tally:
+    """The sum of counts, or withheld when any of them is not shown."""
+    total = 0
+    for value in values:
+        if not isinstance(value, int):
+            return WITHHELD
+        total += value
+    return total
+
+
+def _minus(a: Tally, b: Tally) -> Tally:
+    return a - b if isinstance(a, int) and isinstance(b, int) else WITHHELD
+
+
+def _population(code: str, count: Tally, systems: dict[str, str]) -> dict[str, Any]:
     if code in STANDARD_POPULATIONS:
         system = MEASURE_POPULATION
     elif code in HUB_POPULATIONS:
         system = systems["population"]
     else:
         raise FhirCodeError(f"unknown population code {code!r}")
-    return {"code": {"coding": [{"system": system, "code": code}]}, "count": count}
+    coded: dict[str, Any] = {"code": {"coding": [{"system": system, "code": code}]}}
+    if isinstance(count, int):
+        return coded | {"count": count}
+    return coded | {"extension": [{"url": DATA_ABSENT, "valueCode": "masked"}]}
 
 
 def _populations(
-    measure: str, base_count: int, avoided: Avoided, systems: dict[str, str]
+    measure: str, base_count: Tally, avoided: Avoided, systems: dict[str, str]
 ) -> list[dict[str, Any]]:
     found = [_population("initial-population", base_count, systems)]
     if measure == "calls":
@@ -90,8 +112,8 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
             raise FhirCodeError(f"unknown measure {measure!r}")
 
         def counts_of(sites: list[Any], m: str = measure) -> list[dict[str, Any]]:
-            calls = sum(s.calls for s in sites)
-            clinical_calls = calls - sum(s.technical_failures for s in sites)
+            calls = _add([s.calls for s in sites])
+            clinical_calls = _minus(calls, _add([s.technical_failures for s in sites]))
             total = _sum_avoided([s.avoided for s in sites])
             return _populations(m, calls if m == "calls" else clinical_calls, total, systems)
 
@@ -162,14 +184,14 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
 
 
 def _sum_avoided(items: list[Avoided]) -> Avoided:
-    data: dict[str, dict[str, int]] = {}
+    data: dict[str, dict[str, Tally]] = {}
     for measure in MEASURES:
         fields = (
             ("claimed",)
             if measure == "gp_contact"
             else ("claimed", "confirmed", "unverified", "refuted")
         )
-        data[measure] = {f: sum(getattr(getattr(a, measure), f) for a in items) for f in fields}
+        data[measure] = {f: _add([getattr(getattr(a, measure), f) for a in items]) for f in fields}
     return Avoided.model_validate(data)
 
 

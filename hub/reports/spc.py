@@ -1,8 +1,16 @@
 """XmR charts in the NHS "Making Data Count" style (REFERENCE §6, STANDARDS §6).
 
 Centre line = mean; moving ranges |xᵢ − xᵢ₋₁|; process limits = mean ± 2.66 × mean moving
-range (the lower limit floored at 0 for counts). Four special-cause rules, as in
-NHSRplotthedots ("plot the dots"):
+range (the lower limit floored at 0 for counts).
+
+Moving-range screening (``screen_outliers``, NHSRplotthedots' ``screen_outliers``, its
+default): a moving range ≥ 3.267 × the mean moving range is left out and the mean moving
+range is recomputed once from the ranges that remain; the mean is unchanged. Without it
+the calculation is the NHS Making Data Count Excel tool's. When the mean moving range is
+already 0 nothing is screened (every range is 0; NHSRplotthedots would have no range left
+and no limits), so the limits lie on the mean.
+
+Four special-cause rules, as in NHSRplotthedots ("plot the dots"):
 
 1. a point outside the process limits (strictly above the upper or below the lower);
 2. shift: ``shift_length`` (default 7) or more consecutive points on the same side of the
@@ -27,6 +35,8 @@ from statistics import fmean
 from typing import Literal, NamedTuple
 
 LIMIT_FACTOR = 2.66
+SCREEN_FACTOR = 3.267
+"""D₄ for moving ranges of two points: a range this many times the mean or more is screened."""
 """3 / d₂ with d₂ = 1.128 for moving ranges of two points."""
 NEAR_LIMIT_FACTOR = 2 * LIMIT_FACTOR / 3
 """Two thirds of the way from the mean to a process limit (≈ 1.773)."""
@@ -78,7 +88,9 @@ class XmrChart:
     points: tuple[XmrPoint, ...]
     mean: float
     moving_ranges: tuple[float, ...]  # n − 1 ranges; moving_ranges[i] is |x[i+1] − x[i]|
-    mean_moving_range: float
+    mean_moving_range: float  # after screening, when ``screen_outliers``
+    screen_outliers: bool
+    screened_ranges: tuple[int, ...]  # indices into ``moving_ranges`` left out of the mean
     lower_limit: float
     upper_limit: float
     near_lower: float  # mean − 2/3 of the distance to the (unfloored) lower limit
@@ -102,7 +114,8 @@ class XmrChart:
     @property
     def rule_variant(self) -> str:
         """Which rule lengths produced the flags, for the report's footnote."""
-        return f"shift {self.shift_length}, trend {self.trend_length}"
+        screening = "moving ranges screened" if self.screen_outliers else "no screening"
+        return f"shift {self.shift_length}, trend {self.trend_length}, {screening}"
 
     @property
     def baseline_note(self) -> str | None:
@@ -118,6 +131,21 @@ class XmrChart:
 def moving_ranges(values: Sequence[float]) -> list[float]:
     """|xᵢ − xᵢ₋₁| for i = 2…n."""
     return [abs(b - a) for a, b in zip(values, values[1:], strict=False)]
+
+
+def mean_moving_range(ranges: Sequence[float], *, screen_outliers: bool) -> tuple[float, list[int]]:
+    """The mean moving range and the indices of the ranges screened out of it.
+
+    With ``screen_outliers``, ranges ≥ 3.267 × the mean are left out and the mean recomputed
+    once from the rest (NHSRplotthedots); with a mean of 0 there is nothing to screen.
+    """
+    mean = fmean(ranges)
+    if not screen_outliers or mean == 0:
+        return mean, []
+    cut = SCREEN_FACTOR * mean
+    screened = [i for i, r in enumerate(ranges) if r >= cut]
+    kept = [r for r in ranges if r < cut]
+    return fmean(kept), screened
 
 
 def process_limits(mean: float, mean_moving_range: float, *, counts: bool) -> tuple[float, float]:
@@ -218,13 +246,15 @@ def xmr_chart(
     shift_length: int = DEFAULT_RUN_LENGTH,
     trend_length: int = DEFAULT_RUN_LENGTH,
     baseline_points: int | None = None,
+    screen_outliers: bool = False,
 ) -> XmrChart:
     """Build an XmR chart.
 
     The mean and limits rest on the first ``baseline_points`` values (default: all of them);
-    the rules are applied to every value. A special-cause point's variation follows its side
-    of the mean (NHSRplotthedots); a trend point exactly on the mean takes its trend's
-    direction instead.
+    the rules are applied to every value. With ``screen_outliers`` the mean moving range is
+    screened as NHSRplotthedots does (``mean_moving_range``). A special-cause point's
+    variation follows its side of the mean (NHSRplotthedots); a trend point exactly on the
+    mean takes its trend's direction instead.
     """
     xs = [float(v) for v in values]
     if len(xs) < 2:
@@ -238,7 +268,9 @@ def xmr_chart(
         raise ValueError(f"baseline_points must be between 2 and {len(xs)}")
 
     mean = fmean(xs[:baseline])
-    mean_mr = fmean(moving_ranges(xs[:baseline]))
+    mean_mr, screened = mean_moving_range(
+        moving_ranges(xs[:baseline]), screen_outliers=screen_outliers
+    )
     lower, upper = process_limits(mean, mean_mr, counts=counts)
     near_lower = mean - NEAR_LIMIT_FACTOR * mean_mr
     near_upper = mean + NEAR_LIMIT_FACTOR * mean_mr
@@ -267,6 +299,8 @@ def xmr_chart(
         mean=mean,
         moving_ranges=tuple(moving_ranges(xs)),
         mean_moving_range=mean_mr,
+        screen_outliers=screen_outliers,
+        screened_ranges=tuple(screened),
         lower_limit=lower,
         upper_limit=upper,
         near_lower=near_lower,

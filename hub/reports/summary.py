@@ -1,6 +1,6 @@
 """Counting one month's calls: breakdowns, answer times and avoided activity. Pure.
 
-The avoided-activity rules are ``hub.reports.avoided`` (applied, never restated here);
+The avoided-activity rules are ``hub.outcomes.claims`` (applied, never restated here);
 this module only adds them up, including over pre-grouped counts of identical facts.
 """
 
@@ -17,38 +17,23 @@ from enum import Enum
 from statistics import median
 
 from hub.clock import LONDON, as_utc
-from hub.reports.avoided import AvoidedCounts, CallFacts, Measure, assess
+from hub.outcomes.claims import AvoidedCounts, CallFacts, Measure, assess
 from hub.reports.costs import CostTable
 from schemas.codes import (
     Disposition,
-    FollowUpAnswer,
-    HomeIntent,
     LabelledEnum,
-    NurseCounterfactual,
 )
-from schemas.reports import AnswerTimes, Avoided, AvoidedCount, ClaimedCount, Count, MoneyRow
+from schemas.reports import (
+    AnswerTimes,
+    Avoided,
+    AvoidedCount,
+    ClaimedCount,
+    Count,
+    MoneyBasis,
+    MoneyRow,
+)
 
 Tally = dict[Measure, AvoidedCounts]
-
-
-@functools.lru_cache(maxsize=4096)
-def facts(
-    home_intent: str,
-    nurse_counterfactual: str | None,
-    disposition: str | None,
-    ed_within_72h: str,
-    admitted_within_72h: str,
-) -> CallFacts:
-    """The facts the rules read, from the codes stored on a call (cached: few combinations)."""
-    return CallFacts(
-        home_intent=HomeIntent(home_intent),
-        nurse_counterfactual=(
-            NurseCounterfactual(nurse_counterfactual) if nurse_counterfactual else None
-        ),
-        disposition=Disposition(disposition) if disposition else None,
-        ed_within_72h=FollowUpAnswer(ed_within_72h),
-        admitted_within_72h=FollowUpAnswer(admitted_within_72h),
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,35 +116,38 @@ def avoided(tally: Tally) -> Avoided:
 
 
 COSTED = (Measure.AMBULANCE, Measure.ED_ATTENDANCE, Measure.ADMISSION)
-"""Measures with a confirmation step. GP contact has none, so none is ever confirmed and,
-money being confirmed count × unit cost (CALL-CODES.md), it is never costed."""
+"""Measures with a confirmation step: money = confirmed count × unit cost (CALL-CODES.md)."""
+COSTED_ON_CLAIMS = (Measure.GP_CONTACT,)
+"""Measures the cost table prices that have no confirmation step (the 72-hour follow-up
+asks about A&E and admission only). They are costed on their claims and kept apart from
+the confirmed total, so the report shows their value without calling it confirmed."""
 
 
 def money_rows(tally: Tally, costs: CostTable) -> list[MoneyRow]:
-    rows = [
-        MoneyRow(
+    def row(m: Measure, basis: MoneyBasis, count: int) -> MoneyRow:
+        return MoneyRow(
             measure=m.value,
             label=m.label,
             confirmed=tally[m].confirmed,
+            basis=basis,
+            costed=count,
             unit_cost_gbp=costs.unit_cost(m).quantize(Decimal("0.01")),
-            amount_gbp=costs.money(m, tally[m].confirmed),
+            amount_gbp=costs.money(m, count),
         )
-        for m in COSTED
+
+    return [row(m, "confirmed", tally[m].confirmed) for m in COSTED] + [
+        row(m, "claimed", tally[m].claimed) for m in COSTED_ON_CLAIMS
     ]
-    rows.append(
-        MoneyRow(
-            measure=Measure.GP_CONTACT.value,
-            label=Measure.GP_CONTACT.label,
-            confirmed=0,
-            unit_cost_gbp=None,
-            amount_gbp=None,
-        )
-    )
-    return rows
 
 
 def money_total(tally: Tally, costs: CostTable) -> Decimal:
+    """The value of confirmed avoided activity."""
     return sum((costs.money(m, tally[m].confirmed) for m in COSTED), Decimal("0.00"))
+
+
+def money_claimed(tally: Tally, costs: CostTable) -> Decimal:
+    """The value of claimed activity that has no confirmation step (kept apart)."""
+    return sum((costs.money(m, tally[m].claimed) for m in COSTED_ON_CLAIMS), Decimal("0.00"))
 
 
 def nearest_rank(values: Sequence[float], percent: float) -> float:

@@ -9,7 +9,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from schemas.reports import SpcChart
+from schemas.reports import SpcChart, Tally
 
 COLOURS = {
     "common_cause": "#768692",
@@ -89,12 +89,18 @@ def xmr(chart: SpcChart, *, width: int = 640, height: int = 220) -> Markup:
 
 
 def bars(
-    values: Sequence[int], labels: Sequence[str], title: str, *, width: int = 640, height: int = 180
+    values: Sequence[Tally],
+    labels: Sequence[str],
+    title: str,
+    *,
+    width: int = 640,
+    height: int = 180,
 ) -> Markup:
-    """A plain bar chart (calls by hour of day, or by weekday)."""
+    """A plain bar chart (calls by hour of day, or by weekday). A count not shown ("<8",
+    "*") has no bar, only its marker above the axis, so its height gives nothing away."""
     left, right, top, bottom = 30, 8, 10, 24
     plot_w, plot_h = width - left - right, height - top - bottom
-    high = max([*values, 1])
+    high = max([*(v for v in values if isinstance(v, int)), 1])
     slot = plot_w / max(len(values), 1)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="hub-chart" width="{width}" '
@@ -106,8 +112,19 @@ def bars(
         f'fill="{TEXT}">{high}</text>',
     ]
     for i, (value, label) in enumerate(zip(values, labels, strict=True)):
-        bar_h = plot_h * value / high
         bx = left + i * slot + slot * 0.15
+        if not isinstance(value, int):
+            parts.append(
+                f'<text x="{bx + slot * 0.35:.1f}" y="{top + plot_h - 4}" font-size="9" '
+                f'text-anchor="middle" fill="{TEXT}">{escape(value)}'
+                f"<title>{escape(label)}: {escape(value)} (not shown)</title></text>"
+            )
+            parts.append(
+                f'<text x="{bx + slot * 0.35:.1f}" y="{height - 8}" font-size="10" '
+                f'text-anchor="middle" fill="{TEXT}">{escape(label)}</text>'
+            )
+            continue
+        bar_h = plot_h * value / high
         parts.append(
             f'<rect x="{bx:.1f}" y="{top + plot_h - bar_h:.1f}" width="{slot * 0.7:.1f}" '
             f'height="{bar_h:.1f}" fill="{MEAN}"><title>{escape(label)}: {value}</title></rect>'

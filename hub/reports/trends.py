@@ -18,6 +18,10 @@ from hub.reports.spc import Rule, XmrChart, xmr_chart
 from schemas.reports import SpcChart
 
 TREND_MONTHS = 24
+SCREEN_OUTLIERS = True
+"""The report screens moving ranges as NHSRplotthedots does by default (see
+docs/report-method.md §4): one month's outbreak or outage must not widen the limits for every
+other month and hide the decline the engagement watch looks for."""
 
 
 def window(report_month: str) -> tuple[str, str]:
@@ -47,10 +51,34 @@ def declining(chart: XmrChart) -> bool:
     return Rule.TREND in latest.rules and falling
 
 
+def _low_signal(chart: XmrChart, i: int) -> bool:
+    """Point i is special cause on the low side: below the mean, or in a falling trend."""
+    point = chart.points[i]
+    if not point.special_cause:
+        return False
+    if point.value < chart.mean:
+        return True
+    falling = i + 1 < len(chart.points) and chart.points[i + 1].value < point.value
+    return Rule.TREND in point.rules and falling
+
+
+def watch_since(chart: XmrChart, series_months: Sequence[str]) -> str | None:
+    """The month the home's current fall began (YYYY-MM): the first of the unbroken run of
+    low special-cause points that ends with the report month; None when not on watch."""
+    if not declining(chart):
+        return None
+    start = len(chart.points) - 1
+    while start > 0 and _low_signal(chart, start - 1):
+        start -= 1
+    return series_months[start]
+
+
 def spc(title: str, series_months: Sequence[str], values: Mapping[str, float]) -> XmrChart | None:
     if len(series_months) < 2:
         return None
-    return xmr_chart([values.get(m, 0) for m in series_months], counts=True)
+    return xmr_chart(
+        [values.get(m, 0) for m in series_months], counts=True, screen_outliers=SCREEN_OUTLIERS
+    )
 
 
 def as_model(title: str, series_months: Sequence[str], chart: XmrChart | None) -> SpcChart | None:

@@ -13,6 +13,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .chain import seal
+
 if TYPE_CHECKING:
     from hub.settings import HubSettings
 
@@ -63,12 +65,14 @@ class Database:
         if self._turn is None or _holding.get():
             async with self._sessions() as session, session.begin():
                 yield session
+                await seal(session)
             return
         async with self._turn:
             token = _holding.set(True)
             try:
                 async with self._sessions() as session, session.begin():
                     yield session
+                    await seal(session)
             finally:
                 _holding.reset(token)
 
@@ -77,6 +81,7 @@ class Database:
         """A read-only session that need not wait for writers (long report queries)."""
         async with self._sessions() as session, session.begin():
             yield session
+            await seal(session)
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""

@@ -18,7 +18,7 @@ from schemas.codes import Role
 
 from .tables import Organisation
 
-HUB_ROLES = frozenset({Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN})
+HUB_ROLES = frozenset({Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN, Role.CLINICAL_LEAD})
 SITE_ROLES = frozenset({Role.CARE_HOME_STAFF})
 
 

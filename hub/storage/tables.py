@@ -320,7 +320,12 @@ class FollowUpTask(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """Who did or read what, when. Never holds clinical free text or tokens."""
 
-    __table_args__ = (Index("ix_audit_at", "at"),)
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_person", "person_id"),
+        Index("ix_audit_actor", "actor"),
+        Index("ix_audit_seq", "seq", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _utc()
@@ -329,8 +334,27 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=40)
     target_type: str | None = Field(default=None, max_length=32)
     target_id: str | None = Field(default=None, max_length=64)
+    person_id: int | None = Field(
+        default=None,
+        description="Whose record was read or refused (no foreign key: a refused "
+        "read may name an id that does not exist)",
+    )
     outcome: str = Field(default="ok", max_length=16)
     detail: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    seq: int | None = Field(default=None, description="The row's place in the hash chain")
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The one row that holds the end of the audit hash chain. Every transaction that adds
+    audit rows updates it, so writers take its lock in turn and the chain stays linear."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int = Field(default=1, primary_key=True)
+    seq: int = Field(default=0)
+    last_hash: str = Field(max_length=64)
 
 
 class HospitalActivity(SQLModel, table=True):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import uuid
@@ -14,29 +13,9 @@ from hub.broker.base import Broker
 from hub.broker.memory import MemoryBroker
 from hub.broker.redis import RedisBroker
 from schemas.broker import Envelope
+from support.inbox import Inbox
 
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "")
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.envelopes: list[Envelope] = []
-        self.gaps = 0
-        self.arrived = asyncio.Event()
-
-    def deliver(self, envelope: Envelope) -> None:
-        self.envelopes.append(envelope)
-        self.arrived.set()
-
-    async def on_gap(self) -> None:
-        self.gaps += 1
-
-    async def wait_for(self, count: int) -> list[Envelope]:
-        async with asyncio.timeout(10):
-            while len(self.envelopes) < count:
-                self.arrived.clear()
-                await self.arrived.wait()
-        return self.envelopes
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import col, select
 
 from hub.app import create_app
-from hub.clock import FakeClock, as_utc, london_month
+from hub.clock import LONDON, FakeClock, as_utc, london_month
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import (
@@ -254,6 +254,43 @@ async def test_the_follow_up_is_due_72_hours_later_and_confirms_the_calls_measur
         t for t in await (await hub.get("/api/follow-ups")).json() if not t["completed_at"]
     ]
     assert open_tasks == []
+
+
+async def test_a_follow_up_cannot_be_recorded_before_72_hours_after_the_call_ended(
+    hub: TestClient, db: Database, world: World, clock: FakeClock
+) -> None:
+    """Five minutes after the call, and again when the task falls due (72 h after the start,
+    but 9 minutes short of 72 h after the end), the answer is refused and nothing is
+    confirmed; 72 hours after the end it is recorded."""
+    call_id = await _call_in_wrap_up(db, world)
+    await hub.post(f"/api/calls/{call_id}/outcome", json=COMPLETE)
+    async with db.session() as s:
+        task = (await s.exec(select(FollowUpTask).where(FollowUpTask.call_id == call_id))).one()
+    answers = {"ed_within_72h": "no", "admitted_within_72h": "no", "method": "callback"}
+    ended = STARTED + timedelta(minutes=9)
+
+    clock.advance(ended + timedelta(minutes=5) - clock.now())
+    early = await hub.post(f"/api/follow-ups/{task.id}", json=answers)
+    assert early.status == 409, await early.text()
+    message = (await early.json())["message"]
+    assert "72 hours after the call ended" in message
+    assert f"{(ended + timedelta(hours=72)).astimezone(LONDON):%d %B %Y %H:%M}" in message
+
+    clock.advance(STARTED + timedelta(hours=72) - clock.now())  # due; 9 min short of the end
+    await sign_in(hub, world.nurse.username)
+    assert (await hub.post(f"/api/follow-ups/{task.id}", json=answers)).status == 409
+    async with db.session() as s:
+        call = await s.get(Call, call_id, populate_existing=True)
+        assert call is not None and (call.ed_within_72h, call.admitted_within_72h) == (
+            "unknown",
+            "unknown",
+        )
+        still = await s.get(FollowUpTask, task.id, populate_existing=True)
+        assert still is not None and still.completed_at is None
+
+    clock.advance(ended + timedelta(hours=72) - clock.now())
+    recorded = await hub.post(f"/api/follow-ups/{task.id}", json=answers)
+    assert recorded.status == 200, await recorded.text()
 
 
 async def test_a_correction_is_appended_and_the_recorded_outcome_is_never_edited(

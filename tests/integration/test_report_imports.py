@@ -195,7 +195,14 @@ def test_the_cli_imports_and_reports(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "line 8: site_ods" in refused.stderr
     out = tmp_path / "qaa.csv"
     report = telehub("report", "monthly", "--month", "2026-10", "--commissioner", "QAA",
-                     "--format", "csv", "--out", str(out))  # fmt: skip
+                     "--format", "csv-long", "--out", str(out))  # fmt: skip
     assert report.returncode == 0, report.stderr
+    assert "2026-10,QAA,totals,,avoided.admission.confirmed,<8" in out.read_text()
+    env["HUB_REPORT_SUPPRESS_SMALL_NUMBERS"] = "false"  # a data-sharing agreement
+    report = telehub("report", "monthly", "--month", "2026-10", "--commissioner", "QAA",
+                     "--format", "csv-long", "--out", str(out))  # fmt: skip
     assert "2026-10,QAA,totals,,avoided.admission.confirmed,3" in out.read_text()
+    tables = telehub("report", "monthly", "--month", "2026-10", "--commissioner", "QAA",
+                     "--format", "csv")  # fmt: skip
+    assert "table: sites" in tables.stdout and "2026-10,QAA,VHOMA,Home A," in tables.stdout
     assert telehub("report", "monthly", "--month", "2026-10").returncode == 2

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,14 @@ from playwright.async_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "clients" / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENS = ROOT / "docs" / "screens"
+# Tests never modify tracked files: screens and the measured tables land in docs/ only when
+# their own make targets (make screens, make bench-call-setup) set HUB_WRITE_DOCS=1.
+WRITE_DOCS = os.environ.get("HUB_WRITE_DOCS") == "1"
+SCREENS = (
+    ROOT / "docs" / "screens"
+    if WRITE_DOCS
+    else Path(tempfile.gettempdir()) / f"telehub-screens-{os.getpid()}"
+)
 TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet in landscape
 TABLET_PORTRAIT = {"width": 800, "height": 1280}
 DESKTOP = {"width": 1920, "height": 1080}  # the nurse's 24-inch monitor

@@ -4,6 +4,8 @@ comparison home), and the counts the method says October 2026 must show."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from hub.clock import FakeClock
@@ -80,4 +82,21 @@ TECHNICAL_FAILURES = 1
 BED_DAYS = "23.7"
 MONEY = {"ambulance": "693.00", "ed_attendance": "456.00", "admission": "21353.70"}
 MONEY_TOTAL = "22502.70"
+MONEY_GP_CLAIMED = "204.90"  # 3 claimed × £68.30, kept apart from the confirmed total
+MONEY_WITH_CLAIMED = "22707.60"
 ANSWER = {"answered": 16, "median": 110, "p90": 400, "within": 13}
+
+
+def read_tables(text: str) -> dict[str, list[dict[str, str]]]:
+    """The CSV tables (``hub.reports.render_tables``) back from their text: name → rows."""
+    found: dict[str, list[dict[str, str]]] = {}
+    lines = iter(csv.reader(io.StringIO(text)))
+    for row in lines:
+        if len(row) == 1 and row[0].startswith("table: "):
+            columns = next(lines)
+            rows = found.setdefault(row[0].removeprefix("table: "), [])
+            for line in lines:
+                if not line:
+                    break
+                rows.append(dict(zip(columns, line, strict=True)))
+    return found

@@ -16,7 +16,7 @@ from hub.keys import DATABASE
 from hub.storage.tables import Organisation, Person
 from schemas.codes import OrganisationKind
 
-from .browser import ROOT, TABLET, TABLET_PORTRAIT, screenshot
+from .browser import ROOT, TABLET, TABLET_PORTRAIT, WRITE_DOCS, screenshot
 from .hub import RunningHub
 from .world import NOW
 
@@ -326,6 +326,9 @@ def write_tablet_section(timing: Timing, when: str) -> None:
             "",
         ]
     )
+    print(section)
+    if not WRITE_DOCS:
+        return
     text = PERFORMANCE.read_text() if PERFORMANCE.exists() else "# Performance\n"
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.rstrip() == "## Tablet"), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.reports.avoided import (
+from hub.outcomes.claims import (
     AvoidedCounts,
     CallFacts,
     Measure,

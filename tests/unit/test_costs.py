@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.reports.avoided import Measure
+from hub.outcomes.claims import Measure
 from hub.reports.costs import (
     CostActivity,
     CostTable,

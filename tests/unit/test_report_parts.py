@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from hub.outcomes.claims import CallFacts, tally
 from hub.reports import months, trends
 from hub.reports.activity import Home, MonthActivity, compare, periods
-from hub.reports.avoided import CallFacts, tally
 from hub.reports.render_fhir import FhirCodeError, _population
 from hub.reports.spc import xmr_chart
 from hub.reports.summary import MonthCall, answer_times, nearest_rank, weighted_tally
@@ -89,6 +89,33 @@ def test_engagement_watch_flags_a_special_cause_fall_only() -> None:
     assert trends.declining(_chart([*steady, 8, 8, 7, 8, 7, 8, 7]))  # 7 below the mean
     falling = [20, 19, 18, 17, 16, 15, 14]
     assert trends.declining(_chart([10, 30, 12, 28, *falling]))
+
+
+def test_the_report_screens_moving_ranges_so_an_outbreak_month_hides_no_fall() -> None:
+    """Ten steady months (10, 11), an outbreak month of 40, then 4 calls. Ranges 1 (×9), 29,
+    36: mR̄ 74/11 = 6.73, cut 21.98, so 29 and 36 are screened and mR̄ = 1. Mean 149/12 =
+    12.42; lower limit 9.76, so the 4 is special cause and the home is on watch. Without
+    screening the lower limit is 0 (12.42 − 17.89, floored) and the 4 looks ordinary."""
+    values = [10, 11] * 5 + [40, 4]
+    span = months.span("2025-11", "2026-10")
+    chart = trends.spc("Calls per month", span, dict(zip(span, values, strict=True)))
+    assert chart is not None and chart.screen_outliers
+    assert chart.mean_moving_range == 1.0
+    assert chart.lower_limit == pytest.approx(149 / 12 - 2.66)
+    assert trends.declining(chart)
+    assert not trends.declining(xmr_chart(values, counts=True))
+
+
+def test_the_watch_says_when_the_fall_began() -> None:
+    steady = [10, 12, 9, 11, 10, 12, 11, 9, 10, 11, 12, 10]
+    span = [f"m{i:02d}" for i in range(20)]
+    assert trends.watch_since(_chart(steady), span) is None
+    # Seven below the mean: the shift's first point.
+    assert trends.watch_since(_chart([*steady, 8, 8, 7, 8, 7, 8, 7]), span) == "m12"
+    # One point below the lower limit: that month.
+    assert trends.watch_since(_chart([*steady, 0]), span) == "m12"
+    # A falling trend that starts above the mean: its first point.
+    assert trends.watch_since(_chart([10, 30, 12, 28, 20, 19, 18, 17, 16, 15, 14]), span) == "m03"
 
 
 def test_a_homes_series_starts_at_go_live_within_the_window() -> None:

@@ -8,6 +8,7 @@ from hub.reports.spc import (
     Improvement,
     Rule,
     Variation,
+    mean_moving_range,
     moving_ranges,
     process_limits,
     shift,
@@ -247,10 +248,96 @@ def test_a_low_signal_with_no_direction_is_neutral_low() -> None:
 def test_the_chart_records_the_rule_lengths_used() -> None:
     chart = xmr_chart(STEADY, shift_length=6, trend_length=6)
     assert (chart.shift_length, chart.trend_length) == (6, 6)
-    assert chart.rule_variant == "shift 6, trend 6"
+    assert chart.rule_variant == "shift 6, trend 6, no screening"
 
 
 def test_a_flat_series_is_neither_a_shift_nor_a_trend() -> None:
     chart = xmr_chart([5.0] * 8)
     assert (chart.mean, chart.lower_limit, chart.upper_limit) == (5, 5, 5)
     assert all(not p.special_cause for p in chart.points)
+
+
+# --- moving-range screening (NHSRplotthedots screen_outliers) -------------------------------
+
+
+def test_screening_the_standards_example_by_hand() -> None:
+    """Ranges 3,4,3,1,3,4,2,1,2,1,18: mR̄ 42/11 = 3.818, cut 3.267 × 3.818 = 12.47, so the 18
+    is left out and mR̄ = 24/10 = 2.4; the mean stays 14.75; limits 14.75 ± 6.384."""
+    values = [12, 15, 11, 14, 13, 16, 12, 14, 15, 13, 12, 30]
+    chart = xmr_chart(values, screen_outliers=True)
+    assert chart.mean == 14.75
+    assert chart.screened_ranges == (10,)
+    assert chart.mean_moving_range == pytest.approx(2.4)
+    assert chart.lower_limit == pytest.approx(14.75 - 2.66 * 2.4)  # 8.366
+    assert chart.upper_limit == pytest.approx(14.75 + 2.66 * 2.4)  # 21.134
+    assert chart.near_upper == pytest.approx(14.75 + 2.66 * 2 / 3 * 2.4)  # 19.006
+    assert chart.rule_points[Rule.OUTSIDE_LIMITS] == (11,)
+    assert chart.rule_variant == "shift 7, trend 7, moving ranges screened"
+    plain = xmr_chart(values)  # the Making Data Count Excel tool: nothing screened
+    assert plain.screened_ranges == ()
+    assert plain.mean_moving_range == pytest.approx(42 / 11)
+
+
+def test_screening_reveals_a_point_the_outlier_hid() -> None:
+    """10,12 ×5 then 40, 20: ranges 2 (×9), 28, 20; mR̄ 66/11 = 6, cut 19.602, so 28 and 20
+    are left out and mR̄ = 18/9 = 2. Mean 170/12 = 14.1667 either way.
+    Screened: limits 8.8467 to 19.4867, so 40 and 20 are outside.
+    Not screened: limits −1.79 to 30.1267, so only 40 is; 20 is not even near (24.807)."""
+    values = [10.0, 12.0] * 5 + [40.0, 20.0]
+    screened = xmr_chart(values, screen_outliers=True)
+    assert screened.mean == pytest.approx(170 / 12)
+    assert screened.screened_ranges == (9, 10)
+    assert screened.mean_moving_range == 2.0
+    assert screened.upper_limit == pytest.approx(170 / 12 + 5.32)
+    assert screened.rule_points[Rule.OUTSIDE_LIMITS] == (10, 11)
+    assert screened.variation is Variation.SPECIAL_CAUSE_NEUTRAL_HIGH
+
+    plain = xmr_chart(values)
+    assert plain.mean_moving_range == 6.0
+    assert plain.upper_limit == pytest.approx(170 / 12 + 15.96)
+    assert plain.rule_points[Rule.OUTSIDE_LIMITS] == (10,)
+    assert plain.rule_points[Rule.TWO_IN_THREE] == ()
+    assert plain.variation is Variation.COMMON_CAUSE
+    # The first ten points lie below the mean in both modes: a shift.
+    assert screened.rule_points[Rule.SHIFT] == plain.rule_points[Rule.SHIFT] == tuple(range(10))
+
+
+def test_a_range_exactly_at_the_cut_is_screened() -> None:
+    """Ranges 3.267, 0.733, 0, 0: mR̄ 1, cut 3.267, and ≥ screens it (NHSRplotthedots keeps
+    only ranges strictly below the cut); mR̄ becomes 0.733 / 3."""
+    mean, screened = mean_moving_range([3.267, 0.733, 0.0, 0.0], screen_outliers=True)
+    assert screened == [0]
+    assert mean == pytest.approx(0.733 / 3)
+    assert mean_moving_range([3.267, 0.733, 0.0, 0.0], screen_outliers=False) == (1.0, [])
+
+
+def test_limits_collapse_onto_the_mean_when_screening_leaves_only_zero_ranges() -> None:
+    """5 ×11 then 50: ranges 0 (×10) and 45; mR̄ 45/11 = 4.09, cut 13.36, so the 45 goes
+    and mR̄ = 0. Mean (55 + 50)/12 = 8.75; both limits and the near-limit band are 8.75, so
+    every point lies outside them."""
+    chart = xmr_chart([5.0] * 11 + [50.0], screen_outliers=True, counts=True)
+    assert chart.mean == 8.75
+    assert chart.screened_ranges == (10,)
+    assert chart.mean_moving_range == 0
+    assert (chart.lower_limit, chart.upper_limit) == (8.75, 8.75)
+    assert (chart.near_lower, chart.near_upper) == (8.75, 8.75)
+    assert chart.rule_points[Rule.OUTSIDE_LIMITS] == tuple(range(12))
+    plain = xmr_chart([5.0] * 11 + [50.0], counts=True)
+    assert plain.upper_limit == pytest.approx(8.75 + 2.66 * 45 / 11)  # 19.63
+    assert plain.rule_points[Rule.OUTSIDE_LIMITS] == (11,)
+
+
+def test_a_flat_series_has_nothing_to_screen() -> None:
+    """Every range 0: mR̄ 0 and nothing is left out (NHSRplotthedots would be left with no
+    range at all); the limits lie on the mean and no point is outside them."""
+    chart = xmr_chart([4.0] * 12, screen_outliers=True)
+    assert chart.screened_ranges == ()
+    assert (chart.lower_limit, chart.mean, chart.upper_limit) == (4, 4, 4)
+    assert all(not p.special_cause for p in chart.points)
+
+
+def test_screening_rests_on_the_baseline_only() -> None:
+    """The 50 → 60 jump lies after the fixed baseline, so it is neither a range of the mean
+    nor screened."""
+    chart = xmr_chart([*STEADY, 50, 60], baseline_points=12, screen_outliers=True)
+    assert (chart.mean, chart.mean_moving_range, chart.screened_ranges) == (10, 2, ())

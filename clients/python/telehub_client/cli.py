@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -25,12 +24,12 @@ import aiohttp
 
 from schemas.codes import Channel, HomeIntent, Reason
 
-from .connection import CommandFailed, Disconnected, HubConnection
+from .connection import CommandFailed, HubConnection
 from .echo import echo_check
 from .media import CallMedia
 
 DEFAULT_FILE = "telehub-device.json"
-RECONNECT_DELAYS = (1, 2, 5, 10, 30)
+RECONNECT_ATTEMPTS = 10_000  # about 19 hours at 7 s apart
 
 
 class CliError(Exception):
@@ -186,14 +185,15 @@ async def next_event_or_reconnect(conn: HubConnection) -> dict[str, Any] | None:
         return frame.get("event") if frame.get("type") == "event" else None
     get.cancel()
     print("Lost the hub; media carries on. Reconnecting…")
-    for attempt in range(10_000):
-        await asyncio.sleep(RECONNECT_DELAYS[min(attempt, len(RECONNECT_DELAYS) - 1)])
-        with contextlib.suppress(OSError, Disconnected, CommandFailed, TimeoutError):
-            again = await conn.connect()
-            calls = ", ".join(c["id"][:8] for c in again.get("calls", [])) or "none"
-            print(f"Reconnected; calls in progress: {calls}.")
-            return None
-    raise CliError("Could not reach the hub again")
+    try:
+        again = await conn.come_back(attempts=RECONNECT_ATTEMPTS)
+    except CommandFailed as exc:
+        raise CliError(f"The hub refused this tablet: {exc.message}") from None
+    except Exception:
+        raise CliError("Could not reach the hub again") from None
+    calls = ", ".join(c["id"][:8] for c in again.get("calls", [])) or "none"
+    print(f"Reconnected; calls in progress: {calls}.")
+    return None
 
 
 # -- check --------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import random
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import websockets
@@ -25,6 +26,22 @@ Auth = Callable[[], Awaitable[dict[str, Any]]]
 GAP_WAIT_SECONDS = 2.0
 Listener = Callable[[dict[str, Any]], bool | None]
 """Called with an event body as it arrives; a true return consumes it (not queued)."""
+
+
+# Seconds before each reconnection attempt: at once (a hub that is restarting closes with
+# 1012, and another process, or this one restarted, is ready for us), then backing off.
+RECONNECT_SCHEDULE = (0.0, 0.3, 1.2, 2.7, 4.8, 7.0)
+RECONNECT_JITTER = 0.25  # each wait but the first, ±25%: tablets do not come back in step
+SERVICE_RESTART = 1012
+
+
+def reconnect_delays(rng: random.Random | None = None) -> Iterator[float]:
+    """The waits before each reconnection attempt, for ever: 0, 0.3, 1.2, 2.7, 4.8, then 7 s
+    (all but the first jittered)."""
+    pick = rng or random.Random()
+    for attempt in itertools.count():
+        base = RECONNECT_SCHEDULE[min(attempt, len(RECONNECT_SCHEDULE) - 1)]
+        yield 0.0 if attempt == 0 else base * (1 + RECONNECT_JITTER * (2 * pick.random() - 1))
 
 
 class CommandFailed(Exception):
@@ -60,6 +77,7 @@ class HubConnection:
         self.message_arrived = asyncio.Event()
         self.connects = 0
         self.lost = asyncio.Event()  # set when the socket closes, cleared on (re)connection
+        self.close_code: int | None = None  # how the hub closed the last socket
         self._listeners: dict[str, list[Listener]] = {}
 
     @classmethod
@@ -92,6 +110,25 @@ class HubConnection:
         if self.resume_messages:
             await self.command("message/sync", after_seq=self.last_seq)
         return first
+
+    async def come_back(
+        self, *, attempts: int | None = None, rng: random.Random | None = None
+    ) -> dict[str, Any]:
+        """Reconnect on the schedule (``reconnect_delays``) until the hub takes us back;
+        returns its ``auth_ok``. A refused credential (``CommandFailed``) is not retried."""
+        last: Exception = Disconnected()
+        for attempt, wait in enumerate(reconnect_delays(rng)):
+            if attempts is not None and attempt >= attempts:
+                break
+            if wait:
+                await asyncio.sleep(wait)
+            try:
+                return await self.connect()
+            except (OSError, Disconnected, TimeoutError, ConnectionClosed) as exc:
+                last = exc
+            except websockets.InvalidHandshake as exc:  # 503 from a draining hub, or one starting
+                last = exc
+        raise last
 
     async def reconnect(self) -> dict[str, Any]:
         await self.drop()
@@ -160,6 +197,7 @@ class HubConnection:
         except ConnectionClosed:
             pass
         finally:
+            self.close_code = ws.close_code
             self._fail_pending()
             if self._ws is ws or self._ws is None:
                 self.lost.set()

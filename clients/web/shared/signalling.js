@@ -14,6 +14,17 @@
 
 import { withCsrf } from "./csrf.js";
 
+// Seconds to wait before each reconnection attempt: at once (a hub that is restarting says
+// 1012 and another process, or this one restarted, is ready for us), then backing off.
+export const RECONNECT_SCHEDULE = [0, 0.3, 1.2, 2.7, 4.8, 7];
+export const RECONNECT_JITTER = 0.25; // each wait but the first, ±25%: no thundering herd
+
+export function reconnectDelayMs(attempt, random = Math.random) {
+  const base = RECONNECT_SCHEDULE[Math.min(attempt, RECONNECT_SCHEDULE.length - 1)];
+  if (attempt === 0) return 0;
+  return Math.round(base * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * random()) * 1000);
+}
+
 export class CommandError extends Error {
   constructor(code, message, field) {
     super(message);
@@ -54,7 +65,7 @@ export class HubSocket extends EventTarget {
     this.authOk = null;
     this.state = "idle";
     this.closedByUs = false;
-    this.backoff = 500;
+    this.attempt = 0; // reconnection attempts since the socket was last open
     this.messages = new Map(); // thread sequence -> message, each shown once
     this.lastSeq = 0;
   }
@@ -85,9 +96,9 @@ export class HubSocket extends EventTarget {
       throw new CommandError(first.error?.code ?? "unauthorised", first.error?.message ?? "Refused");
     }
     this.authOk = first;
-    this.backoff = 500;
+    this.attempt = 0;
     ws.onmessage = (m) => this.onFrame(JSON.parse(m.data));
-    ws.onclose = () => this.onClose(ws);
+    ws.onclose = (e) => this.onClose(ws, e.code);
     ws.onerror = () => {};
     this.setState("open");
     this.dispatchEvent(new CustomEvent("open", { detail: first }));
@@ -119,8 +130,9 @@ export class HubSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent(`hub-${event.kind}`, { detail: event }));
   }
 
-  onClose(ws) {
+  onClose(ws, code) {
     if (ws !== this.ws) return;
+    this.closeCode = code;
     this.ws = null;
     for (const { reject } of this.pending.values()) reject(new Disconnected());
     this.pending.clear();
@@ -133,8 +145,7 @@ export class HubSocket extends EventTarget {
   }
 
   scheduleReconnect() {
-    const wait = this.backoff;
-    this.backoff = Math.min(this.backoff * 2, 10000);
+    const wait = reconnectDelayMs(this.attempt++);
     setTimeout(() => {
       if (this.closedByUs) return;
       this.connect().catch((err) => {

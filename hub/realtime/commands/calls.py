@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from hub.calls.service import CallService
+from hub.errors import Draining
 from schemas.codes import Role
 from schemas.wire import (
     CallAccept,
@@ -36,6 +37,8 @@ def _forget(ctx: CommandContext, call_id: str) -> None:
 
 @commands.command("call/start", SITE, devices=True)
 async def start(ctx: CommandContext, cmd: CallStart) -> CallSnapshot:
+    if ctx.services.drain.draining:
+        raise Draining("The hub is restarting: ask again in a moment")
     principal = ctx.conn.principal
     signed_by = None
     if cmd.caller_pin is not None:

@@ -14,7 +14,7 @@ commands = CommandTable()
 READERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
 
 
-@commands.command("message/send", *READERS, devices=True)
+@commands.command("message/send", *READERS, devices=True, in_lane=True)
 async def send(ctx: CommandContext, cmd: MessageSend) -> MessageOut:
     out: MessageOut = await ctx.services.messages.send(ctx.conn.principal, cmd)
     return out

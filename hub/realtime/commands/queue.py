@@ -15,7 +15,7 @@ commands = CommandTable()
 async def subscribe(ctx: CommandContext, cmd: QueueSubscribe) -> dict[str, Any]:
     """Every waiting call now, then a queue event whenever it changes."""
     ctx.services.registry.subscribe(ctx.conn, topics.QUEUE, cmd.id)
-    entries = await ctx.services.calls.queue()
+    entries = await ctx.services.calls.queue(ctx.conn.principal)
     return {"subscription": cmd.id, "entries": [e.model_dump(mode="json") for e in entries]}
 
 

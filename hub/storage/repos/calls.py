@@ -153,6 +153,31 @@ class CallRepo(Repo):
         )
         return CallState(current)
 
+    async def set_codes(self, scope: Scope, *, call_id: str, **codes: str) -> None:
+        """Correct the coded columns the reports read (after an amendment)."""
+        scope.require_hub()
+        await self.session.exec(update(Call).where(col(Call.id) == call_id).values(**codes))
+
+    async def set_follow_up(
+        self, scope: Scope, *, call_id: str, ed_within_72h: str, admitted_within_72h: str
+    ) -> None:
+        """Copy the 72-hour follow-up's answers to the call, where the reports read them."""
+        scope.require_hub()
+        await self.session.exec(
+            update(Call)
+            .where(col(Call.id) == call_id)
+            .values(ed_within_72h=ed_within_72h, admitted_within_72h=admitted_within_72h)
+        )
+
+    async def mark_overdue(self, *, call_id: str, at: datetime) -> bool:
+        """Flag a waiting call past its answer target, once: False if already flagged."""
+        result = await self.session.exec(
+            update(Call)
+            .where(col(Call.id) == call_id, col(Call.overdue_at).is_(None))
+            .values(overdue_at=at)
+        )
+        return bool(result.rowcount)
+
     async def note(
         self,
         *,

@@ -76,6 +76,15 @@ class DraftRepo(Repo):
 
 
 class OutcomeRepo(Repo):
+    async def add(self, outcome: Outcome) -> Outcome:
+        """The nurse's recorded outcome: written once, never edited (amendments follow)."""
+        self.session.add(outcome)
+        return outcome
+
+    async def add_escalation(self, escalation: Escalation) -> Escalation:
+        self.session.add(escalation)
+        return escalation
+
     async def of_call(self, scope: Scope, *, call_id: str) -> Outcome | None:
         scope.require_clinical()
         return (
@@ -120,11 +129,6 @@ class OutcomeRepo(Repo):
         )
         return dict(rows.all())
 
-    async def set_codes(self, scope: Scope, *, call_id: str, **codes: str) -> None:
-        """Correct the coded columns the reports read (after an amendment)."""
-        scope.require_hub()
-        await self.session.exec(update(Call).where(col(Call.id) == call_id).values(**codes))
-
 
 class AmendmentRepo(Repo):
     async def add(self, scope: Scope, amendment: Amendment) -> Amendment:
@@ -146,6 +150,10 @@ class AmendmentRepo(Repo):
 
 
 class FollowUpRepo(Repo):
+    async def add(self, task: FollowUpTask) -> FollowUpTask:
+        self.session.add(task)
+        return task
+
     async def get(self, scope: Scope, *, task_id: int) -> FollowUpTask:
         scope.require_hub()
         task = await self.session.get(FollowUpTask, task_id, populate_existing=True)
@@ -204,17 +212,6 @@ class FollowUpRepo(Repo):
             )
         )
         return bool(result.rowcount)
-
-    async def confirm_call(
-        self, scope: Scope, *, call_id: str, ed_within_72h: str, admitted_within_72h: str
-    ) -> None:
-        """Copy the follow-up's answers to the call, where the reports read them."""
-        scope.require_hub()
-        await self.session.exec(
-            update(Call)
-            .where(col(Call.id) == call_id)
-            .values(ed_within_72h=ed_within_72h, admitted_within_72h=admitted_within_72h)
-        )
 
     async def count_open(self, scope: Scope, *, due_before: datetime) -> int:
         scope.require_hub()

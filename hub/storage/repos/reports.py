@@ -22,7 +22,7 @@ from hub.reports import months
 from schemas.codes import NurseCounterfactual, OrganisationKind, Role
 
 from ..scope import HUB_ROLES, Scope
-from ..tables import Call, Escalation, HospitalActivity, Organisation
+from ..tables import Call, CallEvent, Escalation, HospitalActivity, Organisation
 from .base import Repo
 
 REPORT_ROLES = frozenset(HUB_ROLES | {Role.COMMISSIONER})
@@ -162,6 +162,21 @@ class ReportRepo(Repo):
             col(Call.answered_at),
             *FACT_COLUMNS,
         ).where(self._calls_in(scope, area, month, month))
+        return await self._rows(stmt)
+
+    async def month_drops(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
+        """(site id, call id) of the month's calls in which a connection was lost and not
+        resumed (the hub's ``participant_dropped`` event), each call once."""
+        require_reports(scope)
+        stmt = (
+            select(col(Call.site_id), col(Call.id))
+            .join(CallEvent, col(CallEvent.call_id) == col(Call.id))
+            .where(
+                self._calls_in(scope, area, month, month),
+                col(CallEvent.kind) == "participant_dropped",
+            )
+            .distinct()
+        )
         return await self._rows(stmt)
 
     async def month_escalations(

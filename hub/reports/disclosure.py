@@ -1,0 +1,466 @@
+"""Small-number suppression for commissioner-facing reports. Pure.
+
+The rule (docs/report-method.md §6, after NHS Digital's disclosure control method for HES
+and ECDS, 2018, for counts below national level): a count of people or calls from 1 to 7
+is shown as "<8"; 0 and counts of 8 or more are shown as they are. Then *secondary
+suppression*: wherever the report shows a total and the parts that add up to it (calls by
+hour, by reason, by disposition, by site; claimed = confirmed + unverified + refuted; each
+measure over the sites), a part that could be worked out as the total minus the others is
+protected by withholding the next smallest part too (shown "*"), and, when no part is
+left, the total. Figures worked out from a withheld count (money, bed days, rates, medians,
+charts of monthly counts) are not shown either.
+
+The report model holds ``Tally`` counts (an int, "<8" or "*"); this module rewrites a built
+report, so the counting code never sees a suppressed figure.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from schemas.reports import SMALL, WITHHELD, Disclosure, MonthlyReport, Tally
+
+LOWEST_SHOWN = 8
+RULE = (
+    "Counts of 1 to 7 are shown as <8, and other counts are withheld (*) where a small "
+    "count could be worked out from a total (NHS Digital disclosure control, 2018); "
+    "figures worked out from a withheld count are not shown."
+)
+NOT_APPLIED = (
+    "Small numbers are shown unsuppressed: this hub is set up for a commissioner with a "
+    "data-sharing agreement (HUB_REPORT_SUPPRESS_SMALL_NUMBERS=false)."
+)
+MEASURES = ("ambulance", "ed_attendance", "admission")
+FIELDS = ("claimed", "confirmed", "unverified", "refuted")
+
+
+def is_small(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < LOWEST_SHOWN
+
+
+@dataclass
+class Cell:
+    """One count in the report's JSON, by its container and key."""
+
+    container: Any
+    key: str | int
+    path: str
+    original: int
+    virtual: bool = False  # a part the report never shows (e.g. the months before last)
+
+    @property
+    def value(self) -> Tally:
+        return self.container[self.key]  # type: ignore[no-any-return]
+
+    @property
+    def shown(self) -> bool:
+        return not self.virtual and isinstance(self.value, int)
+
+
+@dataclass
+class Group:
+    """A shown total and the parts that add up to it."""
+
+    total: Cell
+    parts: list[Cell]
+    prefer_total: bool = False  # withhold the total rather than a part
+
+    @property
+    def exact(self) -> bool:
+        return self.total.original == sum(c.original for c in self.parts)
+
+
+def unsuppressed(report: MonthlyReport) -> MonthlyReport:
+    """The report as built, saying that no suppression applies."""
+    return report.model_copy(update={"disclosure": Disclosure(suppressed=False, rule=NOT_APPLIED)})
+
+
+def suppress(report: MonthlyReport) -> MonthlyReport:
+    """The report with small numbers suppressed (primary and secondary) and the figures
+    derived from them withheld."""
+    data = report.model_dump(mode="json")
+    cells = {c.path: c for c in _cells(report, data, "")}
+    withheld: list[str] = []
+    for cell in cells.values():
+        if is_small(cell.value):
+            cell.container[cell.key] = SMALL
+    _secondary(data, cells)
+    withheld += [path for path, c in cells.items() if not c.shown and c.original != 0]
+    withheld += _derived(data, cells)
+    data["disclosure"] = {"suppressed": True, "rule": RULE, "withheld": withheld}
+    data["notes"] = [*data["notes"], RULE]
+    return MonthlyReport.model_validate(data)
+
+
+def _is_tally(annotation: object) -> bool:
+    return get_origin(annotation) in (Union, types.UnionType) and set(get_args(annotation)) == set(
+        get_args(Tally)
+    )
+
+
+def _cells(model: BaseModel, data: dict[str, Any], path: str) -> Iterator[Cell]:
+    """Every ``Tally`` field of the model, as a cell of its JSON."""
+    for name, field in type(model).model_fields.items():
+        value = getattr(model, name)
+        here = f"{path}.{name}" if path else name
+        annotation = field.annotation
+        if _is_tally(annotation):
+            yield Cell(data, name, here, value)
+        elif get_origin(annotation) is list and annotation is not None and value:
+            (inner,) = get_args(annotation)
+            if _is_tally(inner):
+                for i, v in enumerate(value):
+                    yield Cell(data[name], i, f"{here}.{i}", v)
+            elif isinstance(value[0], BaseModel):
+                for i, v in enumerate(value):
+                    yield from _cells(v, data[name][i], f"{here}.{_key(v, i)}")
+        elif isinstance(value, BaseModel):
+            yield from _cells(value, data[name], here)
+
+
+def _key(model: BaseModel, index: int) -> str:
+    for name in ("ods", "code", "measure"):
+        if hasattr(model, name):
+            return str(getattr(model, name))
+    return str(index)
+
+
+def _groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
+    """Wherever the report shows parts adding up to a total. Some only add up in some
+    reports (care homes without beds, homes not on the service); a group whose parts do
+    not add up to its total in this report is no equation and is left alone."""
+
+    def at(path: str) -> Cell:
+        return cells[path]
+
+    def rows(section: str, items: list[dict[str, Any]], key: str = "code") -> list[Cell]:
+        return [at(f"{section}.{item[key]}.count") for item in items]
+
+    calls = at("calls.total")
+    sites = [s["ods"] for s in data["sites"]]
+    care_homes = ("care_home_nursing", "care_home_residential")
+    live = [s for s in data["sites"] if s["on_service"]]
+    groups: list[tuple[Cell, list[Cell]]] = [
+        (
+            at("rates.care_home_calls"),
+            [at(f"sites.{s['ods']}.calls") for s in live if s["site_kind"] in care_homes],
+        ),
+        (at("rates.care_home_calls"), [at(f"calls.by_site_kind.{k}.calls") for k in care_homes]),
+        *(
+            (
+                at(f"calls.by_site_kind.{row['code']}.calls"),
+                [at(f"sites.{s['ods']}.calls") for s in live if s["site_kind"] == row["code"]],
+            )
+            for row in data["calls"]["by_site_kind"]
+        ),
+        (calls, rows("calls.by_channel", data["calls"]["by_channel"])),
+        (calls, rows("calls.by_reason", data["calls"]["by_reason"])),
+        (calls, rows("dispositions", data["dispositions"])),
+        (calls, [at(f"calls.by_hour.{h}") for h in range(24)]),
+        (calls, [at(f"calls.by_weekday.{d}") for d in range(7)]),
+        (calls, [at("calls.clinical"), at("calls.technical_failures"), at("calls.no_outcome")]),
+        (calls, [at("answer_times.answered"), at("answer_times.not_answered")]),
+        (at("totals.calls"), [at(f"sites.{ods}.calls") for ods in sites]),
+        (
+            at("totals.technical_failures"),
+            [at(f"sites.{ods}.technical_failures") for ods in sites],
+        ),
+    ]
+    blocks = ["totals.avoided", *(f"sites.{ods}.avoided" for ods in sites)]
+    blocks += [f"comparison.{p}.avoided" for p in ("this_month", "last_month", "year_to_date")]
+    for block in blocks:
+        for m in MEASURES:
+            groups.append(
+                (at(f"{block}.{m}.claimed"), [at(f"{block}.{m}.{f}") for f in FIELDS[1:]])
+            )
+    for m in MEASURES:
+        for f in FIELDS:
+            groups.append(
+                (
+                    at(f"totals.avoided.{m}.{f}"),
+                    [at(f"sites.{ods}.avoided.{m}.{f}") for ods in sites],
+                )
+            )
+    groups.append(
+        (
+            at("connection.calls_with_drop"),
+            [at(f"sites.{ods}.connection.calls_with_drop") for ods in sites],
+        )
+    )
+    groups.append(
+        (
+            at("totals.avoided.gp_contact.claimed"),
+            [at(f"sites.{ods}.avoided.gp_contact.claimed") for ods in sites],
+        )
+    )
+    return (
+        [Group(total, parts) for total, parts in groups]
+        + _year_to_date(data, cells)
+        + _pooled_activity(data, cells)
+    )
+
+
+def _year_to_date(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
+    """Year to date = this month + last month (when in the same year) + months not shown.
+    Withholding the year-to-date figure, not this month's, keeps the report's main counts."""
+    comparison = data["comparison"]
+    same_year = comparison["last_month"]["first_month"] >= comparison["year_to_date"]["first_month"]
+    paths = ["calls", "technical_failures"]
+    paths += [f"avoided.{m}.{f}" for m in MEASURES for f in FIELDS]
+    paths.append("avoided.gp_contact.claimed")
+    groups = []
+    for path in paths:
+        total = cells[f"comparison.year_to_date.{path}"]
+        parts = [cells[f"comparison.this_month.{path}"]]
+        if same_year:
+            parts.append(cells[f"comparison.last_month.{path}"])
+        rest = total.original - sum(c.original for c in parts)
+        parts.append(Cell({"v": WITHHELD}, "v", f"comparison.earlier.{path}", rest, True))
+        groups.append(Group(total, parts, prefer_total=True))
+    return groups
+
+
+def _pooled_activity(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
+    """The area's service-home events are the homes' events added up."""
+    hospital = data["hospital_activity"]
+    if hospital is None:
+        return []
+    groups = []
+    for name in ("ed_attendances", "emergency_admissions"):
+        area = f"area_{name}"
+        if hospital[area] is None:
+            continue
+        for side in ("events_before", "events_after"):
+            homes = [
+                cells[f"hospital_activity.homes.{h['ods']}.{name}.service.{side}"]
+                for h in hospital["homes"]
+            ]
+            groups.append(Group(cells[f"hospital_activity.{area}.service.{side}"], homes))
+    return groups
+
+
+def _links(cells: dict[str, Cell]) -> list[list[Cell]]:
+    """Cells that show the same figure twice: withheld in one place, withheld in all."""
+    same = [
+        ["totals.calls", "calls.total", "comparison.this_month.calls", "connection.calls"],
+        [
+            "totals.technical_failures",
+            "calls.technical_failures",
+            "comparison.this_month.technical_failures",
+            "connection.technical_failures",
+        ],
+    ]
+    sites = {p.split(".")[1] for p in cells if p.startswith("sites.")}
+    for ods in sorted(sites):
+        same.append([f"sites.{ods}.calls", f"sites.{ods}.connection.calls"])
+        same.append(
+            [f"sites.{ods}.technical_failures", f"sites.{ods}.connection.technical_failures"]
+        )
+    for m in MEASURES:
+        for f in FIELDS:
+            same.append([f"totals.avoided.{m}.{f}", f"comparison.this_month.avoided.{m}.{f}"])
+        same.append([f"totals.avoided.{m}.confirmed", f"money.rows.{m}.confirmed"])
+        same.append([f"totals.avoided.{m}.confirmed", f"money.rows.{m}.costed"])
+    same.append(
+        ["totals.avoided.gp_contact.claimed", "comparison.this_month.avoided.gp_contact.claimed"]
+    )
+    same.append(["totals.avoided.gp_contact.claimed", "money.rows.gp_contact.costed"])
+    return [[cells[p] for p in paths if p in cells] for paths in same]
+
+
+def _bounds(cell: Cell, remainder: int) -> tuple[int, int]:
+    """What a reader knows of a part not shown: "<8" is 1..7, "*" is 8 or more, a part the
+    report never shows is anything from 0."""
+    if cell.virtual:
+        return 0, remainder
+    return (1, 7) if cell.value == SMALL else (LOWEST_SHOWN, remainder)
+
+
+def _solvable(hidden: list[Cell], remainder: int) -> bool:
+    """Whether any small hidden part is fixed by the parts' known sum and their bounds."""
+    bounds = [_bounds(c, remainder) for c in hidden]
+    low, high = sum(b[0] for b in bounds), sum(b[1] for b in bounds)
+    for cell, (lo, hi) in zip(hidden, bounds, strict=True):
+        if cell.value != SMALL:
+            continue
+        least = max(lo, remainder - (high - hi))
+        most = min(hi, remainder - (low - lo))
+        if least >= most:
+            return True
+    return False
+
+
+def _secondary(data: dict[str, Any], cells: dict[str, Cell]) -> None:
+    groups, links = _groups(data, cells), _links(cells)
+    changed = True
+    while changed:
+        changed = False
+        for same in links:
+            if any(not c.shown for c in same):
+                for c in same:
+                    if c.shown and c.original:
+                        c.container[c.key] = WITHHELD if not is_small(c.original) else SMALL
+                        changed = True
+        for group in groups:
+            total, parts = group.total, group.parts
+            if not total.shown or not group.exact:
+                continue
+            hidden = [c for c in parts if not c.shown]
+            if not hidden:
+                continue
+            remainder = total.original - sum(c.original for c in parts if c.shown)
+            if not _solvable(hidden, remainder):
+                continue
+            candidates = sorted(
+                (c for c in parts if c.shown and c.original > 0), key=lambda c: c.original
+            )
+            target = candidates[0] if candidates and not group.prefer_total else total
+            target.container[target.key] = WITHHELD
+            changed = True
+
+
+def _derived(data: dict[str, Any], cells: dict[str, Cell]) -> list[str]:
+    """Withhold every figure worked out from a count that is not shown; their paths."""
+    gone: list[str] = []
+
+    def hide(container: dict[str, Any], key: str, path: str) -> None:
+        if container.get(key) is not None:
+            container[key] = None
+            gone.append(path)
+
+    def hidden(path: str) -> bool:
+        return path in cells and not cells[path].shown
+
+    def avoided_hidden(block: str, measures: tuple[str, ...], field: str) -> bool:
+        return any(hidden(f"{block}.{m}.{field}") for m in measures)
+
+    money = data["money"]
+    for row in money["rows"]:
+        if hidden(f"money.rows.{row['measure']}.costed"):
+            hide(row, "amount_gbp", f"money.rows.{row['measure']}.amount_gbp")
+    if any(r["amount_gbp"] is None for r in money["rows"] if r["basis"] == "confirmed"):
+        hide(money, "total_gbp", "money.total_gbp")
+    if any(r["amount_gbp"] is None for r in money["rows"] if r["basis"] == "claimed"):
+        hide(money, "claimed_basis_gbp", "money.claimed_basis_gbp")
+    if money["total_gbp"] is None or money["claimed_basis_gbp"] is None:
+        hide(money, "total_with_claimed_gbp", "money.total_with_claimed_gbp")
+
+    if avoided_hidden("totals.avoided", ("admission",), "confirmed"):
+        hide(data["totals"], "bed_days_avoided", "totals.bed_days_avoided")
+    for period, summary in data["comparison"].items():
+        block = f"comparison.{period}.avoided"
+        if avoided_hidden(block, MEASURES, "confirmed"):
+            hide(summary, "money_gbp", f"comparison.{period}.money_gbp")
+        if hidden(f"{block}.gp_contact.claimed"):
+            hide(summary, "claimed_basis_gbp", f"comparison.{period}.claimed_basis_gbp")
+        if hidden(f"{block}.admission.confirmed"):
+            hide(summary, "bed_days_avoided", f"comparison.{period}.bed_days_avoided")
+
+    for block, connection in [
+        ("connection", data["connection"]),
+        *((f"sites.{s['ods']}.connection", s["connection"]) for s in data["sites"]),
+    ]:
+        if hidden(f"{block}.calls_with_drop") or hidden(f"{block}.calls"):
+            hide(connection, "share_with_drop", f"{block}.share_with_drop")
+
+    for site in data["sites"]:
+        here = f"sites.{site['ods']}"
+        if hidden(f"{here}.calls"):
+            hide(site, "calls_per_10_beds", f"{here}.calls_per_10_beds")
+        if hidden(f"{here}.avoided.admission.confirmed"):
+            hide(site, "bed_days_avoided", f"{here}.bed_days_avoided")
+        for chart in ("spc_calls", "spc_avoided_admissions"):
+            if _small_chart(site[chart]):
+                hide(site, chart, f"{here}.{chart}")
+    for chart in ("spc_calls", "spc_avoided_admissions"):
+        if _small_chart(data[chart]):
+            hide(data, chart, chart)
+    for row in data["calls"]["by_site_kind"]:
+        if hidden(f"calls.by_site_kind.{row['code']}.calls"):
+            hide(row, "calls_per_10_beds", f"calls.by_site_kind.{row['code']}.calls_per_10_beds")
+
+    rates = data["rates"]
+    if hidden("rates.care_home_calls"):
+        hide(rates, "calls_per_10_beds", "rates.calls_per_10_beds")
+    if hidden("rates.residents"):
+        hide(rates, "resident_years", "rates.resident_years")
+        for key in (
+            "avoided_admissions_per_1000_resident_years",
+            "avoided_ed_attendances_per_1000_resident_years",
+        ):
+            hide(rates, key, f"rates.{key}")
+    for key in (
+        "avoided_admissions_per_1000_resident_years",
+        "avoided_ed_attendances_per_1000_resident_years",
+    ):
+        rate = rates[key]
+        years = rates["resident_years"]
+        if rate is not None and years is not None and is_small(round(rate * years / 1000)):
+            hide(rates, key, f"rates.{key}")
+
+    answer = data["answer_times"]
+    if not _enough("answer_times.answered", cells):
+        for key in ("median_seconds", "p90_seconds", "share_within_target"):
+            hide(answer, key, f"answer_times.{key}")
+    if hidden("answer_times.within_target") or hidden("answer_times.answered"):
+        hide(answer, "share_within_target", "answer_times.share_within_target")
+    if not _enough("specialists.timed_joins", cells):
+        hide(data["specialists"], "median_minutes_to_join", "specialists.median_minutes_to_join")
+
+    if data["hospital_activity"] is not None:
+        gone += _hospital(data["hospital_activity"], cells)
+    return gone
+
+
+def _enough(path: str, cells: dict[str, Cell]) -> bool:
+    """A median or share over this many values may be shown (8 or more, or none)."""
+    original = cells[path].original
+    return original == 0 or original >= LOWEST_SHOWN
+
+
+def _small_chart(chart: dict[str, Any] | None) -> bool:
+    return chart is not None and any(is_small(round(p["value"])) for p in chart["points"])
+
+
+def _hospital(hospital: dict[str, Any], cells: dict[str, Cell]) -> list[str]:
+    gone: list[str] = []
+    measures = [
+        (f"hospital_activity.homes.{h['ods']}.{name}", h[name])
+        for h in hospital["homes"]
+        for name in ("ed_attendances", "emergency_admissions")
+    ]
+    measures += [
+        (f"hospital_activity.{name}", hospital[name])
+        for name in ("area_ed_attendances", "area_emergency_admissions")
+        if hospital[name] is not None
+    ]
+    for path, measure in measures:
+        small = False
+        for side in ("service", "comparison"):
+            rates = measure[side]
+            if rates is None:
+                continue
+            here = f"{path}.{side}"
+            if any(not cells[f"{here}.{k}"].shown for k in ("events_before", "events_after")):
+                small = True
+                for key in ("per_1000_before", "per_1000_after"):
+                    if rates[key] is not None:
+                        rates[key] = None
+                        gone.append(f"{here}.{key}")
+                rates["change"] = _not_shown()
+                gone.append(f"{here}.change")
+        if small:
+            if measure["difference_in_differences"] is not None:
+                measure["difference_in_differences"] = _not_shown()
+                gone.append(f"{path}.difference_in_differences")
+            measure["summary"] = "Not shown: fewer than 8 events in a period."
+    return gone
+
+
+def _not_shown() -> dict[str, Any]:
+    return {"ratio": None, "lower": None, "upper": None, "words": "not shown (small numbers)"}

@@ -1,0 +1,336 @@
+"""Real hub processes for the fault suite: ``telehub serve`` as a subprocess on a free port,
+killed with -9 or drained with SIGTERM and started again; clients that reconnect on the
+clients' own schedule and keep sending messages; and the checks every scenario makes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from sqlmodel import select
+
+from hub.auth.service import IdentityService, user_principal
+from hub.clock import SystemClock
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+from hub.storage.scope import SYSTEM
+from hub.storage.tables import Call, Message, User
+from schemas.api import DeviceCreate
+from schemas.codes import Role
+from telehub_client import HubConnection
+from telehub_client.connection import CommandFailed, Disconnected
+
+from .calls import CALL
+from .servers import free_port
+from .world import World, _user
+
+TELEHUB = Path(sys.executable).with_name("telehub")
+VALID_STATES = {"requested", "queued", "ringing", "connected", "on_hold", "wrap_up", "closed",
+                "cancelled", "abandoned"}  # fmt: skip
+
+
+class HubProcess:
+    """One ``telehub serve`` on its own port, with its log in the test's directory."""
+
+    def __init__(self, settings: HubSettings, workdir: Path, name: str, **env: str) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.name = name
+        self.log = workdir / f"{name}.log"
+        self.env = {
+            **os.environ,
+            "HUB_ENVIRONMENT": "test",
+            "HUB_DATABASE_URL": settings.database_url,
+            "HUB_HOST": "127.0.0.1",
+            "HUB_PORT": str(self.port),
+            "HUB_BROKER_URL": settings.broker_url,
+            **env,
+        }
+        if settings.database_schema:
+            self.env["HUB_DATABASE_SCHEMA"] = settings.database_schema
+        self.process: asyncio.subprocess.Process | None = None
+        self.ready_at = 0.0
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self, within: float = 60.0) -> float:
+        """Start and wait for /readyz; returns the monotonic time it became ready."""
+        with self.log.open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                str(TELEHUB),
+                "serve",
+                "--no-migrate",
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        async with aiohttp.ClientSession() as http:
+            deadline = time.monotonic() + within
+            while time.monotonic() < deadline:
+                if self.process.returncode is not None:
+                    raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
+                with contextlib.suppress(aiohttp.ClientError, OSError):
+                    async with http.get(f"{self.base}/readyz") as response:
+                        if response.status == 200:
+                            self.ready_at = time.monotonic()
+                            return self.ready_at
+                await asyncio.sleep(0.05)  # a process starting: nothing to wait on but its port
+        raise RuntimeError(f"{self.name} not ready within {within} s")
+
+    async def kill(self) -> None:
+        """kill -9: no drain, no cleanup, sockets die with the process."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+            await self.process.wait()
+
+    def terminate(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+
+    async def exited(self, within: float) -> float:
+        """Wait for the process to exit; returns how long it took."""
+        assert self.process is not None
+        started = time.monotonic()
+        await asyncio.wait_for(self.process.wait(), within)
+        return time.monotonic() - started
+
+
+@dataclass
+class Client:
+    """A tablet or a nurse console that comes back on the client's own schedule."""
+
+    name: str
+    conn: HubConnection
+    reconnects: list[float] = field(default_factory=list)  # monotonic times of auth_ok
+    close_codes: list[int | None] = field(default_factory=list)
+    up: asyncio.Event = field(default_factory=asyncio.Event)
+    _keeper: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.up.set()
+
+    def keep_connected(self) -> None:
+        self._keeper = asyncio.create_task(self._keep(), name=f"keeper {self.name}")
+
+    async def _keep(self) -> None:
+        while True:
+            await self.conn.lost.wait()
+            self.up.clear()
+            self.close_codes.append(self.conn.close_code)
+            await self.conn.come_back()
+            self.reconnects.append(time.monotonic())
+            self.up.set()
+
+    async def close(self) -> None:
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._keeper
+        await self.conn.close()
+
+
+class Sender:
+    """Sends messages one after another, each retried with the same client id until the
+    hub acknowledges it: what a tablet does. Records what was acknowledged."""
+
+    def __init__(self, client: Client, prefix: str, site_id: int | None = None) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.site_id = site_id
+        self.acked: dict[str, int] = {}  # client_message_id -> seq the hub gave it
+        self.errors: list[str] = []
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"sender {self.prefix}")
+
+    async def _run(self) -> None:
+        n = 0
+        while not self._stop.is_set():
+            n += 1
+            mid = f"{self.prefix}-{n}"
+            while not self._stop.is_set():
+                try:
+                    extra = {"site_id": self.site_id} if self.site_id else {}
+                    out = await self.client.conn.command(
+                        "message/send", client_message_id=mid, body=f"note {n}", **extra
+                    )
+                    self.acked[mid] = int(out["site_seq"])
+                    break
+                except Disconnected:
+                    await asyncio.sleep(0)  # let the keeper see the socket has gone
+                    await asyncio.wait_for(self.client.up.wait(), 90)
+                except CommandFailed as exc:
+                    self.errors.append(exc.code)
+                    break
+            await asyncio.sleep(0.05)  # the pace of a busy home, not synchronisation
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 30)
+
+
+async def device_client(
+    identity: IdentityService, url: str, site_ods: str, name: str, **kw: Any
+) -> Client:
+    _, _, code = await identity.create_enrolment(
+        SYSTEM, DeviceCreate(site_ods=site_ods, label=name)
+    )
+    _, credential = await identity.enrol(code)
+
+    async def auth() -> dict[str, Any]:
+        return {"type": "auth", "credential": credential}
+
+    return Client(name, await HubConnection.open(url, auth, **kw))
+
+
+async def staff_client(identity: IdentityService, url: str, user: User, **kw: Any) -> Client:
+    async def auth() -> dict[str, Any]:
+        ticket, _ = await identity.issue_ticket(user_principal(user))
+        return {"type": "auth", "ticket": ticket}
+
+    return Client(user.username, await HubConnection.open(url, auth, **kw))
+
+
+async def add_nurses(db: Database, world: World, count: int, prefix: str) -> list[User]:
+    nurses = [_user(f"{prefix}.{n}", Role.HUB_NURSE, world.hub) for n in range(count)]
+    async with db.session() as s:
+        s.add_all(nurses)
+    return nurses
+
+
+def call_for(world: World, n: int) -> dict[str, Any]:
+    return {**CALL, "client_call_id": f"f{n}", "person_id": world.home_a.resident.id}
+
+
+def identity_for(db: Database, settings: HubSettings) -> IdentityService:
+    return IdentityService(db, SystemClock(), settings)
+
+
+def p95(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=20, method="inclusive")[18]
+
+
+def report(scenario: str, **figures: float | int | str) -> None:
+    """The scenario's timings, printed for the CI log (pytest -s shows them; -rA too)."""
+    parts = ", ".join(
+        f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in figures.items()
+    )
+    print(f"\n[fault] {scenario}: {parts}", flush=True)
+
+
+async def assert_nothing_lost_or_doubled(
+    db: Database, senders: list[Sender], readers: list[Client]
+) -> int:
+    """Every acknowledged message is in the database once; every reader shows every message
+    of its thread once, in order. Returns how many messages were acknowledged."""
+    async with db.session() as s:
+        rows = (await s.exec(select(Message))).all()
+    by_id: dict[str, list[Message]] = {}
+    for row in rows:
+        by_id.setdefault(row.client_message_id, []).append(row)
+    acked = 0
+    for sender in senders:
+        assert not sender.errors, sender.errors
+        for mid, seq in sender.acked.items():
+            assert len(by_id.get(mid, [])) == 1, f"{mid} stored {len(by_id.get(mid, []))} times"
+            assert by_id[mid][0].site_seq == seq
+            acked += 1
+    hub_seqs = sorted(row.hub_seq for row in rows)
+    for reader in readers:
+        await reader.conn.wait_for_messages(len(rows), within=60)
+        shown = reader.conn.shown_order
+        assert shown == hub_seqs, f"{reader.name} showed {len(shown)} of {len(rows)}"
+    return acked
+
+
+async def assert_calls_valid(db: Database, call_ids: list[str], expect: str | None = None) -> None:
+    async with db.session() as s:
+        calls = [await s.get(Call, call_id, populate_existing=True) for call_id in call_ids]
+    for call in calls:
+        assert call is not None and call.state in VALID_STATES
+        if expect is not None:
+            assert call.state == expect, (call.id, call.state)
+
+
+NGINX_CONF = Path(__file__).resolve().parents[2] / "ops" / "nginx" / "telehub.conf"
+
+
+class Nginx:
+    """nginx in front of hub processes, with ops/nginx/telehub.conf as shipped, on
+    loopback without TLS: the upstream names the test's ports, the TLS server listens on
+    a free port in plain HTTP, and the port-80 redirect is left out."""
+
+    def __init__(self, workdir: Path, upstreams: list[int]) -> None:
+        self.workdir = workdir / "nginx"
+        self.workdir.mkdir(exist_ok=True)
+        self.port = free_port()
+        self.upstreams = upstreams
+        self.process: asyncio.subprocess.Process | None = None
+
+    def config(self) -> str:
+        shipped = NGINX_CONF.read_text()
+        servers = "\n".join(f"    server 127.0.0.1:{port};" for port in self.upstreams)
+        site = re.sub(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", shipped)
+        site = site.replace("    least_conn;\n", f"    least_conn;\n{servers}\n")
+        site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{self.port};")
+        site = re.sub(r"(?m)^\s*(ssl_\w+|add_header Strict-Transport-Security).*\n", "", site)
+        site = re.sub(r"server \{\s*listen 80;.*?\n\}\n?", "", site, flags=re.S)
+        temp = "\n".join(
+            f"  {kind}_temp_path {self.workdir}/{kind};"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
+        user = "user root;\n" if os.geteuid() == 0 else ""
+        return (
+            f"{user}worker_processes 1;\nerror_log {self.workdir}/error.log;\n"
+            f"pid {self.workdir}/nginx.pid;\nevents {{ worker_connections 1024; }}\n"
+            f"http {{\n  access_log off;\n{temp}\n{site}\n}}\n"
+        )
+
+    async def start(self) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        conf = self.workdir / "nginx.conf"
+        conf.write_text(self.config())
+        self.process = await asyncio.create_subprocess_exec(
+            binary, "-p", str(self.workdir), "-c", str(conf), "-g", "daemon off;",
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.returncode is not None:
+                raise RuntimeError((self.workdir / "error.log").read_text()[-2000:])
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)  # nginx starting: nothing to wait on but its port
+        raise RuntimeError("nginx did not start listening")
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGQUIT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.process.wait(), 10)
+            if self.process.returncode is None:
+                self.process.kill()
+                await self.process.wait()
