@@ -28,7 +28,9 @@ from hub.http import (
     tablet,
 )
 from hub.http.access import access_middleware
-from hub.http.middleware import error_middleware, origin_middleware, security_headers
+from hub.http.csrf import csrf_middleware, template_context
+from hub.http.headers import csp_nonce_context, security_headers
+from hub.http.middleware import error_middleware
 from hub.http.refusals import refusal_audit
 from hub.keys import AUDIT, CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
 from hub.realtime import endpoint
@@ -43,7 +45,7 @@ log = logging.getLogger("hub")
 
 def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, refusal_audit, origin_middleware, access_middleware],
+        middlewares=[error_middleware, refusal_audit, csrf_middleware, access_middleware],
         client_max_size=8 * 1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -63,6 +65,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         ),
         autoescape=jinja2.select_autoescape(["html", "jinja"]),
         undefined=jinja2.ChainableUndefined,
+        context_processors=[template_context, csp_nonce_context],
     )
     for table in (
         health.routes,

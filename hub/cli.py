@@ -11,6 +11,7 @@ import typer
 from hub.audit.cli import audit_cli
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
+from hub.errors import first_problem
 from hub.reports.cli import import_cli, report_cli
 from hub.settings import HubSettings, SettingsError
 from hub.storage.engine import Database
@@ -41,6 +42,7 @@ def serve(
 
     from hub.app import create_app
     from hub.heap import freeze_startup_objects
+    from hub.http.access_log import runner_options
     from hub.realtime.endpoint import exit_after_drain
 
     settings = settings_or_exit()
@@ -57,6 +59,7 @@ def serve(
         port=settings.port,
         print=None,
         shutdown_timeout=settings.drain_seconds,
+        **runner_options(),
     )
 
 
@@ -116,9 +119,7 @@ def user_add(
             specialty=specialty,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        err.print(f"[red]telehub: {field}: {first['msg']}[/red]")
+        err.print(f"[red]telehub: {first_problem(exc)}[/red]")
         raise typer.Exit(2) from None
 
     async def work(db: Database, settings: HubSettings) -> None:

@@ -3,6 +3,10 @@ dispatcher are the only two places that turn them into wire errors."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from pydantic import ValidationError
+
 from schemas.errors import ErrorCode
 
 
@@ -55,6 +59,39 @@ class RateLimited(HubError):
     ) -> None:
         super().__init__(message, field=field)
         self.retry_after = retry_after  # seconds, sent as HTTP Retry-After when known
+
+
+class Problem(NamedTuple):
+    """One thing wrong with some input: where (a dotted field name) and what, in words.
+    Never the offending value: it may identify a person."""
+
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+def problems(exc: ValidationError, *, skip: int = 0, limit: int = 1) -> list[Problem]:
+    """The one reading of pydantic's errors used everywhere (HTTP, websocket, settings, the
+    command line, imports). ``skip`` drops leading location parts (a union's tag); list
+    indexes are left out of the field name."""
+    found = []
+    for error in exc.errors(include_url=False, include_input=False)[:limit]:
+        loc = [str(p) for p in error.get("loc", ())[skip:] if not isinstance(p, int)]
+        message = " ".join(str(error.get("msg", "invalid")).removeprefix("Value error, ").split())
+        found.append(Problem(".".join(loc) or None, message))
+    return found
+
+
+def first_problem(exc: ValidationError, *, skip: int = 0) -> Problem:
+    found = problems(exc, skip=skip)
+    return found[0] if found else Problem(None, "invalid")
+
+
+def invalid_input(exc: ValidationError, *, skip: int = 0) -> InvalidInput:
+    problem = first_problem(exc, skip=skip)
+    return InvalidInput(str(problem), field=problem.field)
 
 
 class Draining(HubError):

@@ -11,6 +11,8 @@ from pydantic import AnyHttpUrl, Field, ValidationError, field_validator, model_
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from hub.errors import first_problem
+
 DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"
 
 
@@ -83,6 +85,9 @@ class HubSettings(BaseSettings):
     sockets_per_device: int = Field(default=4, ge=1, le=100, description="per device")
     allow_synthetic_nhs_numbers: bool = True
     echo_max_concurrent: int = Field(default=4, ge=0, le=64, description="test calls at once")
+    photo_quota_mb_per_site: int = Field(
+        default=1024, ge=1, le=1_000_000, description="photo storage per site, in MB"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -179,8 +184,6 @@ def load_settings(**overrides: Any) -> HubSettings:
     try:
         return HubSettings(**overrides)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = first.get("loc") or ()
-        name = "HUB_" + str(loc[0]).upper() if loc else "settings"
-        message = " ".join(str(first.get("msg", "invalid")).removeprefix("Value error, ").split())
-        raise SettingsError(f"{name}: {message}") from None
+        problem = first_problem(exc)
+        name = "HUB_" + problem.field.split(".")[0].upper() if problem.field else "settings"
+        raise SettingsError(f"{name}: {problem.message}") from None

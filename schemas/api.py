@@ -18,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from .bounds import Counted, RowId
 from .codes import Disposition, OrganisationKind, ResuscitationStatus, Role
 from .nhs import NhsNumber
 
@@ -73,12 +74,12 @@ class OrganisationCreate(Body):
 
 
 class OrganisationPublic(Public):
-    id: int
+    id: RowId
     ods_code: str
     name: str
     kind: OrganisationKind
-    commissioner_id: int | None
-    registered_beds: int | None
+    commissioner_id: RowId | None
+    registered_beds: Counted | None
     go_live: date | None
 
 
@@ -87,7 +88,7 @@ class PersonCreate(Body):
     given_name: Name
     family_name: Name
     date_of_birth: date
-    site_id: int
+    site_id: RowId
     resuscitation_status: ResuscitationStatus = ResuscitationStatus.NOT_RECORDED
     allergies: str | None = Field(default=None, max_length=2000)
     key_conditions: str | None = Field(default=None, max_length=2000)
@@ -95,12 +96,12 @@ class PersonCreate(Body):
 
 
 class PersonPublic(Public):
-    id: int
+    id: RowId
     nhs_number: str
     given_name: str
     family_name: str
     date_of_birth: date
-    site_id: int
+    site_id: RowId
     resuscitation_status: ResuscitationStatus
     allergies: str | None
     key_conditions: str | None
@@ -119,18 +120,18 @@ class UserCreate(Body):
 
 
 class UserPublic(Public):
-    id: int
+    id: RowId
     username: str
     display_name: str
     role: Role
-    organisation_id: int
+    organisation_id: RowId
     specialty: str | None
     active: bool
 
 
 class Me(BaseModel):
     kind: str = Field(description="user or device")
-    id: int
+    id: RowId
     name: str
     role: Role
     organisation: OrganisationPublic
@@ -142,7 +143,7 @@ class DeviceCreate(Body):
 
 
 class DeviceEnrolmentPublic(Public):
-    device_id: int
+    device_id: RowId
     site_ods: str
     enrolment_code: str
     expires_at: datetime
@@ -155,7 +156,7 @@ class DeviceEnrolBody(Body):
 
 
 class DeviceCredentialPublic(BaseModel):
-    device_id: int
+    device_id: RowId
     credential: str = Field(description="Keep on the device; it is shown once and never again")
 
 
@@ -164,8 +165,8 @@ class DeviceSignInBody(Body):
 
 
 class DevicePublic(Public):
-    id: int
-    site_id: int
+    id: RowId
+    site_id: RowId
     label: str
     enrolled_at: datetime | None
     revoked_at: datetime | None
@@ -178,8 +179,8 @@ class TicketPublic(Public):
 
 class CallPublic(Public):
     id: str
-    site_id: int
-    person_id: int | None
+    site_id: RowId
+    person_id: RowId | None
     channel: str
     reason: str
     secondary_reason: str | None
@@ -188,7 +189,7 @@ class CallPublic(Public):
     started_at: datetime
     answered_at: datetime | None
     ended_at: datetime | None
-    news2_total: int | None
+    news2_total: Counted | None
     news2_band: str | None
     disposition: str | None
 
@@ -202,8 +203,8 @@ class CallEventPublic(Public):
 
 
 class MessagePublic(Public):
-    id: int
-    site_id: int
+    id: RowId
+    site_id: RowId
     call_id: str | None
     sender_name: str
     client_message_id: str
@@ -218,7 +219,6 @@ class Health(BaseModel):
 
 # -- path parameters and query strings ---------------------------------------------------
 # Row ids fit the databases' integer columns; anything larger is refused as invalid input.
-RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
 CallId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 
@@ -266,7 +266,7 @@ class CallSearch(LondonDaysQuery):
 
 
 class ThreadQuery(Query):
-    after: int = Field(default=0, ge=0, le=2**31 - 1, description="the last message id seen")
+    after: Counted = Field(default=0, description="the last message id seen")
 
 
 class SignedOut(BaseModel):
@@ -274,4 +274,4 @@ class SignedOut(BaseModel):
 
 
 class PhotoUploaded(BaseModel):
-    photo_id: int
+    photo_id: RowId

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from pydantic import TypeAdapter
 
+from .bounds import Counted
+
 
 @dataclass(slots=True)
 class Envelope:
@@ -16,9 +18,9 @@ class Envelope:
 
     topic: str
     origin: str  # the publishing process
-    position: int  # strictly increasing per origin: a gap means a missed doorbell
+    position: Counted  # strictly increasing per origin: a gap means a missed doorbell
     body: str  # the event, already serialised once for every recipient
-    seq: int = 0  # a thread message's sequence number for this topic's readers
+    seq: Counted = 0  # a thread message's sequence number for this topic's readers
     call_id: str | None = None  # set when a call's participants or state changed
 
 

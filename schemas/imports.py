@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .api import OdsCode, Query
+from .bounds import Counted
 from .codes import (
     Channel,
     Disposition,
@@ -123,17 +124,17 @@ ROWS: dict[ImportKind, type[Row]] = {
 
 
 class RowError(BaseModel):
-    line: int = Field(description="line of the file, the header being line 1")
+    line: Counted = Field(description="line of the file, the header being line 1")
     reason: str
 
 
 class ImportSummary(BaseModel):
     kind: ImportKind
-    rows: int = Field(description="data rows read (the header not counted)")
-    imported: int = Field(description="rows written as new records")
-    updated: int = Field(default=0, description="existing records changed (activity, sites)")
-    already_present: int = Field(description="rows that changed nothing")
-    skipped: int = Field(description="invalid rows left out (only with --skip-invalid)")
+    rows: Counted = Field(description="data rows read (the header not counted)")
+    imported: Counted = Field(description="rows written as new records")
+    updated: Counted = Field(default=0, description="existing records changed (activity, sites)")
+    already_present: Counted = Field(description="rows that changed nothing")
+    skipped: Counted = Field(description="invalid rows left out (only with --skip-invalid)")
     created_sites: list[str] = Field(default_factory=list)
     errors: list[RowError] = Field(default_factory=list)
     written: bool = Field(description="False: the file had invalid rows and nothing was written")

@@ -11,7 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from .api import CallId, LondonDaysQuery, Query, RowId
+from .api import CallId, LondonDaysQuery, Query
+from .bounds import Counted, RowId
 from .codes import (
     CallState,
     Disposition,
@@ -56,13 +57,13 @@ class WrapUpDraftSave(WrapUpAnswers):
     """A draft save. ``revision`` is the one the browser last saw: an older one is refused, so
     a slow save from a closed tab never overwrites a newer one."""
 
-    revision: int = Field(default=0, ge=0)
+    revision: Counted = Field(default=0, ge=0)
 
 
 class WrapUpDraftPublic(BaseModel):
     call_id: str
     answers: WrapUpAnswers
-    revision: int = Field(description="0 when nothing has been saved yet")
+    revision: Counted = Field(description="0 when nothing has been saved yet")
     saved_at: datetime | None
     claims: list[str] = Field(description="Avoided measures the answers would claim (labels)")
     follow_up_default: bool = Field(description="Whether follow-up defaults to yes")
@@ -82,7 +83,7 @@ class FollowUpRecord(Body):
 
 
 class FollowUpTaskPublic(BaseModel):
-    id: int
+    id: RowId
     call_id: str
     due_at: datetime
     overdue: bool
@@ -111,7 +112,7 @@ class AmendmentCreate(Body):
 
 
 class AmendmentPublic(BaseModel):
-    id: int
+    id: RowId
     field: str
     old_value: str | None
     new_value: str | None
@@ -163,16 +164,16 @@ class CallRecord(BaseModel):
 
     id: str
     state: CallState
-    site_id: int
+    site_id: RowId
     site_name: str
-    person_id: int | None
+    person_id: RowId | None
     person_name: str | None
     caller_name: str | None
     channel: str
     reason: str
     home_intent: str
     concern: str | None
-    news2_total: int | None
+    news2_total: Counted | None
     news2_band: str | None
     sbard: str | None
     started_at: datetime
@@ -196,7 +197,7 @@ class CallRecord(BaseModel):
 class HistoryRow(BaseModel):
     id: str
     started_at: datetime
-    site_id: int
+    site_id: RowId
     site_name: str
     person_name: str | None
     reason: str
@@ -216,11 +217,11 @@ class RecentCall(BaseModel):
 
 
 class ResidentSummary(BaseModel):
-    id: int
+    id: RowId
     name: str
     nhs_number: str
     date_of_birth: str
-    age: int
+    age: Counted
     site_name: str
     resuscitation_status: ResuscitationStatus
     resuscitation_label: str
@@ -232,24 +233,24 @@ class ResidentSummary(BaseModel):
 
 # -- the shift ----------------------------------------------------------------------------
 class NurseShift(BaseModel):
-    user_id: int
+    user_id: RowId
     name: str
-    answered: int
-    closed: int
-    live: int
-    median_answer_seconds: int | None
+    answered: Counted
+    closed: Counted
+    live: Counted
+    median_answer_seconds: Counted | None
 
 
 class ShiftView(BaseModel):
     day: str
-    waiting: int
-    overdue_waiting: int
-    longest_wait_seconds: int | None
-    answered_today: int
-    median_answer_seconds: int | None
-    p90_answer_seconds: int | None
-    within_target: int
-    answer_target_seconds: int
+    waiting: Counted
+    overdue_waiting: Counted
+    longest_wait_seconds: Counted | None
+    answered_today: Counted
+    median_answer_seconds: Counted | None
+    p90_answer_seconds: Counted | None
+    within_target: Counted
+    answer_target_seconds: Counted
     per_nurse: list[NurseShift]
 
 

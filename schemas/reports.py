@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from .api import SPACE, OdsCode
+from .bounds import Counted
 from .codes import SiteKind
 
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
@@ -77,7 +78,7 @@ SMALL: Final = "<8"
 """A count of 1 to 7, not shown (small-number suppression, docs/report-method.md §6)."""
 WITHHELD: Final = "*"
 """A count of 8 or more withheld so that a small one cannot be worked out from a total."""
-Tally = int | Literal["<8", "*"]
+Tally = Counted | Literal["<8", "*"]
 """A count of people or calls: a whole number, or "<8" / "*" in a suppressed report."""
 
 
@@ -124,9 +125,9 @@ class Count(Report):
 class SiteKindRow(Report):
     code: SiteKind
     label: str
-    sites: int = Field(description="sites of this kind on the service")
+    sites: Counted = Field(description="sites of this kind on the service")
     calls: Tally
-    beds: int | None = Field(description="registered beds of the care homes of this kind")
+    beds: Counted | None = Field(description="registered beds of the care homes of this kind")
     calls_per_10_beds: float | None
 
 
@@ -135,7 +136,7 @@ class AnswerTimes(Report):
     not_answered: Tally
     median_seconds: float | None
     p90_seconds: float | None = Field(description="90th centile, nearest-rank method")
-    target_seconds: int
+    target_seconds: Counted
     within_target: Tally
     share_within_target: float | None = Field(description="within_target / answered")
 
@@ -189,7 +190,7 @@ class Money(Report):
 
 
 class Rates(Report):
-    beds: int = Field(description="registered beds of the care homes on the service")
+    beds: Counted = Field(description="registered beds of the care homes on the service")
     care_home_calls: Tally
     calls_per_10_beds: float | None
     residents: Tally = Field(description="residents of the care homes this month")
@@ -278,7 +279,7 @@ class HomeActivity(Report):
 
 
 class HospitalComparison(Report):
-    service_homes: int
+    service_homes: Counted
     comparison_homes: list[str] = Field(description="ODS codes of homes not on the service")
     homes: list[HomeActivity]
     area_ed_attendances: ActivityMeasure | None
@@ -302,7 +303,7 @@ class SiteReport(Report):
     ods: str
     name: str
     site_kind: SiteKind
-    beds: int | None
+    beds: Counted | None
     go_live: date | None
     on_service: bool = Field(
         description="gone live by the month's end (or, with no go-live "

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
+from .bounds import CommandId, Counted, RowId
 from .codes import (
     CallState,
     Channel,
@@ -116,7 +117,7 @@ class CallStart(Command):
 
     type: Literal["call/start"]
     client_call_id: ClientId
-    person_id: int | None = None
+    person_id: RowId | None = None
     channel: Channel
     reason: Reason
     secondary_reason: Reason | None = None
@@ -152,14 +153,14 @@ class CallHold(CallRef):
 
 class CallTransfer(CallRef):
     type: Literal["call/transfer"]
-    to_user_id: int
+    to_user_id: RowId
 
 
 class CallInvite(CallRef):
     """The nurse draws a specialist into the call."""
 
     type: Literal["call/invite"]
-    user_id: int
+    user_id: RowId
 
 
 class CallJoin(CallRef):
@@ -193,7 +194,7 @@ class QueueSubscribe(Command):
 
 class QueueUnsubscribe(Command):
     type: Literal["queue/unsubscribe"]
-    subscription: int
+    subscription: CommandId
 
 
 class SignalOffer(CallRef):
@@ -222,23 +223,23 @@ class SignalHangup(CallRef):
 
 class MessageSend(Command):
     type: Literal["message/send"]
-    site_id: int | None = None  # a site's own thread when omitted
+    site_id: RowId | None = None  # a site's own thread when omitted
     call_id: CallId | None = None
     client_message_id: ClientId
     body: str = Field(min_length=1, max_length=4000)
-    photo_id: int | None = None
+    photo_id: RowId | None = None
 
 
 class MessageSync(Command):
     """Replay a thread after a sequence number, then keep delivering live."""
 
     type: Literal["message/sync"]
-    after_seq: int = Field(default=0, ge=0)
+    after_seq: Counted = 0
 
 
 class MessageAck(Command):
     type: Literal["message/ack"]
-    seq: int = Field(ge=0)
+    seq: Counted
 
 
 class EchoStart(Command):
@@ -309,7 +310,7 @@ class Participant(BaseModel):
 
 
 class News2Summary(BaseModel):
-    total: int
+    total: Counted
     band: str
     complete: bool
     text: str
@@ -318,10 +319,10 @@ class News2Summary(BaseModel):
 class CallSnapshot(BaseModel):
     id: str
     state: CallState
-    site_id: int
+    site_id: RowId
     site_name: str
     site_kind: str
-    person_id: int | None
+    person_id: RowId | None
     person_name: str | None
     channel: Channel
     reason: Reason
@@ -332,43 +333,43 @@ class CallSnapshot(BaseModel):
     observations: Observations | None
     news2: News2Summary | None
     sbard: str | None
-    priority: int
+    priority: Counted
     started_at: datetime
     answered_at: datetime | None
-    nurse_id: int | None
+    nurse_id: RowId | None
     nurse_name: str | None
-    offered_to: int | None
+    offered_to: Counted | None
     participants: list[Participant]
-    queue_position: int | None = None
+    queue_position: Counted | None = None
 
 
 class QueueEntry(BaseModel):
     call: CallSnapshot
-    position: int
-    waited_seconds: int
+    position: Counted
+    waited_seconds: Counted
     overdue: bool
 
 
 class MessageOut(BaseModel):
-    id: int
-    site_id: int
-    site_seq: int
-    hub_seq: int
+    id: RowId
+    site_id: RowId
+    site_seq: Counted
+    hub_seq: Counted
     call_id: str | None
     sender_key: str
     sender_name: str
     client_message_id: str
     body: str
-    photo_id: int | None
+    photo_id: RowId | None
     created_at: datetime
 
 
 class Who(BaseModel):
     kind: Literal["user", "device"]
-    id: int
+    id: RowId
     name: str
     role: Role
-    organisation_id: int
+    organisation_id: RowId
     participant_key: str
 
 
@@ -377,7 +378,7 @@ class AuthOk(BaseModel):
     who: Who
     ice_servers: list[IceServer]
     heartbeat_seconds: float
-    resume_window_seconds: int
+    resume_window_seconds: Counted
     calls: list[CallSnapshot]
 
 
@@ -388,7 +389,7 @@ class AuthInvalid(BaseModel):
 
 class Result(BaseModel):
     type: Literal["result"] = "result"
-    id: int
+    id: RowId
     result: Any = None
 
 
@@ -400,7 +401,7 @@ def result_frame(command_id: int, result_json: str) -> str:
 
 class Error(BaseModel):
     type: Literal["error"] = "error"
-    id: int | None
+    id: CommandId | None
     error: ErrorBody
 
 
@@ -451,11 +452,11 @@ class MessageEvent(BaseModel):
 class OverdueEvent(BaseModel):
     kind: Literal["overdue"] = "overdue"
     call_id: str
-    waited_seconds: int
+    waited_seconds: Counted
 
 
 class StaffPresence(BaseModel):
-    user_id: int
+    user_id: RowId
     name: str
     role: Role
     specialty: str | None
@@ -479,7 +480,7 @@ EventBody = Annotated[
 
 class Event(BaseModel):
     type: Literal["event"] = "event"
-    id: int = 0  # the subscription's id, or 0 for events every connection gets
+    id: Counted = 0  # the subscription's id, or 0 for events every connection gets
     event: EventBody
 
 

@@ -27,6 +27,7 @@ from .access import ALL_ROLES, SESSION_COOKIE, allow, principal_of, public
 from .bodies import json_of
 from .client import client_address
 from .contract import Reply, api
+from .csrf import CSRF_COOKIE, set_csrf_cookie
 
 SIGNED_IN = (Reply(200, "Signed in; the session cookie is set", Me),)
 
@@ -35,15 +36,17 @@ routes = web.RouteTableDef()
 
 def set_session_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
     settings = request.app[SETTINGS]
+    secure = str(settings.public_base_url).startswith("https://")
     response.set_cookie(
         SESSION_COOKIE,
         token,
         max_age=settings.session_hours * 3600,
         httponly=True,
         samesite="Lax",
-        secure=str(settings.public_base_url).startswith("https://"),
+        secure=secure,
         path="/",
     )
+    set_csrf_cookie(response, token, max_age=settings.session_hours * 3600, secure=secure)
 
 
 @routes.post("/api/auth/login")
@@ -82,6 +85,7 @@ async def logout(request: web.Request) -> web.Response:
     if from_form:
         response.headers["Location"] = "/login"
     response.del_cookie(SESSION_COOKIE, path="/")
+    response.del_cookie(CSRF_COOKIE, path="/")
     return response
 
 

@@ -2,48 +2,42 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import BodyPartReader, web
 
 from hub.errors import InvalidInput
-from hub.keys import REALTIME
+from hub.keys import REALTIME, SETTINGS
+from hub.messages.photos import PHOTO_FIELD, claimed_type, reencode
 from hub.messages.service import PHOTO_MAX_BYTES
 from schemas.api import PhotoUploaded, RowId
 from schemas.codes import Role
 
 from .access import CLINICAL_ROLES, allow, principal_of
+from .bodies import unreadable_form
 from .contract import BINARY, Content, Reply, api
 
 routes = web.RouteTableDef()
 
-PHOTO_FIELD = "photo"
 _READ_CHUNK = 64 * 1024
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
 
 
-def sniff_image(data: bytes) -> str | None:
-    """The image type the bytes really are; the declared content type is not trusted."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
-async def _read_photo(request: web.Request) -> bytes:
+async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
+    """The photo part's declared type and its bytes."""
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Send the photo as multipart/form-data", field=PHOTO_FIELD)
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name != PHOTO_FIELD:
-            continue
-        data = bytearray()
-        while chunk := await part.read_chunk(_READ_CHUNK):
-            data.extend(chunk)
-            if len(data) > PHOTO_MAX_BYTES:
-                raise InvalidInput("A photo must be 5 MB or smaller", field=PHOTO_FIELD)
-        return bytes(data)
+    with unreadable_form():
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader) or part.name != PHOTO_FIELD:
+                continue
+            data = bytearray()
+            while chunk := await part.read_chunk(_READ_CHUNK):
+                data.extend(chunk)
+                if len(data) > PHOTO_MAX_BYTES:
+                    raise InvalidInput("A photo must be 5 MB or smaller", field=PHOTO_FIELD)
+            return part.headers.get("Content-Type"), bytes(data)
     raise InvalidInput("Choose a photo to send", field=PHOTO_FIELD)
 
 
@@ -63,14 +57,14 @@ async def _read_photo(request: web.Request) -> bytes:
     ),
 )
 async def upload_photo(request: web.Request) -> PhotoUploaded:
-    data = await _read_photo(request)
+    declared, data = await _read_photo(request)
     if not data:
         raise InvalidInput("The photo is empty", field=PHOTO_FIELD)
-    content_type = sniff_image(data)
-    if content_type is None:
-        raise InvalidInput("A photo must be JPEG, PNG or WebP", field=PHOTO_FIELD)
+    content_type = claimed_type(declared, data)
+    clean = await asyncio.to_thread(reencode, content_type, data)
     messages = request.app[REALTIME].services.messages
-    photo_id = await messages.add_photo(principal_of(request), content_type, data)
+    quota = request.app[SETTINGS].photo_quota_mb_per_site * 1024 * 1024
+    photo_id = await messages.add_photo(principal_of(request), content_type, clean, quota=quota)
     return PhotoUploaded(photo_id=photo_id)
 
 

@@ -14,7 +14,7 @@ from aiohttp import BodyPartReader, web
 from pydantic import ValidationError
 
 from hub.clock import london_month
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, invalid_input
 from hub.imports.service import ImportService
 from hub.keys import CLOCK, DATABASE, SETTINGS
 from hub.reports import months
@@ -27,8 +27,8 @@ from schemas.imports import ImportKind, ImportQuery, ImportSummary
 from schemas.reports import MonthlyReport, MonthlyReportQuery, ReportFormat
 
 from .access import allow, principal_of
+from .bodies import unreadable_form
 from .contract import BINARY, Content, Reply, api
-from .middleware import validation_error
 
 routes = web.RouteTableDef()
 READERS = (Role.COMMISSIONER, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
@@ -57,7 +57,7 @@ def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:
     try:
         return MonthlyReportQuery.model_validate(raw)
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        raise invalid_input(exc) from None
 
 
 async def _report(request: web.Request, query: MonthlyReportQuery) -> MonthlyReport:
@@ -197,18 +197,19 @@ async def imports_page(request: web.Request) -> dict[str, Any]:
 @routes.post("/admin/imports")
 @allow(Role.HUB_ADMIN)
 async def imports_upload(request: web.Request) -> web.Response:
-    reader = await request.multipart()
     fields: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "upload.csv"
         uploaded = False
-        while (part := await reader.next()) is not None:
-            if not isinstance(part, BodyPartReader):
-                continue
-            if part.name == "file":
-                uploaded = await _save(part, path) > 0
-            elif part.name:
-                fields[part.name] = (await part.text())[:100]
+        with unreadable_form():
+            reader = await request.multipart()
+            while (part := await reader.next()) is not None:
+                if not isinstance(part, BodyPartReader):
+                    continue
+                if part.name == "file":
+                    uploaded = await _save(part, path) > 0
+                elif part.name:
+                    fields[part.name] = (await part.text())[:100]
         if not uploaded:
             page = _imports_page(request, error="Choose a CSV file to import.")
             return aiohttp_jinja2.render_template("reports/imports.html", request, page, status=422)

@@ -2,42 +2,75 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
 
 from aiohttp import web
+from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import InvalidInput
-
-from .middleware import validation_error
+from hub.errors import InvalidInput, invalid_input
+from schemas.bounds import INTEGER_MAX
 
 M = TypeVar("M", bound=BaseModel)
 
+BODY = "body"  # the field named when the body as a whole cannot be read
+CSRF_FIELD = "csrf_token"  # every form's; checked by hub.http.csrf, never part of a model
+
 
 async def read_body(request: web.Request, model: type[M]) -> M:
-    if request.content_type == "application/json":
-        try:
-            raw = await request.json()
-        except json.JSONDecodeError:
-            raise InvalidInput("The body is not valid JSON") from None
-    else:
-        raw = dict(await request.post())
+    """A JSON or form body as ``model``. JSON is parsed from the bytes by pydantic, so
+    bytes that are not UTF-8 and nesting deeper than its limit are typed errors too."""
     try:
-        return model.model_validate(raw)
+        if request.content_type == "application/json":
+            return model.model_validate_json(await request.read())
+        form = dict(await read_form(request))
+        form.pop(CSRF_FIELD, None)
+        return model.model_validate(form)
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        if exc.errors(include_url=False)[0]["type"] == "json_invalid":
+            raise InvalidInput("The body is not valid JSON", field=BODY) from None
+        raise invalid_input(exc) from None
+
+
+Form = MultiDictProxy[str | bytes | bytearray | web.FileField]
+
+
+async def read_form(request: web.Request) -> Form:
+    """The posted form; a malformed one is a typed 422 (see ``unreadable_form``)."""
+    with unreadable_form():
+        return await request.post()
+
+
+@contextmanager
+def unreadable_form() -> Iterator[None]:
+    """Around reading a form or a multipart stream: what aiohttp raises for a broken body
+    (no boundary, a part without a name, bytes not in the declared character set, an
+    unknown character set) becomes a typed 422 naming the body, not a 500."""
+    try:
+        yield
+    except (ValueError, LookupError, AssertionError):  # UnicodeDecodeError is a ValueError
+        raise InvalidInput("The form could not be read", field=BODY) from None
+
+
+def whole_number(value: str, name: str, *, low: int = 0) -> int:
+    """A path or query value as an integer that fits a database column, or a typed 422."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(f"{name} must be a whole number", field=name) from None
+    if not low <= number <= INTEGER_MAX:
+        raise InvalidInput(f"{name} must be between {low} and {INTEGER_MAX}", field=name)
+    return number
 
 
 def query_int(request: web.Request, name: str) -> int | None:
     value = request.query.get(name)
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number", field=name) from None
+    return whole_number(value, name)
 
 
 def query_date(request: web.Request, name: str) -> date | None:
@@ -51,10 +84,7 @@ def query_date(request: web.Request, name: str) -> date | None:
 
 
 def path_int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError:
-        raise InvalidInput(f"{name} must be a whole number", field=name) from None
+    return whole_number(request.match_info[name], name, low=1)
 
 
 def json_of(model: BaseModel | list[BaseModel], status: int = 200) -> web.Response:

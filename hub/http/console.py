@@ -34,7 +34,7 @@ from schemas.outcomes import AmendmentCreate, FollowUpRecord
 from .access import HUB_ROLES, allow, principal_of
 from .api_outcomes import follow_ups, history_search, records, shift
 from .api_reports import report_service
-from .bodies import path_int, read_body
+from .bodies import path_int, read_body, read_form
 
 routes = web.RouteTableDef()
 CONSOLE_ROLES = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
@@ -178,7 +178,7 @@ async def amend_form(request: web.Request) -> web.StreamResponse:
             counterfactuals=NurseCounterfactual.choices(),
             amended=False,
             error=exc,
-            form=dict(await request.post()),
+            form=dict(await read_form(request)),
         )
         return aiohttp_jinja2.render_template("console/record.html", request, context, status=422)
     raise web.HTTPSeeOther(f"/console/calls/{call_id}?amended=1#amendments")
@@ -223,7 +223,7 @@ async def follow_up_form(request: web.Request) -> web.StreamResponse:
             recorded=None,
             errors={"field": exc.field, "message": _follow_up_message(exc)},
             failed_task=task_id,
-            form=dict(await request.post()),
+            form=dict(await read_form(request)),
         )
         return aiohttp_jinja2.render_template(
             "console/follow_ups.html", request, context, status=exc.status

@@ -26,11 +26,10 @@ from typing import Any, get_type_hints
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from hub.errors import InvalidInput
+from hub.errors import InvalidInput, first_problem, invalid_input
 
 from .access import Handler
 from .bodies import read_body
-from .middleware import validation_error
 
 JSON = "application/json"
 BINARY: dict[str, Any] = {"type": "string", "format": "binary"}
@@ -99,8 +98,7 @@ def api(
         @wraps(fn)
         async def handler(request: web.Request) -> web.StreamResponse:
             kwargs: dict[str, Any] = {
-                name: _path_value(request, name, adapter)
-                for name, adapter in path_adapters.items()
+                name: _path_value(request, name, adapter) for name, adapter in path_adapters.items()
             }
             if query is not None:
                 kwargs["query"] = read_query(request, query)
@@ -135,15 +133,14 @@ def read_query(request: web.Request, model: type[Any], *, blank_is_absent: bool 
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise validation_error(exc) from None
+        raise invalid_input(exc) from None
 
 
 def _path_value(request: web.Request, name: str, adapter: TypeAdapter[Any]) -> Any:
     try:
         return adapter.validate_python(request.match_info[name])
     except ValidationError as exc:
-        message = str(exc.errors()[0].get("msg", "invalid"))
-        raise InvalidInput(f"{name}: {message}", field=name) from None
+        raise InvalidInput(f"{name}: {first_problem(exc).message}", field=name) from None
 
 
 def _description(status: int) -> str:

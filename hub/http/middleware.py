@@ -1,22 +1,18 @@
-"""Errors mapped once for HTTP, security headers, and an Origin check on unsafe methods."""
+"""Errors mapped once for HTTP (the security headers are in headers.py)."""
 
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.errors import Forbidden, HubError, InvalidInput, RateLimited
-from hub.keys import SETTINGS
+from hub.errors import HubError, RateLimited, invalid_input
 from schemas.errors import ErrorBody, ErrorCode
 
 from .access import Handler
 
 log = logging.getLogger("hub.http")
-
-_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def error_response(
@@ -24,13 +20,6 @@ def error_response(
 ) -> web.Response:
     body = ErrorBody(code=code, message=message, field=field)
     return web.json_response(body.model_dump(mode="json", exclude_none=True), status=status)
-
-
-def validation_error(exc: ValidationError) -> InvalidInput:
-    first = exc.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ())) or None
-    message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-    return InvalidInput(f"{field}: {message}" if field else message, field=field)
 
 
 @web.middleware
@@ -43,7 +32,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except ValidationError as exc:
-        err = validation_error(exc)
+        err = invalid_input(exc)
         return error_response(err.code, err.status, err.message, err.field)
     except web.HTTPException as exc:
         if exc.status >= 400 and request.path.startswith("/api/"):
@@ -56,30 +45,3 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(ErrorCode.INTERNAL, 500, "Something went wrong on the hub")
-
-
-@web.middleware
-async def origin_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuse cross-site writes: a browser's Origin must be the hub's own."""
-    origin = request.headers.get("Origin")
-    if request.method in _UNSAFE and origin and origin != "null":
-        allowed = {_origin(str(request.app[SETTINGS].public_base_url)), _origin(str(request.url))}
-        if _origin(origin) not in allowed:
-            raise Forbidden("Cross-site request refused")
-    return await handler(request)
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault(
-        "Permissions-Policy", "camera=(self), microphone=(self), geolocation=()"
-    )
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")

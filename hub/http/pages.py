@@ -6,16 +6,18 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from pydantic import ValidationError
 
-from hub.errors import HubError
+from hub.errors import HubError, invalid_input
 from hub.keys import IDENTITY, RECORDS
 from schemas.api import LoginBody
 from schemas.codes import Role
 
 from .access import ALL_ROLES, PRINCIPAL, allow, principal_of, public
 from .api_identity import set_session_cookie
-from .bodies import read_body
+from .bodies import read_form
 from .client import client_address
+from .next_page import safe_next
 
 routes = web.RouteTableDef()
 
@@ -42,22 +44,26 @@ async def index(request: web.Request) -> web.Response:
 @public
 @aiohttp_jinja2.template("login.html")
 async def login_page(request: web.Request) -> dict[str, Any]:
-    return {"error": None, "username": ""}
+    return {"error": None, "username": "", "next": safe_next(request.query.get("next"))}
 
 
 @routes.post("/login")
 @public
 async def login_form(request: web.Request) -> web.StreamResponse:
+    form = await read_form(request)
+    next_page = safe_next(str(form.get("next", "")))
     try:
-        body = await read_body(request, LoginBody)
+        body = LoginBody.model_validate(
+            {"username": form.get("username"), "password": form.get("password")}
+        )
         principal, token = await request.app[IDENTITY].sign_in(
             body.username, body.password, client=client_address(request)
         )
-    except HubError as exc:
-        form = await request.post()
-        context = {"error": exc.message, "username": str(form.get("username", ""))}
+    except (HubError, ValidationError) as exc:
+        message = exc.message if isinstance(exc, HubError) else str(invalid_input(exc))
+        context = {"error": message, "username": str(form.get("username", "")), "next": next_page}
         return aiohttp_jinja2.render_template("login.html", request, context, status=401)
-    response = web.HTTPFound(START_PAGES[principal.role])
+    response = web.HTTPFound(next_page or START_PAGES[principal.role])
     set_session_cookie(request, response, token)
     raise response
 

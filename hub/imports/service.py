@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock
+from hub.errors import problems
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -85,12 +86,7 @@ class Importer(Protocol):
 def reason_of(exc: ValidationError) -> str:
     """The row's problems, each naming its column (values are not echoed: they may be
     identifiable)."""
-    parts = []
-    for error in exc.errors()[:3]:
-        where = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
-        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{where}: {message}" if where else message)
-    return "; ".join(parts)
+    return "; ".join(str(problem) for problem in problems(exc, limit=3))
 
 
 class _Abandon(Exception):

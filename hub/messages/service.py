@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.auth.principal import Principal
 from hub.broker import topics
 from hub.clock import Clock
-from hub.errors import Forbidden, InvalidInput, NotFound
+from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from hub.realtime.fanout import Fanout
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -163,7 +163,9 @@ class MessageService:
                 reader_key=reader_key(p), thread=thread, site_id=site_id
             )
 
-    async def add_photo(self, p: Principal, content_type: str, data: bytes) -> int:
+    async def add_photo(self, p: Principal, content_type: str, data: bytes, *, quota: int) -> int:
+        """Keep a photo (already re-encoded, see photos.py) if the site's photos, with this
+        one, stay within ``quota`` bytes."""
         scope = p.scope
         if scope.is_hub:
             raise Forbidden("Photos are sent by sites")
@@ -172,7 +174,14 @@ class MessageService:
         if len(data) > PHOTO_MAX_BYTES:
             raise InvalidInput("A photo must be 5 MB or smaller", field="photo")
         async with self.db.session() as s:
-            photo = await MessageRepo(s, self.clock).add_photo(
+            repo = MessageRepo(s, self.clock)
+            if await repo.photo_bytes(scope.organisation_id) + len(data) > quota:
+                raise Conflict(
+                    f"This site's photos have used their {quota // (1024 * 1024)} MB: ask the"
+                    " hub to make room before sending more",
+                    field="photo",
+                )
+            photo = await repo.add_photo(
                 Photo(
                     site_id=scope.organisation_id,
                     content_type=content_type,

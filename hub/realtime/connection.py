@@ -80,6 +80,7 @@ class Connection:
         self.replays: dict[str, Replay] = {}
         self.delivered: dict[str, Watermark] = {}  # thread topic -> what has been sent
         self.heard = True  # any frame from the client since its last heartbeat ping
+        self.failures = 0  # commands that failed on a fault of the hub's (logged once)
         self.serial = next(_serials)  # spreads the heartbeat's pings over its interval
         self._transport = transport if isinstance(transport, asyncio.WriteTransport) else None
         self._backlog: deque[str] = deque()

@@ -6,18 +6,19 @@ anything else becomes ``internal`` (logged with its traceback, never sent).
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
 
-from hub.errors import Forbidden, HubError, InvalidInput, NotFound, RateLimited
+from hub.errors import Forbidden, HubError, InvalidInput, NotFound, invalid_input
 from hub.storage.scope import Scope
+from schemas.bounds import SAFE_INTEGER_MAX
 from schemas.codes import Role
 from schemas.errors import ErrorBody, ErrorCode
 from schemas.wire import MAX_FRAME_BYTES, Error, client_command, result_frame
@@ -95,14 +96,21 @@ class Dispatcher:
         for table in tables:
             self.rules.update(table.rules)
 
-    async def handle(self, ctx: CommandContext, raw: str, bucket: TokenBucket) -> None:
+    async def handle(self, ctx: CommandContext, raw: str | bytes, bucket: TokenBucket) -> None:
+        """One frame from the client. Every frame, valid or not, is charged to the socket's
+        budget before anything else is done with it: past the budget it is not parsed."""
         conn = ctx.conn
         command_id: int | None = None
+        if not bucket.take():
+            conn.write(_error(_leading_id(raw), ErrorCode.RATE_LIMITED, RATE_LIMITED))
+            return
         type_ = ""
         data: dict[str, Any] = {}
         command: Any = None
         conn.begin()
         try:
+            if isinstance(raw, bytes):
+                raise InvalidInput("Binary frames are not accepted")
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
             # Well-formed commands are parsed and validated in one pass from the text. Any
@@ -119,8 +127,6 @@ class Dispatcher:
             rule = self.rules.get(type_)
             if rule is None:
                 raise InvalidInput(f"Unknown type {type_[:40]!r}", field="type")
-            if not bucket.take():
-                raise RateLimited("Too many commands; slow down")
             if conn.is_device and not rule.devices:
                 raise Forbidden("A tablet cannot do this")
             if conn.role not in rule.roles:
@@ -134,8 +140,7 @@ class Dispatcher:
             conn.end()
             return
         except Exception:
-            log.exception("command %s from %s failed", command_id, conn.key)
-            conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+            _failed(conn, command_id)
             conn.end()
             return
         assert command_id is not None
@@ -160,8 +165,7 @@ class Dispatcher:
                 await self._refused(conn, type_, exc, command)
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
         except Exception:
-            log.exception("command %s from %s failed", command_id, conn.key)
-            conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+            _failed(conn, command_id)
 
     async def _refused(self, conn: Connection, type_: str, exc: HubError, command: Any) -> None:
         if self.refusals is None:
@@ -180,6 +184,37 @@ def _ids_of(command: Any) -> dict[str, object]:
     return {k: v for k, v in fields.items() if isinstance(k, str) and k.endswith("_id")}
 
 
+def _failed(conn: Connection, command_id: int | None) -> None:
+    """A fault of the hub's: ``internal`` to the client, the traceback once per socket (a
+    client that keeps finding the same fault must not fill the log)."""
+    conn.failures += 1
+    log.error(
+        "command %s from %s failed (%d on this socket)",
+        command_id,
+        conn.key,
+        conn.failures,
+        exc_info=conn.failures == 1,
+    )
+    conn.write(_error(command_id, ErrorCode.INTERNAL, "Something went wrong on the hub"))
+
+
+RATE_LIMITED = "Too many commands; slow down"
+# A refused frame is not parsed; its id is echoed (so the client can match the refusal to
+# its command) when the frame starts as both clients write one: {"type": ..., "id": N, ...}.
+_LEADING_ID = re.compile(r'"id"\s*:\s*([1-9][0-9]{0,15})\b')
+_LEADING_CHARS = 160
+
+
+def _leading_id(raw: str | bytes) -> int | None:
+    if isinstance(raw, bytes):
+        return None
+    found = _LEADING_ID.search(raw, 0, _LEADING_CHARS)
+    if found is None:
+        return None
+    command_id = int(found.group(1))
+    return command_id if command_id <= SAFE_INTEGER_MAX else None
+
+
 def _valid_command(raw: str) -> Any:
     """The command, when the frame is a valid one; None for anything else."""
     try:
@@ -190,8 +225,8 @@ def _valid_command(raw: str) -> Any:
 
 def _json_object(raw: str) -> dict[str, Any]:
     try:
-        data = json.loads(raw)
-    except json.JSONDecodeError:
+        data = from_json(raw)  # nesting past its limit is a ValueError, not a RecursionError
+    except ValueError:
         raise InvalidInput("Frame is not JSON") from None
     if not isinstance(data, dict):
         raise InvalidInput("Frame must be a JSON object")
@@ -200,8 +235,10 @@ def _json_object(raw: str) -> dict[str, Any]:
 
 def _command_id(data: dict[str, Any]) -> int:
     raw_id = data.get("id")
-    if not isinstance(raw_id, int) or isinstance(raw_id, bool) or raw_id < 1:
+    if not isinstance(raw_id, int) or isinstance(raw_id, bool):
         raise InvalidInput("Every command needs a positive integer id", field="id")
+    if not 1 <= raw_id <= SAFE_INTEGER_MAX:
+        raise InvalidInput(f"id must be between 1 and {SAFE_INTEGER_MAX}", field="id")
     return raw_id
 
 
@@ -210,11 +247,7 @@ def _validated(data: dict[str, Any]) -> Any:
     try:
         return client_command.validate_python(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
-        text = f"{field}: {message}" if field else message
-        raise InvalidInput(text, field=field) from None
+        raise invalid_input(exc, skip=1) from None  # the first part is the command's type
 
 
 def _result_json(result: Any) -> str:

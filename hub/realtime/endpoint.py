@@ -31,7 +31,6 @@ from schemas.wire import (
     AuthInvalid,
     AuthOk,
     CloseCode,
-    Error,
     MessageEvent,
     Who,
 )
@@ -257,12 +256,11 @@ async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime)
         msg = await ws.receive()
         conn.heard = True
         kind = msg.type
-        if kind is WSMsgType.TEXT:
+        if kind is WSMsgType.TEXT or kind is WSMsgType.BINARY:
             await handle(ctx, msg.data, bucket)
         elif kind is WSMsgType.PING:
-            conn.control(pong_frame(msg.data))
-        elif kind is WSMsgType.BINARY:
-            conn.send(_error_frame("Binary frames are not accepted"))
+            if bucket.take():  # a client's pings cost from its budget too
+                conn.control(pong_frame(msg.data))
         elif kind is not WSMsgType.PONG:
             break  # closing, closed or an error
 
@@ -285,9 +283,8 @@ async def _auth_phase(
         if msg.type != WSMsgType.TEXT:
             raise Unauthorised("Send an auth frame first")
         try:
-            data = json.loads(msg.data)
-            auth = Auth.model_validate(data)
-        except (json.JSONDecodeError, ValidationError):
+            auth = Auth.model_validate_json(msg.data)  # deep nesting is a ValidationError
+        except ValidationError:
             raise Unauthorised("The first frame must be {type: auth, ticket|credential}") from None
         if auth.ticket is not None:
             principal = await services.identity.redeem_ticket(auth.ticket)
@@ -321,8 +318,3 @@ async def _within_cap(ws: web.WebSocketResponse, conn: Connection, services: Ser
     await ws.close(code=CloseCode.TOO_MANY_SOCKETS, message=TOO_MANY_SOCKETS.encode())
     return False
 
-
-def _error_frame(message: str) -> str:
-    return Error(
-        id=None, error=ErrorBody(code=ErrorCode.INVALID_MESSAGE, message=message)
-    ).model_dump_json()

@@ -14,6 +14,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
 from hub.clock import SystemClock
+from hub.errors import first_problem
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
@@ -113,10 +114,7 @@ def report_monthly(
         query = MonthlyReportQuery(month=month, commissioner=commissioner, site=site, format=format)
         costs = load_cost_table(cost_table) if cost_table else None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        err.print(f"[red]telehub: {where}: {message}[/red]".replace(": : ", ": "))
+        err.print(f"[red]telehub: {first_problem(exc)}[/red]")
         raise typer.Exit(2) from None
     except (CostTableError, OSError) as exc:
         err.print(f"[red]telehub: {exc}[/red]")

@@ -30,7 +30,9 @@ class Database:
             raw = url.split("///", 1)[1]
             if raw and raw != ":memory:":
                 Path(raw).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: AsyncEngine = create_async_engine(url, connect_args={"timeout": 30})
+            self.engine: AsyncEngine = create_async_engine(
+                url, connect_args={"timeout": 30}, hide_parameters=True
+            )
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             # A schema other than public keeps test runs (and co-hosted hubs) apart.
@@ -40,6 +42,7 @@ class Database:
                 pool_size=10,
                 max_overflow=20,
                 pool_pre_ping=True,
+                hide_parameters=True,  # errors in the log never hold the values written
                 connect_args={"server_settings": server_settings},
             )
         self._turn = asyncio.Lock() if url.startswith("sqlite") else None

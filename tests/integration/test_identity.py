@@ -16,7 +16,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import AuditEvent, Device, Person, User, WebSession
-from support.world import PASSWORD, World, sign_in
+from support.world import PASSWORD, World, like_the_hubs_pages, sign_in
 
 
 async def _count(db: Database, table: type) -> int:
@@ -156,6 +156,7 @@ async def test_a_revoked_device_is_signed_out_and_cannot_sign_in(
         assert (
             await tablet.post("/api/devices/signin", json={"credential": enrolled["credential"]})
         ).status == 200
+        like_the_hubs_pages(tablet)
         assert (await tablet.get("/api/residents")).status == 200
         await sign_in(client, world.admin.username)
         assert (await client.delete(f"/api/devices/{enrolled['device_id']}")).status == 200
@@ -173,6 +174,7 @@ async def test_a_device_cannot_do_staff_only_things(client: TestClient, world: W
     code = await _enrol_code(client, world)
     enrolled = await (await client.post("/api/devices/enrol", json={"enrolment_code": code})).json()
     await client.post("/api/devices/signin", json={"credential": enrolled["credential"]})
+    like_the_hubs_pages(client)
     response = await client.post("/api/devices", json={"site_ods": "VHOMA", "label": "Sneaky"})
     assert response.status == 403
 

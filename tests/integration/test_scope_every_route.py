@@ -4,6 +4,7 @@ is added."""
 
 from __future__ import annotations
 
+import io
 import itertools
 import re
 import uuid
@@ -14,10 +15,12 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from PIL import Image
 
 from hub.auth.service import user_principal
 from hub.errors import HubError
 from hub.http.access import SESSION_COOKIE
+from hub.http.csrf import CSRF_HEADER, csrf_token
 from hub.keys import IDENTITY, REALTIME
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -306,11 +309,14 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
     return kwargs
 
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06"
-    b"\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00"
-    b"\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+def _png() -> bytes:
+    """A real 1x1 PNG: the hub decodes and re-encodes every photo."""
+    out = io.BytesIO()
+    Image.new("RGBA", (1, 1), (0, 90, 180, 255)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 LAST = ("POST /api/auth/logout",)  # it ends the caller's session
 
 
@@ -339,7 +345,7 @@ async def _matrix(client: TestClient, world: World, db: Database) -> Matrix:
             await s.flush()
             task_id = task.id or 0
         photo_id = await app[REALTIME].services.messages.add_photo(
-            user_principal(home.staff), "image/png", PNG
+            user_principal(home.staff), "image/png", PNG, quota=1024 * 1024
         )
         leaver = await identity.add_user(
             SYSTEM,
@@ -385,9 +391,11 @@ async def _answer(client: TestClient, m: Matrix, caller: str, key: str, t: Targe
             s.add(task)
             await s.flush()
             t.task_id = task.id or 0
-    headers = {}
+    home = client.make_url("/")
+    headers = {"Origin": f"{home.scheme}://{home.authority}"}  # as the hub's own pages send
     if caller != "anonymous":
         headers["Cookie"] = f"{SESSION_COOKIE}={m.sessions[caller]}"
+        headers[CSRF_HEADER] = csrf_token(m.sessions[caller])
     client.session.cookie_jar.clear()
     response = await client.request(
         method, _fill(path, t), headers=headers, allow_redirects=False, **_request(m, key, t)

@@ -57,6 +57,17 @@ async def sign_in(client: TestClient, username: str, password: str = PASSWORD) -
         "/api/auth/login", json={"username": username, "password": password}
     )
     assert response.status == 200, await response.text()
+    like_the_hubs_pages(client)
+
+
+def like_the_hubs_pages(client: TestClient) -> None:
+    """From now on send what the hub's own pages send with every write: their Origin and
+    the session's CSRF token (from the cookie the hub set at sign-in)."""
+    home = client.make_url("/")
+    client.session.headers["Origin"] = f"{home.scheme}://{home.authority}"
+    token = client.session.cookie_jar.filter_cookies(home).get("telehub_csrf")
+    if token is not None:
+        client.session.headers["X-CSRF-Token"] = token.value
 
 
 def _user(username: str, role: Role, org: Organisation) -> User:

@@ -3,6 +3,7 @@
 // nothing acknowledged), and submitted as the record. The hub refuses a record with a
 // required field missing and names it; the form shows every missing field beside it.
 
+import { withCsrf } from "/js/shared/csrf.js";
 import { el } from "/js/shared/dom.js";
 import { londonTime } from "./format.js";
 
@@ -165,7 +166,7 @@ export class WrapUpForm {
   put({ keepalive = false } = {}) {
     return fetch(`/api/calls/${encodeURIComponent(this.callId)}/wrap-up`, {
       method: "PUT",
-      headers: { "Content-Type": "application/json" },
+      headers: withCsrf({ "Content-Type": "application/json" }),
       body: JSON.stringify({ ...this.answers(), revision: this.revision }),
       keepalive,
     });
@@ -184,7 +185,7 @@ export class WrapUpForm {
     const answers = this.answers();
     const response = await fetch(`/api/calls/${encodeURIComponent(callId)}/outcome`, {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: withCsrf({ "Content-Type": "application/json" }),
       body: JSON.stringify(answers),
     });
     if (response.ok) {

@@ -13,6 +13,8 @@
 // Authentication: each (re)connection asks the hub for a fresh single-use ticket with the
 // page's session cookie (POST /api/auth/ticket), so no secret is kept in the page.
 
+import { withCsrf } from "./csrf.js";
+
 // Seconds to wait before each reconnection attempt: at once (a hub that is restarting says
 // 1012 and another process, or this one restarted, is ready for us), then backing off.
 export const RECONNECT_SCHEDULE = [0, 0.3, 1.2, 2.7, 4.8, 7];
@@ -52,7 +54,11 @@ export function randomId(prefix) {
 }
 
 async function fetchTicket() {
-  const response = await fetch("/api/auth/ticket", { method: "POST", credentials: "same-origin" });
+  const response = await fetch("/api/auth/ticket", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: withCsrf(),
+  });
   if (response.status === 401) throw new CommandError("unauthorised", "Please sign in again");
   if (!response.ok) throw new CommandError("unavailable", `The hub answered ${response.status}`);
   return (await response.json()).ticket;

@@ -1,6 +1,8 @@
 // The tablet's enrolment. The device credential lives in this browser's localStorage and is
 // only ever sent in the body of POST /api/devices/signin: never shown, logged or put in a URL.
 
+import { withCsrf } from "/js/shared/csrf.js";
+
 const KEY = "telehub.device";
 
 export class SignInError extends Error {
@@ -38,7 +40,7 @@ async function postJson(url, body) {
   return fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "Content-Type": "application/json" },
+    headers: withCsrf({ "Content-Type": "application/json" }),
     body: JSON.stringify(body),
   });
 }
@@ -77,7 +79,11 @@ export async function enrolDevice(code) {
 }
 
 async function ticket() {
-  const response = await fetch("/api/auth/ticket", { method: "POST", credentials: "same-origin" });
+  const response = await fetch("/api/auth/ticket", {
+    method: "POST",
+    credentials: "same-origin",
+    headers: withCsrf(),
+  });
   if (response.status === 401) throw new SignInError("unauthorised", "Please sign in again");
   if (!response.ok) throw new SignInError("unavailable", `The hub answered ${response.status}`);
   return (await response.json()).ticket;
@@ -95,9 +101,19 @@ export async function tabletAuth() {
   }
 }
 
-// Where to go after signing in: a path on this hub only, never another site.
-export function safeNext(search = window.location.search) {
+// Where to go after signing in: a path on this hub only, never another site. The value is
+// parsed as the browser will parse it when navigating (which drops tabs and newlines and
+// reads "\\" as "/", so "/%09/evil.example" is "//evil.example"), and accepted only if it
+// then names this origin. The hub applies the same rule (hub/http/next_page.py).
+export function safeNext(search = window.location.search, origin = window.location.origin) {
   const next = new URLSearchParams(search).get("next");
-  if (next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\")) return next;
-  return "/tablet";
+  if (!next || !next.startsWith("/")) return "/tablet";
+  let url;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return "/tablet";
+  }
+  if (url.origin !== origin) return "/tablet";
+  return url.pathname + url.search + url.hash;
 }

@@ -4,6 +4,7 @@
 import { $ } from "/js/shared/dom.js";
 import { HubSocket, randomId } from "/js/shared/signalling.js";
 import { tabletAuth } from "./device.js";
+import { withCsrf } from "/js/shared/csrf.js";
 import { showInThread } from "./thread.js";
 import { bindConnection, startHub, showErrors } from "./ui.js";
 
@@ -50,7 +51,12 @@ hub.addEventListener("open", (e) => {
 async function uploadPhoto(file) {
   const body = new FormData();
   body.append("photo", file);
-  const response = await fetch("/api/photos", { method: "POST", body, credentials: "same-origin" });
+  const response = await fetch("/api/photos", {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: withCsrf(),
+  });
   if (!response.ok) {
     let message = "The photo could not be sent";
     try {

@@ -125,6 +125,11 @@ class MessageRepo(Repo):
             stmt = stmt.where(Message.site_id == site_id)
         return int((await self.session.exec(stmt)).one())
 
+    async def photo_bytes(self, site_id: int) -> int:
+        """How much the site's photos take, in bytes."""
+        stmt = select(func.coalesce(func.sum(Photo.size), 0)).where(Photo.site_id == site_id)
+        return int((await self.session.exec(stmt)).one())
+
     async def add_photo(self, photo: Photo) -> Photo:
         self.session.add(photo)
         await self.session.flush()
