@@ -111,7 +111,10 @@ async def test_every_form_the_hub_renders_carries_the_token_and_a_form_post_work
 async def test_signing_out_needs_the_token_too(client: TestClient, world: World) -> None:
     await sign_in(client, world.nurse.username)
     token = client.session.headers.pop("X-CSRF-Token")
-    forged = await client.post("/logout", allow_redirects=False)
+    # The pages' "Sign out" form posts to the one sign-out, /api/auth/logout.
+    forged = await client.post("/api/auth/logout", data={}, allow_redirects=False)
     assert forged.status == 403 and _signed_in(client)
-    signed_out = await client.post(f"/logout?csrf_token={token}", allow_redirects=False)
-    assert signed_out.status == 302 and not _signed_in(client)
+    signed_out = await client.post(
+        f"/api/auth/logout?csrf_token={token}", data={}, allow_redirects=False
+    )
+    assert signed_out.status == 303 and not _signed_in(client)
