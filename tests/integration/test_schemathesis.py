@@ -41,12 +41,6 @@ MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 # The coverage phase (boundary values, missing and wrong-typed fields, an undeclared method)
 # for the callers who reach the most handlers; the others are fuzzed.
 COVERAGE_FOR = {"hub_nurse", "hub_admin", "care_home_staff", "anonymous"}
-# Until the hardening branch's typed 422s for malformed bodies land (issue 15 item 12):
-# non-UTF-8 JSON and multipart without a boundary still answer 500. Strict, so the day they
-# are fixed this fails as XPASS: then delete the marker.
-HARDENING_PENDING = pytest.mark.xfail(
-    strict=True, reason="500s from malformed bodies: issue 15 item 12 (hardening) not merged"
-)
 
 
 @dataclass
@@ -157,7 +151,6 @@ async def _config(hub: Hub, token: str | None, folder: Path) -> Path:
 
 
 @MODULE_LOOP
-@HARDENING_PENDING
 @pytest.mark.parametrize("who", CALLERS)
 async def test_schemathesis_finds_no_fault(hub: Hub, who: str, tmp_path: Path) -> None:
     token = await _session(hub, who)
