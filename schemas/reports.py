@@ -26,12 +26,14 @@ from .api import SPACE, OdsCode
 from .bounds import Counted
 from .codes import SiteKind
 
-_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")
+# Years 1900-2999: a report reads two years back and a month ahead, which must stay dates.
+_YEAR = "(19|2[0-9])[0-9]{2}"
+_MONTH = re.compile(rf"^{_YEAR}-(0[1-9]|1[0-2])$")
 
 
 def _month(value: str) -> str:
     if not _MONTH.match(value.strip(SPACE)):
-        raise ValueError("a month is YYYY-MM, e.g. 2026-10")
+        raise ValueError("a month is YYYY-MM from 1900 to 2999, e.g. 2026-10")
     return value.strip(SPACE)
 
 
@@ -39,7 +41,7 @@ Month = Annotated[
     str,
     AfterValidator(_month),
     WithJsonSchema(
-        {"type": "string", "pattern": f"^[{SPACE}]*[0-9]{{4}}-(0[1-9]|1[0-2])[{SPACE}]*$"}
+        {"type": "string", "pattern": f"^[{SPACE}]*{_YEAR}-(0[1-9]|1[0-2])[{SPACE}]*$"}
     ),
 ]
 

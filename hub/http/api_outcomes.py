@@ -126,7 +126,7 @@ async def amend(request: web.Request, call_id: CallId, body: AmendmentCreate) ->
 
 @routes.get("/api/call-history")
 @allow(*HUB_ROLES)
-@api("Search the call history", tag="outcomes")
+@api("Search the call history", tag="outcomes", rules="`to` must not be before `from`")
 async def call_history(request: web.Request, query: HistorySearch) -> list[HistoryRow]:
     return await request.app[RECORDS].history_rows(
         principal_of(request).scope, history_filters(query)

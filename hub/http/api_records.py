@@ -69,7 +69,11 @@ async def resident(request: web.Request, person_id: RowId) -> PersonPublic:
 
 @routes.get("/api/calls")
 @allow(*CLINICAL_ROLES, devices=True)
-@api("Calls, newest first, filtered by site, resident, dates and disposition", tag="records")
+@api(
+    "Calls, newest first, filtered by site, resident, dates and disposition",
+    tag="records",
+    rules="`to` must not be before `from`",
+)
 async def calls(request: web.Request, query: CallSearch) -> list[CallPublic]:
     """The calls themselves; here ``resident`` is a person's id. Dates are whole London days,
     both ends included."""

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TypeVar
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
@@ -48,10 +49,11 @@ async def read_form(request: web.Request) -> Form:
 def unreadable_form() -> Iterator[None]:
     """Around reading a form or a multipart stream: what aiohttp raises for a broken body
     (no boundary, a part without a name, bytes not in the declared character set, an
-    unknown character set) becomes a typed 422 naming the body, not a 500."""
+    unknown character set, a part header with a control character) becomes a typed 422
+    naming the body, not a 500."""
     try:
         yield
-    except (ValueError, LookupError, AssertionError):  # UnicodeDecodeError is a ValueError
+    except (ValueError, LookupError, AssertionError, HttpProcessingError):
         raise InvalidInput("The form could not be read", field=BODY) from None
 
 

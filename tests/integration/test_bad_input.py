@@ -77,6 +77,11 @@ MALFORMED_FORMS = [
     ("multipart/form-data; boundary=xx", b"garbage"),
     ("multipart/form-data", b"--x\r\n"),
     ("multipart/form-data; boundary=xx", b"--xx\r\nContent-Disposition: form-data\r\n\r\nv"),
+    # a part header with a control character in it (schemathesis found this one)
+    (
+        "multipart/form-data; boundary=xx",
+        b'--xx\r\nContent-Disposition: form-data; name="a\x03b"\r\n\r\nv\r\n--xx--\r\n',
+    ),
     ("application/x-www-form-urlencoded; charset=utf-8", b"username=\xff\xfe&password=x"),
     ("application/x-www-form-urlencoded; charset=no-such-charset", b"username=a"),
 ]

@@ -21,9 +21,11 @@ from typing import Any
 import aiohttp
 import pytest
 import pytest_asyncio
+from yarl import URL
 
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
+from hub.http.csrf import csrf_token
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
@@ -98,7 +100,10 @@ async def hub(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Hub]:
 async def _post(
     http: aiohttp.ClientSession, url: str, body: dict[str, Any], cookie: str | None = None
 ) -> tuple[dict[str, Any], str]:
-    headers = {"Cookie": f"telehub_session={cookie}"} if cookie else {}
+    origin = str(URL(url).origin())
+    headers = {"Origin": origin}
+    if cookie:  # a signed-in write carries the session's CSRF token, as the pages' do
+        headers |= {"Cookie": f"telehub_session={cookie}", "X-CSRF-Token": csrf_token(cookie)}
     async with http.post(url, json=body, headers=headers) as response:
         assert response.status < 300, await response.text()
         session = response.cookies.get("telehub_session")
@@ -175,6 +180,7 @@ async def test_schemathesis_finds_no_fault(hub: Hub, who: str, tmp_path: Path) -
     if token is not None:
         # Signing out would end the session the rest of the run is testing with.
         args += ["--exclude-path", "/api/auth/logout"]
+        args += ["--header", f"X-CSRF-Token: {csrf_token(token)}"]
     run = await asyncio.create_subprocess_exec(
         str(SCHEMATHESIS),
         *args,
