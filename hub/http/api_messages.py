@@ -47,6 +47,7 @@ async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
     "Upload a photo to send in a message (JPEG, PNG or WebP, 5 MB at most)",
     tag="messages",
     status=201,
+    rules="the photo must decode as the JPEG, PNG or WebP image it claims to be",
     upload=Content(
         "multipart/form-data",
         {
