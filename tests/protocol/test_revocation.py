@@ -183,6 +183,7 @@ async def test_revocations_reach_the_sockets_on_every_hub_process(
     nurse_near.http.cookie_jar.update_cookies(
         {c.key: c.value for c in nurse.http.cookie_jar}, near.make_url("/")
     )
+    nurse_near.send_csrf_token()
     assert (await nurse_near.request("POST", "/api/auth/logout")).status == 200
     assert await closed_by_hub(nurse_socket) == (CloseCode.SESSION_ENDED, SIGNED_OUT)
 

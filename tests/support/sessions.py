@@ -42,16 +42,16 @@ class Browser:
             self.url("/api/auth/login"), json={"username": username, "password": password}
         ) as response:
             assert response.status == 200, await response.text()
-        self._send_csrf_token()
+        self.send_csrf_token()
 
     async def device_sign_in(self, credential: str) -> None:
         async with self.http.post(
             self.url("/api/devices/signin"), json={"credential": credential}
         ) as response:
             assert response.status == 200, await response.text()
-        self._send_csrf_token()
+        self.send_csrf_token()
 
-    def _send_csrf_token(self) -> None:
+    def send_csrf_token(self) -> None:
         """As the hub's pages do: every write carries the session's CSRF token."""
         token = self.http.cookie_jar.filter_cookies(self.url("/")).get("telehub_csrf")
         if token is not None:
