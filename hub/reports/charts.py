@@ -7,23 +7,21 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from hub.outcomes.claims import Measure, facts
+from hub.outcomes.claims import Measure
 from hub.reports import trends
 from hub.reports.inputs import ReportInputs
-from hub.reports.summary import claims
 from hub.storage.tables import Organisation
 from schemas.reports import WatchedHome
 
 SiteCharts = dict[int, tuple[Any, Any, str | None]]
+ADMISSIONS_CLAIMED = f"{Measure.ADMISSION.value}_claimed"
 
 
 def monthly_admissions(data: ReportInputs) -> dict[int, dict[str, int]]:
     """Claimed avoided admissions per site per month over the trend window."""
     found: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in data.admission_facts:
-        month, site_id, *codes, count = row
-        claimed = claims(facts(*codes), Measure.ADMISSION)
-        found[site_id][month] = found[site_id].get(month, 0) + count * claimed
+    for row in data.trend:
+        found[row.site_id][row.month] = row[ADMISSIONS_CLAIMED]
     return found
 
 

@@ -1,4 +1,5 @@
-"""``telehub import calls|activity|sites FILE`` and ``telehub report monthly``.
+"""``telehub import calls|activity|sites FILE``, ``telehub report monthly`` and
+``telehub reports rebuild``.
 
 Both run as the operator (the SYSTEM scope: a hub administrator). Registered on the main
 command by ``hub/cli.py``.
@@ -26,6 +27,7 @@ T = TypeVar("T")
 
 import_cli = typer.Typer(help="Import CSV files (calls, hospital activity, sites).")
 report_cli = typer.Typer(help="Commissioner reports.", no_args_is_help=True)
+reports_cli = typer.Typer(help="The counts the reports read.", no_args_is_help=True)
 SHOWN_ERRORS = 50
 
 
@@ -134,3 +136,16 @@ def report_monthly(
     else:
         out_file.write_bytes(body)
         err.print(f"Wrote {out_file} ({len(body):,} bytes).")
+
+
+@reports_cli.command("rebuild")
+def reports_rebuild() -> None:
+    """Recompute the per-site, per-month counts the reports read from the calls (they are
+    kept as calls change; this is for after a restore or a fix to the counting rules)."""
+    from hub.reports.rebuild import rebuild_counts
+
+    async def work(db: Database, settings: HubSettings) -> int:
+        return await rebuild_counts(db, SystemClock(), SYSTEM)
+
+    rows = run_with_database(work)
+    out.print(f"Rebuilt the report counts: {rows:,} site-months.")

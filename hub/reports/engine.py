@@ -44,11 +44,9 @@ class ReportService:
             for commissioner in await repo.commissioners(scope):
                 area = Area(commissioner=commissioner)
                 sites = await repo.sites(scope, area)
-                rows = await repo.calls_per_site_month(
-                    scope, area, first_month=first, last_month=last
-                )
+                rows = await repo.site_months(scope, area, first_month=first, last_month=last)
                 found += watched_homes(
-                    month, commissioner, sites, [(r[0], r[1], r[2]) for r in rows]
+                    month, commissioner, sites, [(r.month, r.site_id, r.calls) for r in rows]
                 )
             await AuditRepo(s, self.clock).record(
                 actor=scope.actor,
@@ -83,26 +81,11 @@ class ReportService:
                 EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
             ]
             drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
-            first, last = trends.window(month)
-            per_site = [
-                (r[0], r[1], r[2])
-                for r in await repo.calls_per_site_month(
-                    scope, area, first_month=first, last_month=last
-                )
-            ]
-            admission = [
-                tuple(r)
-                for r in await repo.admission_facts_per_site_month(
-                    scope, area, first_month=first, last_month=last
-                )
-            ]
-            earliest = min(months.shift(month, -1), months.financial_year_start(month))
-            per_month = [
-                tuple(r)
-                for r in await repo.facts_per_month(
-                    scope, area, first_month=earliest, last_month=month
-                )
-            ]
+            first, _last = trends.window(month)
+            earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
+            site_months = await repo.site_months(
+                scope, area, first_month=earliest, last_month=month
+            )
             homes = [home_of(o) for o in area_sites]
             needed = activity.first_month_needed(homes, month) or month
             hospital = await repo.activity(
@@ -126,9 +109,7 @@ class ReportService:
                     calls=calls,
                     escalations=escalations,
                     drops=drops,
-                    calls_per_site_month=per_site,
-                    admission_facts=admission,
-                    facts_per_month=per_month,
+                    site_months=site_months,
                     activity=hospital,
                     generated_at=self.clock.now(),
                     answer_target_seconds=self.settings.answer_target_seconds,

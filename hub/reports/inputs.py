@@ -7,10 +7,10 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-from hub.reports import activity, months
+from hub.reports import activity, months, trends
 from hub.reports.costs import CostTable, load_cost_table
+from hub.reports.counts import SiteMonthCounts
 from hub.reports.summary import MonthCall
 from hub.storage.repos.reports import Area
 from hub.storage.tables import HospitalActivity, Organisation
@@ -42,13 +42,24 @@ class ReportInputs:
     calls: Sequence[MonthCall]
     escalations: Sequence[EscalationRead]
     drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
-    calls_per_site_month: Sequence[tuple[str, int, int]]
-    admission_facts: Sequence[tuple[Any, ...]]  # month, site, *facts, count
-    facts_per_month: Sequence[tuple[Any, ...]]  # month, *facts, count
+    site_months: Sequence[SiteMonthCounts]
+    """Per-site, per-month counts from the earlier of the trend window's first month and
+    the comparison's (last month, the financial year) to the report month."""
     activity: Sequence[HospitalActivity]
     generated_at: datetime
     answer_target_seconds: int
     costs: CostTable = field(default_factory=default_costs)
+
+    @functools.cached_property
+    def trend(self) -> list[SiteMonthCounts]:
+        """The counts over the trend window (the SPC charts' months)."""
+        first, last = trends.window(self.month)
+        return [r for r in self.site_months if first <= r.month <= last]
+
+    @functools.cached_property
+    def calls_per_site_month(self) -> list[tuple[str, int, int]]:
+        """(month, site id, calls) over the trend window."""
+        return [(r.month, r.site_id, r.calls) for r in self.trend]
 
 
 def home_of(o: Organisation) -> activity.Home:

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from statistics import median
 
 from hub.clock import as_utc
-from hub.outcomes.claims import Measure, facts
-from hub.reports import activity, months
+from hub.outcomes.claims import Measure
+from hub.reports import activity, counts, months
 from hub.reports.charts import SiteCharts
 from hub.reports.inputs import EscalationRead, ReportInputs
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
@@ -22,10 +22,9 @@ from hub.reports.summary import (
     empty_tally,
     money_claimed,
     money_total,
-    weighted_tally,
 )
 from hub.storage.tables import Organisation
-from schemas.codes import Channel, Disposition, Escalation, Reason, SiteKind
+from schemas.codes import Channel, Escalation, Reason, SiteKind
 from schemas.reports import (
     CallSummary,
     Comparison,
@@ -38,7 +37,6 @@ from schemas.reports import (
 )
 
 CARE_HOMES = activity.CARE_HOMES
-TECHNICAL = Disposition.CALL_FAILED_TECHNICAL.value
 
 
 def _per_10_beds(calls: int, beds: int | None) -> float | None:
@@ -181,14 +179,15 @@ def rates(
 
 
 def _period(data: ReportInputs, label: str, first: str, last: str) -> PeriodSummary:
-    rows = [r for r in data.facts_per_month if first <= r[0] <= last]
-    tally = weighted_tally((facts(*r[1:6]), r[6]) for r in rows)
+    summed = counts.total(r for r in data.site_months if first <= r.month <= last)
+    tally = counts.as_tally(summed)
+    named = dict(zip(counts.COUNTS, summed, strict=True))
     return PeriodSummary(
         label=label,
         first_month=first,
         last_month=last,
-        calls=sum(r[6] for r in rows),
-        technical_failures=sum(r[6] for r in rows if r[3] == TECHNICAL),
+        calls=named["calls"],
+        technical_failures=named["technical_failures"],
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
         money_gbp=money_total(tally, data.costs),
