@@ -63,33 +63,9 @@ class ReportService:
         async with self.db.session() as s:
             repo = ReportRepo(s, self.clock)
             area = await repo.area(scope, commissioner_ods=query.commissioner, site_ods=query.site)
-            sites = await repo.sites(scope, area)
-            area_sites = await repo.sites(scope, area, whole_area=True) if area.site else sites
             hub = await repo.hub(scope)
-            calls = [
-                MonthCall(
-                    site_id=r[0],
-                    channel=r[1],
-                    reason=r[2],
-                    started_at=r[3],
-                    answered_at=r[4],
-                    facts=facts(*r[5:10]),
-                )
-                for r in await repo.month_calls(scope, area, month=month)
-            ]
-            escalations = [
-                EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
-            ]
-            drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
-            first, _last = trends.window(month)
-            earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
-            site_months = await repo.site_months(
-                scope, area, first_month=earliest, last_month=month
-            )
-            homes = [home_of(o) for o in area_sites]
-            needed = activity.first_month_needed(homes, month) or month
-            hospital = await repo.activity(
-                scope, area, first_month=min(needed, month), last_month=month
+            inputs = await self.read(
+                repo, scope, area, month, hub_ods=hub.ods_code if hub else None
             )
             await AuditRepo(s, self.clock).note(
                 scope,
@@ -98,31 +74,66 @@ class ReportService:
                 target_id=(area.site or area.commissioner).ods_code,
                 detail={"month": month},
             )
-        with _collector_paused():
-            report = build(
-                ReportInputs(
-                    month=month,
-                    area=area,
-                    sites=sites,
-                    area_sites=area_sites,
-                    hub_ods=hub.ods_code if hub else None,
-                    calls=calls,
-                    escalations=escalations,
-                    drops=drops,
-                    site_months=site_months,
-                    activity=hospital,
-                    generated_at=self.clock.now(),
-                    answer_target_seconds=self.settings.answer_target_seconds,
-                    costs=self.costs,
-                )
+        with collector_paused():
+            return self.disclosed(build(inputs))
+
+    async def read(
+        self, repo: ReportRepo, scope: Scope, area: Area, month: str, *, hub_ods: str | None
+    ) -> ReportInputs:
+        """Everything one area's report for ``month`` is built from, read in the caller's
+        session: the month's calls, escalations and drops, the per-site, per-month counts
+        over the trend window, and the hospital activity."""
+        sites = await repo.sites(scope, area)
+        area_sites = await repo.sites(scope, area, whole_area=True) if area.site else sites
+        calls = [
+            MonthCall(
+                site_id=r[0],
+                channel=r[1],
+                reason=r[2],
+                started_at=r[3],
+                answered_at=r[4],
+                facts=facts(*r[5:10]),
             )
-            if self.settings.report_suppress_small_numbers:
-                return disclosure.suppress(report)
-            return disclosure.unsuppressed(report)
+            for r in await repo.month_calls(scope, area, month=month)
+        ]
+        escalations = [
+            EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
+        ]
+        drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
+        first, _last = trends.window(month)
+        earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
+        site_months = await repo.site_months(scope, area, first_month=earliest, last_month=month)
+        homes = [home_of(o) for o in area_sites]
+        needed = activity.first_month_needed(homes, month) or month
+        hospital = await repo.activity(
+            scope, area, first_month=min(needed, month), last_month=month
+        )
+        return ReportInputs(
+            month=month,
+            area=area,
+            sites=sites,
+            area_sites=area_sites,
+            hub_ods=hub_ods,
+            calls=calls,
+            escalations=escalations,
+            drops=drops,
+            site_months=site_months,
+            activity=hospital,
+            generated_at=self.clock.now(),
+            answer_target_seconds=self.settings.answer_target_seconds,
+            costs=self.costs,
+        )
+
+    def disclosed(self, report: MonthlyReport) -> MonthlyReport:
+        """The report as a commissioner may see it: small numbers suppressed unless the
+        setting says a data-sharing agreement covers them."""
+        if self.settings.report_suppress_small_numbers:
+            return disclosure.suppress(report)
+        return disclosure.unsuppressed(report)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a report is built.
 
     A national-sized report creates ~100,000 objects (rows, charts, models) that all stay
