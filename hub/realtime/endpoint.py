@@ -35,7 +35,7 @@ from schemas.wire import (
     Who,
 )
 
-from .commands import calls, echo, messages, presence, queue, session, signal
+from .commands import calls, echo, messages, presence, quality, queue, session, signal
 from .connection import Connection, Replay, Watermark
 from .dispatch import CommandContext, Dispatcher, TokenBucket
 from .drain import Drain
@@ -77,6 +77,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         Dispatcher(
             session.commands,
             calls.commands,
+            quality.commands,
             queue.commands,
             signal.commands,
             messages.commands,
@@ -317,4 +318,3 @@ async def _within_cap(ws: web.WebSocketResponse, conn: Connection, services: Ser
         await ws.send_str(frame.model_dump_json())
     await ws.close(code=CloseCode.TOO_MANY_SOCKETS, message=TOO_MANY_SOCKETS.encode())
     return False
-
