@@ -19,11 +19,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.broker import topics
+from hub.broker.fanout import Fanout
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from hub.outcomes.claims import claimed, facts
-from hub.realtime.fanout import Fanout
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo, found
@@ -82,12 +82,20 @@ def _key(p: Principal) -> str:
 
 
 class CallService:
-    def __init__(self, db: Database, clock: Clock, settings: HubSettings, fanout: Fanout) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: HubSettings,
+        fanout: Fanout,
+        *,
+        process_id: str = "",
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.fanout = fanout
-        self.process_id = ""  # this hub process (hub_process.id); set by the websocket side
+        self.process_id = process_id  # this hub process (hub_process.id): the broker's origin
         self._started = False
 
     # -- a site asks for help -------------------------------------------------------------

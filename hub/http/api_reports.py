@@ -21,6 +21,7 @@ from hub.reports import months
 from hub.reports.engine import ReportService
 from hub.reports.render import MEDIA_TYPES, filename, render
 from hub.reports.render_html import context
+from hub.services import SERVICES
 from hub.storage.repos.reports import ReportRepo
 from schemas.codes import Role
 from schemas.imports import ImportKind, ImportQuery, ImportSummary
@@ -43,13 +44,11 @@ REPORT_FILES = (
 
 
 def report_service(request: web.Request) -> ReportService:
-    app = request.app
-    return ReportService(app[DATABASE], app[CLOCK], app[SETTINGS])
+    return request.app[SERVICES].reports
 
 
 def _imports(request: web.Request) -> ImportService:
-    app = request.app
-    return ImportService(app[DATABASE], app[CLOCK], app[SETTINGS])
+    return request.app[SERVICES].imports
 
 
 def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.keys import BROKER, DATABASE, REALTIME
+from hub.keys import BROKER, DATABASE
+from hub.realtime.context import REALTIME
 from hub.storage.migrate import current_revision, head_revision
 from schemas.api import Health
 
@@ -31,7 +32,7 @@ async def healthz(_request: web.Request) -> Health:
 )
 async def readyz(request: web.Request) -> web.Response:
     app = request.app
-    if REALTIME in app and app[REALTIME].services.drain.draining:
+    if REALTIME in app and app[REALTIME].drain.draining:
         return web.json_response({"status": "unavailable", "detail": "draining"}, status=503)
     if BROKER in app and not app[BROKER].healthy:
         return web.json_response(
