@@ -510,9 +510,10 @@ class CallService:
                     )
                 )
             if follow_up:
-                s.add(
-                    FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
-                )
+                # The follow-up asks about the 72 hours after the call ended (when the nurse
+                # ended it; a call closed without an end is taken to end now).
+                ended = as_utc(call.ended_at) if call.ended_at is not None else now
+                s.add(FollowUpTask(call_id=call.id, due_at=ended + FOLLOW_UP_AFTER))
             await AuditRepo(s, self.clock).note(
                 p.scope,
                 "call_close",

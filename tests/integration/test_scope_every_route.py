@@ -249,6 +249,8 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
         "GET /console/history": {"site": h.site.id},
         "GET /api/reports/monthly": {"month": month, "commissioner": t.commissioner_ods},
         "GET /reports": {"month": month, "commissioner": t.commissioner_ods},
+        "GET /api/reports/hub": {"month": month},
+        "GET /reports/hub": {"month": month},
         "POST /api/imports": {"kind": "sites"},
     }
     bodies: dict[str, Any] = {
