@@ -58,6 +58,7 @@ hub.addEventListener("state", (e) => {
 });
 
 hub.addEventListener("open", async (e) => {
+  queue.selfKey = e.detail.who.participant_key;
   try {
     const subscribed = await hub.command("queue/subscribe");
     queue.update(subscribed.entries);
@@ -71,6 +72,7 @@ hub.addEventListener("open", async (e) => {
 hub.addEventListener("hub-queue", (e) => queue.update(e.detail.entries));
 hub.addEventListener("hub-overdue", (e) => queue.overdue(e.detail.call_id, e.detail.waited_seconds));
 hub.addEventListener("hub-call", (e) => onCall(e.detail.call));
+hub.addEventListener("message", (e) => queue.message(e.detail));
 hub.addEventListener("hub-ring", (e) => ring(e.detail.call, e.detail.why));
 
 function resume(call) {

@@ -46,6 +46,10 @@ export class CallView {
       this.$("videos").replaceChildren();
       this.messages = [];
       this.$("thread").replaceChildren();
+      // What the home sent about this call before it was answered (the socket has the
+      // whole thread: replayed on connect, live since).
+      const before = [...this.hub.messages.values()].filter((m) => m.call_id === call.id);
+      for (const m of before.sort((a, b) => a.hub_seq - b.hub_seq)) this.onMessage(m);
       this.renderStatic(call);
       this.loadResident(call);
     }
@@ -255,6 +259,7 @@ export class CallView {
   onMessage(message) {
     if (!this.call || message.site_id !== this.call.site_id) return;
     if (message.call_id && message.call_id !== this.call.id) return;
+    if (this.messages.some((m) => m.id === message.id)) return;
     this.messages.push(message);
     const mine = message.sender_key === this.selfKey;
     this.$("thread").append(

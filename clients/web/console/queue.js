@@ -1,7 +1,8 @@
 // The live queue: every waiting call as a row, ordered as the hub orders it, its wait ticking
-// against the answer target. Alerts when a call arrives or passes the target.
+// against the answer target. Alerts when a call arrives or passes the target, and when the
+// home sends a message about a call still waiting (it may change the call's priority).
 
-import { NEW_CALL, OVERDUE } from "./alerts.js";
+import { NEW_CALL, OVERDUE, WAITING_MESSAGE } from "./alerts.js";
 import { el } from "/js/shared/dom.js";
 import { formatWait } from "/js/shared/format.js";
 import { NEWS2_TAGS } from "./format.js";
@@ -20,6 +21,8 @@ export class QueueView {
     this.receivedAt = performance.now();
     this.seen = null; // call ids seen so far; null until the first list arrives
     this.overdueAlerted = new Set();
+    this.said = new Map(); // call id -> the home's messages about it, in thread order
+    this.selfKey = null; // this console's participant key: its own messages are not alerts
     this.timer = setInterval(() => this.tick(), 1000);
   }
 
@@ -45,6 +48,25 @@ export class QueueView {
         { tone: e.call.priority >= 3 ? "urgent" : "info", sound: NEW_CALL },
       );
     }
+  }
+
+  // A thread message: the home's words about a call in the queue go on its card, with an
+  // alert (once per message).
+  message(message) {
+    if (!message.call_id || message.sender_key === this.selfKey) return;
+    const said = this.said.get(message.call_id) ?? [];
+    if (said.some((m) => m.id === message.id)) return;
+    said.push(message);
+    said.sort((a, b) => a.hub_seq - b.hub_seq);
+    this.said.set(message.call_id, said);
+    const entry = this.entries.find((e) => e.call.id === message.call_id);
+    if (!entry) return;
+    this.render();
+    this.alerts.show(`Message from ${entry.call.site_name} while waiting: “${message.body}”`, {
+      tone: "urgent",
+      sound: WAITING_MESSAGE,
+      sticky: true,
+    });
   }
 
   label(kind, code) {
@@ -143,7 +165,21 @@ export class QueueView {
         `Home would otherwise: ${this.label("home_intent", c.home_intent)}`,
       ),
       c.concern ? el("p", { class: "console-queue__line console-small console-muted" }, `“${c.concern}”`) : null,
+      this.waitingMessages(c),
       accept,
+    );
+  }
+
+  // The home's latest words while waiting, newest last (the two most recent).
+  waitingMessages(call) {
+    const said = this.said.get(call.id);
+    if (!said?.length) return null;
+    const recent = said.slice(-2);
+    return el(
+      "div",
+      { class: "console-queue__said", dataset: { waitingMessage: call.id } },
+      el("strong", { class: "console-small" }, said.length === 1 ? "Message while waiting" : `${said.length} messages while waiting`),
+      ...recent.map((m) => el("p", { class: "console-queue__line" }, `“${m.body}”`)),
     );
   }
 
