@@ -7,11 +7,17 @@ tablet's in-call screen with a sound; the tablet chimes when the nurse answers.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from playwright.async_api import Page, expect
 
-from support.browser import DESKTOP, OpenPage, screenshot
+from hub.keys import DATABASE
+from schemas.codes import Role
+from support.browser import DESKTOP, OpenPage, axe_violations, screenshot
+from support.calls import call_request
 from support.hub import RunningHub
 from support.tablet import walk_to_call
+from support.world import _user
 
 # Counts the tones a page starts through WebAudio (the browser's own API, not our code):
 # the console's alerts and the tablet's chimes are all oscillators.
@@ -214,3 +220,89 @@ async def shoot_media(tablet: Page, name: str) -> None:
     from support.tablet import shoot
 
     await shoot(tablet, name)
+
+
+async def _queue_of(live_hub: RunningHub, calls: int) -> list[str]:
+    tablet = await live_hub.device()
+    ids = []
+    for n in range(calls):
+        call = await tablet.command("call/start", **call_request(live_hub, n))
+        ids.append(call["id"])
+    return ids
+
+
+async def test_at_3am_ten_calls_fit_the_queue_with_the_overdue_counted_and_alerted_on_sign_in(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    await _queue_of(live_hub, 10)
+    live_hub.clock.advance(timedelta(minutes=6))  # every one of them past the target
+    nurse = await _console(open_page)
+    cards = nurse.locator("#queue > li")
+    await expect(cards).to_have_count(10)
+    # Item 10: the nurse signs in to calls already overdue: counted, and alerted at once.
+    await expect(nurse.locator("#overdue-count")).to_have_text("10 over target")
+    await expect(nurse.locator("#alert")).to_contain_text(
+        "10 calls are already past the answer target"
+    )
+    # Compact: at least eight whole cards on a 1080p screen.
+    bottoms = await cards.evaluate_all("(l) => l.map((x) => x.getBoundingClientRect().bottom)")
+    assert sum(1 for b in bottoms if b <= DESKTOP["height"]) >= 8, bottoms
+    # Item 12: "over target" (and the rest of an overdue card) passes contrast.
+    violations = await axe_violations(nurse)
+    assert [v["id"] for v in violations] == []
+    await screenshot(nurse, "console-night-queue")
+
+
+async def test_the_console_keyboard_is_safe_at_3am(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    async with live_hub.app[DATABASE].session() as s:
+        s.add(_user("nurse.two", Role.HUB_NURSE, live_hub.world.hub))  # not signed in
+    ids = await _queue_of(live_hub, 2)
+    nurse = await _console(open_page)
+    await expect(nurse.locator("#queue > li")).to_have_count(2)
+    await expect(nurse.locator("#roster")).to_contain_text("Nurse.Two")
+    # A stray "A" does not take the top call: it asks, and a second "A" accepts.
+    await nurse.keyboard.press("a")
+    await expect(nurse.locator("#alert")).to_contain_text("Press A again to accept")
+    await expect(nurse.locator("#call")).to_be_hidden()
+    await nurse.keyboard.press("a")
+    await expect(nurse.locator("#call")).to_be_visible()
+    await expect(nurse.locator("#call-heading")).to_contain_text("Home A")
+    # Focus goes to the call, not the page body.
+    await expect(nurse.locator("#call-heading")).to_be_focused()
+    # "Transfer to" does not default to a nurse who is not signed in.
+    assert await nurse.evaluate("() => document.querySelector('#transfer-to').value") == ""
+    # In the message box, Shift+E types "E" and the call goes on.
+    await nurse.keyboard.press("m")
+    await nurse.keyboard.type("Ellie is with her")
+    await expect(nurse.locator("#message-body")).to_have_value("Ellie is with her")
+    await nurse.keyboard.press("Enter")
+    await expect(nurse.locator("#thread")).to_contain_text("Ellie is with her")
+    await expect(nurse.locator("#message-body")).to_be_focused()
+    await nurse.keyboard.press("Shift+E")
+    await expect(nurse.locator("#call-state")).to_have_text("Connected")
+    # Single-key shortcuts can be turned off (WCAG 2.1.4), and stay off after a reload.
+    await nurse.keyboard.press("Escape")
+    await nurse.locator("#shortcuts-toggle").click()
+    await nurse.locator("#single-key-shortcuts").uncheck()
+    await nurse.reload()
+    await expect(nurse.locator("#connection")).to_have_text("Connected to the hub")
+    await expect(nurse.locator("#call")).to_be_visible()
+    await nurse.locator("body").click()
+    await nurse.keyboard.press("h")
+    await nurse.keyboard.press("Shift+E")
+    await expect(nurse.locator("#call-state")).to_have_text("Connected")
+    assert ids
+
+
+async def test_a_nurse_opening_the_admins_shift_page_gets_a_page_not_json(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    page = await open_page("nurse.one", "/console")
+    response = await page.goto("/admin/shift")
+    assert response is not None and response.status == 403
+    assert response.headers["content-type"].startswith("text/html")
+    await expect(page.locator("h1")).to_have_text("This page is for the hub administrator")
+    await expect(page.locator("main a[href='/console']")).to_be_visible()
+    assert await axe_violations(page) == []
