@@ -306,3 +306,75 @@ async def test_a_nurse_opening_the_admins_shift_page_gets_a_page_not_json(
     await expect(page.locator("h1")).to_have_text("This page is for the hub administrator")
     await expect(page.locator("main a[href='/console']")).to_be_visible()
     assert await axe_violations(page) == []
+
+
+async def _follow_ups(live_hub: RunningHub, count: int) -> None:
+    """``count`` due follow-ups, one an hour back from now; every third call was the nurse's."""
+    import uuid
+
+    from hub.clock import london_month
+    from hub.storage.tables import Call, FollowUpTask
+    from schemas.codes import CallState, Channel, HomeIntent, Reason
+    from support.world import NOW
+
+    world = live_hub.world
+    async with live_hub.app[DATABASE].session() as s:
+        for n in range(count):
+            started = NOW - timedelta(hours=72 + n)
+            call = Call(
+                id=str(uuid.uuid4()),
+                site_id=world.home_a.site.id,
+                person_id=world.home_a.resident.id,
+                channel=Channel.CARE_HOME.value,
+                reason=Reason.FALL_NO_INJURY.value,
+                home_intent=HomeIntent.AMBULANCE_999.value,
+                state=CallState.CLOSED.value,
+                started_at=started,
+                local_month=london_month(started),
+                nurse_id=world.nurse.id if n % 3 == 0 else None,
+            )
+            s.add(call)
+            await s.flush()
+            s.add(FollowUpTask(call_id=call.id, due_at=NOW - timedelta(hours=n, minutes=30)))
+
+
+DUES = "(l) => l.map((x) => x.dataset.due)"
+
+
+async def test_follow_ups_come_a_page_at_a_time_filtered_and_sorted_by_due_time(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    await _follow_ups(live_hub, 45)
+    page = await open_page("nurse.one", "/console/follow-ups", viewport=DESKTOP)
+    tasks = page.locator("section.console-task")
+    await expect(tasks).to_have_count(20)
+    await expect(page.locator("#follow-ups-count")).to_contain_text("45 due")
+    first = await tasks.evaluate_all(DUES)
+    assert first == sorted(first)  # soonest due first
+    await page.locator("nav.nhsuk-pagination a", has_text="Next").click()
+    await expect(tasks).to_have_count(20)
+    second = await tasks.evaluate_all(DUES)
+    assert second[0] > first[-1]
+    await page.locator("nav.nhsuk-pagination a", has_text="Next").click()
+    await expect(tasks).to_have_count(5)
+    assert await axe_violations(page) == []
+
+    # Latest due first.
+    await page.goto("/console/follow-ups?sort=latest")
+    latest = await tasks.evaluate_all(DUES)
+    assert latest == sorted(latest, reverse=True) and latest[0] > first[-1]
+    # Mine: the calls this nurse took (every third).
+    await page.goto("/console/follow-ups")
+    await page.locator("#show").select_option("mine")
+    await page.locator("#worklist-filter button").click()
+    await expect(tasks).to_have_count(15)
+    assert "show=mine" in page.url
+    # Overdue: more than a day past due (OVERDUE_AFTER), so 45 - 24.
+    await page.goto("/console/follow-ups?show=overdue")
+    overdue = await page.locator("section.console-task--overdue").count()
+    await expect(page.locator("#follow-ups-count")).to_contain_text("due")
+    assert await tasks.count() == overdue > 0
+    # Due today (London): due since midnight, 10:00 now, so the last ten hours.
+    await page.goto("/console/follow-ups?show=today")
+    await expect(tasks).to_have_count(10)
+    await screenshot(page, "console-follow-ups-filtered")
