@@ -47,4 +47,6 @@ async def readyz(request: web.Request) -> web.Response:
     if current != head:
         detail = f"migrations at {current}, expected {head}"
         return json_of(Health(status="unavailable", detail=detail), status=503)
+    if REALTIME in app and not app[REALTIME].services.calls.ready:  # start not yet recorded
+        return json_of(Health(status="unavailable", detail="starting"), status=503)
     return json_of(Health(status="ready"))

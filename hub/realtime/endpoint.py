@@ -18,7 +18,7 @@ from hub.broker import broker_for, topics
 from hub.calls.ice import ice_servers_for
 from hub.calls.service import CallService
 from hub.echo.service import EchoService
-from hub.errors import HubError, Unauthorised
+from hub.errors import HubError, Unauthorised, Unavailable
 from hub.http.access import public
 from hub.http.client import client_address
 from hub.keys import AUDIT, BROKER, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
@@ -100,6 +100,12 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
 
     await broker.start(deliver, on_gap)
     services.calls.process_id = broker.origin
+    # Before any socket is taken: a process that finds itself alone adopts the participants
+    # a lost process left, and one starting beside another is seen alive before it has
+    # sockets of its own. A database that does not answer yet: the call timers retry, and
+    # /ws and /readyz answer 503 until they have.
+    with contextlib.suppress(Unavailable):
+        await services.calls.started()
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
         asyncio.create_task(expire_forever(revoker, app[IDENTITY]), name="session upkeep"),
@@ -141,12 +147,15 @@ def _graceful_exit() -> None:
 
 
 async def _sweep_forever(services: Services) -> None:
-    """The call timers, once a second. The first sweep records this process's start (the
-    participants the hub lost while it was down), retried until the database answers."""
+    """The call timers, once a second. If the database did not answer at start, the first
+    sweep records this process's start (the participants the hub lost while it was down),
+    retried until it does."""
     while True:
         await asyncio.sleep(1.0)
         try:
             await services.calls.sweep()
+        except Unavailable:
+            log.warning("call timers: the database is unreachable; trying again")
         except Exception:
             log.exception("call timers failed; trying again")
 
@@ -190,6 +199,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     services = realtime.services
     if services.drain.draining:  # before the upgrade, so a load balancer tries another
         raise web.HTTPServiceUnavailable(text="draining", headers={"Retry-After": "1"})
+    if not services.calls.ready:  # not yet recorded as alive (the database was away)
+        raise web.HTTPServiceUnavailable(text="starting", headers={"Retry-After": "1"})
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
     await ws.prepare(request)
@@ -291,6 +302,10 @@ async def _auth_phase(
         else:
             assert auth.credential is not None
             principal = await services.identity.device_principal_for(auth.credential, client=client)
+    except Unavailable:  # the database is away: the client tries again, it is not refused
+        log.warning("auth phase could not complete: the database is unreachable")
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+        return None
     except HubError as exc:
         frame = AuthInvalid(error=ErrorBody(code=exc.code, message=exc.message))
         with contextlib.suppress(ConnectionResetError):
@@ -317,4 +332,3 @@ async def _within_cap(ws: web.WebSocketResponse, conn: Connection, services: Ser
         await ws.send_str(frame.model_dump_json())
     await ws.close(code=CloseCode.TOO_MANY_SOCKETS, message=TOO_MANY_SOCKETS.encode())
     return False
-
