@@ -22,6 +22,7 @@ from hub.reports.engine import ReportService
 from hub.reports.hub_wide import hub_wide
 from hub.reports.render import MEDIA_TYPES, filename, render
 from hub.reports.render_html import context
+from hub.services import SERVICES
 from hub.storage.repos.reports import ReportRepo
 from schemas.codes import Role
 from schemas.imports import ImportKind, ImportQuery, ImportSummary
@@ -50,13 +51,11 @@ REPORT_FILES = (
 
 
 def report_service(request: web.Request) -> ReportService:
-    app = request.app
-    return ReportService(app[DATABASE], app[CLOCK], app[SETTINGS])
+    return request.app[SERVICES].reports
 
 
 def _imports(request: web.Request) -> ImportService:
-    app = request.app
-    return ImportService(app[DATABASE], app[CLOCK], app[SETTINGS])
+    return request.app[SERVICES].imports
 
 
 def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:
