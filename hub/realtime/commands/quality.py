@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from hub.calls.quality import record_quality
-from hub.calls.service import CallService
 from schemas.codes import Role
 from schemas.wire import CallQuality
 
@@ -16,6 +15,6 @@ commands = CommandTable()
     "call/quality", Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, devices=True
 )
 async def quality(ctx: CommandContext, cmd: CallQuality) -> dict[str, Any]:
-    calls: CallService = ctx.services.calls
-    await record_quality(calls.db, calls.clock, ctx.conn.principal, cmd)
+    services = ctx.services
+    await record_quality(services.database, services.clock, ctx.conn.principal, cmd)
     return {"call_id": cmd.call_id, "recorded": True}

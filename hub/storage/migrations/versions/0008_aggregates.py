@@ -1,5 +1,4 @@
-"""Per-site, per-month report counts, filled from the calls already stored; the clients'
-reports of call quality (call/quality)
+"""Per-site, per-month report counts, filled from the calls already stored
 
 Revision ID: 0008_aggregates
 Revises: 0007_faults
@@ -43,25 +42,7 @@ def upgrade() -> None:
     from hub.storage.repos.aggregates import rebuild_sync
 
     rebuild_sync(op.get_bind())
-    op.create_table(
-        "call_quality",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("call_id", sqlmodel.sql.sqltypes.AutoString(length=36), nullable=False),
-        sa.Column("reporter", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        *(
-            sa.Column(name, sa.Integer(), nullable=False)
-            for name in ("video_seconds", "audio_only_seconds", "reconnects", "resumed")
-        ),
-        sa.Column("ended_by_failure", sa.Boolean(), nullable=False),
-        sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["call_id"], ["call.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("call_id", "reporter", name="uq_call_quality_reporter"),
-    )
-    op.create_index("ix_call_quality_call_id", "call_quality", ["call_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_call_quality_call_id", table_name="call_quality")
-    op.drop_table("call_quality")
     op.drop_table("report_site_month")
