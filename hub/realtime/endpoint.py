@@ -93,8 +93,12 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     # a lost process left, and one starting beside another is seen alive before it has
     # sockets of its own. A database that does not answer yet: the call timers retry, and
     # /ws and /readyz answer 503 until they have.
-    with contextlib.suppress(Unavailable):
+    try:
         await services.calls.started()
+    except Unavailable:
+        pass
+    except Exception:  # e.g. not yet migrated: /readyz says so, and the timers retry
+        log.warning("could not record this process's start yet; the call timers retry")
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
         asyncio.create_task(expire_forever(revoker, services.identity), name="session upkeep"),
