@@ -135,7 +135,7 @@ async def _sweep_forever(services: Services) -> None:
     while True:
         await asyncio.sleep(1.0)
         try:
-            await services.calls.sweep()
+            await services.timers.sweep()
         except Exception:
             log.exception("call timers failed; trying again")
 
@@ -146,7 +146,7 @@ async def catch_up(services: Services, realtime: Realtime) -> None:
     socket reading a thread gets what it lacks from the same batch."""
     await realtime.revoker.recheck(services.identity)  # a revocation may have been missed
     realtime.roster.clear()
-    await services.calls.queue_changed()
+    await services.announce.queue_changed()
     # Readers of one thread with the same role and organisation see exactly the same rows.
     readers: dict[tuple[str, str, int], list[Connection]] = {}
     for conn in list(realtime.registry.connections):
@@ -194,7 +194,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
         try:
-            resumed = await services.calls.connected(principal)
+            resumed = await services.participants.connected(principal)
         except Exception:
             log.exception("auth phase of %s could not complete", conn.key)
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
@@ -232,7 +232,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         # A socket the drain closed is not a participant who went: no resume window starts.
         if not realtime.drain.draining and not realtime.registry.is_connected(conn.key):
             with contextlib.suppress(Exception):
-                await services.calls.disconnected(principal)
+                await services.participants.disconnected(principal)
     return ws
 
 
