@@ -20,11 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.broker import topics
+from hub.broker.fanout import Fanout
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from hub.outcomes.claims import claimed, facts
-from hub.realtime.fanout import Fanout
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo, found
@@ -86,12 +86,20 @@ log = logging.getLogger("hub.calls")
 
 
 class CallService:
-    def __init__(self, db: Database, clock: Clock, settings: HubSettings, fanout: Fanout) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: HubSettings,
+        fanout: Fanout,
+        *,
+        process_id: str = "",
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.fanout = fanout
-        self.process_id = ""  # this hub process (hub_process.id); set by the websocket side
+        self.process_id = process_id  # this hub process (hub_process.id): the broker's origin
         self._started = False
         # Since when this process has reached the database without a break: a peer is
         # dead only when it has not been seen for a whole timeout of that (after an
@@ -511,9 +519,10 @@ class CallService:
                     )
                 )
             if follow_up:
-                s.add(
-                    FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
-                )
+                # The follow-up asks about the 72 hours after the call ended (when the nurse
+                # ended it; a call closed without an end is taken to end now).
+                ended = as_utc(call.ended_at) if call.ended_at is not None else now
+                s.add(FollowUpTask(call_id=call.id, due_at=ended + FOLLOW_UP_AFTER))
             await AuditRepo(s, self.clock).note(
                 p.scope,
                 "call_close",
