@@ -25,8 +25,6 @@ CONSOLE_FRAMES = """() => {
   return video ? video.getVideoPlaybackQuality().totalVideoFrames : 0;
 }"""
 CONNECTED = "Connected to the hub"
-DEBUG = """() => JSON.stringify([...document.querySelectorAll('#videos figure')].map((f) => [f.dataset.role, f.dataset.key, f.dataset.state, f.querySelector('video')?.getVideoPlaybackQuality().totalVideoFrames, f.querySelector('video')?.srcObject?.getTracks().map(t=>t.readyState+t.kind+t.muted)]))"""
-DEBUGT = """async () => { const m = telehubTablet.state.mesh; const out = []; for (const [k,p] of m.peers) { const st = []; (await p.pc.getStats()).forEach((s)=>{ if (s.type==='outbound-rtp') st.push([s.kind, s.framesEncoded, s.packetsSent]); }); out.push([JSON.stringify(telehubTablet.state.samples), telehubTablet.state.media.cameraOff, telehubTablet.state.media.videoSince, performance.now(), k, p.pc.connectionState, st, p.pc.getSenders().map(x=>x.track?.readyState+x.track?.kind+x.track?.enabled)]);} return JSON.stringify(out); }"""
 
 
 @pytest.fixture
@@ -52,6 +50,17 @@ async def _signed_in(
     return page
 
 
+async def _console_sees(console: Page, tablet: Page, more_than: int) -> None:
+    try:
+        await wait_for_frames(console, CONSOLE_FRAMES, more_than)
+    except AssertionError as exc:
+        media = await tablet.evaluate(
+            "() => JSON.stringify({cameraOff: telehubTablet.state.media.cameraOff,"
+            " samples: telehubTablet.state.samples.slice(-3)})"
+        )
+        raise AssertionError(f"{exc}; the tablet's camera: {media}") from None
+
+
 async def test_a_chromium_call_carries_on_across_a_hub_kill_9(
     settings: HubSettings,
     db: Database,
@@ -71,9 +80,14 @@ async def test_a_chromium_call_carries_on_across_a_hub_kill_9(
     call_id = await walk_to_call(tablet, resident="Edith ResidentA", concern="Breathless.")
     await expect(console.locator(f'#queue [data-call-id="{call_id}"]')).to_be_visible()
     await console.keyboard.press("a")
+    await expect(console.locator("#alert")).to_contain_text("Press A again")
+    await console.keyboard.press("a")
     await expect(console.locator("#call-state")).to_have_text("Connected")
     await wait_for_frames(tablet, REMOTE_FRAMES, 5)
     await wait_for_frames(console, CONSOLE_FRAMES, 5)
+    # The tablet's weak-uplink fallback (tested in tests/e2e) judges the link from
+    # Chromium's estimate, which a machine this loaded can drag down; here the camera stays.
+    await tablet.evaluate("() => { telehubTablet.view.autoAudioOnly = true; }")
 
     await hub.kill()
     killed = time.monotonic()
@@ -84,12 +98,7 @@ async def test_a_chromium_call_carries_on_across_a_hub_kill_9(
     tablet_frames = await wait_for_frames(tablet, REMOTE_FRAMES)
     console_frames = await wait_for_frames(console, CONSOLE_FRAMES)
     await wait_for_frames(tablet, REMOTE_FRAMES, tablet_frames + 30)
-    try:
-        await wait_for_frames(console, CONSOLE_FRAMES, console_frames + 30)
-    except AssertionError:
-        print("DEBUG", console_frames, await console.evaluate(DEBUG))
-        print("DEBUGT", await tablet.evaluate(DEBUGT))
-        raise
+    await _console_sees(console, tablet, console_frames + 30)
     assert hub.process is not None and hub.process.returncode is not None  # still down
     media_through_outage = time.monotonic() - killed
 
@@ -101,13 +110,7 @@ async def test_a_chromium_call_carries_on_across_a_hub_kill_9(
     await expect(console.locator("#call-state")).to_have_text("Connected")
     frames = await wait_for_frames(tablet, REMOTE_FRAMES)
     await wait_for_frames(tablet, REMOTE_FRAMES, frames + 15)
-    frames = await wait_for_frames(console, CONSOLE_FRAMES)
-    try:
-        await wait_for_frames(console, CONSOLE_FRAMES, frames + 15)
-    except AssertionError:
-        print("DEBUG", frames, await console.evaluate(DEBUG))
-        print("DEBUGT", await tablet.evaluate(DEBUGT))
-        raise
+    await _console_sees(console, tablet, await wait_for_frames(console, CONSOLE_FRAMES) + 15)
 
     # The call ends normally: wrap-up, the record saved, the tablet told.
     await console.keyboard.press("Shift+E")
