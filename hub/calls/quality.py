@@ -16,6 +16,6 @@ async def record_quality(db: Database, clock: Clock, p: Principal, cmd: CallQual
         await QualityRepo(s, clock).report(
             p.scope,
             call_id=cmd.call_id,
-            reporter=p.key,
+            reporter=p.key,  # how the call's roster names someone
             **{name: getattr(cmd, name) for name in MEASURED},
         )
