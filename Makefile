@@ -55,6 +55,8 @@ $(NHSUK): clients/web/package.json clients/web/package-lock.json
 	cp -R clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js \
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
+	# Fonts from the hub itself, not assets.nhs.uk (see hub/web/self_host.py).
+	$(PYTHON) hub/web/self_host.py $(NHSUK)
 	touch $(NHSUK)
 
 # The screenshots in docs/screens/ and the tablet's call set-up table in docs/performance.md

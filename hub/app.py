@@ -21,6 +21,7 @@ from hub.http import (
     api_records,
     api_reports,
     console,
+    delivery,
     governance,
     health,
     openapi,
@@ -84,6 +85,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         app.router.add_routes(table)
     static = WEB / "static"
     static.mkdir(parents=True, exist_ok=True)
+    delivery.setup(app, static)
     app.router.add_static("/static/", static, name="static")
     # The browser clients' ES modules, served from their source folders.
     for folder in ("shared", "tablet", "console"):

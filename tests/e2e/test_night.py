@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Page, Response, expect
 
 from hub.keys import DATABASE
 from schemas.codes import Role
@@ -378,3 +378,39 @@ async def test_follow_ups_come_a_page_at_a_time_filtered_and_sorted_by_due_time(
     await page.goto("/console/follow-ups?show=today")
     await expect(tasks).to_have_count(10)
     await screenshot(page, "console-follow-ups-filtered")
+
+
+async def test_pages_load_only_from_the_hub_compressed_and_cached(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    """Item 15: no font (or anything) from another host; stylesheets and scripts compressed;
+    stylesheets by hashed name, cached for a year; pages not compressed (BREACH)."""
+    hub_origin = str(live_hub.server.make_url("/")).rstrip("/")
+    for who, path in (
+        ("staff.a", "/tablet"),
+        ("staff.a", "/tablet/call"),
+        ("nurse.one", "/console"),
+        ("comm.a", "/reports"),
+    ):
+        page = await open_page(who, "/me")
+        seen: list[str] = []
+        responses: list[Response] = []
+        page.on("request", lambda r, seen=seen: seen.append(r.url))
+        page.on("response", lambda r, responses=responses: responses.append(r))
+        await page.goto(path)
+        await page.wait_for_load_state("load")
+        await page.evaluate("() => document.fonts.ready.then(() => true)")
+        elsewhere = [u for u in seen if not u.startswith(hub_origin) and not u.startswith("data:")]
+        assert elsewhere == [], f"{path} asked another host: {elsewhere}"
+        for response in responses:
+            url = response.url.removeprefix(hub_origin)
+            headers = await response.all_headers()
+            if url.startswith("/static/") and ".css" in url:
+                assert "?v=" in url, url
+                assert headers.get("content-encoding") in ("gzip", "br", "deflate"), url
+                assert "immutable" in headers.get("cache-control", ""), url
+            elif url.startswith("/js/"):
+                assert headers.get("content-encoding") in ("gzip", "br", "deflate"), url
+                assert headers.get("cache-control") == "no-cache", url
+            elif url == path:
+                assert "content-encoding" not in headers, url
