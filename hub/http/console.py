@@ -13,10 +13,11 @@ from aiohttp import web
 
 from hub.clock import LONDON, as_utc, london_date, london_month
 from hub.errors import Forbidden, HubError
-from hub.keys import CLOCK, RECORDS, SETTINGS
+from hub.keys import CLOCK, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.worklist_page import Order, Show, WorklistPage, page_of, parse
 from hub.reports import months
+from hub.services import SERVICES
 from schemas.codes import (
     CallState,
     Channel,
@@ -121,10 +122,10 @@ async def history_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error = None
     try:
-        rows = await request.app[RECORDS].history_rows(scope, history_search(request))
+        rows = await request.app[SERVICES].records.history_rows(scope, history_search(request))
     except HubError as exc:
         error, rows = exc, []
-    sites = await request.app[RECORDS].sites(scope)
+    sites = await request.app[SERVICES].records.sites(scope)
     return _context(
         request,
         "Call history",

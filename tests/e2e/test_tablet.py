@@ -17,7 +17,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from sqlmodel import select
 
 from hub.clinical.news2 import score_news2
-from hub.keys import DATABASE, IDENTITY
+from hub.keys import DATABASE
+from hub.services import SERVICES
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import CallEvent
 from schemas.api import DeviceCreate
@@ -53,7 +54,7 @@ async def nurse_page(open_page: OpenPage, live_hub: RunningHub) -> Page:
 async def test_an_enrolled_tablet_opens_its_home_and_signs_itself_back_in(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    _, _, code = await live_hub.app[IDENTITY].create_enrolment(
+    _, _, code = await live_hub.app[SERVICES].identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
     )
     tablet = await open_page(None, "/enrol")
@@ -542,7 +543,7 @@ async def test_accept_to_first_frame_is_close_to_a_direct_connection(
 
 
 async def _enrolled_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
-    _, _, code = await live_hub.app[IDENTITY].create_enrolment(
+    _, _, code = await live_hub.app[SERVICES].identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
     )
     tablet = await open_page(None, "/enrol")
@@ -556,7 +557,7 @@ async def test_a_carer_signs_a_call_on_the_shared_tablet_with_their_pin(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
     staff = live_hub.world.home_a.staff
-    await live_hub.app[IDENTITY].set_pin(SYSTEM, staff.username, "2468")
+    await live_hub.app[SERVICES].identity.set_pin(SYSTEM, staff.username, "2468")
     tablet = await _enrolled_tablet(open_page, live_hub)
     await tablet.goto("/tablet/call")
     # The tablet offers the names of its home's staff who have a PIN.
