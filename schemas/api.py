@@ -275,3 +275,12 @@ class SignedOut(BaseModel):
 
 class PhotoUploaded(BaseModel):
     photo_id: RowId
+
+
+class HubStatus(BaseModel):
+    """What a waiting home is told about the hub: is anyone there to answer."""
+
+    nurses_signed_in: Counted
+    nurses_free: Counted = Field(description="signed in, available and not on a call")
+    answer_target_seconds: Counted
+    phone: str | None = Field(description="the hub's phone number, if it has one")

@@ -29,9 +29,11 @@ from schemas.codes import (
     Role,
     SoftSign,
 )
+from schemas.api import HubStatus
 from schemas.observations import Observations
 
-from .access import allow, principal_of, public
+from .access import HUB_ROLES, allow, principal_of, public
+from .contract import api
 
 routes = web.RouteTableDef()
 
@@ -111,6 +113,8 @@ async def _context(request: web.Request, title: str, **extra: Any) -> dict[str, 
         "site": site,
         "own_home": _is_own_home(site),
         "lines": [(c.value, c.label) for c in SIMPLE_LINES],
+        "hub_phone": request.app[SERVICES].settings.hub_phone,
+        "answer_target_seconds": request.app[SERVICES].settings.answer_target_seconds,
         **extra,
     }
 
@@ -174,3 +178,17 @@ async def enrol(request: web.Request) -> web.Response:
     """An administrator types the one-time code; the tablet keeps the credential it gets."""
     context = {"title": "Enrol this tablet", "principal": None}
     return aiohttp_jinja2.render_template("tablet/enrol.html", request, context)
+
+
+@routes.get("/api/hub-status")
+@allow(SITE_STAFF, *HUB_ROLES, devices=True)
+@api("Is a nurse there to answer: for a home waiting on a call", tag="calls")
+async def hub_status(request: web.Request) -> HubStatus:
+    services = request.app[SERVICES]
+    signed_in, free = await services.shift.nurses()
+    return HubStatus(
+        nurses_signed_in=signed_in,
+        nurses_free=free,
+        answer_target_seconds=services.settings.answer_target_seconds,
+        phone=services.settings.hub_phone,
+    )

@@ -48,6 +48,7 @@ ROUTES: dict[str, str] = {
     'GET /api/calls/{call_id}/record': '200 200 200 200 403 403 403 401',
     'GET /api/calls/{call_id}/wrap-up': '403 403 403 403 403 403 403 401',
     'GET /api/follow-ups': '200 403 200 403 403 403 403 401',
+    'GET /api/hub-status': '200 200 200 200 403 200 200 401',
     'GET /api/me': '200 200 200 200 200 200 200 401',
     'GET /api/openapi.json': '200 200 200 200 200 200 200 200',
     'GET /api/photos/{photo_id}': '200 200 200 200 403 200/404 200/404 401',
