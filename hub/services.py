@@ -16,6 +16,7 @@ from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
 from hub.broker.base import Broker
 from hub.broker.fanout import Fanout
+from hub.calls.on_call_alert import OnCallAlert
 from hub.calls.service import CallService
 from hub.clock import Clock
 from hub.echo.service import EchoService
@@ -66,6 +67,8 @@ def build_services(
     throttle = throttle or Throttle(settings)
     fanout = Fanout(broker)
     calls = CallService(database, clock, settings, fanout, process_id=broker.origin)
+    shift = ShiftService(database, clock, settings)
+    calls.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     return Services(
         settings=settings,
         clock=clock,
@@ -81,7 +84,7 @@ def build_services(
         wrap_up=WrapUpService(database, clock, calls),
         call_records=CallRecordService(database, clock),
         follow_ups=FollowUpService(database, clock),
-        shift=ShiftService(database, clock, settings),
+        shift=shift,
         reports=ReportService(database, clock, settings),
         imports=ImportService(database, clock, settings),
     )

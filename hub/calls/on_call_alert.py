@@ -35,6 +35,16 @@ class OnCallAlert:
         self.clock = clock
         self.settings = settings
         self.shift = shift
+        self.sending: set[asyncio.Task[bool]] = set()  # held until done (not collected early)
+
+    def overdue(self, call_id: str, waited_seconds: int) -> None:
+        """The calls' timers found a call past the target: judge and mail in the background
+        (a slow mail relay must not hold up the timers)."""
+        if not self.configured:
+            return
+        task = asyncio.create_task(self.call_overdue(call_id, waited_seconds), name="on-call")
+        self.sending.add(task)
+        task.add_done_callback(self.sending.discard)
 
     @property
     def configured(self) -> bool:
@@ -60,7 +70,9 @@ class OnCallAlert:
         log.info("on-call alert sent (waited %d s, nurses signed in %d)", waited_seconds, signed_in)
         return True
 
-    def mail(self, site_name: str, priority: int, waited_seconds: int, signed_in: int) -> EmailMessage:
+    def mail(
+        self, site_name: str, priority: int, waited_seconds: int, signed_in: int
+    ) -> EmailMessage:
         settings = self.settings
         minutes = waited_seconds // 60
         mail = EmailMessage()

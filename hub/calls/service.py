@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -100,6 +100,9 @@ class CallService:
         self.settings = settings
         self.fanout = fanout
         self.process_id = process_id  # this hub process (hub_process.id): the broker's origin
+        # Told (call id, seconds waited) once when a call passes the answer target: the
+        # on-call alert (hub/calls/on_call_alert.py) listens.
+        self.on_overdue: list[Callable[[str, int], None]] = []
         self._started = False
         # Since when this process has reached the database without a break: a peer is
         # dead only when it has not been seen for a whole timeout of that (after an
@@ -779,6 +782,8 @@ class CallService:
             await self.fanout.event(
                 topics.QUEUE, OverdueEvent(call_id=call_id, waited_seconds=waited)
             )
+            for listener in self.on_overdue:
+                listener(call_id, waited)
         if queue_changed or overdue:
             await self.queue_changed()
         for call_id in changed:

@@ -20,6 +20,7 @@ from hub.keys import CLOCK
 from hub.services import SERVICES
 from hub.storage.repos.history import CallFilters
 from hub.storage.tables import Organisation, Person
+from schemas.api import HubStatus
 from schemas.codes import (
     Channel,
     Consciousness,
@@ -29,7 +30,6 @@ from schemas.codes import (
     Role,
     SoftSign,
 )
-from schemas.api import HubStatus
 from schemas.observations import Observations
 
 from .access import HUB_ROLES, allow, principal_of, public

@@ -77,9 +77,7 @@ class ShiftService:
     async def nurses(self) -> tuple[int, int]:
         """(signed in, free): hub nurses on shift now, and those available and not on a
         call. Counts only, for the waiting homes and the on-call alert."""
-        on_shift = [
-            s for s in await self.roster(SYSTEM) if s.role is Role.HUB_NURSE and s.online
-        ]
+        on_shift = [s for s in await self.roster(SYSTEM) if s.role is Role.HUB_NURSE and s.online]
         free = [s for s in on_shift if s.status == "available" and s.call_id is None]
         return len(on_shift), len(free)
 
