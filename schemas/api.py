@@ -284,3 +284,4 @@ class HubStatus(BaseModel):
     nurses_free: Counted = Field(description="signed in, available and not on a call")
     answer_target_seconds: Counted
     phone: str | None = Field(description="the hub's phone number, if it has one")
+    now: datetime = Field(description="the hub's clock, to judge a call's wait against")

@@ -191,4 +191,5 @@ async def hub_status(request: web.Request) -> HubStatus:
         nurses_free=free,
         answer_target_seconds=services.settings.answer_target_seconds,
         phone=services.settings.hub_phone,
+        now=services.clock.now(),
     )
