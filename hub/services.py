@@ -16,8 +16,11 @@ from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
 from hub.broker.base import Broker
 from hub.broker.fanout import Fanout
+from hub.calls.announce import Announcer
+from hub.calls.lifecycle import CallService
 from hub.calls.on_call_alert import OnCallAlert
-from hub.calls.service import CallService
+from hub.calls.participants import ParticipantService
+from hub.calls.timers import CallTimers
 from hub.clock import Clock
 from hub.echo.service import EchoService
 from hub.imports.service import ImportService
@@ -44,7 +47,10 @@ class Services:
     identity: IdentityService
     records: RecordsService
     audit: AuditService
+    announce: Announcer
     calls: CallService
+    participants: ParticipantService
+    timers: CallTimers
     messages: MessageService
     echo: EchoService
     wrap_up: WrapUpService
@@ -66,9 +72,11 @@ def build_services(
     that guard sign-in and look-ups (built from the settings when not given)."""
     throttle = throttle or Throttle(settings)
     fanout = Fanout(broker)
-    calls = CallService(database, clock, settings, fanout, process_id=broker.origin)
+    process_id = broker.origin  # this hub process, in hub_process and call_participant
+    announce = Announcer(database, clock, settings, fanout)
     shift = ShiftService(database, clock, settings)
-    calls.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
+    announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
+    calls = CallService(database, clock, settings, announce, process_id=process_id)
     return Services(
         settings=settings,
         clock=clock,
@@ -78,7 +86,10 @@ def build_services(
         identity=IdentityService(database, clock, settings, throttle),
         records=RecordsService(database, clock, settings, throttle),
         audit=AuditService(database, clock),
+        announce=announce,
         calls=calls,
+        participants=ParticipantService(database, clock, announce, process_id=process_id),
+        timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),
         wrap_up=WrapUpService(database, clock, calls),

@@ -57,9 +57,9 @@ async def test_a_firefox_tablet_calls_and_a_chromium_console_answers(
     )
     assert tablet.stdout is not None
 
-    async def expect_line(word: str, timeout: float = 90) -> str:
+    async def expect_line(word: str) -> str:
         assert tablet.stdout is not None
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(90):
             while True:
                 line = (await tablet.stdout.readline()).decode().strip()
                 print(f"[firefox] {line}")

@@ -113,4 +113,4 @@ async def past_the_target(
     if nurse_status is not None:
         nurse, status = nurse_status
         await nurse.command("presence/set", status=status)
-    await hub.services.calls.sweep()
+    await hub.services.timers.sweep()
