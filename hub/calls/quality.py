@@ -5,7 +5,6 @@ outcome and durable before the hub answers."""
 from __future__ import annotations
 
 from hub.auth.principal import Principal
-from hub.calls.service import _key as reporter_key  # how the call's roster names someone
 from hub.clock import Clock
 from hub.storage.engine import Database
 from hub.storage.repos.quality import MEASURED, QualityRepo
@@ -17,6 +16,6 @@ async def record_quality(db: Database, clock: Clock, p: Principal, cmd: CallQual
         await QualityRepo(s, clock).report(
             p.scope,
             call_id=cmd.call_id,
-            reporter=reporter_key(p),
+            reporter=p.key,  # how the call's roster names someone
             **{name: getattr(cmd, name) for name in MEASURED},
         )
