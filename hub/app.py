@@ -15,6 +15,7 @@ from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
 from hub.clock import Clock, SystemClock
 from hub.http import (
+    api_appointments,
     api_identity,
     api_messages,
     api_outcomes,
@@ -77,6 +78,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         tablet.routes,
         console.routes,
         api_outcomes.routes,
+        api_appointments.routes,
         governance.routes,
         endpoint.routes,
         openapi.routes,

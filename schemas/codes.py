@@ -192,3 +192,22 @@ class SoftSign(LabelledEnum):
     BEHAVIOUR_CHANGE = "behaviour_change", "Change in behaviour or mood"
     SKIN_CHANGES = "skin_changes", "New skin changes"
     NOT_THEMSELVES = "not_themselves", "Not themselves (something is not right)"
+
+
+class AppointmentStatus(LabelledEnum):
+    """Where a booked clinic appointment stands (docs/report-method.md, "Booked clinics")."""
+
+    BOOKED = "booked", "Booked"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+    REBOOKED = "rebooked", "Moved to another slot"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+
+    @property
+    def holds_slot(self) -> bool:
+        """Does an appointment in this state keep its slot from being booked again?"""
+        return self in (
+            AppointmentStatus.BOOKED,
+            AppointmentStatus.HELD,
+            AppointmentStatus.DID_NOT_ATTEND,
+        )

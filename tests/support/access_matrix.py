@@ -35,6 +35,13 @@ ROUTES: dict[str, str] = {
     #                                           nurse spec lead admin comm staff device anon
     'DELETE /api/devices/{device_id}': '403 403 403 200 403 403 403 401',
     'DELETE /api/users/{user_id}': '403 403 403 200 403 403 403 401',
+    'GET /api/appointments': '200 200 200 200 403 200 200 401',
+    'GET /api/clinics': '200 200 403 200 403 403 403 401',
+    'POST /api/clinics': '403 201 403 201 403 403 403 401',
+    'POST /api/appointments': '201 201 403 201 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/cancel': '200 200 403 200 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/did-not-attend': '200 200 403 200 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/rebook': '201 201 403 201 403 403 403 401',
     'GET /': '302 302 302 302 302 302 302 302',
     'GET /admin': '403 403 403 200 403 403 403 302',
     'GET /admin/audit': '403 403 403 200 403 403 403 302',
