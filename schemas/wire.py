@@ -25,12 +25,14 @@ from pydantic_core import to_json
 
 from .bounds import CommandId, Counted, RowId
 from .codes import (
+    Accompaniment,
     CallState,
     Channel,
     Disposition,
     Escalation,
     HomeIntent,
     NurseCounterfactual,
+    PrisonIntent,
     Reason,
     Role,
     SoftSign,
@@ -126,6 +128,10 @@ class CallStart(Command):
     observations: Observations | None = None
     soft_signs: list[SoftSign] = Field(default_factory=list, max_length=20)
     caller_name: str | None = Field(default=None, max_length=100)
+    # Prison healthcare units only: the counterfactual asked on their form, and who is with
+    # the patient (docs/protocol.md, "Prison calls").
+    prison_intent: PrisonIntent | None = None
+    accompanied_by: list[Accompaniment] = Field(default_factory=list, max_length=2)
     # Shared tablets: the member of staff signs the call with their PIN (checked, not kept).
     caller_pin: Pin | None = Field(default=None, repr=False)
 

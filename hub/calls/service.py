@@ -23,6 +23,7 @@ from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from hub.outcomes.claims import claimed, facts
+from hub.prison.rules import check_call_start, prison_facts
 from hub.realtime.fanout import Fanout
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -128,6 +129,7 @@ class CallService:
                     f"The {cmd.channel.label} channel is not for a {site.kind} site",
                     field="channel",
                 )
+            check_call_start(site.kind, p, cmd)
             if cmd.person_id is not None:
                 await PersonRepo(s, self.clock).get(scope, person_id=cmd.person_id)
             user_id, device_id = _actor(p)
@@ -159,6 +161,7 @@ class CallService:
                 queued_at=now,
                 local_month=london_month(now),
                 client_ref=client_ref,
+                **prison_facts(cmd),
             )
             events = [
                 CallEvent(

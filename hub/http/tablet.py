@@ -34,7 +34,7 @@ from .access import allow, principal_of, public
 
 routes = web.RouteTableDef()
 
-SITE_STAFF = Role.CARE_HOME_STAFF
+SITE_STAFF = (Role.CARE_HOME_STAFF, Role.PRISON_STAFF)
 SIMPLE_LINES = (Channel.HOME_PATIENT, Channel.GOLD_LINE)
 """Own-home devices call on one of these; the device remembers which."""
 
@@ -115,7 +115,7 @@ async def _context(request: web.Request, title: str, **extra: Any) -> dict[str, 
 
 
 @routes.get("/tablet")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def home(request: web.Request) -> web.StreamResponse:
     if _is_own_home(await _site(request)):
         return await call(request)  # a home patient's home screen is the one big button
@@ -124,7 +124,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/tablet/call")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def call(request: web.Request) -> web.Response:
     site = await _site(request)
     if _is_own_home(site):
@@ -154,14 +154,14 @@ async def call(request: web.Request) -> web.Response:
 
 
 @routes.get("/tablet/messages")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def messages(request: web.Request) -> web.Response:
     context = await _context(request, "Messages")
     return aiohttp_jinja2.render_template("tablet/messages.html", request, context)
 
 
 @routes.get("/tablet/check")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def check(request: web.Request) -> web.Response:
     context = await _context(request, "Check my equipment")
     return aiohttp_jinja2.render_template("tablet/check.html", request, context)

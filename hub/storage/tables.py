@@ -55,7 +55,10 @@ class Person(SQLModel, table=True):
     site gets its own record, so registering never tells a site who is known elsewhere
     (the hub, which sees every site, sees both records)."""
 
-    __table_args__ = (UniqueConstraint("site_id", "nhs_number", name="uq_person_site_nhs"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "nhs_number", name="uq_person_site_nhs"),
+        UniqueConstraint("site_id", "prison_number", name="uq_person_site_prison_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     nhs_number: str = Field(max_length=10, index=True)
@@ -68,6 +71,8 @@ class Person(SQLModel, table=True):
     key_conditions: str | None = _text()
     care_wishes: str | None = _text()
     created_at: datetime = _utc()
+    # A prisoner's prison number (e.g. A1234BC); the tablet shows it with initials, not a name.
+    prison_number: str | None = Field(default=None, max_length=7)
 
 
 class User(SQLModel, table=True):
@@ -191,6 +196,9 @@ class Call(SQLModel, table=True):
     queued_at: datetime | None = _utc(nullable=True)
     offered_to: int | None = Field(default=None, foreign_key="hub_user.id")
     overdue_at: datetime | None = _utc(nullable=True)
+    # Prison calls: "Without this call, what would happen?" and who was with the patient.
+    prison_intent: str | None = Field(default=None, max_length=32)
+    accompanied_by: list[str] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class CallEvent(SQLModel, table=True):

@@ -23,7 +23,13 @@ from ..dispatch import CommandContext, CommandTable
 commands = CommandTable()
 SITE = Role.CARE_HOME_STAFF
 NURSE = Role.HUB_NURSE
-CLINICAL = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+CLINICAL = (
+    Role.CARE_HOME_STAFF,
+    Role.PRISON_STAFF,
+    Role.HUB_NURSE,
+    Role.SPECIALIST,
+    Role.HUB_ADMIN,
+)
 
 
 def _calls(ctx: CommandContext) -> CallService:

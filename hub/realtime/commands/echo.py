@@ -11,7 +11,13 @@ from schemas.wire import EchoStart, EchoStop
 from ..dispatch import CommandContext, CommandTable
 
 commands = CommandTable()
-CHECKERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+CHECKERS = (
+    Role.CARE_HOME_STAFF,
+    Role.PRISON_STAFF,
+    Role.HUB_NURSE,
+    Role.SPECIALIST,
+    Role.HUB_ADMIN,
+)
 
 
 def _echo(ctx: CommandContext) -> EchoService:

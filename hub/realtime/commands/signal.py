@@ -19,7 +19,7 @@ from schemas.wire import (
 from ..dispatch import CommandContext, CommandTable, Serialised
 
 commands = CommandTable()
-PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
+PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.PRISON_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
 RELAYED = Serialised(to_json({"relayed": True}).decode())
 
 

@@ -1,4 +1,5 @@
-"""Booked clinics: clinic sessions, their slots, and appointments (one booking per slot)
+"""Prisons and booked clinics: clinic sessions, their slots, and appointments (one booking
+per slot); a prisoner's prison number; a prison call's counterfactual and who was with them
 
 Revision ID: 0008_prison
 Revises: 0007_faults
@@ -20,6 +21,13 @@ S = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("prison_number", S(length=7), nullable=True))
+        batch_op.create_unique_constraint(
+            "uq_person_site_prison_number", ["site_id", "prison_number"]
+        )
+    op.add_column("call", sa.Column("prison_intent", S(length=32), nullable=True))
+    op.add_column("call", sa.Column("accompanied_by", sa.JSON(), nullable=True))
     op.create_table(
         "clinic_session",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,3 +92,9 @@ def downgrade() -> None:
     op.drop_table("appointment")
     op.drop_table("clinic_slot")
     op.drop_table("clinic_session")
+    with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.drop_column("accompanied_by")
+        batch_op.drop_column("prison_intent")
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_person_site_prison_number", type_="unique")
+        batch_op.drop_column("prison_number")
