@@ -17,6 +17,7 @@ from aiohttp import web
 
 from hub.clock import as_utc
 from hub.keys import CLOCK, IDENTITY, RECORDS
+from hub.prison.tablet import form_context as prison_form
 from hub.storage.repos.history import CallFilters
 from hub.storage.tables import Organisation, Person
 from schemas.codes import (
@@ -138,11 +139,18 @@ async def call(request: web.Request) -> web.Response:
             person_id=people[0].id if len(people) == 1 else None,
         )
     else:
+        prison: dict[str, Any] = {}
+        if site.kind == OrganisationKind.PRISON:
+            people = await request.app[RECORDS].find_people(
+                principal_of(request).scope, site_id=site.id
+            )
+            prison = prison_form(people)
         context = await _context(
             request,
             "Call the hub",
             simple=False,
-            residents=await _residents(request),
+            **prison,
+            residents=[] if prison else await _residents(request),
             reasons=Reason.choices(),
             intents=[c for c in HomeIntent.choices() if c[0] != HomeIntent.UNKNOWN],
             soft_signs=SoftSign.choices(),

@@ -293,3 +293,19 @@ async def test_a_prison_reaches_no_other_sites_data_through_any_route(
     client.session.cookie_jar.clear()
     own = await client.get(f"/api/residents/{prison.prisoner.id}", headers=headers)
     assert own.status == 200 and PRISON_NUMBER in await own.text()
+
+
+async def test_the_prison_tablets_form_shows_initials_and_prison_number_not_names(
+    client: TestClient, prison: Prison
+) -> None:
+    identity = client.server.app[IDENTITY]
+    _, token = await identity.device_sign_in(prison.credential)
+    page = await client.get("/tablet/call", headers={"Cookie": f"{SESSION_COOKIE}={token}"})
+    assert page.status == 200
+    html = await page.text()
+    assert f"J.P. · {PRISON_NUMBER}" in html
+    assert "Without this call, what would happen?" in html
+    assert 'name="accompanied_by"' in html and 'name="home_intent"' not in html
+    # The name is in the page only inside the hidden "Show names" text.
+    shown = re.sub(r'<span class="tablet-choice__hint tablet-reveal" hidden>[^<]*</span>', "", html)
+    assert "Prisoner" not in shown
