@@ -192,6 +192,11 @@ class CallClose(CallRef):
     escalations: list[Escalation] = Field(default_factory=list, max_length=10)
     clinical_note: str = Field(min_length=1, max_length=10_000)
     follow_up_needed: bool | None = None
+    escort_needed: bool | None = Field(
+        default=None,
+        description="A prison's calls only, and there required: was an escorted transfer out "
+        "of the prison (A&E, outpatients, admission) needed after all?",
+    )
 
 
 class QueueSubscribe(Command):
@@ -334,6 +339,8 @@ class CallSnapshot(BaseModel):
     reason: Reason
     secondary_reason: Reason | None
     home_intent: HomeIntent
+    prison_intent: PrisonIntent | None = None
+    accompanied_by: list[Accompaniment] = Field(default_factory=list, max_length=2)
     concern: str | None
     soft_signs: list[SoftSign]
     observations: Observations | None

@@ -23,7 +23,7 @@ from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from hub.outcomes.claims import claimed, facts
-from hub.prison.rules import check_call_start, prison_facts
+from hub.prison.rules import check_call_close, check_call_start, prison_facts
 from hub.realtime.fanout import Fanout
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -465,6 +465,7 @@ class CallService:
             call = await repo.get(p.scope, call_id=cmd.call_id)
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
+            check_call_close(call.channel, cmd)
             now = self.clock.now()
             claims = bool(
                 claimed(
@@ -480,6 +481,7 @@ class CallService:
                 closed_at=now,
                 disposition=cmd.disposition.value,
                 nurse_counterfactual=cmd.nurse_counterfactual.value,
+                escort_needed=cmd.escort_needed,
             )
             if moved is None:
                 raise InvalidState(

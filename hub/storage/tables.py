@@ -199,6 +199,7 @@ class Call(SQLModel, table=True):
     # Prison calls: "Without this call, what would happen?" and who was with the patient.
     prison_intent: str | None = Field(default=None, max_length=32)
     accompanied_by: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    escort_needed: bool | None = None  # recorded at wrap-up (prison calls only)
 
 
 class CallEvent(SQLModel, table=True):

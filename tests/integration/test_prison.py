@@ -15,6 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from hub.auth.service import user_principal
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
 from hub.keys import IDENTITY
@@ -309,3 +310,47 @@ async def test_the_prison_tablets_form_shows_initials_and_prison_number_not_name
     # The name is in the page only inside the hidden "Show names" text.
     shown = re.sub(r'<span class="tablet-choice__hint tablet-reveal" hidden>[^<]*</span>', "", html)
     assert "Prisoner" not in shown
+
+
+async def _nurse(client: TestClient, world: World) -> HubConnection:
+    identity = client.server.app[IDENTITY]
+    url = str(client.make_url("/ws")).replace("http://", "ws://")
+
+    async def auth() -> dict[str, Any]:
+        ticket, _ = await identity.issue_ticket(user_principal(world.nurse))
+        return {"type": "auth", "ticket": ticket}
+
+    return await HubConnection.open(url, auth)
+
+
+async def test_a_prison_calls_record_says_whether_an_escort_was_needed(
+    client: TestClient, world: World, prison: Prison, db: Database
+) -> None:
+    tablet, nurse = await _tablet(client, prison.credential), await _nurse(client, world)
+    try:
+        call = await tablet.command("call/start", **_urgent(prison.prisoner.id))
+        await nurse.command("call/accept", call_id=call["id"])
+        answered = await nurse.command("call/get", call_id=call["id"])
+        assert answered["prison_intent"] == "escorted_ed"
+        assert answered["accompanied_by"] == ["healthcare_staff", "officer"]
+        await nurse.command("call/end", call_id=call["id"])
+    finally:
+        await tablet.close()
+        await nurse.close()
+    await sign_in(client, world.nurse.username)
+    record = {
+        "disposition": "managed_in_place",
+        "nurse_counterfactual": "ed_attendance",
+        "clinical_note": "Chest pain settled; ECG normal.",
+    }
+    refused = await client.post(f"/api/calls/{call['id']}/outcome", json=record)
+    assert refused.status == 422
+    assert (await refused.json())["field"] == "escort_needed"
+    closed = await client.post(
+        f"/api/calls/{call['id']}/outcome", json={**record, "escort_needed": False}
+    )
+    assert closed.status == 201, await closed.text()
+    async with db.session() as s:
+        stored = await s.get(Call, call["id"])
+    assert stored is not None and stored.escort_needed is False and stored.state == "closed"
+

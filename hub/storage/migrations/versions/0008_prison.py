@@ -28,6 +28,7 @@ def upgrade() -> None:
         )
     op.add_column("call", sa.Column("prison_intent", S(length=32), nullable=True))
     op.add_column("call", sa.Column("accompanied_by", sa.JSON(), nullable=True))
+    op.add_column("call", sa.Column("escort_needed", sa.Boolean(), nullable=True))
     op.create_table(
         "clinic_session",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -93,6 +94,7 @@ def downgrade() -> None:
     op.drop_table("clinic_slot")
     op.drop_table("clinic_session")
     with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.drop_column("escort_needed")
         batch_op.drop_column("accompanied_by")
         batch_op.drop_column("prison_intent")
     with op.batch_alter_table("person", schema=None) as batch_op:
