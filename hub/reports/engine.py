@@ -18,7 +18,7 @@ from typing import Any
 
 from hub.clock import Clock, as_utc
 from hub.outcomes.claims import Measure, facts
-from hub.reports import activity, disclosure, months, trends
+from hub.reports import activity, disclosure, months, prisons, trends
 from hub.reports.costs import CostTable, load_cost_table
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
 from hub.reports.summary import (
@@ -181,6 +181,7 @@ class ReportService:
             hospital = await repo.activity(
                 scope, area, first_month=min(needed, month), last_month=month
             )
+            prison_section = await prisons.read_section(s, self.clock, scope, sites, month)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "report_monthly",
@@ -207,9 +208,9 @@ class ReportService:
                     answer_target_seconds=self.settings.answer_target_seconds,
                     costs=self.costs,
                 )
-            )
+            ).model_copy(update={"prisons": prison_section})
             if self.settings.report_suppress_small_numbers:
-                return disclosure.suppress(report)
+                return prisons.suppress(disclosure.suppress(report))
             return disclosure.unsuppressed(report)
 
 
