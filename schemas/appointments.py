@@ -92,6 +92,8 @@ class AppointmentPublic(Public):
     booked_at: datetime
     rebooked_from_id: RowId | None = None
     rebooked_to_id: RowId | None = None
+    arrived_at: datetime | None = Field(default=None, description="joined the waiting room")
+    call_id: str | None = Field(default=None, description="the call it was held on")
 
 
 class AppointmentQuery(Query):

@@ -23,6 +23,7 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
+from .appointments import AppointmentPublic
 from .bounds import CommandId, Counted, RowId
 from .codes import (
     Accompaniment,
@@ -468,6 +469,16 @@ class OverdueEvent(BaseModel):
     waited_seconds: Counted
 
 
+class AppointmentEvent(BaseModel):
+    """A booked clinic's news (docs/protocol.md, "Booked clinics"): to every socket of the
+    site, its reminders (15 minutes before, and at the time); to the clinician, an arrival in
+    the waiting room and a slot not joined 10 minutes after its start."""
+
+    kind: Literal["appointment"] = "appointment"
+    what: Literal["reminder_before", "reminder_now", "arrived", "late"]
+    appointment: AppointmentPublic
+
+
 class StaffPresence(BaseModel):
     user_id: RowId
     name: str
@@ -486,7 +497,14 @@ class PresenceEvent(BaseModel):
 
 
 EventBody = Annotated[
-    QueueEvent | CallEvent | RingEvent | SignalEvent | MessageEvent | OverdueEvent | PresenceEvent,
+    QueueEvent
+    | CallEvent
+    | RingEvent
+    | SignalEvent
+    | MessageEvent
+    | OverdueEvent
+    | PresenceEvent
+    | AppointmentEvent,
     Field(discriminator="kind"),
 ]
 

@@ -282,6 +282,8 @@ class AppointmentService:
             booked_at=as_utc(a.booked_at),
             rebooked_from_id=a.rebooked_from_id,
             rebooked_to_id=a.rebooked_to_id,
+            arrived_at=as_utc(a.arrived_at) if a.arrived_at else None,
+            call_id=a.call_id,
         )
 
 

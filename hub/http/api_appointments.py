@@ -5,7 +5,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.appointments.service import BOOKERS, CLINIC_MAKERS, AppointmentService
-from hub.keys import CLOCK, DATABASE
+from hub.appointments.waiting import WaitingRoom
+from hub.keys import CLOCK, DATABASE, REALTIME
+from hub.storage.scope import SITE_ROLES
 from schemas.api import RowId
 from schemas.appointments import (
     AppointmentCreate,
@@ -16,6 +18,8 @@ from schemas.appointments import (
     ClinicPublic,
     ClinicQuery,
 )
+from schemas.codes import Role
+from schemas.wire import CallSnapshot
 
 from .access import CLINICAL_ROLES, allow, principal_of
 from .contract import api
@@ -25,6 +29,11 @@ routes = web.RouteTableDef()
 
 def appointments(request: web.Request) -> AppointmentService:
     return AppointmentService(request.app[DATABASE], request.app[CLOCK])
+
+
+def waiting_room(request: web.Request) -> WaitingRoom:
+    calls = request.app[REALTIME].services.calls
+    return WaitingRoom(request.app[DATABASE], request.app[CLOCK], calls.fanout, calls)
 
 
 @routes.post("/api/clinics")
@@ -91,3 +100,34 @@ async def rebook(
 @api("Record that the person did not attend", tag="appointments")
 async def did_not_attend(request: web.Request, appointment_id: RowId) -> AppointmentPublic:
     return await appointments(request).did_not_attend(principal_of(request), appointment_id)
+
+
+# -- the waiting room ---------------------------------------------------------------------
+@routes.post("/api/appointments/{appointment_id}/arrive")
+@allow(*SITE_ROLES, devices=True)
+@api(
+    "The site joins the waiting room: the person has arrived",
+    tag="appointments",
+    rules="from 15 minutes before the slot until its end, while the appointment is booked",
+)
+async def arrive(request: web.Request, appointment_id: RowId) -> AppointmentPublic:
+    return await waiting_room(request).arrive(principal_of(request), appointment_id)
+
+
+@routes.get("/api/clinics/{clinic_id}/waiting-room")
+@allow(*BOOKERS)
+@api("A clinic's appointments and who has arrived", tag="appointments")
+async def waiting(request: web.Request, clinic_id: RowId) -> list[AppointmentPublic]:
+    return await waiting_room(request).waiting(principal_of(request), clinic_id)
+
+
+@routes.post("/api/appointments/{appointment_id}/admit")
+@allow(Role.SPECIALIST, Role.HUB_NURSE)
+@api(
+    "The clinician admits the waiting person: an ordinary call opens",
+    tag="appointments",
+    status=201,
+    rules="the clinic's own clinician, once the person has arrived",
+)
+async def admit(request: web.Request, appointment_id: RowId) -> CallSnapshot:
+    return await waiting_room(request).admit(principal_of(request), appointment_id)

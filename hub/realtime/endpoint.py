@@ -13,6 +13,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from aiohttp.web_runner import GracefulExit
 from pydantic import ValidationError
 
+from hub.appointments.waiting import WaitingRoom
 from hub.auth.principal import Principal
 from hub.broker import broker_for, topics
 from hub.calls.ice import ice_servers_for
@@ -102,6 +103,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     services.calls.process_id = broker.origin
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
+        asyncio.create_task(clinic_timers_forever(services.calls), name="clinic timers"),
         asyncio.create_task(expire_forever(revoker, app[IDENTITY]), name="session upkeep"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
@@ -149,6 +151,17 @@ async def _sweep_forever(services: Services) -> None:
             await services.calls.sweep()
         except Exception:
             log.exception("call timers failed; trying again")
+
+
+async def clinic_timers_forever(calls: CallService) -> None:
+    """Booked clinics' reminders and late flags (hub.appointments.waiting), every 5 seconds."""
+    room = WaitingRoom(calls.db, calls.clock, calls.fanout, calls)
+    while True:
+        await asyncio.sleep(5.0)
+        try:
+            await room.sweep()
+        except Exception:
+            log.exception("clinic timers failed; trying again")
 
 
 async def catch_up(services: Services) -> None:
@@ -203,6 +216,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     services.revoker.watch(conn)
     own_topic = topics.participant(conn.key)
     services.registry.subscribe(conn, own_topic)
+    if not principal.scope.is_hub:  # a site's sockets hear its clinic reminders
+        services.registry.subscribe(conn, topics.site_news(principal.scope.organisation_id))
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
         try:

@@ -499,6 +499,7 @@ class Appointment(SQLModel, table=True):
     rebooked_from_id: int | None = Field(default=None, foreign_key="appointment.id")
     rebooked_to_id: int | None = Field(default=None, foreign_key="appointment.id")
     arrived_at: datetime | None = _utc(nullable=True)  # joined the waiting room
+    arrived_by: str | None = Field(default=None, max_length=40)  # device:<id> or user:<id>
     call_id: str | None = Field(default=None, foreign_key="call.id", max_length=36)
     reminded_before_at: datetime | None = _utc(nullable=True)
     reminded_at: datetime | None = _utc(nullable=True)

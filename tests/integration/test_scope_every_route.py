@@ -73,6 +73,7 @@ def _aim_at_home_b(path: str, world: World, task_id: int = 1) -> str:
         "photo_id": 1,  # the world has no photos: an unknown id must answer 404, not leak
         "task_id": task_id,  # home B's 72-hour follow-up task
         "appointment_id": 1,  # the world has no appointments: unknown must not leak
+        "clinic_id": 1,
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -191,6 +192,7 @@ class Target:
     photo_id: int
     user_id: int  # a member of the home's staff who is there to be disabled
     appointment_id: int = 0  # a booked appointment of the home's resident (made per request)
+    clinic_id: int = 0  # the world specialist's clinic
 
 
 @dataclass
@@ -226,6 +228,7 @@ def _fill(path: str, t: Target) -> str:
         "task_id": t.task_id,
         "photo_id": t.photo_id,
         "appointment_id": t.appointment_id,
+        "clinic_id": t.clinic_id,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -420,6 +423,7 @@ async def _matrix(client: TestClient, world: World, db: Database) -> Matrix:
         s.add_all(slots)
         await s.flush()
         m.free_slots = [x.id or 0 for x in slots]
+        m.own.clinic_id = m.other.clinic_id = m.clinic_id
     return m
 
 

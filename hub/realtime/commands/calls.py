@@ -71,7 +71,7 @@ async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
     return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/hold", NURSE)
+@commands.command("call/hold", NURSE, Role.SPECIALIST)
 async def hold(ctx: CommandContext, cmd: CallHold) -> CallSnapshot:
     return await _calls(ctx).hold(ctx.conn.principal, cmd.call_id, cmd.on)
 
@@ -99,12 +99,12 @@ async def leave(ctx: CommandContext, cmd: CallLeave) -> CallSnapshot:
     return await _calls(ctx).leave(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/end", NURSE)
+@commands.command("call/end", NURSE, Role.SPECIALIST)
 async def end(ctx: CommandContext, cmd: CallEnd) -> CallSnapshot:
     _forget(ctx, cmd.call_id)
     return await _calls(ctx).end(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/close", NURSE)
+@commands.command("call/close", NURSE, Role.SPECIALIST)
 async def close(ctx: CommandContext, cmd: CallClose) -> CallSnapshot:
     return await _calls(ctx).close(ctx.conn.principal, cmd)

@@ -124,6 +124,25 @@ class AppointmentRepo(Repo):
         stmt = stmt.order_by(col(Appointment.starts_at), col(Appointment.id))
         return (await self.session.exec(stmt)).all()
 
+    async def of_clinic(self, scope: Scope, *, clinic_id: int) -> Sequence[Appointment]:
+        """A clinic's appointments by slot time (its waiting room: hub staff)."""
+        scope.require_hub()
+        stmt = (
+            select(Appointment)
+            .where(col(Appointment.clinic_id) == clinic_id)
+            .order_by(col(Appointment.starts_at))
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def booked_between(self, *, since: datetime, until: datetime) -> Sequence[Appointment]:
+        """Booked appointments whose slot starts in [since, until] (the reminder timer)."""
+        stmt = select(Appointment).where(
+            col(Appointment.status) == "booked",
+            col(Appointment.starts_at) >= since,
+            col(Appointment.starts_at) <= until,
+        )
+        return (await self.session.exec(stmt)).all()
+
     async def holders(self, *, slot_ids: Sequence[int]) -> dict[int, int]:
         """slot id -> the appointment holding it."""
         if not slot_ids:

@@ -69,6 +69,7 @@ def upgrade() -> None:
         sa.Column("rebooked_from_id", sa.Integer(), nullable=True),
         sa.Column("rebooked_to_id", sa.Integer(), nullable=True),
         sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("arrived_by", S(length=40), nullable=True),
         sa.Column("call_id", S(length=36), nullable=True),
         sa.Column("reminded_before_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
