@@ -22,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.auth.principal import Principal
 from hub.broker import topics
+from hub.broker.fanout import Fanout
 from hub.calls.service import CallService
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Forbidden, InvalidState
-from hub.realtime.fanout import Fanout
 from hub.storage.engine import Database
 from hub.storage.repos.appointments import AppointmentRepo, ClinicRepo
 from hub.storage.repos.audit import AuditRepo

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from hub.appointments.service import BOOKERS, CLINIC_MAKERS, AppointmentService
 from hub.appointments.waiting import WaitingRoom
-from hub.keys import CLOCK, DATABASE, REALTIME
+from hub.services import SERVICES
 from hub.storage.scope import SITE_ROLES
 from schemas.api import RowId
 from schemas.appointments import (
@@ -28,12 +28,11 @@ routes = web.RouteTableDef()
 
 
 def appointments(request: web.Request) -> AppointmentService:
-    return AppointmentService(request.app[DATABASE], request.app[CLOCK])
+    return request.app[SERVICES].appointments
 
 
 def waiting_room(request: web.Request) -> WaitingRoom:
-    calls = request.app[REALTIME].services.calls
-    return WaitingRoom(request.app[DATABASE], request.app[CLOCK], calls.fanout, calls)
+    return request.app[SERVICES].waiting_room
 
 
 @routes.post("/api/clinics")

@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestClient
 from hub.auth.service import user_principal
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage import rows
 from hub.storage.engine import Database
@@ -132,7 +132,7 @@ async def prison(client: TestClient, world: World, db: Database) -> Prison:
         prisoner.prison_number = PRISON_NUMBER
         s.add_all([staff, prisoner])
         await s.flush()
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     _, _, code = await identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")
     )
@@ -212,7 +212,7 @@ async def test_a_prison_call_is_refused_when_it_breaks_the_prisons_rules(
 async def test_a_care_home_call_cannot_carry_the_prisons_questions(
     client: TestClient, world: World
 ) -> None:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     _, _, code = await identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods=world.home_a.site.ods_code, label="Home A tablet")
     )
@@ -229,7 +229,7 @@ async def test_a_care_home_call_cannot_carry_the_prisons_questions(
 async def test_prison_staff_in_a_browser_cannot_start_a_call(
     client: TestClient, prison: Prison
 ) -> None:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     url = str(client.make_url("/ws")).replace("http://", "ws://")
     principal, _ = await identity.sign_in(prison.staff.username, PASSWORD)
 
@@ -260,7 +260,7 @@ async def test_prison_staff_find_a_prisoner_by_prison_number(
 async def test_a_prison_reaches_no_other_sites_data_through_any_route(
     client: TestClient, world: World, prison: Prison, who: str
 ) -> None:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     if who == "prison_staff":
         _, token = await identity.sign_in(prison.staff.username, PASSWORD)
     else:
@@ -299,7 +299,7 @@ async def test_a_prison_reaches_no_other_sites_data_through_any_route(
 async def test_the_prison_tablets_form_shows_initials_and_prison_number_not_names(
     client: TestClient, prison: Prison
 ) -> None:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     _, token = await identity.device_sign_in(prison.credential)
     page = await client.get("/tablet/call", headers={"Cookie": f"{SESSION_COOKIE}={token}"})
     assert page.status == 200
@@ -313,7 +313,7 @@ async def test_the_prison_tablets_form_shows_initials_and_prison_number_not_name
 
 
 async def _nurse(client: TestClient, world: World) -> HubConnection:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     url = str(client.make_url("/ws")).replace("http://", "ws://")
 
     async def auth() -> dict[str, Any]:

@@ -20,7 +20,7 @@ from hub.auth.service import user_principal
 from hub.clock import FakeClock
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
-from hub.keys import IDENTITY, REALTIME
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage import rows
 from hub.storage.engine import Database
@@ -68,7 +68,7 @@ async def clinic(
         s.add(prisoner)
         await s.flush()
     async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
-        identity = client.server.app[IDENTITY]
+        identity = client.server.app[SERVICES].identity
         _, _, code = await identity.create_enrolment(
             SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")
         )
@@ -109,7 +109,7 @@ async def _socket(client: TestClient, auth: dict[str, Any]) -> HubConnection:
 
 
 async def _specialist(client: TestClient, world: World) -> HubConnection:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     url = str(client.make_url("/ws")).replace("http://", "ws://")
 
     async def auth() -> dict[str, Any]:
@@ -120,13 +120,12 @@ async def _specialist(client: TestClient, world: World) -> HubConnection:
 
 
 def _room(client: TestClient) -> WaitingRoom:
-    calls = client.server.app[REALTIME].services.calls
-    return WaitingRoom(calls.db, calls.clock, calls.fanout, calls)
+    return client.server.app[SERVICES].waiting_room
 
 
 async def _as_tablet(client: TestClient, credential: str) -> dict[str, str]:
     """The headers the prison tablet's page sends: its session, the CSRF token, the Origin."""
-    _, token = await client.server.app[IDENTITY].device_sign_in(credential)
+    _, token = await client.server.app[SERVICES].identity.device_sign_in(credential)
     home = client.make_url("/")
     return {
         "Cookie": f"{SESSION_COOKIE}={token}",

@@ -2,7 +2,7 @@
 per slot); a prisoner's prison number; a prison call's counterfactual and who was with them
 
 Revision ID: 0008_prison
-Revises: 0007_faults
+Revises: 0008_aggregates
 Create Date: 2026-12-02 05:40:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0008_prison"
-down_revision = "0007_faults"
+down_revision = "0008_aggregates"
 branch_labels = None
 depends_on = None
 
