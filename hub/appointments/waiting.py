@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from hub.auth.principal import Principal
 from hub.broker import topics
 from hub.broker.fanout import Fanout
-from hub.calls.service import CallService
+from hub.calls.announce import Announcer
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Forbidden, InvalidState
 from hub.storage.engine import Database
@@ -58,11 +58,11 @@ def _key(p: Principal) -> str:
 
 
 class WaitingRoom:
-    def __init__(self, db: Database, clock: Clock, fanout: Fanout, calls: CallService) -> None:
+    def __init__(self, db: Database, clock: Clock, fanout: Fanout, announce: Announcer) -> None:
         self.db = db
         self.clock = clock
         self.fanout = fanout
-        self.calls = calls
+        self.announce = announce
         self.appointments = AppointmentService(db, clock)
 
     async def arrive(self, p: Principal, appointment_id: int) -> AppointmentPublic:
@@ -111,7 +111,7 @@ class WaitingRoom:
             call_id = await self._admit(p, appointment_id)
         except IntegrityError:
             raise InvalidState(ADMITTED) from None
-        return await self.calls.call_changed(call_id)
+        return await self.announce.call_changed(call_id)
 
     async def _admit(self, p: Principal, appointment_id: int) -> str:
         scope = p.scope

@@ -362,7 +362,7 @@ async def test_the_tablet_works_in_portrait(open_page: OpenPage, live_hub: Runni
     await expect(tablet.locator("#queue-text")).to_have_text("You are next in the queue.")
     await tablet.locator("#cancel-call").click()
     await expect(tablet.locator("#ended-title")).to_have_text("Call cancelled")
-    assert await live_hub.services.calls.queue() == []
+    assert await live_hub.services.announce.queue() == []
 
 
 # A 64x48 PNG, as a camera would send a (very small) photo of a wound.
