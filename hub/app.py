@@ -26,6 +26,7 @@ from hub.http import (
     openapi,
     pages,
     tablet,
+    tablet_clinics,
 )
 from hub.http.access import access_middleware
 from hub.http.csrf import csrf_middleware, template_context
@@ -75,6 +76,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         pages.routes,
         api_reports.routes,
         tablet.routes,
+        tablet_clinics.routes,
         console.routes,
         api_outcomes.routes,
         api_appointments.routes,

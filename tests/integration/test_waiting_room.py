@@ -224,3 +224,21 @@ async def test_reminders_and_the_late_flag_each_go_once(
     finally:
         await tablet.close()
         await specialist.close()
+
+
+async def test_the_prison_tablet_lists_todays_clinics_and_opens_join_at_the_time(
+    clinic: Clinic, clock: FakeClock
+) -> None:
+    client = clinic.client
+    clock.advance(SLOT - timedelta(minutes=10) - clock.now())
+    headers = await _as_tablet(client, clinic.credential)
+    client.session.cookie_jar.clear()
+    page = await client.get("/tablet/clinics", headers=headers)
+    assert page.status == 200
+    html = await page.text()
+    assert "10:00 · Dermatology" in html and "10:20 · Dermatology" in html
+    assert "J.P. · NHS …5889" in html and "Prisoner" not in html  # initials, never the name
+    first = html.split(f'data-join="{clinic.first}"', 1)[1].split(">", 1)[0]
+    second = html.split(f'data-join="{clinic.second}"', 1)[1].split(">", 1)[0]
+    assert "disabled" not in first  # 10 minutes before its slot: open
+    assert "disabled" in second  # 30 minutes before its slot: not yet

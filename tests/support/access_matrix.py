@@ -81,6 +81,7 @@ ROUTES: dict[str, str] = {
     'GET /reports': '200 200 403 200 200/403 403 403 302',
     'GET /reports/hub': '403 403 403 200 403 403 403 302',
     'GET /tablet': '403 403 403 403 403 200 200 302',
+    'GET /tablet/clinics': '403 403 403 403 403 200 200 302',
     'GET /tablet/call': '403 403 403 403 403 200 200 302',
     'GET /tablet/check': '403 403 403 403 403 200 200 302',
     'GET /tablet/messages': '403 403 403 403 403 200 200 302',
