@@ -297,6 +297,17 @@ class ConnectionQuality(Report):
     )
     technical_failures: Tally = Field(description="calls whose outcome was a technical failure")
     share_with_drop: float | None = Field(description="calls_with_drop / calls")
+    calls_reported: Tally = Field(
+        default=0, description="calls whose clients reported how they went (call/quality)"
+    )
+    calls_audio_only: Tally = Field(
+        default=0, description="reported calls with any time connected by audio alone"
+    )
+    video_minutes: float = Field(default=0, description="minutes with video, as reported")
+    audio_only_minutes: float = Field(default=0, description="minutes by audio alone")
+    share_audio_only: float | None = Field(
+        default=None, description="audio_only_minutes / (video_minutes + audio_only_minutes)"
+    )
 
 
 class SiteReport(Report):

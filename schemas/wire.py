@@ -178,6 +178,27 @@ class CallLeave(CallRef):
     type: Literal["call/leave"]
 
 
+class CallQuality(CallRef):
+    """How the call went for this participant's device, sent by the client itself (never
+    typed by anyone) when it leaves the call, and again if it has more to add: each report
+    replaces the participant's last one. Kept apart from the clinical outcome."""
+
+    type: Literal["call/quality"]
+    video_seconds: int = Field(ge=0, le=86_400, strict=True, description="seconds with video")
+    audio_only_seconds: int = Field(
+        ge=0, le=86_400, strict=True, description="seconds connected with audio alone"
+    )
+    reconnects: int = Field(
+        default=0, ge=0, le=1000, strict=True, description="times the media connection dropped"
+    )
+    resumed: int = Field(
+        default=0, ge=0, le=1000, strict=True, description="of those, times it came back"
+    )
+    ended_by_failure: bool = Field(
+        default=False, description="the call ended because the connection failed"
+    )
+
+
 class CallEnd(CallRef):
     """The nurse ends the conversation; the call goes to wrap-up."""
 
@@ -294,6 +315,7 @@ ClientCommand = Annotated[
     | CallJoin
     | CallLeave
     | CallEnd
+    | CallQuality
     | CallClose
     | QueueSubscribe
     | QueueUnsubscribe

@@ -13,6 +13,7 @@ from hub.messages.service import PHOTO_MAX_BYTES
 from hub.services import SERVICES
 from schemas.api import PhotoUploaded, RowId
 from schemas.codes import Role
+from schemas.errors import ErrorBody
 
 from .access import CLINICAL_ROLES, allow, principal_of
 from .bodies import unreadable_form
@@ -49,6 +50,14 @@ async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
     tag="messages",
     status=201,
     rules="the photo must decode as the JPEG, PNG or WebP image it claims to be",
+    replies=(
+        Reply(
+            409,
+            "The site's photos have used their storage quota (HUB_PHOTO_QUOTA_MB_PER_SITE):"
+            " nothing was stored; the hub makes room before more are sent",
+            ErrorBody,
+        ),
+    ),
     upload=Content(
         "multipart/form-data",
         {

@@ -34,7 +34,7 @@ from schemas.wire import (
     Who,
 )
 
-from .commands import calls, echo, messages, presence, queue, session, signal
+from .commands import calls, echo, messages, presence, quality, queue, session, signal
 from .connection import Connection, Replay, Watermark
 from .context import REALTIME, CommandContext, Realtime
 from .dispatch import Dispatcher, TokenBucket
@@ -66,6 +66,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         dispatcher=Dispatcher(
             session.commands,
             calls.commands,
+            quality.commands,
             queue.commands,
             signal.commands,
             messages.commands,

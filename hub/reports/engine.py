@@ -16,7 +16,13 @@ from hub.reports import activity, disclosure, months, prisons, trends
 from hub.reports.build import build
 from hub.reports.charts import watched_homes
 from hub.reports.costs import CostTable
-from hub.reports.inputs import EscalationRead, ReportInputs, default_costs, home_of
+from hub.reports.inputs import (
+    EscalationRead,
+    QualityRead,
+    ReportInputs,
+    default_costs,
+    home_of,
+)
 from hub.reports.summary import MonthCall
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -101,6 +107,7 @@ class ReportService:
             EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
         ]
         drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
+        quality = [QualityRead(*r) for r in await repo.month_quality(scope, area, month=month)]
         first, _last = trends.window(month)
         earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
         site_months = await repo.site_months(scope, area, first_month=earliest, last_month=month)
@@ -118,6 +125,7 @@ class ReportService:
             calls=calls,
             escalations=escalations,
             drops=drops,
+            quality=quality,
             site_months=site_months,
             activity=hospital,
             generated_at=self.clock.now(),

@@ -72,9 +72,12 @@ def tables(report: MonthlyReport) -> list[Table]:
             )
 
     connection_columns = [*head, "site_ods", "calls", "calls_with_drop", "share_with_drop"]
-    connection_columns.append("technical_failures")
+    connection_columns += ["technical_failures", "calls_reported", "calls_audio_only"]
+    connection_columns += ["video_minutes", "audio_only_minutes", "share_audio_only"]
     connection = [
-        [month, area, ods, q.calls, q.calls_with_drop, q.share_with_drop, q.technical_failures]
+        [month, area, ods, q.calls, q.calls_with_drop, q.share_with_drop, q.technical_failures,
+         q.calls_reported, q.calls_audio_only, q.video_minutes, q.audio_only_minutes,
+         q.share_audio_only]  # fmt: skip
         for ods, q in [*((s.ods, s.connection) for s in report.sites), ("", report.connection)]
     ]
 

@@ -428,6 +428,25 @@ class SiteMonth(SQLModel, table=True):
     gp_contact_claimed: int = 0
 
 
+class CallQualityReport(SQLModel, table=True):
+    """What one participant's client reported about how a call went (``call/quality``):
+    minutes of video and audio only, reconnects, a failure. Apart from the clinical outcome;
+    the latest report of each participant replaces its earlier one."""
+
+    __tablename__ = "call_quality"
+    __table_args__ = (UniqueConstraint("call_id", "reporter", name="uq_call_quality_reporter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    call_id: str = Field(foreign_key="call.id", index=True, max_length=36)
+    reporter: str = Field(max_length=40, description="user:<id> or device:<id>")
+    video_seconds: int = 0
+    audio_only_seconds: int = 0
+    reconnects: int = 0
+    resumed: int = 0
+    ended_by_failure: bool = False
+    reported_at: datetime = _utc()
+
+
 class WrapUpDraft(SQLModel, table=True):
     """A nurse's unfinished wrap-up of one call, saved as she types, so the record survives a
     browser crash or a closed tab. Removed once the outcome is recorded."""

@@ -6,6 +6,7 @@
 import { ANSWERED, NEW_MESSAGE, playTones, unlockOnFirstTouch } from "/js/shared/chime.js";
 import { $ } from "/js/shared/dom.js";
 import { formatWait } from "/js/shared/format.js";
+import { QualityTally } from "/js/shared/quality.js";
 import { decodedFrames } from "/js/shared/rtc.js";
 import { HubSocket } from "/js/shared/signalling.js";
 import { CallForm } from "./call-form.js";
@@ -26,6 +27,7 @@ const view = new InCallView(hub, session);
 const Form = $("#call-form").dataset.prison === "true" ? PrisonForm : CallForm;
 const form = new Form($("#call-form"), { onStart: startCall, locked: () => Boolean(session.call) });
 const waiting = { since: null, timer: null }; // the waiting screen's clock
+const quality = { tally: null, callId: null }; // how the call went here, for call/quality
 
 // A handle for debugging and the browser tests; it holds no secret.
 window.telehubTablet = {
@@ -76,12 +78,32 @@ session.addEventListener("call", (e) => {
     form.goto("in-call");
     threadInCall();
     playTones(ANSWERED); // a carer who stepped away to the resident hears that the nurse is here
+    startQuality(call);
   }
   view.show(call);
 });
 
+// Video or audio alone from the moment the call connects; the camera going off or failing
+// and coming back moves the time from one to the other.
+function startQuality(call) {
+  if (quality.callId === call.id) return;
+  quality.tally = new QualityTally();
+  quality.callId = call.id;
+  quality.tally.connected(Boolean(view.media?.videoTrack));
+  view.media?.addEventListener("video-changed", (e) => quality.tally?.connected(Boolean(e.detail)));
+}
+
+// Best effort: a report the hub does not take loses a quality figure, never a clinical one.
+async function reportQuality() {
+  if (!quality.tally) return;
+  const fields = { call_id: quality.callId, ...quality.tally.report() };
+  quality.tally = null;
+  await hub.command("call/quality", fields).catch(() => {});
+}
+
 session.addEventListener("ended", (e) => {
   const { call, left } = e.detail;
+  reportQuality();
   const [title, text] = left ? LEFT : call ? endedWords(call) : CANCELLED_EARLY;
   clearInterval(waiting.timer);
   view.close();
@@ -128,7 +150,10 @@ function showWaiting(call) {
   if (text.textContent !== words) text.textContent = words;
 }
 
-$("#end-call")?.addEventListener("click", () => session.leave());
+$("#end-call")?.addEventListener("click", async () => {
+  await reportQuality(); // before leaving, so it is kept before the page says the call is over
+  session.leave();
+});
 
 $("#cancel-call")?.addEventListener("click", async () => {
   try {
