@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from hub.appointments.service import AppointmentService
+from hub.appointments.waiting import WaitingRoom
 from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
@@ -59,6 +61,8 @@ class Services:
     shift: ShiftService
     reports: ReportService
     imports: ImportService
+    appointments: AppointmentService
+    waiting_room: WaitingRoom
 
 
 def build_services(
@@ -98,6 +102,8 @@ def build_services(
         shift=shift,
         reports=ReportService(database, clock, settings),
         imports=ImportService(database, clock, settings),
+        appointments=AppointmentService(database, clock),
+        waiting_room=WaitingRoom(database, clock, fanout, announce),
     )
 
 

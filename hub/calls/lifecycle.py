@@ -22,6 +22,7 @@ from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from hub.outcomes.claims import claimed, facts
+from hub.prison.rules import check_call_close, check_call_start, prison_facts
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -111,6 +112,7 @@ class CallService:
                     f"The {cmd.channel.label} channel is not for a {site.kind} site",
                     field="channel",
                 )
+            check_call_start(site.kind, p, cmd)
             if cmd.person_id is not None:
                 await PersonRepo(s, self.clock).get(scope, person_id=cmd.person_id)
             user_id, device_id = actor(p)
@@ -142,6 +144,7 @@ class CallService:
                 queued_at=now,
                 local_month=london_month(now),
                 client_ref=client_ref,
+                **prison_facts(cmd),
             )
             events = [
                 CallEvent(
@@ -359,6 +362,7 @@ class CallService:
             call = await repo.get(p.scope, call_id=cmd.call_id)
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
+            check_call_close(call.channel, cmd)
             now = self.clock.now()
             claims = bool(
                 claimed(
@@ -374,6 +378,7 @@ class CallService:
                 closed_at=now,
                 disposition=cmd.disposition.value,
                 nurse_counterfactual=cmd.nurse_counterfactual.value,
+                escort_needed=cmd.escort_needed,
             )
             if moved is None:
                 raise InvalidState(

@@ -151,6 +151,7 @@ class WrapUpService:
                 escalations=[e for e in answers.escalations if e.value not in recorded],
                 clinical_note=answers.clinical_note,
                 follow_up_needed=answers.follow_up_needed,
+                escort_needed=answers.escort_needed,
             ),
         )
         async with self.db.session() as s:
