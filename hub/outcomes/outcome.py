@@ -144,8 +144,11 @@ class OutcomeService:
                     )
                 )
         if follow_up:
+            # The follow-up asks about the 72 hours after the call ended (when the nurse
+            # ended it; a call closed without an end is taken to end now).
+            ended = as_utc(call.ended_at) if call.ended_at is not None else now
             await FollowUpRepo(s, self.clock).add(
-                FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
+                FollowUpTask(call_id=call.id, due_at=ended + FOLLOW_UP_AFTER)
             )
         await DraftRepo(s, self.clock).discard(p.scope, call_id=call.id)
         await AuditRepo(s, self.clock).note(
