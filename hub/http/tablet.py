@@ -189,7 +189,7 @@ async def enrol(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/hub-status")
-@allow(SITE_STAFF, *HUB_ROLES, devices=True)
+@allow(*SITE_STAFF, *HUB_ROLES, devices=True)
 @api("Is a nurse there to answer: for a home waiting on a call", tag="calls")
 async def hub_status(request: web.Request) -> HubStatus:
     services = request.app[SERVICES]

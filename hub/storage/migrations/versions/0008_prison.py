@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0008_prison"
-down_revision = "0008_aggregates"
+down_revision = "0009_aggregates_quality"
 branch_labels = None
 depends_on = None
 
