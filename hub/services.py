@@ -28,6 +28,7 @@ from hub.echo.service import EchoService
 from hub.imports.service import ImportService
 from hub.messages.service import MessageService
 from hub.outcomes.followups import FollowUpService
+from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
@@ -55,6 +56,7 @@ class Services:
     timers: CallTimers
     messages: MessageService
     echo: EchoService
+    outcomes: OutcomeService
     wrap_up: WrapUpService
     call_records: CallRecordService
     follow_ups: FollowUpService
@@ -81,6 +83,7 @@ def build_services(
     shift = ShiftService(database, clock, settings)
     announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
+    outcomes = OutcomeService(database, clock, announce)
     return Services(
         settings=settings,
         clock=clock,
@@ -96,7 +99,8 @@ def build_services(
         timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),
-        wrap_up=WrapUpService(database, clock, calls),
+        outcomes=outcomes,
+        wrap_up=WrapUpService(database, clock, outcomes),
         call_records=CallRecordService(database, clock),
         follow_ups=FollowUpService(database, clock),
         shift=shift,

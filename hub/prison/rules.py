@@ -20,7 +20,7 @@ from typing import Any
 from hub.auth.principal import Principal
 from hub.errors import Forbidden, InvalidInput
 from schemas.codes import Channel, OrganisationKind
-from schemas.wire import CallClose, CallStart
+from schemas.wire import CallStart
 
 FROM_DEVICES_ONLY = "A prison's calls start from its own enrolled tablets"
 
@@ -41,15 +41,15 @@ def check_call_start(site_kind: str, principal: Principal, cmd: CallStart) -> No
 PRISON_CHANNELS = frozenset({Channel.PRISON_URGENT, Channel.PRISON_CLINIC})
 
 
-def check_call_close(channel: str, cmd: CallClose) -> None:
+def check_call_close(channel: str, escort_needed: bool | None) -> None:
     """A prison call's record says whether an escorted transfer was needed; no other call's
     record may (the escort measures count prison calls only)."""
-    if channel in PRISON_CHANNELS and cmd.escort_needed is None:
+    if channel in PRISON_CHANNELS and escort_needed is None:
         raise InvalidInput(
             "Say whether an escorted transfer out of the prison was needed",
             field="escort_needed",
         )
-    if channel not in PRISON_CHANNELS and cmd.escort_needed is not None:
+    if channel not in PRISON_CHANNELS and escort_needed is not None:
         raise InvalidInput("Only a prison's calls record an escort", field="escort_needed")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from hub.calls.lifecycle import CallService
 from hub.calls.participants import ParticipantService
 from hub.errors import Draining
+from hub.outcomes.outcome import OutcomeRecord
 from schemas.codes import Role
 from schemas.wire import (
     CallAccept,
@@ -102,4 +103,5 @@ async def end(ctx: CommandContext, cmd: CallEnd) -> CallSnapshot:
 
 @commands.command("call/close", NURSE, Role.SPECIALIST)
 async def close(ctx: CommandContext, cmd: CallClose) -> CallSnapshot:
-    return await _calls(ctx).close(ctx.conn.principal, cmd)
+    record = OutcomeRecord.of_close(cmd)
+    return await ctx.services.outcomes.record(ctx.conn.principal, cmd.call_id, record)
