@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlmodel import col
 from sqlmodel import select as select_model
 
+from hub import months
 from hub.errors import Forbidden, NotFound
-from hub.reports import months
 from schemas.codes import NurseCounterfactual, OrganisationKind, Role
 
 from ..scope import HUB_ROLES, Scope
