@@ -12,7 +12,7 @@ from hub.audit.cli import audit_cli
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
 from hub.errors import first_problem
-from hub.reports.cli import import_cli, report_cli
+from hub.reports.cli import import_cli, report_cli, reports_cli
 from hub.settings import HubSettings, SettingsError
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
@@ -30,6 +30,7 @@ cli.add_typer(device_cli, name="device")
 cli.add_typer(schemas_cli, name="schemas")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(report_cli, name="report")
+cli.add_typer(reports_cli, name="reports")
 cli.add_typer(audit_cli, name="audit")
 
 
@@ -96,7 +97,8 @@ def user_add(
     role: Annotated[
         str,
         typer.Option(
-            help="care_home_staff, hub_nurse, specialist, hub_admin, clinical_lead or commissioner"
+            help="care_home_staff, prison_staff, hub_nurse, specialist, hub_admin, "
+            "clinical_lead or commissioner"
         ),
     ],
     organisation: Annotated[str, typer.Option(help="ODS code of the user's organisation")],
@@ -172,9 +174,15 @@ def device_enrol(
 def device_revoke(device_id: int) -> None:
     """Revoke a tablet: it is signed out at once and can never sign in again."""
 
+    from hub.broker.oneshot import RingRevocations
+
     async def work(db: Database, settings: HubSettings) -> None:
-        await IdentityService(db, SystemClock(), settings).revoke_device(SYSTEM, device_id)
+        identity = IdentityService(db, SystemClock(), settings)
+        identity.revocations = bell = RingRevocations(settings)
+        await identity.revoke_device(SYSTEM, device_id)
         out.print(f"Device {device_id} revoked.")
+        if not bell.rung:  # one process on the in-memory broker: it finds it in the database
+            out.print("Its open sessions end when the hub next checks (within 30 s).")
 
     run_with_database(work)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from hub.appointments.service import AppointmentService
+from hub.appointments.waiting import WaitingRoom
 from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
@@ -18,6 +20,7 @@ from hub.broker.base import Broker
 from hub.broker.fanout import Fanout
 from hub.calls.announce import Announcer
 from hub.calls.lifecycle import CallService
+from hub.calls.on_call_alert import OnCallAlert
 from hub.calls.participants import ParticipantService
 from hub.calls.timers import CallTimers
 from hub.clock import Clock
@@ -60,6 +63,8 @@ class Services:
     shift: ShiftService
     reports: ReportService
     imports: ImportService
+    appointments: AppointmentService
+    waiting_room: WaitingRoom
 
 
 def build_services(
@@ -75,6 +80,8 @@ def build_services(
     fanout = Fanout(broker)
     process_id = broker.origin  # this hub process, in hub_process and call_participant
     announce = Announcer(database, clock, settings, fanout)
+    shift = ShiftService(database, clock, settings)
+    announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
     outcomes = OutcomeService(database, clock, announce)
     return Services(
@@ -96,9 +103,11 @@ def build_services(
         wrap_up=WrapUpService(database, clock, outcomes),
         call_records=CallRecordService(database, clock),
         follow_ups=FollowUpService(database, clock),
-        shift=ShiftService(database, clock, settings),
+        shift=shift,
         reports=ReportService(database, clock, settings),
         imports=ImportService(database, clock, settings),
+        appointments=AppointmentService(database, clock),
+        waiting_room=WaitingRoom(database, clock, fanout, announce),
     )
 
 

@@ -21,6 +21,7 @@ from hub.auth.principal import Principal
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
+from hub.prison.rules import check_call_start, prison_facts
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -100,6 +101,7 @@ class CallService:
                     f"The {cmd.channel.label} channel is not for a {site.kind} site",
                     field="channel",
                 )
+            check_call_start(site.kind, p, cmd)
             if cmd.person_id is not None:
                 await PersonRepo(s, self.clock).get(scope, person_id=cmd.person_id)
             user_id, device_id = actor(p)
@@ -131,6 +133,7 @@ class CallService:
                 queued_at=now,
                 local_month=london_month(now),
                 client_ref=client_ref,
+                **prison_facts(cmd),
             )
             events = [
                 CallEvent(

@@ -8,6 +8,7 @@ of every participant the hub lost while it was down (the long restart).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from hub.clock import Clock, as_utc
@@ -23,6 +24,7 @@ from .announce import Announcer
 from .queue import is_overdue
 
 RING_TIMEOUT = timedelta(seconds=60)
+log = logging.getLogger("hub.calls")
 HUB = (None, None)  # the hub itself, not a person, moves the call
 
 
@@ -42,11 +44,23 @@ class CallTimers:
         self.announce = announce
         self.process_id = process_id
         self._started = False
+        # Since when this process has reached the database without a break: a peer is
+        # dead only when it has not been seen for a whole timeout of that (after an
+        # outage every process is late, and none is dead for it).
+        self._reachable_since: datetime | None = None
+        self._beaten_at: datetime | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether this process has recorded its start (``started``) and may take sockets."""
+        return self._started
 
     async def started(self) -> None:
         """This process has started. With no other process alive, every participant the
         database still has as connected lost its socket while the hub was down: each one's
         resume window starts now, not when the hub went down."""
+        if self._started:
+            return
         now = self.clock.now()
         since = now - timedelta(seconds=self.settings.process_timeout_seconds)
         async with self.db.session() as s:
@@ -62,6 +76,13 @@ class CallTimers:
 
     async def sweep(self) -> None:
         """Every timer, once; then the announcements of what changed."""
+        try:
+            await self._sweep()
+        except Exception:
+            self._reachable_since = None  # the database may have been away
+            raise
+
+    async def _sweep(self) -> None:
         if not self._started:  # lost participants first, or the downtime would count
             await self.started()
         now = self.clock.now()
@@ -84,10 +105,19 @@ class CallTimers:
             processes = ProcessRepo(s, self.clock)
             await processes.beat(process_id=self.process_id)
             timeout = timedelta(seconds=self.settings.process_timeout_seconds)
-            for dead in await processes.dead(before=now - timeout):
-                changed.update(
-                    await processes.bury(process_id=dead.id, disconnected_at=as_utc(dead.seen_at))
-                )
+            if self._beaten_at is None or now - self._beaten_at > timeout:
+                self._reachable_since = None  # stalled for longer than a peer may be
+            reachable_since = self._reachable_since or now
+            if now - reachable_since >= timeout:
+                for dead in await processes.dead(before=now - timeout):
+                    log.warning("hub process %s not seen since %s: its sockets are gone",
+                                dead.id, dead.seen_at)  # fmt: skip
+                    changed.update(
+                        await processes.bury(
+                            process_id=dead.id, disconnected_at=as_utc(dead.seen_at)
+                        )
+                    )
+        self._beaten_at, self._reachable_since = now, reachable_since
         return changed
 
     async def _drop_the_gone(self, now: datetime, changed: set[str]) -> bool:

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from hub.keys import BROKER, DATABASE
 from hub.realtime.context import REALTIME
+from hub.services import SERVICES
 from hub.storage.migrate import current_revision, head_revision
 from schemas.api import Health
 
@@ -48,4 +49,6 @@ async def readyz(request: web.Request) -> web.Response:
     if current != head:
         detail = f"migrations at {current}, expected {head}"
         return json_of(Health(status="unavailable", detail=detail), status=503)
+    if SERVICES in app and not app[SERVICES].timers.ready:  # start not yet recorded
+        return json_of(Health(status="unavailable", detail="starting"), status=503)
     return json_of(Health(status="ready"))

@@ -146,5 +146,6 @@ class WrapUpService:
             clinical_note=answers.clinical_note,
             escalations=tuple(answers.escalations),
             follow_up_needed=answers.follow_up_needed,
+            escort_needed=answers.escort_needed,
         )
         return await self.outcomes.record(p, call_id, record)  # the draft goes with it

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from hub.auth.principal import Principal
 from hub.broker import topics
 from hub.calls.ice import ice_servers_for
-from hub.errors import HubError, Unauthorised
+from hub.errors import HubError, Unauthorised, Unavailable
 from hub.http.access import public
 from hub.http.client import client_address
 from hub.messages.service import thread_of
@@ -34,7 +34,7 @@ from schemas.wire import (
     Who,
 )
 
-from .commands import calls, echo, messages, presence, queue, session, signal
+from .commands import calls, echo, messages, presence, quality, queue, session, signal
 from .connection import Connection, Replay, Watermark
 from .context import REALTIME, CommandContext, Realtime
 from .dispatch import Dispatcher, TokenBucket
@@ -66,6 +66,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         dispatcher=Dispatcher(
             session.commands,
             calls.commands,
+            quality.commands,
             queue.commands,
             signal.commands,
             messages.commands,
@@ -89,8 +90,19 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             registry.deliver(envelope)
 
     await broker.start(deliver, on_gap)
+    # Before any socket is taken: a process that finds itself alone adopts the participants
+    # a lost process left, and one starting beside another is seen alive before it has
+    # sockets of its own. A database that does not answer yet: the call timers retry, and
+    # /ws and /readyz answer 503 until they have.
+    try:
+        await services.timers.started()
+    except Unavailable:
+        pass
+    except Exception:  # e.g. not yet migrated: /readyz says so, and the timers retry
+        log.warning("could not record this process's start yet; the call timers retry")
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
+        asyncio.create_task(clinic_timers_forever(services), name="clinic timers"),
         asyncio.create_task(expire_forever(revoker, services.identity), name="session upkeep"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
@@ -130,14 +142,27 @@ def _graceful_exit() -> None:
 
 
 async def _sweep_forever(services: Services) -> None:
-    """The call timers, once a second. The first sweep records this process's start (the
-    participants the hub lost while it was down), retried until the database answers."""
+    """The call timers, once a second. If the database did not answer at start, the first
+    sweep records this process's start (the participants the hub lost while it was down),
+    retried until it does."""
     while True:
         await asyncio.sleep(1.0)
         try:
             await services.timers.sweep()
+        except Unavailable:
+            log.warning("call timers: the database is unreachable; trying again")
         except Exception:
             log.exception("call timers failed; trying again")
+
+
+async def clinic_timers_forever(services: Services) -> None:
+    """Booked clinics' reminders and late flags (hub.appointments.waiting), every 5 seconds."""
+    while True:
+        await asyncio.sleep(5.0)
+        try:
+            await services.waiting_room.sweep()
+        except Exception:
+            log.exception("clinic timers failed; trying again")
 
 
 async def catch_up(services: Services, realtime: Realtime) -> None:
@@ -178,6 +203,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     services, realtime = request.app[SERVICES], request.app[REALTIME]
     if realtime.drain.draining:  # before the upgrade, so a load balancer tries another
         raise web.HTTPServiceUnavailable(text="draining", headers={"Retry-After": "1"})
+    if not services.timers.ready:  # not yet recorded as alive (the database was away)
+        raise web.HTTPServiceUnavailable(text="starting", headers={"Retry-After": "1"})
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
     await ws.prepare(request)
@@ -191,6 +218,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     realtime.revoker.watch(conn)
     own_topic = topics.participant(conn.key)
     realtime.registry.subscribe(conn, own_topic)
+    if not principal.scope.is_hub:  # a site's sockets hear its clinic reminders
+        realtime.registry.subscribe(conn, topics.site_news(principal.scope.organisation_id))
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
         try:
@@ -281,6 +310,10 @@ async def _auth_phase(
         else:
             assert auth.credential is not None
             principal = await services.identity.device_principal_for(auth.credential, client=client)
+    except Unavailable:  # the database is away: the client tries again, it is not refused
+        log.warning("auth phase could not complete: the database is unreachable")
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+        return None
     except HubError as exc:
         frame = AuthInvalid(error=ErrorBody(code=exc.code, message=exc.message))
         with contextlib.suppress(ConnectionResetError):

@@ -27,10 +27,12 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("storage", frozenset({"hub.storage"})),
     (
         "domain base",
-        frozenset({"hub.auth", "hub.audit", "hub.broker", "hub.clinical", "hub.echo"}),
+        frozenset(
+            {"hub.auth", "hub.audit", "hub.broker", "hub.clinical", "hub.echo", "hub.prison"}
+        ),
     ),
     ("calls and records", frozenset({"hub.calls", "hub.messages", "hub.records"})),
-    ("outcomes", frozenset({"hub.outcomes"})),
+    ("outcomes and appointments", frozenset({"hub.outcomes", "hub.appointments"})),
     ("reports and imports", frozenset({"hub.reports", "hub.imports"})),
     ("wiring", frozenset({"hub.services", "hub.keys"})),
     ("front doors", frozenset({"hub.http", "hub.realtime"})),
@@ -57,6 +59,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
 SAME_LAYER: frozenset[tuple[str, str]] = frozenset(
     {
         ("hub.settings", "hub.errors"),  # a bad setting is a typed error
+        ("hub.prison", "hub.auth"),  # a prison's rules read who is asking
         ("hub.reports", "hub.imports"),  # reports read the imported hospital activity
         ("hub.services", "hub.keys"),
         ("hub.http", "hub.realtime"),  # /readyz reads the drain
@@ -75,6 +78,19 @@ SAME_LAYER: frozenset[tuple[str, str]] = frozenset(
     }
 )
 """Imports allowed between two units of the same layer (importer, imported)."""
+
+KNOWN_DEPARTURES: dict[tuple[str, str], str] = {
+    ("hub.storage", "hub.reports"): (
+        "the kept report counts (storage/repos/aggregates.py, reports.py) read the pure "
+        "hub/reports/counts.py; it belongs below storage, beside the claim rules"
+    ),
+    ("hub.calls", "hub.outcomes"): (
+        "calls/on_call_alert.py reads the shift roster (outcomes/shift.py); the roster "
+        "belongs below calls"
+    ),
+}
+"""Arrows against the layering that are known and named, to be removed (printed, not
+failed). Add to it only with a reason; remove an entry when its arrow goes."""
 
 
 @dataclass(frozen=True, order=True)
@@ -157,6 +173,8 @@ def against_layering(found: Sequence[Arrow]) -> list[str]:
     """Why each arrow that runs against the layering does."""
     problems = []
     for arrow in found:
+        if (arrow.importer, arrow.imported) in KNOWN_DEPARTURES:
+            continue
         low, high = layer_of(arrow.imported), layer_of(arrow.importer)
         if high is None or low is None:
             unknown = arrow.importer if high is None else arrow.imported
@@ -177,6 +195,10 @@ def main(argv: Sequence[str] = ()) -> int:
     print()
     for arrow in found:
         print(arrow)
+    for arrow in found:
+        reason = KNOWN_DEPARTURES.get((arrow.importer, arrow.imported))
+        if reason is not None:
+            print(f"known departure: {arrow}: {reason}")
     problems = against_layering(found)
     if problems:
         print(f"\n{len(problems)} import(s) against the layering (docs/architecture.md):")

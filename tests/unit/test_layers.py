@@ -17,8 +17,11 @@ def test_every_import_between_units_runs_with_the_layering() -> None:
 
 def test_the_rules_the_architecture_names_hold() -> None:
     pairs = {(a.importer, a.imported) for a in layers.arrows()}
-    assert not any(importer == "hub.storage" and imported == "hub.reports"
-                   for importer, imported in pairs)  # fmt: skip
+    # storage -> reports is a named, known departure (the kept counts); nothing else goes up
+    assert {p for p in pairs if p[0] == "hub.storage"} - set(layers.KNOWN_DEPARTURES) <= {
+        ("hub.storage", u) for u in ("hub.clock", "hub.errors", "hub.months", "hub.settings",
+                                     "schemas")
+    }  # fmt: skip
     domain = {"hub.calls", "hub.outcomes", "hub.messages", "hub.records", "hub.reports"}
     assert not {(d, "hub.realtime") for d in domain} & pairs
     assert ("hub.keys", "hub.realtime") not in pairs
@@ -37,10 +40,10 @@ def test_an_import_up_the_layers_is_named(tmp_path: Path) -> None:
         tmp_path,
         {
             "hub/__init__.py": "",
-            "hub/reports/__init__.py": "",
-            "hub/reports/months.py": "",
             "hub/storage/__init__.py": "",
-            "hub/storage/repos.py": "from hub.reports import months\n",
+            "hub/storage/repos.py": "from hub.outcomes import claims\n",
+            "hub/outcomes/__init__.py": "",
+            "hub/outcomes/claims.py": "",
             "hub/calls/__init__.py": "",
             "hub/calls/lifecycle.py": "from ..realtime.fanout import Fanout\n",
             "hub/realtime/__init__.py": "",
@@ -54,4 +57,4 @@ def test_an_import_up_the_layers_is_named(tmp_path: Path) -> None:
     calls, unknown, storage = problems
     assert calls.startswith("hub.calls -> hub.realtime  (hub/calls/lifecycle.py:1)")
     assert "hub.newthing has no layer" in unknown
-    assert storage.startswith("hub.storage -> hub.reports  (hub/storage/repos.py:1)")
+    assert storage.startswith("hub.storage -> hub.outcomes  (hub/storage/repos.py:1)")

@@ -26,7 +26,13 @@ from ..dispatch import CommandTable
 commands = CommandTable()
 SITE = Role.CARE_HOME_STAFF
 NURSE = Role.HUB_NURSE
-CLINICAL = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+CLINICAL = (
+    Role.CARE_HOME_STAFF,
+    Role.PRISON_STAFF,
+    Role.HUB_NURSE,
+    Role.SPECIALIST,
+    Role.HUB_ADMIN,
+)
 
 
 def _calls(ctx: CommandContext) -> CallService:
@@ -65,7 +71,7 @@ async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
     return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/hold", NURSE)
+@commands.command("call/hold", NURSE, Role.SPECIALIST)
 async def hold(ctx: CommandContext, cmd: CallHold) -> CallSnapshot:
     return await _calls(ctx).hold(ctx.conn.principal, cmd.call_id, cmd.on)
 
@@ -90,12 +96,12 @@ async def leave(ctx: CommandContext, cmd: CallLeave) -> CallSnapshot:
     return await _participants(ctx).leave(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/end", NURSE)
+@commands.command("call/end", NURSE, Role.SPECIALIST)
 async def end(ctx: CommandContext, cmd: CallEnd) -> CallSnapshot:
     return await _calls(ctx).end(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/close", NURSE)
+@commands.command("call/close", NURSE, Role.SPECIALIST)
 async def close(ctx: CommandContext, cmd: CallClose) -> CallSnapshot:
     record = OutcomeRecord.of_close(cmd)
     return await ctx.services.outcomes.record(ctx.conn.principal, cmd.call_id, record)
