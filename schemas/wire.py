@@ -25,6 +25,7 @@ from pydantic_core import to_json
 
 from .bounds import CommandId, Counted, RowId
 from .codes import (
+    CallerRelationship,
     CallState,
     Channel,
     Disposition,
@@ -224,6 +225,8 @@ class SignalHangup(CallRef):
 class MessageSend(Command):
     type: Literal["message/send"]
     site_id: RowId | None = None  # a site's own thread when omitted
+    # About one person at home: it reaches their own devices too (theirs are always so).
+    person_id: RowId | None = None
     call_id: CallId | None = None
     client_message_id: ClientId
     body: str = Field(min_length=1, max_length=4000)
@@ -324,6 +327,8 @@ class CallSnapshot(BaseModel):
     site_kind: str
     person_id: RowId | None
     person_name: str | None
+    # From a device enrolled to one person: who is calling about them (patient or carer).
+    caller_relationship: CallerRelationship | None = None
     channel: Channel
     reason: Reason
     secondary_reason: Reason | None
@@ -362,6 +367,8 @@ class MessageOut(BaseModel):
     body: str
     photo_id: RowId | None
     created_at: datetime
+    person_id: RowId | None = None
+    person_seq: Counted | None = None  # its place in that person's own thread
 
 
 class Who(BaseModel):
@@ -371,6 +378,9 @@ class Who(BaseModel):
     role: Role
     organisation_id: RowId
     participant_key: str
+    # A device enrolled to one person at home: whose device it is, and who holds it.
+    person_id: RowId | None = None
+    relationship: CallerRelationship | None = None
 
 
 class AuthOk(BaseModel):

@@ -15,11 +15,12 @@ from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo, UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
+from hub.storage.repos.people import PersonRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device, Ticket, User, WebSession
 from schemas.api import DeviceCreate, UserCreate
 from schemas.broker import Revocation
-from schemas.codes import OrganisationKind, Role
+from schemas.codes import CallerRelationship, OrganisationKind, Role
 from schemas.wire import PIN_RULE, is_pin
 
 from .passwords import hash_password_async, verify_password
@@ -55,8 +56,16 @@ def user_principal(user: User, session: WebSession | None = None) -> Principal:
 
 def device_principal(device: Device, session: WebSession | None = None) -> Principal:
     assert device.id is not None
-    scope = Scope(role=Role.CARE_HOME_STAFF, organisation_id=device.site_id, device_id=device.id)
-    return Principal(scope=scope, name=device.label, **_session_fields(session))
+    scope = Scope(
+        role=Role.CARE_HOME_STAFF,
+        organisation_id=device.site_id,
+        device_id=device.id,
+        person_id=device.person_id,
+    )
+    relationship = CallerRelationship(device.relationship) if device.relationship else None
+    return Principal(
+        scope=scope, name=device.label, relationship=relationship, **_session_fields(session)
+    )
 
 
 def _session_fields(session: WebSession | None) -> dict[str, Any]:
@@ -357,11 +366,29 @@ class IdentityService:
             if not OrganisationKind(site.kind).is_site:
                 raise InvalidInput("Devices are enrolled to a site", field="site_ods")
             assert site.id is not None
+            person_id, relationship = None, None
+            if data.person_nhs_number is not None:
+                if site.kind != OrganisationKind.OWN_HOME:
+                    raise InvalidInput(
+                        "Only an own-home service's devices are enrolled to one person",
+                        field="person_nhs_number",
+                    )
+                person = await PersonRepo(s, self.clock).at_site(
+                    scope, site_id=site.id, nhs_number=data.person_nhs_number
+                )
+                person_id = person.id
+                relationship = (data.relationship or CallerRelationship.PATIENT).value
+            elif data.relationship is not None:
+                raise InvalidInput(
+                    "A relationship needs the person it is to", field="person_nhs_number"
+                )
             now = self.clock.now()
             device = await DeviceRepo(s, self.clock).add(
                 Device(
                     site_id=site.id,
                     label=data.label,
+                    person_id=person_id,
+                    relationship=relationship,
                     enrolment_code_hash=token_hash(normalise_enrolment_code(code)),
                     enrolment_expires_at=now + timedelta(hours=self.settings.enrolment_code_hours),
                     created_at=now,
@@ -373,6 +400,7 @@ class IdentityService:
                 organisation_id=site.id,
                 target_type="device",
                 target_id=device.id,
+                person_id=person_id,
             )
         return device, site.ods_code, code
 

@@ -17,6 +17,7 @@ from hub.keys import CLOCK, RECORDS, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.reports import months
 from schemas.codes import (
+    CallerRelationship,
     CallState,
     Channel,
     Disposition,
@@ -48,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
     "site_kind": dict(OrganisationKind.choices()),
     "channel": dict(Channel.choices()),
     "call_state": dict(CallState.choices()),
+    "caller_relationship": dict(CallerRelationship.choices()),
 }
 """The words for each code the live console shows, from the one vocabulary."""
 

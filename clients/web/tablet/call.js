@@ -135,7 +135,7 @@ $("#cancel-call")?.addEventListener("click", async () => {
 
 // -- messages about the call ---------------------------------------------------------------
 hub.addEventListener("message", (e) => {
-  if (session.belongs(e.detail)) showInThread($("#call-messages"), e.detail, { selfKey: session.selfKey });
+  if (session.belongs(e.detail)) showInThread($("#call-messages"), e.detail, { selfKey: session.selfKey, seqField: hub.seqField });
 });
 
 $("#call-message-form")?.addEventListener("submit", async (e) => {
@@ -146,7 +146,7 @@ $("#call-message-form")?.addEventListener("submit", async (e) => {
   box.value = "";
   try {
     const sent = await session.sendMessage(body);
-    showInThread($("#call-messages"), sent, { selfKey: session.selfKey });
+    showInThread($("#call-messages"), sent, { selfKey: session.selfKey, seqField: hub.seqField });
   } catch (err) {
     box.value = body;
     $("#queue-text").textContent = `Your message was not sent: ${err.message}`;
