@@ -44,6 +44,7 @@ from hub.heap import freeze_long_lived
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 
+from .docs import replace_section
 from .frames import open_socket
 from .loadgen import (
     BenchError,
@@ -507,22 +508,7 @@ class Report:
 
 def record(report: Report, doc: Path) -> None:
     """Replace (or add) this file's "## Signalling" section; leave every other section."""
-    section = report.markdown()
-    if not doc.exists():
-        doc.parent.mkdir(parents=True, exist_ok=True)
-        doc.write_text(
-            "# Performance\n\nMeasured figures for the hub; each section is rewritten by the "
-            "benchmark that owns it.\n\n"
-        )
-    text = doc.read_text()
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        doc.write_text(text.rstrip("\n") + "\n\n" + section)
-        return
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-    after = "".join(lines[end:])
-    doc.write_text("".join(lines[:start]) + section + ("\n" + after if after else ""))
+    replace_section(doc, SECTION, report.markdown())
 
 
 # -- the run ------------------------------------------------------------------------------

@@ -10,9 +10,8 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from hub.audit.service import AuditService
-from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
+from hub.broker import broker_for
 from hub.clock import Clock, SystemClock
 from hub.http import (
     api_identity,
@@ -32,9 +31,9 @@ from hub.http.csrf import csrf_middleware, template_context
 from hub.http.headers import csp_nonce_context, security_headers
 from hub.http.middleware import error_middleware
 from hub.http.refusals import refusal_audit
-from hub.keys import AUDIT, CLOCK, DATABASE, IDENTITY, RECORDS, SETTINGS
+from hub.keys import BROKER, CLOCK, DATABASE, SETTINGS
 from hub.realtime import endpoint
-from hub.records import RecordsService
+from hub.services import SERVICES, build_services
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 
@@ -51,7 +50,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
     app[SETTINGS] = settings
     app[CLOCK] = clock or SystemClock()
     app.on_response_prepare.append(security_headers)
-    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_services)
     app.cleanup_ctx.append(endpoint.realtime_context)
     app.on_shutdown.append(endpoint.close_sockets)
 
@@ -95,14 +94,14 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
     return app
 
 
-async def _database(app: web.Application) -> AsyncIterator[None]:
+async def _services(app: web.Application) -> AsyncIterator[None]:
+    """The database, the broker and every domain service, built once (``hub.services``).
+    The websocket side (``realtime_context``, next) starts and closes the broker."""
     settings, clock = app[SETTINGS], app[CLOCK]
     db = Database.from_settings(settings)
     app[DATABASE] = db
-    throttle = Throttle(settings)  # one set of limits, shared by the services that guard
-    app[IDENTITY] = IdentityService(db, clock, settings, throttle)
-    app[RECORDS] = RecordsService(db, clock, settings, throttle)
-    app[AUDIT] = AuditService(db, clock)
+    app[BROKER] = broker = broker_for(settings)
+    app[SERVICES] = build_services(db, clock, settings, broker, Throttle(settings))
     try:
         yield
     finally:

@@ -12,7 +12,7 @@ from hub.audit.cli import audit_cli
 from hub.auth.service import IdentityService
 from hub.clock import SystemClock
 from hub.errors import first_problem
-from hub.reports.cli import import_cli, report_cli
+from hub.reports.cli import import_cli, report_cli, reports_cli
 from hub.settings import HubSettings, SettingsError
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
@@ -30,6 +30,7 @@ cli.add_typer(device_cli, name="device")
 cli.add_typer(schemas_cli, name="schemas")
 cli.add_typer(import_cli, name="import")
 cli.add_typer(report_cli, name="report")
+cli.add_typer(reports_cli, name="reports")
 cli.add_typer(audit_cli, name="audit")
 
 

@@ -99,3 +99,12 @@ class Draining(HubError):
 
     code = ErrorCode.DRAINING
     status = 503
+
+
+class Unavailable(HubError):
+    """The database cannot be reached (stopped, restarting, the network to it gone). Nothing
+    was written: the client sends the same thing again (with the same client id) later."""
+
+    code = ErrorCode.UNAVAILABLE
+    status = 503
+    retry_after = 1  # seconds, sent as HTTP Retry-After

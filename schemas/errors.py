@@ -16,6 +16,7 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "invalid_state"
     RATE_LIMITED = "rate_limited"
     DRAINING = "draining"  # this hub process is shutting down: start the call again elsewhere
+    UNAVAILABLE = "unavailable"  # the hub cannot reach its database now: nothing was done
     INTERNAL = "internal"
 
 

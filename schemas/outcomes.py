@@ -87,6 +87,7 @@ class FollowUpTaskPublic(BaseModel):
     call_id: str
     due_at: datetime
     overdue: bool
+    nurse_id: RowId | None = None  # the nurse who took the call
     completed_at: datetime | None
     completed_by_name: str | None
     site_name: str

@@ -40,9 +40,7 @@ def _month(value: str) -> str:
 Month = Annotated[
     str,
     AfterValidator(_month),
-    WithJsonSchema(
-        {"type": "string", "pattern": f"^[{SPACE}]*{_YEAR}-(0[1-9]|1[0-2])[{SPACE}]*$"}
-    ),
+    WithJsonSchema({"type": "string", "pattern": f"^[{SPACE}]*{_YEAR}-(0[1-9]|1[0-2])[{SPACE}]*$"}),
 ]
 
 
@@ -376,3 +374,40 @@ class MonthlyReport(Report):
     )
     hospital_activity: HospitalComparison | None
     notes: list[str]
+
+
+class HubReportQuery(BaseModel):
+    """The hub-wide report: every commissioner's report for one month, and the hub totals."""
+
+    month: Month
+
+
+class CommissionerLine(Report):
+    """One commissioner's headline figures in the hub totals (the hub's own view: whole
+    numbers, never suppressed)."""
+
+    commissioner: str = Field(description="ODS code")
+    name: str
+    sites: Counted
+    calls: Counted
+    technical_failures: Counted
+    avoided: Avoided
+    bed_days_avoided: Decimal | None
+    money_gbp: Decimal | None = Field(description="value of confirmed avoided activity")
+    claimed_basis_gbp: Decimal | None = Field(
+        description="value of claimed GP contacts (no confirmation step), kept apart"
+    )
+
+
+class HubReport(Report):
+    """Every commissioner's monthly report in one run, and the hub's totals over them.
+    Each commissioner's report is as that commissioner would receive it (small numbers
+    suppressed unless the setting says otherwise); the totals and the lines are the hub's
+    own operational figures and are not suppressed."""
+
+    month: str
+    generated_at: datetime
+    hub_ods: str | None
+    totals: CommissionerLine = Field(description="the hub: every commissioner added up")
+    by_commissioner: list[CommissionerLine]
+    reports: list[MonthlyReport]

@@ -7,6 +7,7 @@ was not first made durable.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,11 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.broker import topics
+from hub.broker.fanout import Fanout
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from hub.outcomes.claims import claimed, facts
-from hub.realtime.fanout import Fanout
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo, found
@@ -81,14 +82,30 @@ def _key(p: Principal) -> str:
     return f"device:{scope.device_id}" if scope.device_id is not None else f"user:{scope.user_id}"
 
 
+log = logging.getLogger("hub.calls")
+
+
 class CallService:
-    def __init__(self, db: Database, clock: Clock, settings: HubSettings, fanout: Fanout) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: HubSettings,
+        fanout: Fanout,
+        *,
+        process_id: str = "",
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
         self.fanout = fanout
-        self.process_id = ""  # this hub process (hub_process.id); set by the websocket side
+        self.process_id = process_id  # this hub process (hub_process.id): the broker's origin
         self._started = False
+        # Since when this process has reached the database without a break: a peer is
+        # dead only when it has not been seen for a whole timeout of that (after an
+        # outage every process is late, and none is dead for it).
+        self._reachable_since: datetime | None = None
+        self._beaten_at: datetime | None = None
 
     # -- a site asks for help -------------------------------------------------------------
     async def start(
@@ -505,9 +522,10 @@ class CallService:
                     )
                 )
             if follow_up:
-                s.add(
-                    FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
-                )
+                # The follow-up asks about the 72 hours after the call ended (when the nurse
+                # ended it; a call closed without an end is taken to end now).
+                ended = as_utc(call.ended_at) if call.ended_at is not None else now
+                s.add(FollowUpTask(call_id=call.id, due_at=ended + FOLLOW_UP_AFTER))
             await AuditRepo(s, self.clock).note(
                 p.scope,
                 "call_close",
@@ -634,10 +652,17 @@ class CallService:
         snapshots = [await self.call_changed(call_id) for call_id in dict.fromkeys(call_ids)]
         return [x for x in snapshots if x.state not in states.FINISHED]
 
+    @property
+    def ready(self) -> bool:
+        """Whether this process has recorded its start (``started``) and may take sockets."""
+        return self._started
+
     async def started(self) -> None:
         """This process has started. With no other process alive, every participant the
         database still has as connected lost its socket while the hub was down: each one's
         resume window starts now, not when the hub went down."""
+        if self._started:
+            return
         now = self.clock.now()
         since = now - timedelta(seconds=self.settings.process_timeout_seconds)
         async with self.db.session() as s:
@@ -662,6 +687,13 @@ class CallService:
     async def sweep(self) -> None:
         """Timers, from the database so they survive a restart: resume windows, answer
         targets and unanswered transfers."""
+        try:
+            await self._sweep()
+        except Exception:
+            self._reachable_since = None  # the database may have been away
+            raise
+
+    async def _sweep(self) -> None:
         if not self._started:  # lost participants first, or the downtime would count
             await self.started()
         now = self.clock.now()
@@ -672,11 +704,20 @@ class CallService:
             processes = ProcessRepo(s, self.clock)
             await processes.beat(process_id=self.process_id)
             timeout = timedelta(seconds=self.settings.process_timeout_seconds)
-            for dead in await processes.dead(before=now - timeout):
-                # Its sockets died with it: its participants went when it was last seen.
-                changed.update(
-                    await processes.bury(process_id=dead.id, disconnected_at=as_utc(dead.seen_at))
-                )
+            if self._beaten_at is None or now - self._beaten_at > timeout:
+                self._reachable_since = None  # stalled for longer than a peer may be
+            reachable_since = self._reachable_since or now
+            if now - reachable_since >= timeout:
+                for dead in await processes.dead(before=now - timeout):
+                    # Its sockets died with it: its participants went when it was last seen.
+                    log.warning("hub process %s not seen since %s: its sockets are gone",
+                                dead.id, dead.seen_at)  # fmt: skip
+                    changed.update(
+                        await processes.bury(
+                            process_id=dead.id, disconnected_at=as_utc(dead.seen_at)
+                        )
+                    )
+        self._beaten_at, self._reachable_since = now, reachable_since
         async with self.db.session() as s:
             repo, participants = CallRepo(s, self.clock), ParticipantRepo(s, self.clock)
             for gone in await participants.gone_since(before=now - window):

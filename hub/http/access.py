@@ -16,7 +16,7 @@ from aiohttp import web
 
 from hub.auth.principal import Principal
 from hub.errors import Forbidden, Unauthorised
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from schemas.codes import Role
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,7 +58,7 @@ async def _principal(request: web.Request) -> Principal | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    return await request.app[IDENTITY].resolve_session(token)
+    return await request.app[SERVICES].identity.resolve_session(token)
 
 
 @web.middleware

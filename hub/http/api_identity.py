@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.keys import IDENTITY, RECORDS, SETTINGS
+from hub.keys import SETTINGS
+from hub.services import SERVICES
 from schemas.api import (
     DeviceCreate,
     DeviceCredentialPublic,
@@ -53,7 +54,7 @@ def set_session_cookie(request: web.Request, response: web.StreamResponse, token
 @public
 @api("Sign in as a member of staff", tag="identity", replies=SIGNED_IN)
 async def login(request: web.Request, body: LoginBody) -> web.Response:
-    principal, token = await request.app[IDENTITY].sign_in(
+    principal, token = await request.app[SERVICES].identity.sign_in(
         body.username, body.password, client=client_address(request)
     )
     response = json_of(await _me(request, principal))
@@ -76,7 +77,7 @@ async def logout(request: web.Request) -> web.Response:
     "Sign out" form posts here too and is sent back to the sign-in page."""
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await request.app[IDENTITY].sign_out(token)
+        await request.app[SERVICES].identity.sign_out(token)
     from_form = request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
@@ -98,7 +99,7 @@ async def me(request: web.Request) -> Me:
 
 async def _me(request: web.Request, principal) -> Me:  # type: ignore[no-untyped-def]
     scope = principal.scope
-    org = await request.app[RECORDS].organisation(scope, scope.organisation_id)
+    org = await request.app[SERVICES].records.organisation(scope, scope.organisation_id)
     return Me(
         kind="device" if principal.is_device else "user",
         id=scope.device_id if principal.is_device else scope.user_id,
@@ -112,7 +113,7 @@ async def _me(request: web.Request, principal) -> Me:  # type: ignore[no-untyped
 @allow(*ALL_ROLES, devices=True)
 @api("A short-lived ticket to open the websocket with", tag="identity", status=201)
 async def ticket(request: web.Request) -> TicketPublic:
-    token, expires = await request.app[IDENTITY].issue_ticket(principal_of(request))
+    token, expires = await request.app[SERVICES].identity.issue_ticket(principal_of(request))
     return TicketPublic(ticket=token, expires_at=expires)
 
 
@@ -120,7 +121,7 @@ async def ticket(request: web.Request) -> TicketPublic:
 @allow(Role.HUB_ADMIN)
 @api("Add a user", tag="identity", status=201)
 async def add_user(request: web.Request, body: UserCreate) -> UserPublic:
-    user = await request.app[IDENTITY].add_user(principal_of(request).scope, body)
+    user = await request.app[SERVICES].identity.add_user(principal_of(request).scope, body)
     return UserPublic.model_validate(user)
 
 
@@ -128,7 +129,7 @@ async def add_user(request: web.Request, body: UserCreate) -> UserPublic:
 @allow(Role.HUB_ADMIN)
 @api("Disable a user: their sessions, tickets and open sockets end at once", tag="identity")
 async def disable_user(request: web.Request, user_id: RowId) -> UserPublic:
-    user = await request.app[IDENTITY].disable_user(principal_of(request).scope, user_id)
+    user = await request.app[SERVICES].identity.disable_user(principal_of(request).scope, user_id)
     return UserPublic.model_validate(user)
 
 
@@ -136,7 +137,7 @@ async def disable_user(request: web.Request, user_id: RowId) -> UserPublic:
 @allow(Role.HUB_ADMIN)
 @api("Start enrolling a tablet: a one-time enrolment code", tag="devices", status=201)
 async def create_enrolment(request: web.Request, body: DeviceCreate) -> DeviceEnrolmentPublic:
-    device, ods, code = await request.app[IDENTITY].create_enrolment(
+    device, ods, code = await request.app[SERVICES].identity.create_enrolment(
         principal_of(request).scope, body
     )
     assert device.id is not None and device.enrolment_expires_at is not None
@@ -154,7 +155,7 @@ async def create_enrolment(request: web.Request, body: DeviceCreate) -> DeviceEn
 @public
 @api("Enrol a tablet with its code: the tablet's credential, shown once", tag="devices", status=201)
 async def enrol(request: web.Request, body: DeviceEnrolBody) -> DeviceCredentialPublic:
-    device, credential = await request.app[IDENTITY].enrol(
+    device, credential = await request.app[SERVICES].identity.enrol(
         body.enrolment_code, client=client_address(request)
     )
     assert device.id is not None
@@ -165,7 +166,7 @@ async def enrol(request: web.Request, body: DeviceEnrolBody) -> DeviceCredential
 @public
 @api("Sign a tablet in with its credential", tag="devices", replies=SIGNED_IN)
 async def device_sign_in(request: web.Request, body: DeviceSignInBody) -> web.Response:
-    principal, token = await request.app[IDENTITY].device_sign_in(
+    principal, token = await request.app[SERVICES].identity.device_sign_in(
         body.credential, client=client_address(request)
     )
     response = json_of(await _me(request, principal))
@@ -178,5 +179,7 @@ async def device_sign_in(request: web.Request, body: DeviceSignInBody) -> web.Re
 @allow(Role.HUB_ADMIN)
 @api("Revoke a tablet", tag="devices")
 async def revoke_device(request: web.Request, device_id: RowId) -> DevicePublic:
-    device = await request.app[IDENTITY].revoke_device(principal_of(request).scope, device_id)
+    device = await request.app[SERVICES].identity.revoke_device(
+        principal_of(request).scope, device_id
+    )
     return DevicePublic.model_validate(device)

@@ -7,9 +7,10 @@ import asyncio
 from aiohttp import BodyPartReader, web
 
 from hub.errors import InvalidInput
-from hub.keys import REALTIME, SETTINGS
+from hub.keys import SETTINGS
 from hub.messages.photos import PHOTO_FIELD, claimed_type, reencode
 from hub.messages.service import PHOTO_MAX_BYTES
+from hub.services import SERVICES
 from schemas.api import PhotoUploaded, RowId
 from schemas.codes import Role
 
@@ -63,7 +64,7 @@ async def upload_photo(request: web.Request) -> PhotoUploaded:
         raise InvalidInput("The photo is empty", field=PHOTO_FIELD)
     content_type = claimed_type(declared, data)
     clean = await asyncio.to_thread(reencode, content_type, data)
-    messages = request.app[REALTIME].services.messages
+    messages = request.app[SERVICES].messages
     quota = request.app[SETTINGS].photo_quota_mb_per_site * 1024 * 1024
     photo_id = await messages.add_photo(principal_of(request), content_type, clean, quota=quota)
     return PhotoUploaded(photo_id=photo_id)
@@ -77,7 +78,7 @@ async def upload_photo(request: web.Request) -> PhotoUploaded:
     replies=(Reply(200, "The image", contents=tuple(Content(t, BINARY) for t in IMAGE_TYPES)),),
 )
 async def photo(request: web.Request, photo_id: RowId) -> web.Response:
-    messages = request.app[REALTIME].services.messages
+    messages = request.app[SERVICES].messages
     found = await messages.photo(principal_of(request), photo_id)
     return web.Response(
         body=found.data,

@@ -6,12 +6,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.clock import LondonDays
-from hub.keys import CLOCK, DATABASE, REALTIME, RECORDS, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
+from hub.services import SERVICES
 from hub.storage.repos.history import CallFilters
 from schemas.api import CallId, RowId
 from schemas.codes import Role
@@ -42,20 +42,19 @@ FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
 
 def wrapups(request: web.Request) -> WrapUpService:
-    app = request.app
-    return WrapUpService(app[DATABASE], app[CLOCK], app[REALTIME].services.calls)
+    return request.app[SERVICES].wrap_up
 
 
 def records(request: web.Request) -> CallRecordService:
-    return CallRecordService(request.app[DATABASE], request.app[CLOCK])
+    return request.app[SERVICES].call_records
 
 
 def follow_ups(request: web.Request) -> FollowUpService:
-    return FollowUpService(request.app[DATABASE], request.app[CLOCK])
+    return request.app[SERVICES].follow_ups
 
 
 def shift(request: web.Request) -> ShiftService:
-    return ShiftService(request.app[DATABASE], request.app[CLOCK], request.app[SETTINGS])
+    return request.app[SERVICES].shift
 
 
 def history_filters(query: HistorySearch) -> CallFilters:
@@ -128,7 +127,7 @@ async def amend(request: web.Request, call_id: CallId, body: AmendmentCreate) ->
 @allow(*HUB_ROLES)
 @api("Search the call history", tag="outcomes", rules="`to` must not be before `from`")
 async def call_history(request: web.Request, query: HistorySearch) -> list[HistoryRow]:
-    return await request.app[RECORDS].history_rows(
+    return await request.app[SERVICES].records.history_rows(
         principal_of(request).scope, history_filters(query)
     )
 

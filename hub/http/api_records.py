@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from hub.clock import LondonDays
-from hub.keys import RECORDS
+from hub.services import SERVICES
 from hub.storage.repos.history import CallFilters
 from schemas.api import (
     CallEventPublic,
@@ -32,7 +32,7 @@ routes = web.RouteTableDef()
 @allow(*ALL_ROLES, devices=True)
 @api("The sites the caller may see", tag="records")
 async def sites(request: web.Request) -> list[OrganisationPublic]:
-    found = await request.app[RECORDS].sites(principal_of(request).scope)
+    found = await request.app[SERVICES].records.sites(principal_of(request).scope)
     return [OrganisationPublic.model_validate(o) for o in found]
 
 
@@ -40,7 +40,7 @@ async def sites(request: web.Request) -> list[OrganisationPublic]:
 @allow(*CLINICAL_ROLES, devices=True)
 @api("Find residents by site and name", tag="records")
 async def residents(request: web.Request, query: ResidentSearch) -> list[PersonPublic]:
-    found = await request.app[RECORDS].find_people(
+    found = await request.app[SERVICES].records.find_people(
         principal_of(request).scope, site_id=query.site, text=query.q
     )
     return [PersonPublic.model_validate(p) for p in found]
@@ -55,7 +55,7 @@ async def residents(request: web.Request, query: ResidentSearch) -> list[PersonP
     rules="the NHS number must not be registered already",
 )
 async def add_resident(request: web.Request, body: PersonCreate) -> PersonPublic:
-    person = await request.app[RECORDS].add_person(principal_of(request).scope, body)
+    person = await request.app[SERVICES].records.add_person(principal_of(request).scope, body)
     return PersonPublic.model_validate(person)
 
 
@@ -63,7 +63,7 @@ async def add_resident(request: web.Request, body: PersonCreate) -> PersonPublic
 @allow(*CLINICAL_ROLES, devices=True)
 @api("One resident", tag="records")
 async def resident(request: web.Request, person_id: RowId) -> PersonPublic:
-    person = await request.app[RECORDS].person(principal_of(request).scope, person_id)
+    person = await request.app[SERVICES].records.person(principal_of(request).scope, person_id)
     return PersonPublic.model_validate(person)
 
 
@@ -83,7 +83,9 @@ async def calls(request: web.Request, query: CallSearch) -> list[CallPublic]:
         days=LondonDays(query.from_, query.to),
         disposition=query.disposition,
     )
-    found = await request.app[RECORDS].call_history(principal_of(request).scope, filters, limit=50)
+    found = await request.app[SERVICES].records.call_history(
+        principal_of(request).scope, filters, limit=50
+    )
     return [CallPublic.model_validate(hit.call) for hit in found]
 
 
@@ -91,7 +93,7 @@ async def calls(request: web.Request, query: CallSearch) -> list[CallPublic]:
 @allow(*CLINICAL_ROLES, devices=True)
 @api("One call", tag="records")
 async def call(request: web.Request, call_id: CallId) -> CallPublic:
-    found = await request.app[RECORDS].call(principal_of(request).scope, call_id)
+    found = await request.app[SERVICES].records.call(principal_of(request).scope, call_id)
     return CallPublic.model_validate(found)
 
 
@@ -99,7 +101,7 @@ async def call(request: web.Request, call_id: CallId) -> CallPublic:
 @allow(*CLINICAL_ROLES, devices=True)
 @api("A call's events, in order", tag="records")
 async def call_events(request: web.Request, call_id: CallId) -> list[CallEventPublic]:
-    found = await request.app[RECORDS].call_events(principal_of(request).scope, call_id)
+    found = await request.app[SERVICES].records.call_events(principal_of(request).scope, call_id)
     return [CallEventPublic.model_validate(e) for e in found]
 
 
@@ -107,7 +109,7 @@ async def call_events(request: web.Request, call_id: CallId) -> list[CallEventPu
 @allow(*CLINICAL_ROLES, devices=True)
 @api("A site's message thread after a message id", tag="messages")
 async def thread(request: web.Request, site_id: RowId, query: ThreadQuery) -> list[MessagePublic]:
-    found = await request.app[RECORDS].thread(
+    found = await request.app[SERVICES].records.thread(
         principal_of(request).scope, site_id, after_id=query.after
     )
     return [MessagePublic.model_validate(m) for m in found]

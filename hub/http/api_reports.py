@@ -19,12 +19,20 @@ from hub.imports.service import ImportService
 from hub.keys import CLOCK, DATABASE, SETTINGS
 from hub.reports import months
 from hub.reports.engine import ReportService
+from hub.reports.hub_wide import hub_wide
 from hub.reports.render import MEDIA_TYPES, filename, render
 from hub.reports.render_html import context
+from hub.services import SERVICES
 from hub.storage.repos.reports import ReportRepo
 from schemas.codes import Role
 from schemas.imports import ImportKind, ImportQuery, ImportSummary
-from schemas.reports import MonthlyReport, MonthlyReportQuery, ReportFormat
+from schemas.reports import (
+    HubReport,
+    HubReportQuery,
+    MonthlyReport,
+    MonthlyReportQuery,
+    ReportFormat,
+)
 
 from .access import allow, principal_of
 from .bodies import unreadable_form
@@ -43,13 +51,11 @@ REPORT_FILES = (
 
 
 def report_service(request: web.Request) -> ReportService:
-    app = request.app
-    return ReportService(app[DATABASE], app[CLOCK], app[SETTINGS])
+    return request.app[SERVICES].reports
 
 
 def _imports(request: web.Request) -> ImportService:
-    app = request.app
-    return ImportService(app[DATABASE], app[CLOCK], app[SETTINGS])
+    return request.app[SERVICES].imports
 
 
 def _query(request: web.Request, **defaults: str) -> MonthlyReportQuery:
@@ -105,6 +111,43 @@ async def reports_page(request: web.Request) -> web.Response:
         "commissioners": commissioners,
     }
     return aiohttp_jinja2.render_template("reports/monthly.html", request, page)
+
+
+# -- the hub-wide report (hub administrator) ----------------------------------------------
+
+
+@routes.get("/api/reports/hub")
+@allow(Role.HUB_ADMIN)
+@api(
+    "Every commissioner's monthly report in one run, and the hub totals",
+    tag="reports",
+    replies=(Reply(200, "The hub-wide report", HubReport),),
+)
+async def hub_report(request: web.Request, query: HubReportQuery) -> web.Response:
+    """The hub-wide report for ?month=YYYY-MM: ``schemas.reports.HubReport``."""
+    report = await hub_wide(report_service(request), principal_of(request).scope, query.month)
+    return web.json_response(report.model_dump(mode="json"))
+
+
+@routes.get("/reports/hub")
+@allow(Role.HUB_ADMIN)
+async def hub_report_page(request: web.Request) -> web.Response:
+    app = request.app
+    raw = {"month": months.shift(london_month(app[CLOCK].now()), -1)} | {
+        k: v for k, v in request.query.items() if k == "month" and v != ""
+    }
+    try:
+        query = HubReportQuery.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid_input(exc) from None
+    report = await hub_wide(report_service(request), principal_of(request).scope, query.month)
+    page = {
+        "title": f"Hub-wide report, {months.label(report.month)}",
+        "principal": principal_of(request),
+        "report": report,
+        "month_label": months.label(report.month),
+    }
+    return aiohttp_jinja2.render_template("reports/hub.html", request, page)
 
 
 # -- imports (hub administrator) ----------------------------------------------------------

@@ -11,11 +11,13 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
-from hub.clock import LONDON, as_utc, london_month
+from hub.clock import LONDON, as_utc, london_date, london_month
 from hub.errors import Forbidden, HubError
-from hub.keys import CLOCK, RECORDS, SETTINGS
+from hub.keys import CLOCK, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
+from hub.outcomes.worklist_page import Order, Show, WorklistPage, page_of, parse
 from hub.reports import months
+from hub.services import SERVICES
 from schemas.codes import (
     CallerRelationship,
     CallState,
@@ -30,7 +32,7 @@ from schemas.codes import (
     Role,
     SoftSign,
 )
-from schemas.outcomes import AmendmentCreate, FollowUpRecord
+from schemas.outcomes import AmendmentCreate, FollowUpRecord, FollowUpTaskPublic
 
 from .access import HUB_ROLES, allow, principal_of
 from .api_outcomes import follow_ups, history_search, records, shift
@@ -122,10 +124,10 @@ async def history_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error = None
     try:
-        rows = await request.app[RECORDS].history_rows(scope, history_search(request))
+        rows = await request.app[SERVICES].records.history_rows(scope, history_search(request))
     except HubError as exc:
         error, rows = exc, []
-    sites = await request.app[RECORDS].sites(scope)
+    sites = await request.app[SERVICES].records.sites(scope)
     return _context(
         request,
         "Call history",
@@ -190,17 +192,33 @@ async def amend_form(request: web.Request) -> web.StreamResponse:
 @allow(*FOLLOWERS_UP)
 @aiohttp_jinja2.template("console/follow_ups.html")
 async def follow_ups_page(request: web.Request) -> dict[str, Any]:
-    tasks = await follow_ups(request).worklist(principal_of(request).scope)
+    principal = principal_of(request)
+    tasks = await follow_ups(request).worklist(principal.scope)
     return _context(
         request,
         "Follow-ups",
         "/console/follow-ups",
         tasks=tasks,
+        worklist=_worklist_page(request, tasks),
         answers=FollowUpAnswer.choices(),
         recorded=request.query.get("recorded"),
         errors={},
         failed_task=None,
         form={},
+    )
+
+
+def _worklist_page(request: web.Request, tasks: list[FollowUpTaskPublic]) -> WorklistPage:
+    """The page, filter and order the nurse asked for (?show=&sort=&page=)."""
+    query = request.query
+    page = query.get("page", "1")
+    return page_of(
+        [t for t in tasks if t.completed_at is None],
+        show=Show(parse(query.get("show"), Show, Show.ALL)),
+        order=Order(parse(query.get("sort"), Order, Order.SOONEST)),
+        page=int(page) if page.isdigit() and len(page) < 6 else 1,
+        user_id=principal_of(request).scope.user_id,
+        today=london_date(request.app[CLOCK].now()),
     )
 
 
@@ -221,6 +239,7 @@ async def follow_up_form(request: web.Request) -> web.StreamResponse:
             "Follow-ups",
             "/console/follow-ups",
             tasks=tasks,
+            worklist=_worklist_page(request, tasks),
             answers=FollowUpAnswer.choices(),
             recorded=None,
             errors={"field": exc.field, "message": _follow_up_message(exc)},

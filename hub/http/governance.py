@@ -11,7 +11,7 @@ from aiohttp import web
 
 from hub.audit.service import PAGE_ROWS, TrailQuery
 from hub.errors import HubError
-from hub.keys import AUDIT
+from hub.services import SERVICES
 from schemas.codes import Role
 
 from .access import allow, principal_of
@@ -38,7 +38,7 @@ async def audit_page(request: web.Request) -> dict[str, Any]:
     scope = principal_of(request).scope
     error, entries = None, []
     try:
-        entries = await request.app[AUDIT].trail(scope, trail_query(request))
+        entries = await request.app[SERVICES].audit.trail(scope, trail_query(request))
     except HubError as exc:
         error = exc
     kept = {k: request.query[k] for k in FILTERS if request.query.get(k)}
@@ -57,7 +57,9 @@ async def audit_page(request: web.Request) -> dict[str, Any]:
 @routes.get("/admin/audit.csv")
 @allow(Role.HUB_ADMIN)
 async def audit_csv(request: web.Request) -> web.Response:
-    text = await request.app[AUDIT].trail_csv(principal_of(request).scope, trail_query(request))
+    text = await request.app[SERVICES].audit.trail_csv(
+        principal_of(request).scope, trail_query(request)
+    )
     return web.Response(
         text=text,
         content_type="text/csv",

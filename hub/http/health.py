@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.keys import BROKER, DATABASE, REALTIME
+from hub.keys import BROKER, DATABASE
+from hub.realtime.context import REALTIME
+from hub.services import SERVICES
 from hub.storage.migrate import current_revision, head_revision
 from schemas.api import Health
 
@@ -31,7 +33,7 @@ async def healthz(_request: web.Request) -> Health:
 )
 async def readyz(request: web.Request) -> web.Response:
     app = request.app
-    if REALTIME in app and app[REALTIME].services.drain.draining:
+    if REALTIME in app and app[REALTIME].drain.draining:
         return web.json_response({"status": "unavailable", "detail": "draining"}, status=503)
     if BROKER in app and not app[BROKER].healthy:
         return web.json_response(
@@ -47,4 +49,6 @@ async def readyz(request: web.Request) -> web.Response:
     if current != head:
         detail = f"migrations at {current}, expected {head}"
         return json_of(Health(status="unavailable", detail=detail), status=503)
+    if SERVICES in app and not app[SERVICES].calls.ready:  # start not yet recorded
+        return json_of(Health(status="unavailable", detail="starting"), status=503)
     return json_of(Health(status="ready"))

@@ -7,10 +7,11 @@ import logging
 from aiohttp import web
 from pydantic import ValidationError
 
-from hub.errors import HubError, RateLimited, invalid_input
+from hub.errors import HubError, RateLimited, Unavailable, invalid_input
 from schemas.errors import ErrorBody, ErrorCode
 
 from .access import Handler
+from .page_refusals import refusal_page, wants_page
 
 log = logging.getLogger("hub.http")
 
@@ -27,8 +28,10 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except HubError as exc:
+        if wants_page(request, exc):
+            return refusal_page(request, exc)
         response = error_response(exc.code, exc.status, exc.message, exc.field)
-        if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        if isinstance(exc, RateLimited | Unavailable) and exc.retry_after is not None:
             response.headers["Retry-After"] = str(exc.retry_after)
         return response
     except ValidationError as exc:

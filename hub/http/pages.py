@@ -9,7 +9,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from hub.errors import HubError, invalid_input
-from hub.keys import IDENTITY, RECORDS
+from hub.services import SERVICES
 from schemas.api import LoginBody
 from schemas.codes import Role
 
@@ -56,7 +56,7 @@ async def login_form(request: web.Request) -> web.StreamResponse:
         body = LoginBody.model_validate(
             {"username": form.get("username"), "password": form.get("password")}
         )
-        principal, token = await request.app[IDENTITY].sign_in(
+        principal, token = await request.app[SERVICES].identity.sign_in(
             body.username, body.password, client=client_address(request)
         )
     except (HubError, ValidationError) as exc:
@@ -70,7 +70,9 @@ async def login_form(request: web.Request) -> web.StreamResponse:
 
 async def _start_context(request: web.Request, title: str) -> dict[str, Any]:
     principal = principal_of(request)
-    org = await request.app[RECORDS].organisation(principal.scope, principal.scope.organisation_id)
+    org = await request.app[SERVICES].records.organisation(
+        principal.scope, principal.scope.organisation_id
+    )
     return {"title": title, "principal": principal, "organisation": org}
 
 

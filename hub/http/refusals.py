@@ -11,7 +11,7 @@ import logging
 from aiohttp import web
 
 from hub.errors import Forbidden, HubError, NotFound, Unauthorised
-from hub.keys import AUDIT
+from hub.services import SERVICES
 
 from .access import PRINCIPAL, Handler, access_of
 
@@ -34,7 +34,7 @@ async def _audit(request: web.Request, exc: HubError) -> None:
     resource = request.match_info.route.resource
     where = f"{request.method} {resource.canonical if resource else request.path}"
     try:
-        await request.app[AUDIT].refused(
+        await request.app[SERVICES].audit.refused(
             principal.scope if principal else None, where, exc, dict(request.match_info)
         )
     except Exception:  # the refusal still stands; the operator sees the lost row here

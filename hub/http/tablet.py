@@ -16,7 +16,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from hub.clock import as_utc
-from hub.keys import CLOCK, IDENTITY, RECORDS
+from hub.keys import CLOCK
+from hub.services import SERVICES
 from hub.storage.repos.history import CallFilters
 from hub.storage.tables import Organisation, Person
 from schemas import home as questions
@@ -66,7 +67,7 @@ def _age(born: date, today: date) -> int:
 
 async def _site(request: web.Request) -> Organisation:
     scope = principal_of(request).scope
-    return await request.app[RECORDS].organisation(scope, scope.organisation_id)
+    return await request.app[SERVICES].records.organisation(scope, scope.organisation_id)
 
 
 def _is_own_home(site: Organisation) -> bool:
@@ -76,7 +77,7 @@ def _is_own_home(site: Organisation) -> bool:
 async def _residents(request: web.Request) -> list[Resident]:
     """The site's residents, those with the most recent calls first, then by surname."""
     scope = principal_of(request).scope
-    records = request.app[RECORDS]
+    records = request.app[SERVICES].records
     people: list[Person] = list(await records.find_people(scope, site_id=scope.organisation_id))
     recent_order: dict[int, int] = {}
     recent = await records.call_history(scope, CallFilters(site_id=scope.organisation_id), limit=50)
@@ -132,7 +133,7 @@ async def call(request: web.Request) -> web.Response:
         scope = principal_of(request).scope
         person_id = scope.person_id  # a device enrolled to one person calls about them
         if person_id is None:
-            people = await request.app[RECORDS].find_people(scope, site_id=site.id)
+            people = await request.app[SERVICES].records.find_people(scope, site_id=site.id)
             person_id = people[0].id if len(people) == 1 else None
         context = await _context(
             request,
@@ -155,7 +156,7 @@ async def call(request: web.Request) -> web.Response:
             soft_signs=SoftSign.choices(),
             consciousness=Consciousness.choices(),
             ranges=observation_ranges(),
-            pin_holders=await request.app[IDENTITY].pin_holders(principal_of(request)),
+            pin_holders=await request.app[SERVICES].identity.pin_holders(principal_of(request)),
         )
     return aiohttp_jinja2.render_template("tablet/call.html", request, context)
 

@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock
 from hub.settings import HubSettings
+from hub.storage.repos.aggregates import Recount
 from hub.storage.repos.imports import ImportRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
@@ -63,6 +64,7 @@ class CallImport:
         prefix = uuid.UUID(int=uuid.uuid4().int >> 64 << 64, version=4)
         self._id_head = str(prefix)[:24]  # "xxxxxxxx-xxxx-4xxx-8000-"
         self._counter = 0
+        self._counts = Recount()
 
     def _next_id(self) -> str:
         """A fresh call id (a UUID). Ids of one import share a random prefix and count up in
@@ -93,6 +95,7 @@ class CallImport:
                         source.progress(batch.bytes_read, size)
                     await self._write(repo, organisations, batch.records)
             await self._settle()
+            await repo.write_counts(self.scope, self._counts)
             await repo.bulk_cache(self.scope, large=False)
         finally:
             if self._inflight is not None:  # an error: let the insert end before rollback
@@ -157,6 +160,8 @@ class CallImport:
             for code in codes:
                 escalations.append((call_id, code, None, started, None))
         self._inflight = asyncio.ensure_future(
-            repo.add_calls(self.scope, CALL_COLUMNS, calls, ESCALATION_COLUMNS, escalations)
+            repo.add_calls(
+                self.scope, CALL_COLUMNS, calls, ESCALATION_COLUMNS, escalations, self._counts
+            )
         )
         self.tally.imported += len(new)

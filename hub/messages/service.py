@@ -7,9 +7,9 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.auth.principal import Principal
 from hub.broker import topics
+from hub.broker.fanout import Fanout
 from hub.clock import Clock
 from hub.errors import Conflict, Forbidden, InvalidInput, NotFound
-from hub.realtime.fanout import Fanout
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo

@@ -151,6 +151,7 @@ async def public_tasks(
                 call_id=call.id,
                 due_at=as_utc(task.due_at),
                 overdue=is_overdue(task, now),
+                nurse_id=call.nurse_id,
                 completed_at=as_utc(task.completed_at) if task.completed_at else None,
                 completed_by_name=completer.display_name if completer else None,
                 site_name=site.name,

@@ -24,6 +24,7 @@ from schemas.errors import ErrorBody, ErrorCode
 from schemas.wire import MAX_FRAME_BYTES, Error, client_command, result_frame
 
 from .connection import Connection
+from .context import CommandContext
 
 log = logging.getLogger("hub.realtime")
 
@@ -47,12 +48,6 @@ class Rule:
 class Serialised(str):
     """A handler's result already written as JSON, sent as it is (for constant results on
     the hot path, which need not be serialised again for every command)."""
-
-
-@dataclass
-class CommandContext:
-    conn: Connection
-    services: Any  # hub.realtime.endpoint.Services; typed there to avoid an import cycle
 
 
 class CommandTable:

@@ -14,15 +14,14 @@ from aiohttp.web_runner import GracefulExit
 from pydantic import ValidationError
 
 from hub.auth.principal import Principal
-from hub.broker import broker_for, topics
+from hub.broker import topics
 from hub.calls.ice import ice_servers_for
-from hub.calls.service import CallService
-from hub.echo.service import EchoService
-from hub.errors import HubError, Unauthorised
+from hub.errors import HubError, Unauthorised, Unavailable
 from hub.http.access import public
 from hub.http.client import client_address
-from hub.keys import AUDIT, BROKER, CLOCK, DATABASE, IDENTITY, REALTIME, SETTINGS
-from hub.messages.service import MessageService, thread_of
+from hub.messages.service import thread_of
+from hub.services import SERVICES, Services
+from hub.settings import HubSettings
 from schemas.broker import Envelope
 from schemas.errors import ErrorBody, ErrorCode
 from schemas.wire import (
@@ -37,15 +36,14 @@ from schemas.wire import (
 
 from .commands import calls, echo, messages, presence, queue, session, signal
 from .connection import Connection, Replay, Watermark
-from .dispatch import CommandContext, Dispatcher, TokenBucket
+from .context import REALTIME, CommandContext, Realtime
+from .dispatch import Dispatcher, TokenBucket
 from .drain import Drain
-from .fanout import Fanout
 from .framing import pong_frame
 from .heartbeat import beat_forever
 from .registry import Registry
 from .revocation import Revoker, expire_forever
 from .roster import Roster
-from .services import Realtime, Services
 
 log = logging.getLogger("hub.realtime")
 
@@ -54,27 +52,18 @@ routes = web.RouteTableDef()
 
 
 async def realtime_context(app: web.Application) -> AsyncIterator[None]:
-    settings, clock, db = app[SETTINGS], app[CLOCK], app[DATABASE]
-    broker = broker_for(settings)
-    fanout = Fanout(broker)
-    roster = Roster(db, clock)
+    """This process's websocket side, over the services ``hub.app`` built: the sockets'
+    registry, the call rosters, the dispatcher, revocation and the drain."""
+    services = app[SERVICES]
+    settings, broker = services.settings, services.broker
+    roster = Roster(services.database, services.clock)
     registry = Registry(on_call_change=roster.forget)
-    revoker = Revoker(registry, broker, clock)
+    revoker = Revoker(registry, broker, services.clock)
     drain = Drain(registry, settings.drain_seconds)
-    services = Services(
-        settings=settings,
-        identity=app[IDENTITY],
-        calls=CallService(db, clock, settings, fanout),
-        messages=MessageService(db, clock, fanout),
+    realtime = Realtime(
         registry=registry,
         roster=roster,
-        echo=EchoService(settings.echo_max_concurrent),
-        revoker=revoker,
-        drain=drain,
-    )
-    realtime = Realtime(
-        services,
-        Dispatcher(
+        dispatcher=Dispatcher(
             session.commands,
             calls.commands,
             queue.commands,
@@ -82,15 +71,16 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             messages.commands,
             echo.commands,
             presence.commands,
-            refusals=app[AUDIT].refused,
+            refusals=services.audit.refused,
         ),
+        revoker=revoker,
+        drain=drain,
     )
     app[REALTIME] = realtime
-    app[IDENTITY].revocations = revoker
-    app[BROKER] = broker
+    services.identity.revocations = revoker
 
     async def on_gap() -> None:
-        await catch_up(services)
+        await catch_up(services, realtime)
 
     def deliver(envelope: Envelope) -> None:
         if envelope.topic == topics.REVOCATIONS:
@@ -99,10 +89,15 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
             registry.deliver(envelope)
 
     await broker.start(deliver, on_gap)
-    services.calls.process_id = broker.origin
+    # Before any socket is taken: a process that finds itself alone adopts the participants
+    # a lost process left, and one starting beside another is seen alive before it has
+    # sockets of its own. A database that does not answer yet: the call timers retry, and
+    # /ws and /readyz answer 503 until they have.
+    with contextlib.suppress(Unavailable):
+        await services.calls.started()
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
-        asyncio.create_task(expire_forever(revoker, app[IDENTITY]), name="session upkeep"),
+        asyncio.create_task(expire_forever(revoker, services.identity), name="session upkeep"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
     try:
@@ -122,13 +117,13 @@ async def close_sockets(app: web.Application) -> None:
     is told 1012 and comes back at once; their calls' media carries on peer to peer."""
     if REALTIME not in app:
         return
-    await app[REALTIME].services.drain.begin()
+    await app[REALTIME].drain.begin()
 
 
 async def exit_after_drain(app: web.Application) -> None:
     """``telehub serve``: SIGTERM drains (drain.py), then the process exits as on Ctrl-C."""
     loop = asyncio.get_running_loop()
-    drain = app[REALTIME].services.drain
+    drain = app[REALTIME].drain
 
     def on_sigterm() -> None:
         drain.begin().add_done_callback(lambda _: loop.call_soon(_graceful_exit))
@@ -141,26 +136,29 @@ def _graceful_exit() -> None:
 
 
 async def _sweep_forever(services: Services) -> None:
-    """The call timers, once a second. The first sweep records this process's start (the
-    participants the hub lost while it was down), retried until the database answers."""
+    """The call timers, once a second. If the database did not answer at start, the first
+    sweep records this process's start (the participants the hub lost while it was down),
+    retried until it does."""
     while True:
         await asyncio.sleep(1.0)
         try:
             await services.calls.sweep()
+        except Unavailable:
+            log.warning("call timers: the database is unreachable; trying again")
         except Exception:
             log.exception("call timers failed; trying again")
 
 
-async def catch_up(services: Services) -> None:
+async def catch_up(services: Services, realtime: Realtime) -> None:
     """After a missed doorbell: forget every cached roster, resend the queue and any thread
     messages not yet delivered. One database read per thread, not one per socket: every
     socket reading a thread gets what it lacks from the same batch."""
-    await services.revoker.recheck(services.identity)  # a revocation may have been missed
-    services.roster.clear()
+    await realtime.revoker.recheck(services.identity)  # a revocation may have been missed
+    realtime.roster.clear()
     await services.calls.queue_changed()
     # Readers of one thread with the same role and organisation see exactly the same rows.
     readers: dict[tuple[str, str, int], list[Connection]] = {}
-    for conn in list(services.registry.connections):
+    for conn in list(realtime.registry.connections):
         topic, _ = thread_of(conn.principal)
         if topic in conn.subscriptions and topic not in conn.replays:  # a replay covers it
             scope = conn.principal.scope
@@ -186,10 +184,11 @@ async def catch_up(services: Services) -> None:
 @routes.get("/ws")
 @public  # authentication happens in the socket's own auth phase
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    realtime = request.app[REALTIME]
-    services = realtime.services
-    if services.drain.draining:  # before the upgrade, so a load balancer tries another
+    services, realtime = request.app[SERVICES], request.app[REALTIME]
+    if realtime.drain.draining:  # before the upgrade, so a load balancer tries another
         raise web.HTTPServiceUnavailable(text="draining", headers={"Retry-After": "1"})
+    if not services.calls.ready:  # not yet recorded as alive (the database was away)
+        raise web.HTTPServiceUnavailable(text="starting", headers={"Retry-After": "1"})
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
     await ws.prepare(request)
@@ -197,12 +196,12 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     if principal is None:
         return ws
     conn = Connection(ws, principal, request.transport)
-    if not await _within_cap(ws, conn, services):
+    if not await _within_cap(ws, conn, services.settings, realtime.registry):
         return ws
-    services.registry.add(conn)
-    services.revoker.watch(conn)
+    realtime.registry.add(conn)
+    realtime.revoker.watch(conn)
     own_topic = topics.participant(conn.key)
-    services.registry.subscribe(conn, own_topic)
+    realtime.registry.subscribe(conn, own_topic)
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
         try:
@@ -225,7 +224,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         conn.send(
             AuthOk(
                 who=who,
-                ice_servers=ice_servers_for(services.settings, conn.key, request.app[CLOCK].now()),
+                ice_servers=ice_servers_for(services.settings, conn.key, services.clock.now()),
                 heartbeat_seconds=services.settings.heartbeat_seconds,
                 resume_window_seconds=services.settings.resume_window_seconds,
                 calls=resumed,
@@ -237,22 +236,24 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         # The read loop runs as its own task, not at the bottom of the HTTP handler's chain
         # of middlewares: every frame wakes it, and each wake-up passes down that chain.
         # Cancelling this handler (shutdown) cancels the task it awaits.
-        await asyncio.create_task(_read(ws, conn, realtime), name=f"socket {conn.key}")
+        await asyncio.create_task(
+            _read(ws, CommandContext(conn, services, realtime)), name=f"socket {conn.key}"
+        )
     finally:
-        services.registry.remove(conn)
+        realtime.registry.remove(conn)
         await conn.stop()
         # A socket the drain closed is not a participant who went: no resume window starts.
-        if not services.drain.draining and not services.registry.is_connected(conn.key):
+        if not realtime.drain.draining and not realtime.registry.is_connected(conn.key):
             with contextlib.suppress(Exception):
                 await services.calls.disconnected(principal)
     return ws
 
 
-async def _read(ws: web.WebSocketResponse, conn: Connection, realtime: Realtime) -> None:
+async def _read(ws: web.WebSocketResponse, ctx: CommandContext) -> None:
     """Every frame from an authenticated client, until it closes."""
-    handle = realtime.dispatcher.handle
-    ctx = CommandContext(conn=conn, services=realtime.services)
-    settings = realtime.services.settings
+    conn = ctx.conn
+    handle = ctx.realtime.dispatcher.handle
+    settings = ctx.services.settings
     bucket = TokenBucket(settings.command_rate_per_second, settings.command_burst)
     while True:  # ws.receive() direct: `async for` adds a coroutine per frame
         msg = await ws.receive()
@@ -293,6 +294,10 @@ async def _auth_phase(
         else:
             assert auth.credential is not None
             principal = await services.identity.device_principal_for(auth.credential, client=client)
+    except Unavailable:  # the database is away: the client tries again, it is not refused
+        log.warning("auth phase could not complete: the database is unreachable")
+        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+        return None
     except HubError as exc:
         frame = AuthInvalid(error=ErrorBody(code=exc.code, message=exc.message))
         with contextlib.suppress(ConnectionResetError):
@@ -306,12 +311,13 @@ async def _auth_phase(
     return principal
 
 
-async def _within_cap(ws: web.WebSocketResponse, conn: Connection, services: Services) -> bool:
+async def _within_cap(
+    ws: web.WebSocketResponse, conn: Connection, settings: HubSettings, registry: Registry
+) -> bool:
     """At most HUB_SOCKETS_PER_USER / _PER_DEVICE sockets each on this process; one more is
     refused with a typed frame and close code, and changes nothing."""
-    settings = services.settings
     cap = settings.sockets_per_device if conn.is_device else settings.sockets_per_user
-    if len(services.registry.of(conn.key)) < cap:
+    if len(registry.of(conn.key)) < cap:
         return True
     log.info("refused a socket for %s: %d already open", conn.key, cap)
     frame = AuthInvalid(error=ErrorBody(code=ErrorCode.RATE_LIMITED, message=TOO_MANY_SOCKETS))
@@ -319,4 +325,3 @@ async def _within_cap(ws: web.WebSocketResponse, conn: Connection, services: Ser
         await ws.send_str(frame.model_dump_json())
     await ws.close(code=CloseCode.TOO_MANY_SOCKETS, message=TOO_MANY_SOCKETS.encode())
     return False
-

@@ -201,7 +201,7 @@ def compare(
 ) -> HospitalComparison | None:
     """The comparison for the area's care homes (or only the home ``only``); None without data.
 
-    ``on_service``: the sites using the hub this month (see ``engine.on_service``).
+    ``on_service``: the sites using the hub this month (see ``inputs.on_service``).
     """
     with_data = {r.site_id for r in rows if r.month <= report_month}
     care = [h for h in homes if h.kind in CARE_HOMES and h.site_id in with_data]

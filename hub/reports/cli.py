@@ -1,4 +1,5 @@
-"""``telehub import calls|activity|sites FILE`` and ``telehub report monthly``.
+"""``telehub import calls|activity|sites FILE``, ``telehub report monthly`` and
+``telehub reports rebuild``.
 
 Both run as the operator (the SYSTEM scope: a hub administrator). Registered on the main
 command by ``hub/cli.py``.
@@ -26,6 +27,7 @@ T = TypeVar("T")
 
 import_cli = typer.Typer(help="Import CSV files (calls, hospital activity, sites).")
 report_cli = typer.Typer(help="Commissioner reports.", no_args_is_help=True)
+reports_cli = typer.Typer(help="The counts the reports read.", no_args_is_help=True)
 SHOWN_ERRORS = 50
 
 
@@ -102,8 +104,15 @@ def report_monthly(
     format: Annotated[ReportFormat, typer.Option(help="Output format")] = ReportFormat.JSON,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write here, not stdout")] = None,
     cost_table: Annotated[Path | None, typer.Option(help="A unit-cost table (TOML)")] = None,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every commissioner's report and the hub totals, in one run (JSON)"
+        ),
+    ] = False,
 ) -> None:
-    """One month's report for a commissioner's area or one site."""
+    """One month's report for a commissioner's area or one site, or with --all every
+    commissioner's report and the hub totals (``schemas.reports.HubReport``, JSON)."""
     from pydantic import ValidationError
 
     from hub.reports.costs import CostTableError, load_cost_table
@@ -119,12 +128,21 @@ def report_monthly(
     except (CostTableError, OSError) as exc:
         err.print(f"[red]telehub: {exc}[/red]")
         raise typer.Exit(2) from None
-    if not commissioner and not site:
-        err.print("[red]telehub: name a --commissioner or a --site[/red]")
+    if every and (commissioner or site or format is not ReportFormat.JSON):
+        err.print("[red]telehub: --all is every commissioner, as JSON: drop the rest[/red]")
+        raise typer.Exit(2)
+    if not commissioner and not site and not every:
+        err.print("[red]telehub: name a --commissioner or a --site, or give --all[/red]")
         raise typer.Exit(2)
 
     async def work(db: Database, settings: HubSettings) -> bytes:
-        report = await ReportService(db, SystemClock(), settings, costs).monthly(SYSTEM, query)
+        service = ReportService(db, SystemClock(), settings, costs)
+        if every:
+            from hub.reports.hub_wide import hub_wide
+
+            hub = await hub_wide(service, SYSTEM, query.month)
+            return hub.model_dump_json(indent=2).encode()
+        report = await service.monthly(SYSTEM, query)
         return render(report, query.format, base_url=str(settings.public_base_url))
 
     body = run_with_database(work)
@@ -134,3 +152,16 @@ def report_monthly(
     else:
         out_file.write_bytes(body)
         err.print(f"Wrote {out_file} ({len(body):,} bytes).")
+
+
+@reports_cli.command("rebuild")
+def reports_rebuild() -> None:
+    """Recompute the per-site, per-month counts the reports read from the calls (they are
+    kept as calls change; this is for after a restore or a fix to the counting rules)."""
+    from hub.reports.rebuild import rebuild_counts
+
+    async def work(db: Database, settings: HubSettings) -> int:
+        return await rebuild_counts(db, SystemClock(), SYSTEM)
+
+    rows = run_with_database(work)
+    out.print(f"Rebuilt the report counts: {rows:,} site-months.")

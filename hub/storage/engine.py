@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -10,8 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.errors import Unavailable
 
 from .chain import seal
 
@@ -62,26 +66,36 @@ class Database:
         embedded (single-process) mode the hub queues its transactions on an asyncio lock
         instead, so none polls and none fails on a stale read snapshot.
         """
-        if self._turn is None or _holding.get():
-            async with self._sessions() as session, session.begin():
-                yield session
-                await seal(session)
-            return
-        async with self._turn:
-            token = _holding.set(True)
-            try:
+        try:
+            if self._turn is None or _holding.get():
                 async with self._sessions() as session, session.begin():
                     yield session
                     await seal(session)
-            finally:
-                _holding.reset(token)
+                return
+            async with self._turn:
+                token = _holding.set(True)
+                try:
+                    async with self._sessions() as session, session.begin():
+                        yield session
+                        await seal(session)
+                finally:
+                    _holding.reset(token)
+        except Exception as exc:
+            if unreachable(exc):
+                raise Unavailable(UNAVAILABLE) from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only session that need not wait for writers (long report queries)."""
-        async with self._sessions() as session, session.begin():
-            yield session
-            await seal(session)
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+                await seal(session)
+        except Exception as exc:
+            if unreachable(exc):
+                raise Unavailable(UNAVAILABLE) from exc
+            raise
 
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
@@ -90,6 +104,33 @@ class Database:
 
     async def close(self) -> None:
         await self.engine.dispose()
+
+
+UNAVAILABLE = "The hub cannot reach its database just now; nothing was saved. Try again."
+# SQLSTATE classes and codes that mean the server is not there: connection exceptions (08),
+# and the server shutting down, crashed or starting up (57P01-57P03).
+_GONE_STATES = ("08", "57P01", "57P02", "57P03")
+_GONE_ERRNOS = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database server cannot be reached (refused, closed in the
+    middle of a transaction, shutting down or starting up), not that the work was wrong."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(8):  # the driver's error, wrapped by the adapter, wrapped by SQLAlchemy
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError) or (
+            isinstance(seen, OSError) and seen.errno in _GONE_ERRNOS
+        ):  # refused, reset, no route: the server is not there
+            return True
+        state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_GONE_STATES):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -400,6 +400,34 @@ class HospitalActivity(SQLModel, table=True):
     imported_at: datetime = _utc()
 
 
+class SiteMonth(SQLModel, table=True):
+    """The counts every section of the monthly report reads, per site per London month:
+    what ``hub.reports.counts`` says each call adds, kept in the same transaction as every
+    change to a call's counted columns (``hub.storage.repos.aggregates.recount``) and
+    recomputed from the calls by ``telehub reports rebuild``."""
+
+    __tablename__ = "report_site_month"
+
+    site_id: int = Field(foreign_key="organisation.id", primary_key=True)
+    month: str = Field(max_length=7, primary_key=True, description="YYYY-MM, London time")
+    calls: int = 0
+    technical_failures: int = 0
+    no_outcome: int = 0
+    ambulance_claimed: int = 0
+    ambulance_confirmed: int = 0
+    ambulance_unverified: int = 0
+    ambulance_refuted: int = 0
+    ed_attendance_claimed: int = 0
+    ed_attendance_confirmed: int = 0
+    ed_attendance_unverified: int = 0
+    ed_attendance_refuted: int = 0
+    admission_claimed: int = 0
+    admission_confirmed: int = 0
+    admission_unverified: int = 0
+    admission_refuted: int = 0
+    gp_contact_claimed: int = 0
+
+
 class WrapUpDraft(SQLModel, table=True):
     """A nurse's unfinished wrap-up of one call, saved as she types, so the record survives a
     browser crash or a closed tab. Removed once the outcome is recorded."""

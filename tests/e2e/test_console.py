@@ -128,7 +128,11 @@ async def test_a_call_from_tablet_to_record_with_a_specialist_and_a_lost_race(
     await screenshot(nurse_one, "console-queue")
     await screenshot(nurse_two, "console-queue-laptop")
 
-    # two nurses press A at once: one wins, the other is told who took the call
+    # two nurses press A at once (A asks first, a second A accepts): one wins, the other is
+    # told who took the call
+    await asyncio.gather(nurse_one.keyboard.press("a"), nurse_two.keyboard.press("a"))
+    await expect(nurse_one.locator("#alert")).to_contain_text("Press A again")
+    await expect(nurse_two.locator("#alert")).to_contain_text("Press A again")
     await asyncio.gather(nurse_one.keyboard.press("a"), nurse_two.keyboard.press("a"))
     won_by_one = await _first_to_show_a_call(nurse_one, nurse_two)
     nurse, loser = (nurse_one, nurse_two) if won_by_one else (nurse_two, nurse_one)
@@ -301,6 +305,7 @@ async def test_a_nurse_who_reloads_mid_call_gets_the_call_and_its_video_back(
         TABLET_CALLS, {"personId": world.home_a.resident.id}
     )
     await expect(nurse.locator(f'#queue [data-call-id="{call["id"]}"]')).to_be_visible()
+    await nurse.keyboard.press("a")
     await nurse.keyboard.press("a")
     nurse_key = f"user:{world.nurse.id}"
     await nurse.wait_for_function(CONSOLE_SEES, arg="caller")

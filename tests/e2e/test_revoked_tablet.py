@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from hub.storage.scope import SYSTEM
 from schemas.api import DeviceCreate
 from schemas.wire import DEVICE_REMOVED
@@ -15,7 +15,7 @@ from support.hub import RunningHub
 async def test_a_removed_tablet_shows_why_and_stops_reconnecting(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    identity = live_hub.app[IDENTITY]
+    identity = live_hub.app[SERVICES].identity
     device, _, code = await identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
     )

@@ -17,7 +17,8 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 from sqlmodel import select
 
 from hub.clinical.news2 import score_news2
-from hub.keys import DATABASE, IDENTITY
+from hub.keys import DATABASE
+from hub.services import SERVICES
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import CallEvent
 from schemas.api import DeviceCreate
@@ -53,7 +54,7 @@ async def nurse_page(open_page: OpenPage, live_hub: RunningHub) -> Page:
 async def test_an_enrolled_tablet_opens_its_home_and_signs_itself_back_in(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    _, _, code = await live_hub.app[IDENTITY].create_enrolment(
+    _, _, code = await live_hub.app[SERVICES].identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
     )
     tablet = await open_page(None, "/enrol")
@@ -246,19 +247,17 @@ async def test_a_call_falls_back_to_audio_only_when_the_camera_fails(
     # And the rule that turns video off when the uplink is poor, as judged from stats.
     judged = await tablet.evaluate(
         """async () => {
-          const { uplinkTooPoor, remoteVideoStalled } = await import('/js/tablet/media.js');
+          const { uplinkTooPoor } = await import('/js/tablet/media.js');
           const poor = {limitation: 'bandwidth', outgoingBitrate: 90000};
           const good = {limitation: 'none', outgoingBitrate: 2000000};
           // Samples from the first seconds after the camera (re)starts do not count.
-          const ramp = [0, 1000, 2000].map((at) => ({...poor, at}));
-          return [uplinkTooPoor([poor, poor, poor]), uplinkTooPoor([poor, good, poor]),
-                  uplinkTooPoor(ramp, 0), uplinkTooPoor(ramp, -10000),
-                  remoteVideoStalled([{videoFramesDecoded: 5, audioPacketsReceived: 1},
-                                      {videoFramesDecoded: 5, audioPacketsReceived: 50},
-                                      {videoFramesDecoded: 5, audioPacketsReceived: 99}])];
+          const ramp = [0, 2000, 4000, 6000, 8000].map((at) => ({...poor, at}));
+          return [uplinkTooPoor([poor, poor, poor, poor, poor]),
+                  uplinkTooPoor([poor, poor, good, poor, poor]),
+                  uplinkTooPoor(ramp, 0), uplinkTooPoor(ramp, -20000)];
         }"""
     )
-    assert judged == [True, False, False, True, True]
+    assert judged == [True, False, False, True]
 
     # The carer ends the call from the tablet; the nurse sees them leave and wraps up.
     await tablet.locator("#end-call").click()
@@ -548,7 +547,7 @@ async def test_accept_to_first_frame_is_close_to_a_direct_connection(
 
 
 async def _enrolled_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
-    _, _, code = await live_hub.app[IDENTITY].create_enrolment(
+    _, _, code = await live_hub.app[SERVICES].identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
     )
     tablet = await open_page(None, "/enrol")
@@ -562,7 +561,7 @@ async def test_a_carer_signs_a_call_on_the_shared_tablet_with_their_pin(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
     staff = live_hub.world.home_a.staff
-    await live_hub.app[IDENTITY].set_pin(SYSTEM, staff.username, "2468")
+    await live_hub.app[SERVICES].identity.set_pin(SYSTEM, staff.username, "2468")
     tablet = await _enrolled_tablet(open_page, live_hub)
     await tablet.goto("/tablet/call")
     # The tablet offers the names of its home's staff who have a PIN.

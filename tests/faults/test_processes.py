@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
@@ -34,16 +33,6 @@ from support.servers import RedisServer, eventually
 from support.world import World
 
 REDIS_OUTAGE_SECONDS = 5.0  # the scenario's outage, not a synchronisation
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 async def _status(process: HubProcess) -> int:

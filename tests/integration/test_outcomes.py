@@ -191,7 +191,8 @@ async def test_the_record_closes_the_call_makes_the_follow_up_and_drops_the_draf
         outcome = await s.get(Outcome, call_id)
         assert outcome is not None and outcome.follow_up_needed is True
         task = (await s.exec(select(FollowUpTask).where(FollowUpTask.call_id == call_id))).one()
-        assert as_utc(task.due_at) == STARTED + timedelta(hours=72)
+        # 72 hours after the call ENDED (the nurse ended it 9 minutes after it started)
+        assert as_utc(task.due_at) == STARTED + timedelta(minutes=9, hours=72)
         assert await s.get(WrapUpDraft, (call_id, world.nurse.id)) is None
     again = await hub.post(f"/api/calls/{call_id}/outcome", json=COMPLETE)
     assert again.status == 409
@@ -259,9 +260,9 @@ async def test_the_follow_up_is_due_72_hours_later_and_confirms_the_calls_measur
 async def test_a_follow_up_cannot_be_recorded_before_72_hours_after_the_call_ended(
     hub: TestClient, db: Database, world: World, clock: FakeClock
 ) -> None:
-    """Five minutes after the call, and again when the task falls due (72 h after the start,
-    but 9 minutes short of 72 h after the end), the answer is refused and nothing is
-    confirmed; 72 hours after the end it is recorded."""
+    """Five minutes after the call, and again 72 h after its start (9 minutes short of 72 h
+    after its end, so the task is not yet due), the answer is refused and nothing is
+    confirmed; 72 hours after the end the task falls due and the answer is recorded."""
     call_id = await _call_in_wrap_up(db, world)
     await hub.post(f"/api/calls/{call_id}/outcome", json=COMPLETE)
     async with db.session() as s:
@@ -276,8 +277,9 @@ async def test_a_follow_up_cannot_be_recorded_before_72_hours_after_the_call_end
     assert "72 hours after the call ended" in message
     assert f"{(ended + timedelta(hours=72)).astimezone(LONDON):%d %B %Y %H:%M}" in message
 
-    clock.advance(STARTED + timedelta(hours=72) - clock.now())  # due; 9 min short of the end
+    clock.advance(STARTED + timedelta(hours=72) - clock.now())  # 9 min short of the end
     await sign_in(hub, world.nurse.username)
+    assert await (await hub.get("/api/follow-ups")).json() == []  # not yet due
     assert (await hub.post(f"/api/follow-ups/{task.id}", json=answers)).status == 409
     async with db.session() as s:
         call = await s.get(Call, call_id, populate_existing=True)
@@ -289,6 +291,7 @@ async def test_a_follow_up_cannot_be_recorded_before_72_hours_after_the_call_end
         assert still is not None and still.completed_at is None
 
     clock.advance(ended + timedelta(hours=72) - clock.now())
+    assert [t["id"] for t in await (await hub.get("/api/follow-ups")).json()] == [task.id]
     recorded = await hub.post(f"/api/follow-ups/{task.id}", json=answers)
     assert recorded.status == 200, await recorded.text()
 

@@ -20,7 +20,8 @@ from hub.auth.principal import Principal
 from hub.auth.service import device_principal, user_principal
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
-from hub.keys import IDENTITY, REALTIME
+from hub.realtime.context import REALTIME
+from hub.services import SERVICES
 from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
@@ -73,8 +74,8 @@ async def _patient(
     body: str,
 ) -> Patient:
     app = client.server.app
-    identity = app[IDENTITY]
-    services = app[REALTIME].services
+    identity = app[SERVICES].identity
+    services = app[SERVICES]
     device, _, code = await identity.create_enrolment(
         SYSTEM,
         DeviceCreate(
@@ -153,7 +154,7 @@ async def _service(client: TestClient, world: World, db: Database) -> Service:
     one = await _patient(client, site, people[0], CallerRelationship.CARER, "Mum is in pain")
     two = await _patient(client, site, people[1], CallerRelationship.PATIENT, "I feel sick")
     # The hub writes to patient two, and to the whole service.
-    messages = client.server.app[REALTIME].services.messages
+    messages = client.server.app[SERVICES].messages
     nurse = user_principal(world.nurse)
     for person_id, body in ((two.person.id, "For Joan only"), (None, "To the whole service")):
         await messages.send(
@@ -386,7 +387,8 @@ async def test_what_the_hub_delivers_to_patient_two_never_reaches_patient_one(
     service = await _service(client, world, db)
     one = await _socket(client, service.one.credential)
     two = await _socket(client, service.two.credential)
-    nurse_ticket, _ = await client.server.app[IDENTITY].issue_ticket(user_principal(world.nurse))
+    identity = client.server.app[SERVICES].identity
+    nurse_ticket, _ = await identity.issue_ticket(user_principal(world.nurse))
     url = str(client.make_url("/ws")).replace("http://", "ws://")
 
     async def nurse_auth() -> dict[str, Any]:
@@ -455,7 +457,7 @@ async def test_what_the_hub_delivers_to_patient_two_never_reaches_patient_one(
 async def test_a_device_is_enrolled_only_to_someone_registered_at_an_own_home_service(
     client: TestClient, world: World, db: Database
 ) -> None:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     with pytest.raises(Exception, match="own-home"):
         await identity.create_enrolment(
             SYSTEM,

@@ -18,7 +18,8 @@ from aiohttp.test_utils import TestClient
 from hub.auth.service import user_principal
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
-from hub.keys import IDENTITY, REALTIME
+from hub.realtime.context import REALTIME
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
@@ -239,6 +240,8 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
         "GET /console/history": {"site": h.site.id},
         "GET /api/reports/monthly": {"month": month, "commissioner": t.commissioner_ods},
         "GET /reports": {"month": month, "commissioner": t.commissioner_ods},
+        "GET /api/reports/hub": {"month": month},
+        "GET /reports/hub": {"month": month},
         "POST /api/imports": {"kind": "sites"},
     }
     bodies: dict[str, Any] = {
@@ -305,7 +308,7 @@ LAST = ("POST /api/auth/logout",)  # it ends the caller's session
 
 async def _matrix(client: TestClient, world: World, db: Database) -> Matrix:
     app = client.server.app
-    identity = app[IDENTITY]
+    identity = app[SERVICES].identity
     lead = await identity.add_user(
         SYSTEM,
         UserCreate(
@@ -327,7 +330,7 @@ async def _matrix(client: TestClient, world: World, db: Database) -> Matrix:
             s.add(task)
             await s.flush()
             task_id = task.id or 0
-        photo_id = await app[REALTIME].services.messages.add_photo(
+        photo_id = await app[SERVICES].messages.add_photo(
             user_principal(home.staff), "image/png", PNG, quota=1024 * 1024
         )
         leaver = await identity.add_user(
@@ -479,7 +482,7 @@ def _frame(m: Matrix, type_: str, t: Target) -> dict[str, Any]:
 
 
 async def _sockets(client: TestClient, m: Matrix) -> dict[str, HubConnection]:
-    identity = client.server.app[IDENTITY]
+    identity = client.server.app[SERVICES].identity
     url = str(client.make_url("/ws")).replace("http://", "ws://")
     users = {
         "hub_nurse": m.world.nurse,

@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from hub.keys import IDENTITY
 from hub.outcomes.record import CallRecordService
+from hub.services import SERVICES
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call, CallEvent, Escalation, FollowUpTask, Outcome
@@ -45,7 +45,7 @@ async def test_a_tablet_calls_and_every_transition_is_recorded(
     assert {p["role"] for p in on_tablet["call"]["participants"]} == {"caller", "nurse"}
 
     # signalling is relayed between the call's participants only
-    tablet_key = hub.services.registry and on_tablet["call"]["participants"][0]["key"]
+    tablet_key = hub.realtime.registry and on_tablet["call"]["participants"][0]["key"]
     await nurse.command("signal/offer", call_id=call["id"], to=tablet_key, sdp="v=0 offer")
     offer = await tablet.next_event("signal")
     assert offer["signal"] == {"kind": "offer", "sdp": "v=0 offer", "ice_restart": False}
@@ -204,7 +204,7 @@ async def test_a_member_of_staff_signs_a_tablet_call_with_their_pin(
 ) -> None:
     world = hub.world
     staff = world.home_a.staff
-    identity = hub.app[IDENTITY]
+    identity = hub.app[SERVICES].identity
     await identity.set_pin(SYSTEM, staff.username, "2468")
     tablet = await hub.device()
 

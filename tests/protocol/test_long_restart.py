@@ -11,7 +11,7 @@ from typing import Any
 from sqlmodel import select
 
 from hub.auth.service import user_principal
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import Call, CallEvent
@@ -43,7 +43,7 @@ def _device_auth(credential: str) -> Any:
 
 
 async def _staff(hub: RunningHub, keep: bool = True) -> HubConnection:
-    identity = hub.app[IDENTITY]
+    identity = hub.app[SERVICES].identity
 
     async def auth() -> dict[str, Any]:
         ticket, _ = await identity.issue_ticket(user_principal(hub.world.nurse))

@@ -26,7 +26,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from hub.app import create_app
 from hub.auth.service import user_principal
 from hub.echo.service import EchoService
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
@@ -87,7 +87,7 @@ async def stop(hub: RunningHub) -> None:
     """Stop the hub as a restart does. Its sockets are told to go away first: aiohttp waits
     (up to its shutdown timeout) for open websocket handlers before the app's cleanup,
     where the hub itself closes them, runs."""
-    for conn in list(hub.services.registry.connections):
+    for conn in list(hub.realtime.registry.connections):
         await conn.ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub restarting")
     await hub.server.close()
 
@@ -317,7 +317,7 @@ async def test_a_hub_restart_does_not_stop_the_media(
     world = hub.world
 
     async def nurse_auth() -> dict[str, Any]:  # a ticket from whichever hub is running
-        ticket, _ = await hub.app[IDENTITY].issue_ticket(user_principal(world.nurse))
+        ticket, _ = await hub.app[SERVICES].identity.issue_ticket(user_principal(world.nurse))
         return {"type": "auth", "ticket": ticket}
 
     tablet = await hub.device()
@@ -362,7 +362,7 @@ async def test_a_hub_restart_does_not_stop_the_media(
 async def test_the_command_line_enrols_checks_and_calls_as_a_tablet(
     hub: RunningHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, _, code = await hub.app[IDENTITY].create_enrolment(
+    _, _, code = await hub.app[SERVICES].identity.create_enrolment(
         SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
     )
     base = str(hub.server.make_url("/"))

@@ -103,10 +103,10 @@ async def test_a_drain_finishes_what_is_under_way_then_closes_with_1012(
         )
         for n in range(40)
     ]
-    on_hub = next(c for c in hub.services.registry.connections if c.is_device)
+    on_hub = next(c for c in hub.realtime.registry.connections if c.is_device)
     await eventually(lambda: on_hub.last_id >= 41)  # the hub has read all 40 sends
 
-    drained = hub.services.drain.begin()
+    drained = hub.realtime.drain.begin()
     assert (await _ready(hub))[0] == 503
     # Every command already read is answered before the socket closes: none is cut off.
     results = await asyncio.gather(*sends)
@@ -132,11 +132,11 @@ async def test_a_drain_finishes_what_is_under_way_then_closes_with_1012(
 
 async def test_a_draining_hub_answers_a_new_call_with_draining(hub: RunningHub) -> None:
     tablet = await hub.device(resume_messages=False)
-    hub.services.drain.draining = True  # the drain's first step, before it closes sockets
+    hub.realtime.drain.draining = True  # the drain's first step, before it closes sockets
     with pytest.raises(CommandFailed) as refused:
         await tablet.command("call/start", **call_request(hub))
     assert refused.value.code == "draining"
-    hub.services.drain.draining = False
+    hub.realtime.drain.draining = False
 
 
 async def test_signalling_goes_ahead_of_a_burst_of_message_writes(hub: RunningHub) -> None:
@@ -154,7 +154,7 @@ async def test_signalling_goes_ahead_of_a_burst_of_message_writes(hub: RunningHu
         return result
 
     sends = [asyncio.ensure_future(send(n)) for n in range(200)]
-    on_hub = next(c for c in hub.services.registry.connections if c.is_device)
+    on_hub = next(c for c in hub.realtime.registry.connections if c.is_device)
     await eventually(lambda: on_hub.last_id >= 201)  # the hub has read all 200 sends
     offer = await tablet.command(
         "signal/offer", call_id=call["id"], to=f"user:{hub.world.nurse.id}", sdp="v=0 offer"

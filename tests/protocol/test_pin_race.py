@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 
 from hub.auth.service import PIN_TRIES
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
@@ -38,7 +38,7 @@ async def test_twenty_wrong_pins_at_once_are_not_all_checked(
 ) -> None:
     hub = roomy_hub
     staff = hub.world.home_a.staff
-    await hub.app[IDENTITY].set_pin(SYSTEM, staff.username, "2468")
+    await hub.app[SERVICES].identity.set_pin(SYSTEM, staff.username, "2468")
     credential = await hub.device_credential()
 
     async def auth() -> dict[str, Any]:

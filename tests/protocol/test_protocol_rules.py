@@ -56,14 +56,14 @@ async def test_a_bad_first_frame_gets_a_typed_refusal_and_a_policy_close(
     assert frames == [{"type": "auth_invalid", "error": frames[0]["error"]}]
     assert frames[0]["error"]["code"] == "unauthorised"
     assert code == 1008
-    assert hub.services.registry.connections == set()
+    assert hub.realtime.registry.connections == set()
 
 
 async def test_a_ticket_works_once(hub: RunningHub) -> None:
     from hub.auth.service import user_principal
-    from hub.keys import IDENTITY
+    from hub.services import SERVICES
 
-    ticket, _ = await hub.app[IDENTITY].issue_ticket(user_principal(hub.world.nurse))
+    ticket, _ = await hub.app[SERVICES].identity.issue_ticket(user_principal(hub.world.nurse))
     async with websockets.connect(hub.url) as ws:
         await ws.send(json.dumps({"type": "auth", "ticket": ticket}))
         assert json.loads(await ws.recv())["type"] == "auth_ok"
@@ -99,7 +99,7 @@ async def test_a_client_that_stops_answering_pings_is_dropped_and_one_that_answe
                 while not mute.closed:
                     seen.append((await mute.receive()).type)
         assert WSMsgType.PING in seen, seen  # pinged, never answered, then cut off
-        mute_keys = [c.key for c in hub.services.registry.connections]
+        mute_keys = [c.key for c in hub.realtime.registry.connections]
         assert mute_keys == [answering.auth_ok["who"]["participant_key"]]
         assert await answering.command("ping") is not None  # pinged as often, and still here
 
@@ -133,7 +133,7 @@ async def test_a_socket_past_its_command_budget_is_rate_limited_and_kept(
             assert await tablet.command("ping") == {"pong": True}
         await _expect(tablet, "rate_limited", "ping")
         await _expect(tablet, "rate_limited", "ping")
-        assert [c.key for c in hub.services.registry.connections] == [
+        assert [c.key for c in hub.realtime.registry.connections] == [
             tablet.auth_ok["who"]["participant_key"]
         ]
 

@@ -12,8 +12,9 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from hub.auth.revocation import NoSockets
-from hub.keys import IDENTITY, SETTINGS
+from hub.keys import SETTINGS
 from hub.realtime.endpoint import catch_up
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.scope import SYSTEM
 from schemas.wire import (
@@ -195,13 +196,13 @@ async def test_a_revocation_whose_doorbell_was_missed_is_found_on_catching_up(
     nurse = _browser(hub.server, browsers)
     await nurse.sign_in(hub.world.nurse.username)
     nurse_socket = await nurse.socket()
-    identity = hub.app[IDENTITY]
+    identity = hub.app[SERVICES].identity
     identity.revocations = NoSockets()  # as if this process missed the broker's doorbells
     await identity.revoke_device(SYSTEM, tablet.auth_ok["who"]["id"])
     assert (await nurse.request("POST", "/api/auth/logout")).status == 200
     assert not tablet.lost.is_set() and not nurse_socket.lost.is_set()
 
-    await catch_up(hub.services)  # what the broker runs after a gap or a reconnection
+    await catch_up(hub.services, hub.realtime)  # what the broker runs after a gap or a reconnection
 
     assert await closed_by_hub(tablet) == (CloseCode.REVOKED, DEVICE_REMOVED)
     assert (await closed_by_hub(nurse_socket))[0] == CloseCode.SESSION_ENDED
@@ -213,7 +214,7 @@ async def test_an_open_socket_keeps_its_session_from_going_idle(
     nurse = _browser(hub.server, browsers)
     await nurse.sign_in(hub.world.nurse.username)
     socket = await nurse.socket()  # a console waiting for calls, its user making no request
-    revoker = hub.services.revoker
+    revoker = hub.realtime.revoker
     idle = hub.app[SETTINGS].session_idle_minutes
     for _ in range(3):
         revoker.kept_alive.clear()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from hub.auth.service import user_principal
-from hub.keys import IDENTITY
+from hub.services import SERVICES
 from hub.settings import HubSettings
 from schemas.wire import TOO_MANY_SOCKETS
 from support.hub import RunningHub, running_hub
@@ -32,7 +32,7 @@ async def test_one_socket_too_many_is_refused_until_one_closes(capped: RunningHu
         return {"type": "auth", "credential": credential}
 
     async def nurse() -> dict[str, Any]:
-        ticket, _ = await hub.app[IDENTITY].issue_ticket(user_principal(hub.world.nurse))
+        ticket, _ = await hub.app[SERVICES].identity.issue_ticket(user_principal(hub.world.nurse))
         return {"type": "auth", "ticket": ticket}
 
     for auth, cap in ((tablet, 3), (nurse, 2)):

@@ -148,12 +148,20 @@ class Sender:
     """Sends messages one after another, each retried with the same client id until the
     hub acknowledges it: what a tablet does. Records what was acknowledged."""
 
-    def __init__(self, client: Client, prefix: str, site_id: int | None = None) -> None:
+    def __init__(
+        self,
+        client: Client,
+        prefix: str,
+        site_id: int | None = None,
+        retry: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
         self.prefix = prefix
         self.site_id = site_id
+        self.retry = retry  # error codes after which the same message is sent again
         self.acked: dict[str, int] = {}  # client_message_id -> seq the hub gave it
         self.errors: list[str] = []
+        self.retried: list[str] = []  # the codes answered to sends that were tried again
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -177,6 +185,10 @@ class Sender:
                     await asyncio.sleep(0)  # let the keeper see the socket has gone
                     await asyncio.wait_for(self.client.up.wait(), 90)
                 except CommandFailed as exc:
+                    if exc.code in self.retry:
+                        self.retried.append(exc.code)
+                        await asyncio.sleep(0.2)  # a tablet's pace before trying again
+                        continue
                     self.errors.append(exc.code)
                     break
             await asyncio.sleep(0.05)  # the pace of a busy home, not synchronisation

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 from hub.app import create_app
 from hub.auth.service import user_principal
 from hub.clock import FakeClock
-from hub.keys import IDENTITY, REALTIME
-from hub.realtime.services import Services
+from hub.realtime.context import REALTIME, Realtime
+from hub.services import SERVICES, Services
 from hub.settings import HubSettings
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import User
@@ -43,10 +43,14 @@ class RunningHub:
 
     @property
     def services(self) -> Services:
-        return self.app[REALTIME].services
+        return self.app[SERVICES]
+
+    @property
+    def realtime(self) -> Realtime:
+        return self.app[REALTIME]
 
     async def device_credential(self, site_ods: str = "VHOMA", label: str = "Tablet") -> str:
-        identity = self.app[IDENTITY]
+        identity = self.app[SERVICES].identity
         _, _, code = await identity.create_enrolment(
             SYSTEM, DeviceCreate(site_ods=site_ods, label=label)
         )
@@ -64,7 +68,7 @@ class RunningHub:
         return conn
 
     async def staff(self, user: User, **kw: Any) -> HubConnection:
-        identity = self.app[IDENTITY]
+        identity = self.app[SERVICES].identity
 
         async def auth() -> dict[str, Any]:
             ticket, _ = await identity.issue_ticket(user_principal(user))

@@ -1,13 +1,15 @@
-"""Servers a fault test owns and may kill: its own redis-server on a free port, and a way
-to wait for a condition without sleeping for a fixed time."""
+"""Servers a fault test owns and may kill: its own redis-server and PostgreSQL cluster on
+free ports, and a way to wait for a condition without sleeping for a fixed time."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -88,3 +90,61 @@ class RedisServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+PG_BIN = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of the test's own (initdb in a temporary directory, trust
+    authentication, loopback on a free port) that the test may stop and start again.
+    As root it runs as the ``postgres`` user: the server refuses to run as root."""
+
+    def __init__(self) -> None:
+        if not PG_BIN:
+            raise RuntimeError("PostgreSQL is not installed (apt-get install postgresql)")
+        self.bin = PG_BIN[-1]
+        self.port = free_port()
+        self.user = "postgres" if os.geteuid() == 0 else None
+        # Not under pytest's tmp_path: that is private to root, and the server is not root.
+        self.datadir = Path(tempfile.mkdtemp(prefix="telehub-pg-"))
+        if self.user is not None:
+            shutil.chown(self.datadir, self.user)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    async def _run(self, *args: str) -> None:
+        process = await asyncio.create_subprocess_exec(
+            *args, user=self.user, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        out, _ = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"{args[0]} failed: {out.decode()[-2000:]}")
+
+    async def init(self) -> None:
+        await self._run(
+            str(self.bin / "initdb"), "-D", str(self.datadir / "data"), "-U", "postgres",
+            "-A", "trust", "--no-sync", "-E", "UTF8",
+        )  # fmt: skip
+
+    async def start(self) -> None:
+        options = f"-p {self.port} -k {self.datadir} -c listen_addresses=127.0.0.1"
+        await self._run(
+            str(self.bin / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.datadir / "data"),
+            "-l", str(self.datadir / "server.log"), "-o", options,
+        )  # fmt: skip
+
+    async def stop(self, mode: str = "immediate") -> None:
+        """``immediate``: the server goes at once, as in a crash; committed work is in the
+        write-ahead log and comes back with it."""
+        await self._run(
+            str(self.bin / "pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.datadir / "data")
+        )
+
+    async def remove(self) -> None:
+        if (self.datadir / "data" / "postmaster.pid").exists():
+            with contextlib.suppress(RuntimeError):
+                await self.stop()
+        shutil.rmtree(self.datadir, ignore_errors=True)

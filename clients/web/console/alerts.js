@@ -1,13 +1,14 @@
 // Audible and visible alerts: a short WebAudio beep, a banner that screen readers announce,
 // and the waiting count in the tab's title (seen even when the tab is in the background).
 
+import { playTones, unlockOnFirstTouch } from "/js/shared/chime.js";
+
 const STORAGE_KEY = "telehub.console.sound";
 
 export class Alerts {
   constructor({ banner, toggle }) {
     this.banner = banner;
     this.toggle = toggle;
-    this.context = null;
     this.soundOn = localStorage.getItem(STORAGE_KEY) !== "off";
     this.baseTitle = document.title;
     this.hideTimer = null;
@@ -18,10 +19,7 @@ export class Alerts {
       this.renderToggle();
       if (this.soundOn) this.beep({ tones: [660] });
     });
-    // Browsers let a page make sound only after the user has interacted with it.
-    const unlock = () => this.audio()?.resume?.();
-    window.addEventListener("pointerdown", unlock, { once: true });
-    window.addEventListener("keydown", unlock, { once: true });
+    unlockOnFirstTouch();
   }
 
   renderToggle() {
@@ -29,35 +27,10 @@ export class Alerts {
     this.toggle.setAttribute("aria-pressed", String(this.soundOn));
   }
 
-  audio() {
-    if (this.context) return this.context;
-    const Context = window.AudioContext || window.webkitAudioContext;
-    if (!Context) return null;
-    this.context = new Context();
-    return this.context;
-  }
-
   // tones: frequencies in Hz, played one after another.
-  beep({ tones = [880, 1100], length = 0.16 } = {}) {
+  beep(sound = {}) {
     if (!this.soundOn) return;
-    const ctx = this.audio();
-    if (!ctx) return;
-    if (ctx.state === "suspended") ctx.resume().catch(() => {});
-    let at = ctx.currentTime + 0.01;
-    for (const frequency of tones) {
-      const osc = ctx.createOscillator();
-      const gain = ctx.createGain();
-      osc.type = "sine";
-      osc.frequency.value = frequency;
-      gain.gain.setValueAtTime(0.0001, at);
-      gain.gain.exponentialRampToValueAtTime(0.25, at + 0.02);
-      gain.gain.exponentialRampToValueAtTime(0.0001, at + length);
-      osc.connect(gain).connect(ctx.destination);
-      osc.start(at);
-      osc.stop(at + length + 0.02);
-      at += length + 0.06;
-    }
-    this.lastBeepAt = Date.now();
+    if (playTones(sound)) this.lastBeepAt = Date.now();
   }
 
   show(text, { tone = "info", sound = null, sticky = false } = {}) {
@@ -82,3 +55,4 @@ export class Alerts {
 export const NEW_CALL = { tones: [880, 1175] };
 export const OVERDUE = { tones: [988, 740, 988, 740], length: 0.14 };
 export const RING = { tones: [784, 988, 1175] };
+export const WAITING_MESSAGE = { tones: [1175, 880, 1175] };

@@ -4,7 +4,7 @@
 import { HubSocket } from "/js/shared/signalling.js";
 import { Alerts, RING } from "./alerts.js";
 import { CallView } from "./call.js";
-import { bindShortcuts } from "./keys.js";
+import { bindShortcuts, bindSingleKeySetting } from "./keys.js";
 import { fillStaffSelect, Presence } from "./presence.js";
 import { QueueView } from "./queue.js";
 import { WrapUpForm } from "./wrapup.js";
@@ -21,6 +21,7 @@ const alerts = new Alerts({ banner: $("alert"), toggle: $("sound-toggle") });
 const queue = new QueueView({
   list: $("queue"),
   count: $("queue-count"),
+  overdueCount: $("overdue-count"),
   empty: $("queue-empty"),
   labels,
   target: Number(root.dataset.answerTarget),
@@ -37,8 +38,8 @@ const presence = new Presence({
   me,
   onRoster: () => {
     if (!takesCalls) return;
-    fillStaffSelect($("transfer-to"), presence.nurses(), { emptyText: "No other nurse" });
-    fillStaffSelect($("invite-who"), presence.specialists(), { emptyText: "No specialist" });
+    fillStaffSelect($("transfer-to"), presence.nurses(), { emptyText: "No other nurse", chooseText: "Choose a nurse" });
+    fillStaffSelect($("invite-who"), presence.specialists(), { emptyText: "No specialist", chooseText: "Choose a specialist" });
   },
 });
 let ringing = null; // {call, why}
@@ -58,6 +59,7 @@ hub.addEventListener("state", (e) => {
 });
 
 hub.addEventListener("open", async (e) => {
+  queue.selfKey = e.detail.who.participant_key;
   try {
     const subscribed = await hub.command("queue/subscribe");
     queue.update(subscribed.entries);
@@ -71,6 +73,7 @@ hub.addEventListener("open", async (e) => {
 hub.addEventListener("hub-queue", (e) => queue.update(e.detail.entries));
 hub.addEventListener("hub-overdue", (e) => queue.overdue(e.detail.call_id, e.detail.waited_seconds));
 hub.addEventListener("hub-call", (e) => onCall(e.detail.call));
+hub.addEventListener("message", (e) => queue.message(e.detail));
 hub.addEventListener("hub-ring", (e) => ring(e.detail.call, e.detail.why));
 
 function resume(call) {
@@ -94,6 +97,7 @@ async function accept(callId) {
     const call = await hub.command("call/accept", { call_id: callId });
     hideRing();
     await show(call, { arrived: true });
+    $("call-heading").focus(); // not the page body: the nurse's next key acts on the call
   } catch (err) {
     const row = $("queue").querySelector(`[data-call-id="${CSS.escape(callId)}"]`);
     row?.classList.add("console-queue__item--taken");
@@ -232,11 +236,31 @@ function toggleShortcuts() {
   $("shortcuts-toggle").setAttribute("aria-expanded", String(!panel.hidden));
 }
 $("shortcuts-toggle").addEventListener("click", toggleShortcuts);
+bindSingleKeySetting($("single-key-shortcuts"));
+window.addEventListener("keydown", (e) => {
+  if (e.key === "Escape") armed = null;
+});
+
+// A stray "A" must not take a call: the first press names the call and focuses its Accept
+// button; a second within a few seconds (or Enter on the button) accepts it.
+let armed = null; // {callId, until}
+function acceptTopByKey() {
+  const top = queue.top();
+  if (!top) return accept(null);
+  if (armed && armed.callId === top && performance.now() < armed.until) {
+    armed = null;
+    return accept(top);
+  }
+  armed = { callId: top, until: performance.now() + 5000 };
+  const site = queue.entries[0]?.call.site_name ?? "the site";
+  alerts.show(`Press A again to accept the call from ${site}, or Esc to stay here.`);
+  $("queue").querySelector("button[data-accept]")?.focus();
+}
 
 bindShortcuts({
   a: () => {
     if (ringing?.why === "transfer") answerRing();
-    else if (!view.call) accept(queue.top());
+    else if (!view.call) acceptTopByKey();
     else if (takesCalls) alerts.show("Finish your current call, including its wrap-up, before taking another.");
   },
   j: () => ringing?.why === "specialist" && answerRing(),

@@ -1,9 +1,20 @@
 // The call in front of this console: video with everyone in it, the SBARD summary, the
 // resident's summary, messages with the site, and the nurse's controls.
 
+import { MediaWatch } from "/js/shared/media-state.js";
 import { CallMesh } from "/js/shared/rtc.js";
 import { el } from "/js/shared/dom.js";
 import { londonTime, NEWS2_TAGS } from "./format.js";
+
+// Each tile's media, apart from the call's state ("Connected" is not "video connected").
+const MEDIA_WORDS = {
+  connecting: "Connecting…",
+  video: "Video",
+  audio_only: "Audio only",
+  frozen: "Picture frozen",
+  no_media: "No media",
+  failed: "Could not connect through the network",
+};
 
 const STATE_TAGS = { connected: "green", on_hold: "yellow", wrap_up: "blue", ringing: "orange" };
 
@@ -19,7 +30,11 @@ export class CallView {
     this.joinedAt = null;
     this.messages = [];
     this.$ = (id) => document.getElementById(id);
-    this.timer = setInterval(() => this.tickTimer(), 1000);
+    this.watch = new MediaWatch();
+    this.timer = setInterval(() => {
+      this.tickTimer();
+      this.watchMedia();
+    }, 1000);
     this.$("message-form").addEventListener("submit", (e) => {
       e.preventDefault();
       this.sendMessage();
@@ -46,6 +61,10 @@ export class CallView {
       this.$("videos").replaceChildren();
       this.messages = [];
       this.$("thread").replaceChildren();
+      // What the home sent about this call before it was answered (the socket has the
+      // whole thread: replayed on connect, live since).
+      const before = [...this.hub.messages.values()].filter((m) => m.call_id === call.id);
+      for (const m of before.sort((a, b) => a.hub_seq - b.hub_seq)) this.onMessage(m);
       this.renderStatic(call);
       this.loadResident(call);
     }
@@ -156,6 +175,7 @@ export class CallView {
   }
 
   stopMedia() {
+    for (const key of this.mesh?.peers.keys() ?? []) this.watch.forget(key);
     this.mesh?.close();
     this.mesh = null;
     if (this.localStream) {
@@ -181,7 +201,9 @@ export class CallView {
         { class: `console-tile${self ? " console-tile--self" : ""}`, dataset: { key, role: self ? "self" : who?.role ?? "" } },
         video,
         el("figcaption", { class: "console-tile__name" }, name ?? this.tileName(who)),
+        self ? null : el("span", { class: "console-tile__media", role: "status" }, MEDIA_WORDS.connecting),
       );
+      if (!self) tile.dataset.media = "connecting";
       if (self) videos.append(tile);
       else videos.prepend(tile);
     }
@@ -207,7 +229,20 @@ export class CallView {
     }
   }
 
+  // Once a second: what arrives from each peer, on its tile.
+  async watchMedia() {
+    if (!this.mesh) return;
+    for (const [key, { pc }] of this.mesh.peers) {
+      const state = await this.watch.sample(key, pc);
+      const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`);
+      if (!tile || tile.dataset.media === state) continue;
+      tile.dataset.media = state;
+      tile.querySelector(".console-tile__media").textContent = MEDIA_WORDS[state];
+    }
+  }
+
   removeTile(key) {
+    this.watch.forget(key);
     this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`)?.remove();
   }
 
@@ -255,6 +290,7 @@ export class CallView {
   onMessage(message) {
     if (!this.call || message.site_id !== this.call.site_id) return;
     if (message.call_id && message.call_id !== this.call.id) return;
+    if (this.messages.some((m) => m.id === message.id)) return;
     this.messages.push(message);
     const mine = message.sender_key === this.selfKey;
     this.$("thread").append(

@@ -73,17 +73,19 @@ function roleLabel(role) {
   return { hub_nurse: "Hub nurse", specialist: "Specialist", hub_admin: "Hub administrator" }[role] ?? role;
 }
 
-// Fill a <select> with staff, those on shift first; keep the current choice if still there.
-export function fillStaffSelect(select, staff, { emptyText }) {
+// Fill a <select> with staff, those signed in first; nothing is chosen until the nurse
+// chooses, and nobody who is not signed in can be; keep the current choice if still there.
+export function fillStaffSelect(select, staff, { emptyText, chooseText }) {
   const current = select.value;
-  const options = staff.map((s) =>
+  const ordered = [...staff].sort((a, b) => Number(b.online) - Number(a.online));
+  const options = ordered.map((s) =>
     el(
       "option",
-      { value: String(s.user_id) },
+      { value: String(s.user_id), disabled: !s.online },
       `${s.name}${s.specialty ? ` (${s.specialty})` : ""}${s.online ? "" : " – not signed in"}${s.call_id ? " – busy" : ""}`,
     ),
   );
-  if (!options.length) options.push(el("option", { value: "" }, emptyText));
+  options.unshift(el("option", { value: "" }, options.some((o) => !o.disabled) ? chooseText : emptyText));
   select.replaceChildren(...options);
   if ([...select.options].some((o) => o.value === current)) select.value = current;
 }

@@ -1,10 +1,21 @@
 // The tablet's side of a live call: its own camera and microphone, the video mesh with the
 // hub's clinicians, the status line, mute and camera buttons, and watching the link (video
-// off when the uplink is too poor; a note when the nurse's video stalls).
+// off when the uplink has been too poor for a while; the nurse's media state shown apart
+// from the call's, with a way out when no media has come in 10 s).
 
 import { $, $$, el } from "/js/shared/dom.js";
 import { CallMesh, decodedFrames } from "/js/shared/rtc.js";
-import { LocalMedia, linkSample, uplinkTooPoor, remoteVideoStalled } from "./media.js";
+import { MediaWatch } from "/js/shared/media-state.js";
+import { LocalMedia, linkSample, uplinkTooPoor } from "./media.js";
+
+const MEDIA_WORDS = {
+  connecting: "Connecting video…",
+  video: "Video connected",
+  audio_only: "Sound only: no picture from the hub",
+  frozen: "The picture has frozen. You can still talk.",
+  no_media: "No sound or picture has arrived yet.",
+  failed: "Could not connect through the network.",
+};
 
 export class InCallView {
   constructor(hub, session) {
@@ -17,6 +28,8 @@ export class InCallView {
     this.samples = []; // the last ten link samples
     this.autoAudioOnly = false; // video turned off for a poor uplink, not by the user
     this.watching = false;
+    this.watch = new MediaWatch();
+    this.mediaState = "connecting"; // the main remote's media, see media-state.js
     this.timers = [];
     this.statusTimer = null;
     session.addEventListener("open", () => this.#reconnected());
@@ -94,6 +107,8 @@ export class InCallView {
     let words;
     if (override) words = override;
     else if (this.session.call?.state === "on_hold") words = `${this.nurseName()} has put the call on hold. Please wait.`;
+    else if (this.mediaState === "frozen") words = `${this.nurseName()}'s picture has frozen. You can still talk.`;
+    else if (this.mediaState === "failed") words = `Could not connect to ${this.nurseName()} through the network.`;
     else if (!this.firstFrameAt) words = `Connecting to ${this.nurseName()}…`;
     else words = `Connected to ${this.nurseName()}.`;
     if (this.media?.audioOnly && !this.media.videoTrack) words += ` Audio only: ${this.media.why ?? "your camera is off"}.`;
@@ -125,7 +140,7 @@ export class InCallView {
       this.remoteKey = key;
       video = $("#remote-video");
     } else {
-      video = document.getElementById(`remote-${CSS.escape(key)}`);
+      video = document.getElementById(`remote-${key}`); // an id, not a selector: no escaping
       if (!video) {
         const name = participants.find((p) => p.key === key)?.name ?? "Another clinician";
         video = el("video", { id: `remote-${key}`, autoplay: true, playsinline: true, "aria-label": `${name}'s video` });
@@ -157,6 +172,7 @@ export class InCallView {
   }
 
   #dropRemote(key) {
+    this.watch.forget(key);
     document.getElementById(`remote-${key}`)?.remove();
     if (key === this.remoteKey) {
       this.remoteKey = null;
@@ -184,12 +200,32 @@ export class InCallView {
         this.showSelf();
         this.setStatus();
       }
-      const stalled = this.firstFrameAt && remoteVideoStalled(this.samples);
-      const placeholder = $("#remote-placeholder");
-      placeholder.textContent = `${this.nurseName()}'s video has paused. You can still talk to each other.`;
-      placeholder.hidden = !stalled;
     }, 2000);
-    this.timers.push(timer);
+    const media = setInterval(async () => {
+      const peer = this.mesh?.peers.get(this.remoteKey);
+      if (!peer || this.session.ended) return;
+      this.#showMedia(await this.watch.sample(this.remoteKey, peer.pc));
+    }, 1000);
+    this.timers.push(timer, media);
+  }
+
+  // The nurse's media, apart from the call's state; the way out when none has come.
+  #showMedia(state) {
+    const changed = state !== this.mediaState;
+    this.mediaState = state;
+    const node = $("#media-state");
+    node.dataset.media = state;
+    if (node.textContent !== MEDIA_WORDS[state]) node.textContent = MEDIA_WORDS[state];
+    const placeholder = $("#remote-placeholder");
+    placeholder.textContent = `${this.nurseName()}'s picture has frozen. You can still talk to each other.`;
+    placeholder.hidden = state !== "frozen";
+    const help = $("#media-help");
+    help.hidden = !["no_media", "failed"].includes(state);
+    $("#media-help-text").textContent =
+      state === "failed"
+        ? "Could not connect through the network. The tablet's network may block video calls."
+        : "The video has not started.";
+    if (changed) this.setStatus();
   }
 
   #cameraButton() {
@@ -197,6 +233,16 @@ export class InCallView {
   }
 
   #bindButtons() {
+    $("#media-retry")?.addEventListener("click", () => {
+      this.watch.forget(this.remoteKey);
+      this.mesh?.restartIce();
+      this.#showMedia("connecting");
+    });
+    $("#media-audio-only")?.addEventListener("click", async () => {
+      await this.media?.setCameraOff(true, this.mesh);
+      this.showSelf();
+      this.setStatus();
+    });
     $("#mute")?.addEventListener("click", () => {
       this.media?.setMuted(!this.media.muted);
       $("#mute").textContent = this.media?.muted ? "Unmute" : "Mute";

@@ -3,6 +3,7 @@
 // (call-form.js), the call session with the hub (call-session.js, no DOM) and the in-call
 // view (call-view.js); it owns the waiting and ended screens and the messages box.
 
+import { ANSWERED, NEW_MESSAGE, playTones, unlockOnFirstTouch } from "/js/shared/chime.js";
 import { $ } from "/js/shared/dom.js";
 import { formatWait } from "/js/shared/format.js";
 import { decodedFrames } from "/js/shared/rtc.js";
@@ -71,6 +72,8 @@ session.addEventListener("call", (e) => {
   if (form.step !== "in-call") {
     clearInterval(waiting.timer);
     form.goto("in-call");
+    threadInCall();
+    playTones(ANSWERED); // a carer who stepped away to the resident hears that the nurse is here
   }
   view.show(call);
 });
@@ -134,8 +137,17 @@ $("#cancel-call")?.addEventListener("click", async () => {
 });
 
 // -- messages about the call ---------------------------------------------------------------
+// Once answered, the thread moves beside the video: the nurse's words are seen in the call.
+function threadInCall() {
+  $("#in-call-thread").append($("#call-thread"));
+  $("#call-message-label").textContent = "Send a message to the nurse";
+}
+
 hub.addEventListener("message", (e) => {
-  if (session.belongs(e.detail)) showInThread($("#call-messages"), e.detail, { selfKey: session.selfKey, seqField: hub.seqField });
+  const message = e.detail;
+  if (!session.belongs(message)) return;
+  const added = showInThread($("#call-messages"), message, { selfKey: session.selfKey, seqField: hub.seqField });
+  if (added && message.sender_key !== session.selfKey && !session.ended) playTones(NEW_MESSAGE);
 });
 
 $("#call-message-form")?.addEventListener("submit", async (e) => {
@@ -154,6 +166,7 @@ $("#call-message-form")?.addEventListener("submit", async (e) => {
 });
 
 // -- start ---------------------------------------------------------------------------------
+unlockOnFirstTouch();
 form.first();
 startHub(hub);
 if (form.simple) {

@@ -121,6 +121,7 @@ export async function linkSample(pc) {
     videoFramesDecoded: 0,
     audioPacketsReceived: 0,
     roundTrip: null,
+    fractionLost: null,
   };
   const report = await pc.getStats();
   report.forEach((s) => {
@@ -129,6 +130,8 @@ export async function linkSample(pc) {
       if (s.currentRoundTripTime !== undefined) sample.roundTrip = s.currentRoundTripTime;
     } else if (s.type === "outbound-rtp" && s.kind === "video") {
       sample.limitation = s.qualityLimitationReason ?? null;
+    } else if (s.type === "remote-inbound-rtp" && s.kind === "video") {
+      if (s.fractionLost !== undefined) sample.fractionLost = s.fractionLost;
     } else if (s.type === "inbound-rtp" && s.kind === "video") {
       sample.videoFramesDecoded += s.framesDecoded ?? 0;
     } else if (s.type === "inbound-rtp" && s.kind === "audio") {
@@ -139,29 +142,26 @@ export async function linkSample(pc) {
 }
 
 export const POOR_UPLINK_BPS = 150_000;
-const POOR_SAMPLES = 3;
-// After video (re)starts, the bandwidth estimate climbs from what audio alone needed:
-// samples from that ramp say nothing about the link.
-export const VIDEO_RAMP_MS = 5000;
+const POOR_WINDOW = 5; // samples, 2 s apart: ten seconds of evidence
+const LOSSY_FRACTION = 0.1; // of our video packets, as the other side reports
+const SLOW_ROUND_TRIP_S = 1;
+// After video (re)starts, the bandwidth estimate climbs from what audio alone needed, and
+// Chromium calls its encoder "bandwidth"-limited all the while (6-8 s on a perfect loopback
+// link): samples from that ramp say nothing about the link.
+export const VIDEO_RAMP_MS = 12_000;
 
-// Is our uplink too poor for video? True when the last few samples taken since the video
-// has been sending for a while all say so: the encoder is limited by bandwidth, or the
-// estimate is below what video needs. ``videoSince`` is when the camera track started.
+// Is our uplink too poor for video? Only on sustained evidence, never during the ramp-up:
+// every one of the last POOR_WINDOW samples since the ramp says the available outgoing
+// bitrate is below what video needs, or that the link loses our packets or is very slow.
+// The encoder's "limited by bandwidth" alone is not evidence. ``videoSince`` is when the
+// camera track started.
 export function uplinkTooPoor(samples, videoSince = -Infinity) {
   const settled = samples.filter((s) => s.at === undefined || s.at >= videoSince + VIDEO_RAMP_MS);
-  if (settled.length < POOR_SAMPLES) return false;
-  return settled.slice(-POOR_SAMPLES).every(
+  if (settled.length < POOR_WINDOW) return false;
+  return settled.slice(-POOR_WINDOW).every(
     (s) =>
-      s.limitation === "bandwidth" ||
-      (s.outgoingBitrate !== null && s.outgoingBitrate < POOR_UPLINK_BPS),
+      (s.outgoingBitrate !== null && s.outgoingBitrate !== undefined && s.outgoingBitrate < POOR_UPLINK_BPS) ||
+      (s.fractionLost ?? 0) > LOSSY_FRACTION ||
+      (s.roundTrip ?? 0) > SLOW_ROUND_TRIP_S,
   );
-}
-
-// Has the other side's video stalled while their voice still arrives?
-export function remoteVideoStalled(samples) {
-  if (samples.length < POOR_SAMPLES) return false;
-  const recent = samples.slice(-POOR_SAMPLES);
-  const first = recent[0];
-  const last = recent[recent.length - 1];
-  return last.videoFramesDecoded === first.videoFramesDecoded && last.audioPacketsReceived > first.audioPacketsReceived;
 }

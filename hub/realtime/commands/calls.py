@@ -18,7 +18,8 @@ from schemas.wire import (
     CallTransfer,
 )
 
-from ..dispatch import CommandContext, CommandTable
+from ..context import CommandContext
+from ..dispatch import CommandTable
 
 commands = CommandTable()
 SITE = Role.CARE_HOME_STAFF
@@ -27,17 +28,16 @@ CLINICAL = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMI
 
 
 def _calls(ctx: CommandContext) -> CallService:
-    calls: CallService = ctx.services.calls
-    return calls
+    return ctx.services.calls
 
 
 def _forget(ctx: CommandContext, call_id: str) -> None:
-    ctx.services.roster.forget(call_id)
+    ctx.realtime.roster.forget(call_id)
 
 
 @commands.command("call/start", SITE, devices=True)
 async def start(ctx: CommandContext, cmd: CallStart) -> CallSnapshot:
-    if ctx.services.drain.draining:
+    if ctx.realtime.drain.draining:
         raise Draining("The hub is restarting: ask again in a moment")
     principal = ctx.conn.principal
     signed_by = None

@@ -8,7 +8,8 @@ from hub.echo.service import EchoService
 from schemas.codes import Role
 from schemas.wire import EchoStart, EchoStop
 
-from ..dispatch import CommandContext, CommandTable
+from ..context import CommandContext
+from ..dispatch import CommandTable
 
 commands = CommandTable()
 CHECKERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)

@@ -9,7 +9,8 @@ from schemas.wire import MessageAck, MessageEvent, MessageOut, MessageSend, Mess
 
 from ...messages.service import thread_of
 from ..connection import Replay, Watermark
-from ..dispatch import CommandContext, CommandTable
+from ..context import CommandContext
+from ..dispatch import CommandTable
 
 commands = CommandTable()
 READERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
@@ -28,7 +29,7 @@ async def sync(ctx: CommandContext, cmd: MessageSync) -> dict[str, Any]:
     The subscription is made first; live messages that arrive during the replay are held
     and released after it, skipping any the replay already sent.
     """
-    conn, registry, messages = ctx.conn, ctx.services.registry, ctx.services.messages
+    conn, registry, messages = ctx.conn, ctx.realtime.registry, ctx.services.messages
     topic, _ = thread_of(conn.principal)
     registry.subscribe(conn, topic, cmd.id)
     replay = conn.replays[topic] = Replay()

@@ -10,15 +10,15 @@ from hub.outcomes.shift import HEARTBEAT_SECONDS, ShiftService
 from schemas.codes import Role
 from schemas.wire import PresenceEvent, PresenceSet, PresenceSubscribe
 
-from ..dispatch import CommandContext, CommandTable
+from ..context import CommandContext
+from ..dispatch import CommandTable
 
 commands = CommandTable()
 HUB_STAFF = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
 
 
 def _shift(ctx: CommandContext) -> ShiftService:
-    calls = ctx.services.calls
-    return ShiftService(calls.db, calls.clock, calls.settings)
+    return ctx.services.shift
 
 
 @commands.command("presence/set", *HUB_STAFF)
@@ -28,13 +28,13 @@ async def set_status(ctx: CommandContext, cmd: PresenceSet) -> dict[str, Any]:
     principal = ctx.conn.principal
     await shift.check_in(principal, cmd.status)
     staff = await shift.roster(principal.scope)
-    await ctx.services.calls.fanout.event(topics.PRESENCE, PresenceEvent(staff=staff))
+    await ctx.services.fanout.event(topics.PRESENCE, PresenceEvent(staff=staff))
     return {"status": cmd.status, "heartbeat_seconds": HEARTBEAT_SECONDS}
 
 
 @commands.command("presence/subscribe", *HUB_STAFF)
 async def subscribe(ctx: CommandContext, cmd: PresenceSubscribe) -> dict[str, Any]:
-    ctx.services.registry.subscribe(ctx.conn, topics.PRESENCE, cmd.id)
+    ctx.realtime.registry.subscribe(ctx.conn, topics.PRESENCE, cmd.id)
     staff = await _shift(ctx).roster(ctx.conn.principal.scope)
     return {
         "subscription": cmd.id,

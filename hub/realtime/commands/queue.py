@@ -6,7 +6,8 @@ from hub.broker import topics
 from schemas.codes import Role
 from schemas.wire import QueueSubscribe, QueueUnsubscribe
 
-from ..dispatch import CommandContext, CommandTable
+from ..context import CommandContext
+from ..dispatch import CommandTable
 
 commands = CommandTable()
 
@@ -14,7 +15,7 @@ commands = CommandTable()
 @commands.command("queue/subscribe", Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
 async def subscribe(ctx: CommandContext, cmd: QueueSubscribe) -> dict[str, Any]:
     """Every waiting call now, then a queue event whenever it changes."""
-    ctx.services.registry.subscribe(ctx.conn, topics.QUEUE, cmd.id)
+    ctx.realtime.registry.subscribe(ctx.conn, topics.QUEUE, cmd.id)
     entries = await ctx.services.calls.queue(ctx.conn.principal)
     return {"subscription": cmd.id, "entries": [e.model_dump(mode="json") for e in entries]}
 
@@ -25,5 +26,5 @@ async def unsubscribe(ctx: CommandContext, cmd: QueueUnsubscribe) -> dict[str, A
         from hub.errors import NotFound
 
         raise NotFound("No such subscription")
-    ctx.services.registry.unsubscribe(ctx.conn, topics.QUEUE)
+    ctx.realtime.registry.unsubscribe(ctx.conn, topics.QUEUE)
     return {"unsubscribed": cmd.subscription}

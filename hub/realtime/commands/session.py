@@ -5,7 +5,8 @@ from typing import Any
 from schemas.codes import Role
 from schemas.wire import Ping
 
-from ..dispatch import CommandContext, CommandTable
+from ..context import CommandContext
+from ..dispatch import CommandTable
 
 commands = CommandTable()
 

@@ -16,7 +16,8 @@ from schemas.wire import (
     signal_event_json,
 )
 
-from ..dispatch import CommandContext, CommandTable, Serialised
+from ..context import CommandContext
+from ..dispatch import CommandTable, Serialised
 
 commands = CommandTable()
 PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
@@ -24,7 +25,7 @@ RELAYED = Serialised(to_json({"relayed": True}).decode())
 
 
 async def _relay(ctx: CommandContext, call_id: str, to: str, signal_json: str) -> Serialised:
-    roster = ctx.services.roster
+    roster = ctx.realtime.roster
     joined = roster.cached(call_id)  # nearly always: no coroutine for the common case
     if joined is None:
         joined = await roster.joined(call_id)
@@ -34,7 +35,7 @@ async def _relay(ctx: CommandContext, call_id: str, to: str, signal_json: str) -
     if to not in joined or to == sender:
         raise NotFound("That participant is not in this call")
     event = signal_event_json(call_id, sender, signal_json)
-    await ctx.services.calls.fanout.event_json(topics.participant(to), event)
+    await ctx.services.fanout.event_json(topics.participant(to), event)
     return RELAYED
 
 

@@ -13,6 +13,7 @@ from schemas.codes import CallState
 
 from ..scope import Scope
 from ..tables import Call, CallEvent, CallParticipant, Organisation, Person, User
+from .aggregates import Counted, counted, recount, touches
 from .base import Repo
 
 
@@ -64,9 +65,11 @@ class CallRepo(Repo):
         ).all()
 
     async def add(self, call: Call, events: Sequence[CallEvent] = ()) -> Call:
+        """Store a new call, counted for the reports in the same transaction."""
         self.session.add(call)
         await self.session.flush()
         self.session.add_all(list(events))
+        await recount(self.session, None, Counted.of(call))
         return call
 
     async def move(
@@ -83,8 +86,11 @@ class CallRepo(Repo):
         """Move a call to ``target`` only if it is in one of ``sources`` (and ``only_if``).
 
         One conditional UPDATE, so of two racing moves exactly one wins. Returns the state
-        the call left, or None if it was not in a source state. Records the call event.
+        the call left, or None if it was not in a source state. Records the call event; a
+        move that sets counted codes (a disposition) is counted for the reports in the same
+        transaction.
         """
+        before = await counted(self.session, call_id) if touches(values) else None
         current = (await self.session.exec(select(Call.state).where(Call.id == call_id))).first()
         if current is None:
             raise NotFound("No such call")
@@ -100,6 +106,8 @@ class CallRepo(Repo):
         result = await self.session.exec(stmt)
         if result.rowcount != 1:
             return None
+        if before is not None:
+            await recount(self.session, before, before.changed(values))
         self.session.add(
             CallEvent(
                 call_id=call_id,
@@ -115,20 +123,24 @@ class CallRepo(Repo):
         return CallState(current)
 
     async def set_codes(self, scope: Scope, *, call_id: str, **codes: str) -> None:
-        """Correct the coded columns the reports read (after an amendment)."""
+        """Correct the coded columns the reports read (after an amendment), and their counts."""
         scope.require_hub()
+        before = await counted(self.session, call_id)
         await self.session.exec(update(Call).where(col(Call.id) == call_id).values(**codes))
+        if before is not None:
+            await recount(self.session, before, before.changed(codes))
 
     async def set_follow_up(
         self, scope: Scope, *, call_id: str, ed_within_72h: str, admitted_within_72h: str
     ) -> None:
-        """Copy the 72-hour follow-up's answers to the call, where the reports read them."""
+        """Copy the 72-hour follow-up's answers to the call, where the reports read them,
+        and count them."""
         scope.require_hub()
-        await self.session.exec(
-            update(Call)
-            .where(col(Call.id) == call_id)
-            .values(ed_within_72h=ed_within_72h, admitted_within_72h=admitted_within_72h)
-        )
+        answers = {"ed_within_72h": ed_within_72h, "admitted_within_72h": admitted_within_72h}
+        before = await counted(self.session, call_id)
+        await self.session.exec(update(Call).where(col(Call.id) == call_id).values(**answers))
+        if before is not None:
+            await recount(self.session, before, before.changed(answers))
 
     async def mark_overdue(self, *, call_id: str, at: datetime) -> bool:
         """Flag a waiting call past its answer target, once: False if already flagged."""

@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from ..scope import Scope
 from ..tables import Call, Escalation, HospitalActivity, Organisation, Person
+from .aggregates import Recount
 from .base import Repo
 
 
@@ -80,9 +81,12 @@ class ImportRepo(Repo):
         calls: Sequence[Sequence[Any]],
         escalation_columns: Sequence[str],
         escalations: Sequence[Sequence[Any]],
+        counts: Recount,
     ) -> None:
         """Insert calls (and their escalations) in bulk, in the session's transaction: rows
-        of values in the order of ``columns``, moments as ``bulk_moment`` makes them.
+        of values in the order of ``columns``, moments as ``bulk_moment`` makes them. Their
+        counts are added to ``counts``, which ``write_counts`` writes once the import's last
+        batch is in (one upsert per site and month instead of one per batch).
 
         A million rows must import in under a minute, so this goes below the ORM: the
         driver's executemany on SQLite, COPY on PostgreSQL.
@@ -90,6 +94,12 @@ class ImportRepo(Repo):
         scope.require_admin()
         await self._bulk(Call.__table__, columns, calls)  # type: ignore[attr-defined]
         await self._bulk(Escalation.__table__, escalation_columns, escalations)  # type: ignore[attr-defined]
+        counts.new_rows(columns, calls)
+
+    async def write_counts(self, scope: Scope, counts: Recount) -> None:
+        """Write the imported calls' counts for the reports, in the import's transaction."""
+        scope.require_admin()
+        await counts.write(self.session)
 
     async def bulk_cache(self, scope: Scope, *, large: bool) -> None:
         """On SQLite, give this connection a large page cache for a bulk import (and back)."""

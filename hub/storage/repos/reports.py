@@ -4,7 +4,8 @@ Reports are for commissioners (their own area only) and hub staff (any area); ca
 staff and tablets cannot open them. A month's calls are read through the
 ``(local_month, site_id, …codes)`` index, so a report's cost grows with the month it covers
 and the fixed trend window, never with the whole history; the counts over the trend window
-and the year to date read the index alone, never the calls' rows.
+and the year to date are the per-site, per-month counts (``report_site_month``), one row per
+site and month, never the calls' rows.
 """
 
 from __future__ import annotations
@@ -13,16 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, select
 from sqlmodel import col
 from sqlmodel import select as select_model
 
 from hub.errors import Forbidden, NotFound
 from hub.reports import months
-from schemas.codes import NurseCounterfactual, OrganisationKind, Role
+from hub.reports.counts import COUNTS, SiteMonthCounts
+from schemas.codes import OrganisationKind, Role
 
 from ..scope import HUB_ROLES, Scope
-from ..tables import Call, CallEvent, Escalation, HospitalActivity, Organisation
+from ..tables import Call, CallEvent, Escalation, HospitalActivity, Organisation, SiteMonth
 from .base import Repo
 
 REPORT_ROLES = frozenset(HUB_ROLES | {Role.COMMISSIONER})
@@ -197,50 +199,23 @@ class ReportRepo(Repo):
         )
         return await self._rows(stmt)
 
-    async def calls_per_site_month(
+    async def site_months(
         self, scope: Scope, area: Area, *, first_month: str, last_month: str
-    ) -> list[tuple[Any, ...]]:
-        """(month, site id, calls) over a window: read from the index alone."""
+    ) -> list[SiteMonthCounts]:
+        """The area's per-site, per-month counts over a window (``report_site_month``, kept
+        as calls change): one row per site and month, never the calls' rows."""
         require_reports(scope)
-        stmt = (
-            select(col(Call.local_month), col(Call.site_id), func.count())
-            .where(self._calls_in(scope, area, first_month, last_month))
-            .group_by(col(Call.local_month), col(Call.site_id))
+        table = SiteMonth.__table__  # type: ignore[attr-defined]
+        wanted = months.span(first_month, last_month)
+        stmt = select(table.c.month, table.c.site_id, *(table.c[n] for n in COUNTS)).where(
+            table.c.month.in_(wanted),
+            area.sites_clause(table.c.site_id),
+            scope.site_clause(table.c.site_id),
         )
-        return await self._rows(stmt)
-
-    async def admission_facts_per_site_month(
-        self, scope: Scope, area: Area, *, first_month: str, last_month: str
-    ) -> list[tuple[Any, ...]]:
-        """(month, site id, *facts, calls) for calls whose nurse judged admission likely.
-
-        That judgement is necessary for an avoided-admission claim, so the rules (applied by
-        the caller) see every call that could claim one and far fewer rows. It is the
-        index's third column: the query seeks to these calls and reads the index alone.
-        """
-        require_reports(scope)
-        stmt = (
-            select(col(Call.local_month), col(Call.site_id), *FACT_COLUMNS, func.count())
-            .where(
-                self._calls_in(scope, area, first_month, last_month),
-                col(Call.nurse_counterfactual) == NurseCounterfactual.ADMISSION.value,
-            )
-            .group_by(col(Call.local_month), col(Call.site_id), *FACT_COLUMNS)
-        )
-        return await self._rows(stmt)
-
-    async def facts_per_month(
-        self, scope: Scope, area: Area, *, first_month: str, last_month: str
-    ) -> list[tuple[Any, ...]]:
-        """(month, *facts, calls) over a window, for last month and the year to date: read
-        from the index alone."""
-        require_reports(scope)
-        stmt = (
-            select(col(Call.local_month), *FACT_COLUMNS, func.count())
-            .where(self._calls_in(scope, area, first_month, last_month))
-            .group_by(col(Call.local_month), *FACT_COLUMNS)
-        )
-        return await self._rows(stmt)
+        return [
+            SiteMonthCounts(month=r[0], site_id=r[1], counts=tuple(r[2:]))
+            for r in await self._rows(stmt)
+        ]
 
     async def activity(
         self, scope: Scope, area: Area, *, first_month: str, last_month: str

@@ -1,0 +1,82 @@
+"""What a monthly report is built from, as read from storage (``hub.reports.engine``), and
+the sites it counts as on the service. Every figure's method is in ``docs/report-method.md``."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from hub.reports import activity, months, trends
+from hub.reports.costs import CostTable, load_cost_table
+from hub.reports.counts import SiteMonthCounts
+from hub.reports.summary import MonthCall
+from hub.storage.repos.reports import Area
+from hub.storage.tables import HospitalActivity, Organisation
+
+
+@functools.cache
+def default_costs() -> CostTable:
+    return load_cost_table()
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationRead:
+    call_id: str
+    code: str
+    at: datetime
+    answered_at: datetime | None
+    source: str
+
+
+@dataclass
+class ReportInputs:
+    """Everything a report is built from, as read from storage."""
+
+    month: str
+    area: Area
+    sites: Sequence[Organisation]
+    area_sites: Sequence[Organisation]
+    hub_ods: str | None
+    calls: Sequence[MonthCall]
+    escalations: Sequence[EscalationRead]
+    drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
+    site_months: Sequence[SiteMonthCounts]
+    """Per-site, per-month counts from the earlier of the trend window's first month and
+    the comparison's (last month, the financial year) to the report month."""
+    activity: Sequence[HospitalActivity]
+    generated_at: datetime
+    answer_target_seconds: int
+    costs: CostTable = field(default_factory=default_costs)
+
+    @functools.cached_property
+    def trend(self) -> list[SiteMonthCounts]:
+        """The counts over the trend window (the SPC charts' months)."""
+        first, last = trends.window(self.month)
+        return [r for r in self.site_months if first <= r.month <= last]
+
+    @functools.cached_property
+    def calls_per_site_month(self) -> list[tuple[str, int, int]]:
+        """(month, site id, calls) over the trend window."""
+        return [(r.month, r.site_id, r.calls) for r in self.trend]
+
+
+def home_of(o: Organisation) -> activity.Home:
+    assert o.id is not None
+    return activity.Home(o.id, o.ods_code, o.name, o.kind, o.go_live)
+
+
+def on_service(data: ReportInputs) -> set[int]:
+    """Sites using the hub in the report month: gone live by then, or, with no go-live date
+    recorded, having at least one call in the trend window."""
+    called = {site_id for _month, site_id, count in data.calls_per_site_month if count}
+    found: set[int] = set()
+    for o in data.area_sites:
+        assert o.id is not None
+        if o.go_live is not None:
+            if months.of(o.go_live) <= data.month:
+                found.add(o.id)
+        elif o.id in called:
+            found.add(o.id)
+    return found

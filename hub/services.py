@@ -1,0 +1,90 @@
+"""Every domain service, built once in one place and reached through one typed key.
+
+HTTP handlers read ``request.app[SERVICES].calls`` and so on; websocket command handlers
+read the same object from their ``CommandContext``. Nothing builds a service per request.
+A new service is one field here and one line in :func:`build_services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from hub.audit.service import AuditService
+from hub.auth.service import IdentityService
+from hub.auth.throttle import Throttle
+from hub.broker.base import Broker
+from hub.broker.fanout import Fanout
+from hub.calls.service import CallService
+from hub.clock import Clock
+from hub.echo.service import EchoService
+from hub.imports.service import ImportService
+from hub.messages.service import MessageService
+from hub.outcomes.followups import FollowUpService
+from hub.outcomes.record import CallRecordService
+from hub.outcomes.shift import ShiftService
+from hub.outcomes.wrapup import WrapUpService
+from hub.records import RecordsService
+from hub.reports.engine import ReportService
+from hub.settings import HubSettings
+from hub.storage.engine import Database
+
+
+@dataclass(frozen=True)
+class Services:
+    """The hub's domain services, shared by HTTP and the websocket."""
+
+    settings: HubSettings
+    clock: Clock
+    database: Database
+    broker: Broker
+    fanout: Fanout
+    identity: IdentityService
+    records: RecordsService
+    audit: AuditService
+    calls: CallService
+    messages: MessageService
+    echo: EchoService
+    wrap_up: WrapUpService
+    call_records: CallRecordService
+    follow_ups: FollowUpService
+    shift: ShiftService
+    reports: ReportService
+    imports: ImportService
+
+
+def build_services(
+    database: Database,
+    clock: Clock,
+    settings: HubSettings,
+    broker: Broker,
+    throttle: Throttle | None = None,
+) -> Services:
+    """Build every service once. ``throttle``: one set of limits, shared by the services
+    that guard sign-in and look-ups (built from the settings when not given)."""
+    throttle = throttle or Throttle(settings)
+    fanout = Fanout(broker)
+    calls = CallService(database, clock, settings, fanout, process_id=broker.origin)
+    return Services(
+        settings=settings,
+        clock=clock,
+        database=database,
+        broker=broker,
+        fanout=fanout,
+        identity=IdentityService(database, clock, settings, throttle),
+        records=RecordsService(database, clock, settings, throttle),
+        audit=AuditService(database, clock),
+        calls=calls,
+        messages=MessageService(database, clock, fanout),
+        echo=EchoService(settings.echo_max_concurrent),
+        wrap_up=WrapUpService(database, clock, calls),
+        call_records=CallRecordService(database, clock),
+        follow_ups=FollowUpService(database, clock),
+        shift=ShiftService(database, clock, settings),
+        reports=ReportService(database, clock, settings),
+        imports=ImportService(database, clock, settings),
+    )
+
+
+SERVICES = web.AppKey("services", Services)
