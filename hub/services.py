@@ -16,7 +16,10 @@ from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
 from hub.broker.base import Broker
 from hub.broker.fanout import Fanout
-from hub.calls.service import CallService
+from hub.calls.announce import Announcer
+from hub.calls.lifecycle import CallService
+from hub.calls.participants import ParticipantService
+from hub.calls.timers import CallTimers
 from hub.clock import Clock
 from hub.echo.service import EchoService
 from hub.imports.service import ImportService
@@ -43,7 +46,10 @@ class Services:
     identity: IdentityService
     records: RecordsService
     audit: AuditService
+    announce: Announcer
     calls: CallService
+    participants: ParticipantService
+    timers: CallTimers
     messages: MessageService
     echo: EchoService
     wrap_up: WrapUpService
@@ -65,7 +71,9 @@ def build_services(
     that guard sign-in and look-ups (built from the settings when not given)."""
     throttle = throttle or Throttle(settings)
     fanout = Fanout(broker)
-    calls = CallService(database, clock, settings, fanout, process_id=broker.origin)
+    process_id = broker.origin  # this hub process, in hub_process and call_participant
+    announce = Announcer(database, clock, settings, fanout)
+    calls = CallService(database, clock, settings, announce, process_id=process_id)
     return Services(
         settings=settings,
         clock=clock,
@@ -75,7 +83,10 @@ def build_services(
         identity=IdentityService(database, clock, settings, throttle),
         records=RecordsService(database, clock, settings, throttle),
         audit=AuditService(database, clock),
+        announce=announce,
         calls=calls,
+        participants=ParticipantService(database, clock, announce, process_id=process_id),
+        timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),
         wrap_up=WrapUpService(database, clock, calls),

@@ -9,6 +9,17 @@ from hub.storage.scope import Scope
 from schemas.codes import CallerRelationship, Role
 
 
+def user_key(user_id: int | None) -> str:
+    """A member of staff's participant key: the topic their sockets hear, their place in a
+    call, the sender of their messages. Built here only."""
+    return f"user:{user_id}"
+
+
+def device_key(device_id: int) -> str:
+    """An enrolled tablet's participant key (see :func:`user_key`)."""
+    return f"device:{device_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     scope: Scope
@@ -24,3 +35,9 @@ class Principal:
     @property
     def is_device(self) -> bool:
         return self.scope.device_id is not None
+
+    @property
+    def key(self) -> str:
+        """This principal's participant key: the tablet's if it is one, else the user's."""
+        device_id = self.scope.device_id
+        return device_key(device_id) if device_id is not None else user_key(self.scope.user_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from hub.auth.principal import device_key, user_key
 from schemas.broker import Revocation
 from schemas.wire import (
     DEVICE_REMOVED,
@@ -31,11 +32,11 @@ class NoSockets:
 
 
 def device_removed(device_id: int) -> Revocation:
-    return Revocation(CloseCode.REVOKED, DEVICE_REMOVED, participant_key=f"device:{device_id}")
+    return Revocation(CloseCode.REVOKED, DEVICE_REMOVED, participant_key=device_key(device_id))
 
 
 def user_disabled(user_id: int) -> Revocation:
-    return Revocation(CloseCode.REVOKED, USER_DISABLED, participant_key=f"user:{user_id}")
+    return Revocation(CloseCode.REVOKED, USER_DISABLED, participant_key=user_key(user_id))
 
 
 def signed_out(session_token_hash: str) -> Revocation:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from schemas.codes import CallState as S
 
 TRANSITIONS: dict[S, frozenset[S]] = {
@@ -32,3 +34,16 @@ def can_move(current: S, target: S) -> bool:
 def sources_of(target: S) -> frozenset[S]:
     """Every state from which ``target`` may be reached (for conditional updates)."""
     return frozenset(s for s, nexts in TRANSITIONS.items() if target in nexts)
+
+
+def sources_for(target: S, *, within: Iterable[S] | None = None) -> frozenset[S]:
+    """The states a move to ``target`` may start from: every state the table lets lead
+    there, narrowed to ``within`` (a transition's own precondition). Asking for a move
+    the table does not allow is a programming error, caught here."""
+    allowed = sources_of(target)
+    if within is None:
+        return allowed
+    narrowed = frozenset(within)
+    if not narrowed <= allowed:
+        raise ValueError(f"{sorted(narrowed - allowed)} cannot move to {target}")
+    return narrowed

@@ -49,6 +49,6 @@ async def readyz(request: web.Request) -> web.Response:
     if current != head:
         detail = f"migrations at {current}, expected {head}"
         return json_of(Health(status="unavailable", detail=detail), status=503)
-    if SERVICES in app and not app[SERVICES].calls.ready:  # start not yet recorded
+    if SERVICES in app and not app[SERVICES].timers.ready:  # start not yet recorded
         return json_of(Health(status="unavailable", detail="starting"), status=503)
     return json_of(Health(status="ready"))

@@ -24,11 +24,6 @@ PHOTO_MAX_BYTES = 5 * 1024 * 1024
 SEQ_RETRIES = 5
 
 
-def reader_key(p: Principal) -> str:
-    scope = p.scope
-    return f"device:{scope.device_id}" if scope.device_id is not None else f"user:{scope.user_id}"
-
-
 def thread_of(p: Principal) -> tuple[str, int | None]:
     """The thread a principal reads: its own site's, (for the hub) every site's, or (for a
     device enrolled to one person) that person's own."""
@@ -76,7 +71,7 @@ class MessageService:
             site_id = scope.organisation_id
         if scope.person_id is not None and cmd.person_id not in (None, scope.person_id):
             raise NotFound("No such resident")
-        sender = reader_key(p)
+        sender = p.key
         for _ in range(SEQ_RETRIES):
             try:
                 message, fresh = await self._store(p, cmd, site_id, sender)
@@ -179,14 +174,14 @@ class MessageService:
         thread, site_id = thread_of(p)
         async with self.db.session() as s:
             repo = MessageRepo(s, self.clock)
-            acked = await repo.acknowledge(reader_key=reader_key(p), thread=thread, seq=seq)
+            acked = await repo.acknowledge(reader_key=p.key, thread=thread, seq=seq)
         return {"acked_seq": acked, "unread": await self.unread(p)}
 
     async def unread(self, p: Principal) -> int:
         thread, site_id = thread_of(p)
         async with self.db.session() as s:
             return await MessageRepo(s, self.clock).unread(
-                reader_key=reader_key(p),
+                reader_key=p.key,
                 thread=thread,
                 site_id=site_id,
                 person_id=p.scope.person_id,

@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any, Protocol
 
 from schemas.codes import (
     Disposition,
@@ -84,6 +85,41 @@ def facts(
         disposition=Disposition(disposition) if disposition else None,
         ed_within_72h=FollowUpAnswer(ed_within_72h),
         admitted_within_72h=FollowUpAnswer(admitted_within_72h),
+    )
+
+
+class CodedCall(Protocol):
+    """A call as stored: the codes the rules read (``hub.storage.tables.Call`` is one)."""
+
+    @property
+    def home_intent(self) -> str: ...
+    @property
+    def nurse_counterfactual(self) -> str | None: ...
+    @property
+    def disposition(self) -> str | None: ...
+    @property
+    def ed_within_72h(self) -> str: ...
+    @property
+    def admitted_within_72h(self) -> str: ...
+
+
+_UNSET: Any = object()
+
+
+def facts_of(
+    call: CodedCall,
+    *,
+    disposition: str | None = _UNSET,
+    nurse_counterfactual: str | None = _UNSET,
+) -> CallFacts:
+    """A stored call's facts; ``disposition`` and ``nurse_counterfactual``, when given,
+    stand in for the call's own (what a wrap-up or a close is about to record)."""
+    return facts(
+        call.home_intent,
+        call.nurse_counterfactual if nurse_counterfactual is _UNSET else nurse_counterfactual,
+        call.disposition if disposition is _UNSET else disposition,
+        call.ed_within_72h,
+        call.admitted_within_72h,
     )
 
 

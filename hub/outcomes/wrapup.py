@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.calls import states
-from hub.calls.service import CallService
+from hub.calls.lifecycle import CallService
 from hub.clock import Clock
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from hub.storage.engine import Database

@@ -72,7 +72,7 @@ class Connection:
     ) -> None:
         self.ws = ws
         self.principal = principal
-        self.key = participant_key(principal)
+        self.key = principal.key
         self.role = principal.role
         self.is_device = principal.is_device
         self.last_id = 0
@@ -209,10 +209,3 @@ class Connection:
                 await asyncio.wait_for(writer, 2)
             except (TimeoutError, asyncio.CancelledError):
                 writer.cancel()
-
-
-def participant_key(principal: Principal) -> str:
-    scope = principal.scope
-    if scope.device_id is not None:
-        return f"device:{scope.device_id}"
-    return f"user:{scope.user_id}"

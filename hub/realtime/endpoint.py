@@ -93,8 +93,12 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
     # a lost process left, and one starting beside another is seen alive before it has
     # sockets of its own. A database that does not answer yet: the call timers retry, and
     # /ws and /readyz answer 503 until they have.
-    with contextlib.suppress(Unavailable):
-        await services.calls.started()
+    try:
+        await services.timers.started()
+    except Unavailable:
+        pass
+    except Exception:  # e.g. not yet migrated: /readyz says so, and the timers retry
+        log.warning("could not record this process's start yet; the call timers retry")
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
         asyncio.create_task(expire_forever(revoker, services.identity), name="session upkeep"),
@@ -142,7 +146,7 @@ async def _sweep_forever(services: Services) -> None:
     while True:
         await asyncio.sleep(1.0)
         try:
-            await services.calls.sweep()
+            await services.timers.sweep()
         except Unavailable:
             log.warning("call timers: the database is unreachable; trying again")
         except Exception:
@@ -155,7 +159,7 @@ async def catch_up(services: Services, realtime: Realtime) -> None:
     socket reading a thread gets what it lacks from the same batch."""
     await realtime.revoker.recheck(services.identity)  # a revocation may have been missed
     realtime.roster.clear()
-    await services.calls.queue_changed()
+    await services.announce.queue_changed()
     # Readers of one thread with the same role and organisation see exactly the same rows.
     readers: dict[tuple[str, str, int], list[Connection]] = {}
     for conn in list(realtime.registry.connections):
@@ -187,7 +191,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     services, realtime = request.app[SERVICES], request.app[REALTIME]
     if realtime.drain.draining:  # before the upgrade, so a load balancer tries another
         raise web.HTTPServiceUnavailable(text="draining", headers={"Retry-After": "1"})
-    if not services.calls.ready:  # not yet recorded as alive (the database was away)
+    if not services.timers.ready:  # not yet recorded as alive (the database was away)
         raise web.HTTPServiceUnavailable(text="starting", headers={"Retry-After": "1"})
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
@@ -205,7 +209,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
         try:
-            resumed = await services.calls.connected(principal)
+            resumed = await services.participants.connected(principal)
         except Exception:
             log.exception("auth phase of %s could not complete", conn.key)
             await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
@@ -245,7 +249,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         # A socket the drain closed is not a participant who went: no resume window starts.
         if not realtime.drain.draining and not realtime.registry.is_connected(conn.key):
             with contextlib.suppress(Exception):
-                await services.calls.disconnected(principal)
+                await services.participants.disconnected(principal)
     return ws
 
 

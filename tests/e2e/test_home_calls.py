@@ -53,7 +53,9 @@ async def test_a_carer_answers_the_two_questions_and_the_gold_line_call_goes_fir
     )
     await tablet.goto("/login?next=/tablet")
     await tablet.wait_for_url("**/tablet")
+    await tablet.wait_for_function("() => window.telehubTablet")  # the page's script is running
     await tablet.locator("#simple-call").click()
+    await expect(tablet.locator("#problem-title")).to_be_visible()
     await expect(tablet.locator("#problem-title")).to_have_text("What is the main problem?")
     await tablet.locator("#step-problem .tablet-answer", has_text="Pain").click()
     await expect(tablet.locator("#else-title")).to_have_text(

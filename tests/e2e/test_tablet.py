@@ -337,6 +337,7 @@ async def test_home_patients_get_one_big_button(open_page: OpenPage, live_hub: R
     await shoot(tablet, "home-patient")
     await tablet.locator("summary").click()
     await tablet.locator("label[for='line-gold_line']").click()
+    await tablet.wait_for_function("() => window.telehubTablet")  # the page's script is running
     await tablet.locator("#simple-call").click()
     # The two optional questions, both skipped: the call says neither
     for question in ("#step-problem", "#step-else"):
@@ -366,7 +367,7 @@ async def test_the_tablet_works_in_portrait(open_page: OpenPage, live_hub: Runni
     await expect(tablet.locator("#queue-text")).to_have_text("You are next in the queue.")
     await tablet.locator("#cancel-call").click()
     await expect(tablet.locator("#ended-title")).to_have_text("Call cancelled")
-    assert await live_hub.services.calls.queue() == []
+    assert await live_hub.services.announce.queue() == []
 
 
 # A 64x48 PNG, as a camera would send a (very small) photo of a wound.

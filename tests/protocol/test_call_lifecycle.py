@@ -176,11 +176,11 @@ async def test_a_dropped_tablet_resumes_its_place_and_abandons_after_the_window(
     retried = await tablet.command("call/start", **call_request(hub))
     assert retried["id"] == call["id"]
     await tablet.drop()
-    await hub.services.calls.sweep()  # inside the window: nothing happens
+    await hub.services.timers.sweep()  # inside the window: nothing happens
     async with db.session() as s:
         assert (await s.get(Call, call["id"], populate_existing=True)).state == "queued"
     hub.clock.advance(timedelta(seconds=hub.services.settings.resume_window_seconds + 1))
-    await hub.services.calls.sweep()
+    await hub.services.timers.sweep()
     async with db.session() as s:
         assert (await s.get(Call, call["id"], populate_existing=True)).state == "abandoned"
 
@@ -192,7 +192,7 @@ async def test_a_call_past_the_answer_target_is_flagged_to_every_nurse(hub: Runn
     call = await tablet.command("call/start", **call_request(hub))
     hub.clock.advance(timedelta(seconds=hub.services.settings.answer_target_seconds + 5))
     await tablet.command("ping")  # keep the tablet's socket fresh
-    await hub.services.calls.sweep()
+    await hub.services.timers.sweep()
     overdue = await nurse.next_event("overdue")
     assert overdue["call_id"] == call["id"] and overdue["waited_seconds"] >= 300
     flagged = await nurse.next_event("queue", lambda e: e["entries"] and e["entries"][0]["overdue"])

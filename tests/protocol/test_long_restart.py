@@ -64,7 +64,7 @@ async def test_a_hub_back_after_longer_than_the_window_keeps_every_call(
     for conn in left_open:
         await conn.close()
     async with running_hub(settings, world, NOW + DOWN) as after:
-        await after.services.calls.sweep()  # the first sweep after the restart
+        await after.services.timers.sweep()  # the first sweep after the restart
         tablet = await HubConnection.open(after.url, _device_auth(credential))
         after.opened.append(tablet)
         nurse = await _staff(after)
@@ -83,10 +83,10 @@ async def test_a_call_everyone_lost_goes_to_wrap_up_and_its_nurse_finishes_it(
     for conn in left_open:
         await conn.close()
     async with running_hub(settings, world, NOW + DOWN) as after:
-        await after.services.calls.sweep()
+        await after.services.timers.sweep()
         window = after.services.settings.resume_window_seconds
         after.clock.advance(timedelta(seconds=window + 1))  # nobody came back in time
-        await after.services.calls.sweep()
+        await after.services.timers.sweep()
         async with db.session() as s:
             call = await s.get(Call, call_id, populate_existing=True)
             assert call is not None and call.state == "wrap_up"

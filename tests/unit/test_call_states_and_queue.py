@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from hub.calls.queue import Priority, Waiting, is_overdue, order, priority_of
-from hub.calls.states import can_move, sources_of
+from hub.calls.states import WAITING, can_move, sources_for, sources_of
 from hub.clinical.news2 import score_news2
 from schemas.codes import CallState as S
 from schemas.codes import Channel, Consciousness, Reason
@@ -20,6 +20,15 @@ def test_a_call_cannot_be_answered_after_it_is_cancelled() -> None:
     assert not can_move(S.CLOSED, S.WRAP_UP)
     assert not can_move(S.REQUESTED, S.CONNECTED)
     assert sources_of(S.CONNECTED) == {S.QUEUED, S.RINGING, S.ON_HOLD}
+
+
+def test_every_move_starts_from_a_state_the_table_allows() -> None:
+    """The lifecycle asks the table where a move may start; a precondition narrows it, and
+    a precondition the table does not allow is refused (a programming error)."""
+    assert sources_for(S.CANCELLED) == {S.REQUESTED, S.QUEUED, S.RINGING}
+    assert sources_for(S.CONNECTED, within=WAITING) == {S.QUEUED, S.RINGING}
+    with pytest.raises(ValueError, match="cannot move"):
+        sources_for(S.CONNECTED, within={S.WRAP_UP})
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from hub.calls.service import CallService
+from hub.calls.lifecycle import CallService
+from hub.calls.participants import ParticipantService
 from hub.errors import Draining
 from schemas.codes import Role
 from schemas.wire import (
@@ -31,8 +32,8 @@ def _calls(ctx: CommandContext) -> CallService:
     return ctx.services.calls
 
 
-def _forget(ctx: CommandContext, call_id: str) -> None:
-    ctx.realtime.roster.forget(call_id)
+def _participants(ctx: CommandContext) -> ParticipantService:
+    return ctx.services.participants
 
 
 @commands.command("call/start", SITE, devices=True)
@@ -50,7 +51,6 @@ async def start(ctx: CommandContext, cmd: CallStart) -> CallSnapshot:
 
 @commands.command("call/cancel", SITE, devices=True)
 async def cancel(ctx: CommandContext, cmd: CallCancel) -> CallSnapshot:
-    _forget(ctx, cmd.call_id)
     return await _calls(ctx).cancel(ctx.conn.principal, cmd.call_id)
 
 
@@ -61,7 +61,6 @@ async def get(ctx: CommandContext, cmd: CallGet) -> CallSnapshot:
 
 @commands.command("call/accept", NURSE)
 async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
-    _forget(ctx, cmd.call_id)
     return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id)
 
 
@@ -72,30 +71,26 @@ async def hold(ctx: CommandContext, cmd: CallHold) -> CallSnapshot:
 
 @commands.command("call/transfer", NURSE)
 async def transfer(ctx: CommandContext, cmd: CallTransfer) -> CallSnapshot:
-    _forget(ctx, cmd.call_id)
     return await _calls(ctx).transfer(ctx.conn.principal, cmd.call_id, cmd.to_user_id)
 
 
 @commands.command("call/invite", NURSE)
 async def invite(ctx: CommandContext, cmd: CallInvite) -> CallSnapshot:
-    return await _calls(ctx).invite(ctx.conn.principal, cmd.call_id, cmd.user_id)
+    return await _participants(ctx).invite(ctx.conn.principal, cmd.call_id, cmd.user_id)
 
 
 @commands.command("call/join", Role.SPECIALIST, NURSE)
 async def join(ctx: CommandContext, cmd: CallJoin) -> CallSnapshot:
-    _forget(ctx, cmd.call_id)
-    return await _calls(ctx).join(ctx.conn.principal, cmd.call_id)
+    return await _participants(ctx).join(ctx.conn.principal, cmd.call_id)
 
 
 @commands.command("call/leave", SITE, Role.SPECIALIST, NURSE, devices=True)
 async def leave(ctx: CommandContext, cmd: CallLeave) -> CallSnapshot:
-    _forget(ctx, cmd.call_id)
-    return await _calls(ctx).leave(ctx.conn.principal, cmd.call_id)
+    return await _participants(ctx).leave(ctx.conn.principal, cmd.call_id)
 
 
 @commands.command("call/end", NURSE)
 async def end(ctx: CommandContext, cmd: CallEnd) -> CallSnapshot:
-    _forget(ctx, cmd.call_id)
     return await _calls(ctx).end(ctx.conn.principal, cmd.call_id)
 
 

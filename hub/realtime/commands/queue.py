@@ -16,7 +16,7 @@ commands = CommandTable()
 async def subscribe(ctx: CommandContext, cmd: QueueSubscribe) -> dict[str, Any]:
     """Every waiting call now, then a queue event whenever it changes."""
     ctx.realtime.registry.subscribe(ctx.conn, topics.QUEUE, cmd.id)
-    entries = await ctx.services.calls.queue(ctx.conn.principal)
+    entries = await ctx.services.announce.queue(ctx.conn.principal)
     return {"subscription": cmd.id, "entries": [e.model_dump(mode="json") for e in entries]}
 
 

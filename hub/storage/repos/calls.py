@@ -33,6 +33,13 @@ class CallRepo(Repo):
             raise NotFound("No such call")
         return call
 
+    async def by_id(self, *, call_id: str) -> Call:
+        """Any call, for the hub's own timers (no caller to scope it to)."""
+        call = await self.session.get(Call, call_id)
+        if call is None:
+            raise NotFound("No such call")
+        return call
+
     async def by_client_ref(self, scope: Scope, *, client_ref: str) -> Call | None:
         return (
             await self.session.exec(

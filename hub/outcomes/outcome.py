@@ -1,0 +1,157 @@
+"""A call's outcome, recorded in one unit of work: the one writer of the outcome.
+
+Both ways a nurse finishes a call come here: the websocket's ``call/close`` and the HTTP
+wrap-up (``wrapup.py``, which first refuses a record with a required field missing). In
+one transaction it moves the call from wrap-up to closed (with its coded columns), writes
+the outcome row, the escalations not already on the call (the hub records a specialist
+joining itself: a code is recorded once, whichever way the call was closed), the 72-hour
+follow-up task, discards the wrap-up draft, and audits the close. Only after the commit is
+the call announced.
+
+To add to what a close records: a field on :class:`OutcomeRecord` (and where it is built,
+:meth:`OutcomeRecord.of_close` and ``wrapup.py``), its write in :meth:`OutcomeService._write`;
+work that must happen in the same transaction for every close (a per-site monthly
+aggregate, say) is an :data:`OnClose` step given to the service in ``hub/services.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.auth.principal import Principal
+from hub.calls import states
+from hub.calls.announce import Announcer
+from hub.calls.participants import actor
+from hub.clock import Clock, as_utc
+from hub.errors import Forbidden, InvalidState
+from hub.storage.engine import Database
+from hub.storage.repos.audit import AuditRepo
+from hub.storage.repos.calls import CallRepo
+from hub.storage.repos.outcomes import DraftRepo, FollowUpRepo, OutcomeRepo
+from hub.storage.tables import Call, FollowUpTask, Outcome
+from hub.storage.tables import Escalation as EscalationRow
+from schemas.codes import CallState, Disposition, Escalation, NurseCounterfactual
+from schemas.wire import CallClose, CallSnapshot
+
+from .claims import claimed, facts_of
+
+FOLLOW_UP_AFTER = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """What the nurse recorded at the end of a call (complete: every required field)."""
+
+    disposition: Disposition
+    nurse_counterfactual: NurseCounterfactual
+    clinical_note: str
+    escalations: Sequence[Escalation] = field(default_factory=tuple)
+    follow_up_needed: bool | None = None  # None: yes when the call claims an avoided measure
+
+    @classmethod
+    def of_close(cls, cmd: CallClose) -> OutcomeRecord:
+        return cls(
+            disposition=cmd.disposition,
+            nurse_counterfactual=cmd.nurse_counterfactual,
+            clinical_note=cmd.clinical_note,
+            escalations=tuple(cmd.escalations),
+            follow_up_needed=cmd.follow_up_needed,
+        )
+
+
+@dataclass(frozen=True)
+class Closing:
+    """A close in progress, inside its transaction: what every :data:`OnClose` step reads."""
+
+    session: AsyncSession
+    principal: Principal
+    call: Call  # as it was before the close (still in wrap-up)
+    record: OutcomeRecord
+    at: datetime
+
+
+OnClose = Callable[[Closing], Awaitable[None]]
+"""A step run in the close's own transaction, after the outcome rows are written."""
+
+
+class OutcomeService:
+    def __init__(
+        self, db: Database, clock: Clock, announce: Announcer, on_close: Sequence[OnClose] = ()
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.announce = announce
+        self.on_close = list(on_close)
+
+    async def record(self, p: Principal, call_id: str, record: OutcomeRecord) -> CallSnapshot:
+        """Close the call with its outcome; acknowledged (returned) only after the commit."""
+        async with self.db.session() as s:
+            call = await CallRepo(s, self.clock).get(p.scope, call_id=call_id)
+            if call.nurse_id != p.scope.user_id:
+                raise Forbidden("Only the nurse who took the call can close it")
+            closing = Closing(s, p, call, record, self.clock.now())
+            await self._write(closing)
+            for step in self.on_close:
+                await step(closing)
+        return await self.announce.call_changed(call_id)
+
+    async def _write(self, c: Closing) -> None:
+        s, p, call, record, now = c.session, c.principal, c.call, c.record, c.at
+        disposition, counterfactual = record.disposition.value, record.nurse_counterfactual.value
+        calls, outcomes = CallRepo(s, self.clock), OutcomeRepo(s, self.clock)
+        claims = claimed(
+            facts_of(call, disposition=disposition, nurse_counterfactual=counterfactual)
+        )
+        follow_up = record.follow_up_needed
+        if follow_up is None:
+            follow_up = bool(claims)
+        moved = await calls.move(
+            call_id=call.id,
+            sources=states.sources_for(CallState.CLOSED),
+            target=CallState.CLOSED,
+            actor=actor(p),
+            closed_at=now,
+            disposition=disposition,
+            nurse_counterfactual=counterfactual,
+        )
+        if moved is None:
+            raise InvalidState(
+                "End the call before recording its outcome"
+                if call.state != CallState.CLOSED
+                else "This call is closed"
+            )
+        await outcomes.add(
+            Outcome(
+                call_id=call.id,
+                disposition=disposition,
+                nurse_counterfactual=counterfactual,
+                clinical_note=record.clinical_note,
+                follow_up_needed=follow_up,
+                recorded_by=p.scope.user_id or 0,
+                recorded_at=now,
+            )
+        )
+        recorded = {e.code for e in await outcomes.escalations(p.scope, call_id=call.id)}
+        for code in dict.fromkeys(record.escalations):
+            if code.value not in recorded:
+                await outcomes.add_escalation(
+                    EscalationRow(
+                        call_id=call.id, code=code.value, at=now, recorded_by=p.scope.user_id
+                    )
+                )
+        if follow_up:
+            await FollowUpRepo(s, self.clock).add(
+                FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
+            )
+        await DraftRepo(s, self.clock).discard(p.scope, call_id=call.id)
+        await AuditRepo(s, self.clock).note(
+            p.scope,
+            "call_close",
+            target_type="call",
+            target_id=call.id,
+            detail={"disposition": disposition},
+        )
