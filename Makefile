@@ -32,12 +32,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Debian packages the tests drive: headless Chromium (browser tests), pdftoppm (PDF checks),
+# Debian packages the tests drive: headless Chromium and Firefox ESR (browser tests; Firefox
+# over WebDriver BiDi with npm puppeteer-core, tests/e2e/test_firefox.py), pdftoppm (PDF checks),
 # and for the fault suite nginx (in front of two hub processes) and redis-server (its own,
 # killed mid-test).
 system:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	test -x /usr/bin/firefox-esr || missing="$$missing firefox-esr"; \
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
@@ -55,6 +57,8 @@ $(NHSUK): clients/web/package.json clients/web/package-lock.json
 	cp -R clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js \
 	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
+	# Fonts from the hub itself, not assets.nhs.uk (see hub/web/self_host.py).
+	$(PYTHON) hub/web/self_host.py $(NHSUK)
 	touch $(NHSUK)
 
 # The screenshots in docs/screens/ and the tablet's call set-up table in docs/performance.md

@@ -14,17 +14,20 @@ from hub.auth.throttle import Throttle
 from hub.broker import broker_for
 from hub.clock import Clock, SystemClock
 from hub.http import (
+    api_appointments,
     api_identity,
     api_messages,
     api_outcomes,
     api_records,
     api_reports,
     console,
+    delivery,
     governance,
     health,
     openapi,
     pages,
     tablet,
+    tablet_clinics,
 )
 from hub.http.access import access_middleware
 from hub.http.csrf import csrf_middleware, template_context
@@ -74,8 +77,10 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         pages.routes,
         api_reports.routes,
         tablet.routes,
+        tablet_clinics.routes,
         console.routes,
         api_outcomes.routes,
+        api_appointments.routes,
         governance.routes,
         endpoint.routes,
         openapi.routes,
@@ -83,6 +88,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         app.router.add_routes(table)
     static = WEB / "static"
     static.mkdir(parents=True, exist_ok=True)
+    delivery.setup(app, static)
     app.router.add_static("/static/", static, name="static")
     # The browser clients' ES modules, served from their source folders.
     for folder in ("shared", "tablet", "console"):

@@ -97,7 +97,8 @@ def user_add(
     role: Annotated[
         str,
         typer.Option(
-            help="care_home_staff, hub_nurse, specialist, hub_admin, clinical_lead or commissioner"
+            help="care_home_staff, prison_staff, hub_nurse, specialist, hub_admin, "
+            "clinical_lead or commissioner"
         ),
     ],
     organisation: Annotated[str, typer.Option(help="ODS code of the user's organisation")],
@@ -196,9 +197,15 @@ def device_enrol(
 def device_revoke(device_id: int) -> None:
     """Revoke a tablet: it is signed out at once and can never sign in again."""
 
+    from hub.broker.oneshot import RingRevocations
+
     async def work(db: Database, settings: HubSettings) -> None:
-        await IdentityService(db, SystemClock(), settings).revoke_device(SYSTEM, device_id)
+        identity = IdentityService(db, SystemClock(), settings)
+        identity.revocations = bell = RingRevocations(settings)
+        await identity.revoke_device(SYSTEM, device_id)
         out.print(f"Device {device_id} revoked.")
+        if not bell.rung:  # one process on the in-memory broker: it finds it in the database
+            out.print("Its open sessions end when the hub next checks (within 30 s).")
 
     run_with_database(work)
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from hub.appointments.service import AppointmentService
+from hub.appointments.waiting import WaitingRoom
 from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
@@ -18,6 +20,7 @@ from hub.broker.base import Broker
 from hub.broker.fanout import Fanout
 from hub.calls.announce import Announcer
 from hub.calls.lifecycle import CallService
+from hub.calls.on_call_alert import OnCallAlert
 from hub.calls.participants import ParticipantService
 from hub.calls.timers import CallTimers
 from hub.clock import Clock
@@ -25,6 +28,7 @@ from hub.echo.service import EchoService
 from hub.imports.service import ImportService
 from hub.messages.service import MessageService
 from hub.outcomes.followups import FollowUpService
+from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
@@ -52,12 +56,15 @@ class Services:
     timers: CallTimers
     messages: MessageService
     echo: EchoService
+    outcomes: OutcomeService
     wrap_up: WrapUpService
     call_records: CallRecordService
     follow_ups: FollowUpService
     shift: ShiftService
     reports: ReportService
     imports: ImportService
+    appointments: AppointmentService
+    waiting_room: WaitingRoom
 
 
 def build_services(
@@ -73,7 +80,10 @@ def build_services(
     fanout = Fanout(broker)
     process_id = broker.origin  # this hub process, in hub_process and call_participant
     announce = Announcer(database, clock, settings, fanout)
+    shift = ShiftService(database, clock, settings)
+    announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
+    outcomes = OutcomeService(database, clock, announce)
     return Services(
         settings=settings,
         clock=clock,
@@ -89,12 +99,15 @@ def build_services(
         timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),
-        wrap_up=WrapUpService(database, clock, calls),
+        outcomes=outcomes,
+        wrap_up=WrapUpService(database, clock, outcomes),
         call_records=CallRecordService(database, clock),
         follow_ups=FollowUpService(database, clock),
-        shift=ShiftService(database, clock, settings),
+        shift=shift,
         reports=ReportService(database, clock, settings),
         imports=ImportService(database, clock, settings),
+        appointments=AppointmentService(database, clock),
+        waiting_room=WaitingRoom(database, clock, fanout, announce),
     )
 
 

@@ -88,6 +88,21 @@ class HubSettings(BaseSettings):
     photo_quota_mb_per_site: int = Field(
         default=1024, ge=1, le=1_000_000, description="photo storage per site, in MB"
     )
+    hub_phone: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^[0-9 +()-]{3,40}$",
+        description="the hub's phone number, shown to a home when no nurse can answer",
+    )
+    on_call_lead_email: str | None = Field(
+        default=None,
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+$",
+        description="emailed when a call waits past the answer target with no nurse available",
+    )
+    smtp_host: str | None = Field(default=None, description="mail relay for the on-call alert")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    mail_from: str = Field(default="telehub@localhost", max_length=254)
 
     @field_validator("database_url")
     @classmethod

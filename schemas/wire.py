@@ -23,8 +23,10 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
+from .appointments import AppointmentPublic
 from .bounds import CommandId, Counted, RowId
 from .codes import (
+    Accompaniment,
     CallerRelationship,
     CallState,
     Channel,
@@ -32,6 +34,7 @@ from .codes import (
     Escalation,
     HomeIntent,
     NurseCounterfactual,
+    PrisonIntent,
     Reason,
     Role,
     SoftSign,
@@ -127,6 +130,10 @@ class CallStart(Command):
     observations: Observations | None = None
     soft_signs: list[SoftSign] = Field(default_factory=list, max_length=20)
     caller_name: str | None = Field(default=None, max_length=100)
+    # Prison healthcare units only: the counterfactual asked on their form, and who is with
+    # the patient (docs/protocol.md, "Prison calls").
+    prison_intent: PrisonIntent | None = None
+    accompanied_by: list[Accompaniment] = Field(default_factory=list, max_length=2)
     # Shared tablets: the member of staff signs the call with their PIN (checked, not kept).
     caller_pin: Pin | None = Field(default=None, repr=False)
 
@@ -172,6 +179,27 @@ class CallLeave(CallRef):
     type: Literal["call/leave"]
 
 
+class CallQuality(CallRef):
+    """How the call went for this participant's device, sent by the client itself (never
+    typed by anyone) when it leaves the call, and again if it has more to add: each report
+    replaces the participant's last one. Kept apart from the clinical outcome."""
+
+    type: Literal["call/quality"]
+    video_seconds: int = Field(ge=0, le=86_400, strict=True, description="seconds with video")
+    audio_only_seconds: int = Field(
+        ge=0, le=86_400, strict=True, description="seconds connected with audio alone"
+    )
+    reconnects: int = Field(
+        default=0, ge=0, le=1000, strict=True, description="times the media connection dropped"
+    )
+    resumed: int = Field(
+        default=0, ge=0, le=1000, strict=True, description="of those, times it came back"
+    )
+    ended_by_failure: bool = Field(
+        default=False, description="the call ended because the connection failed"
+    )
+
+
 class CallEnd(CallRef):
     """The nurse ends the conversation; the call goes to wrap-up."""
 
@@ -187,6 +215,11 @@ class CallClose(CallRef):
     escalations: list[Escalation] = Field(default_factory=list, max_length=10)
     clinical_note: str = Field(min_length=1, max_length=10_000)
     follow_up_needed: bool | None = None
+    escort_needed: bool | None = Field(
+        default=None,
+        description="A prison's calls only, and there required: was an escorted transfer out "
+        "of the prison (A&E, outpatients, admission) needed after all?",
+    )
 
 
 class QueueSubscribe(Command):
@@ -285,6 +318,7 @@ ClientCommand = Annotated[
     | CallJoin
     | CallLeave
     | CallEnd
+    | CallQuality
     | CallClose
     | QueueSubscribe
     | QueueUnsubscribe
@@ -333,6 +367,8 @@ class CallSnapshot(BaseModel):
     reason: Reason
     secondary_reason: Reason | None
     home_intent: HomeIntent
+    prison_intent: PrisonIntent | None = None
+    accompanied_by: list[Accompaniment] = Field(default_factory=list, max_length=2)
     concern: str | None
     soft_signs: list[SoftSign]
     observations: Observations | None
@@ -465,6 +501,16 @@ class OverdueEvent(BaseModel):
     waited_seconds: Counted
 
 
+class AppointmentEvent(BaseModel):
+    """A booked clinic's news (docs/protocol.md, "Booked clinics"): to every socket of the
+    site, its reminders (15 minutes before, and at the time); to the clinician, an arrival in
+    the waiting room and a slot not joined 10 minutes after its start."""
+
+    kind: Literal["appointment"] = "appointment"
+    what: Literal["reminder_before", "reminder_now", "arrived", "late"]
+    appointment: AppointmentPublic
+
+
 class StaffPresence(BaseModel):
     user_id: RowId
     name: str
@@ -483,7 +529,14 @@ class PresenceEvent(BaseModel):
 
 
 EventBody = Annotated[
-    QueueEvent | CallEvent | RingEvent | SignalEvent | MessageEvent | OverdueEvent | PresenceEvent,
+    QueueEvent
+    | CallEvent
+    | RingEvent
+    | SignalEvent
+    | MessageEvent
+    | OverdueEvent
+    | PresenceEvent
+    | AppointmentEvent,
     Field(discriminator="kind"),
 ]
 

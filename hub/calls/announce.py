@@ -7,7 +7,7 @@ that was not first made durable.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -36,6 +36,9 @@ class Announcer:
         self.clock = clock
         self.settings = settings
         self.fanout = fanout
+        # Told (call id, seconds waited) once when a call passes the answer target: the
+        # on-call alert (on_call_alert.py) listens. Listeners must not block: they schedule.
+        self.on_overdue: list[Callable[[str, int], None]] = []
 
     async def snapshot(self, call_id: str) -> CallSnapshot:
         async with self.db.session() as s:
@@ -110,6 +113,8 @@ class Announcer:
         await self.fanout.event(
             topics.QUEUE, OverdueEvent(call_id=call_id, waited_seconds=waited_seconds)
         )
+        for listener in self.on_overdue:
+            listener(call_id, waited_seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from hub.messages.service import PHOTO_MAX_BYTES
 from hub.services import SERVICES
 from schemas.api import PhotoUploaded, RowId
 from schemas.codes import Role
+from schemas.errors import ErrorBody
 
 from .access import CLINICAL_ROLES, allow, principal_of
 from .bodies import unreadable_form
@@ -43,12 +44,20 @@ async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
 
 
 @routes.post("/api/photos")
-@allow(Role.CARE_HOME_STAFF, devices=True)
+@allow(Role.CARE_HOME_STAFF, Role.PRISON_STAFF, devices=True)
 @api(
     "Upload a photo to send in a message (JPEG, PNG or WebP, 5 MB at most)",
     tag="messages",
     status=201,
     rules="the photo must decode as the JPEG, PNG or WebP image it claims to be",
+    replies=(
+        Reply(
+            409,
+            "The site's photos have used their storage quota (HUB_PHOTO_QUOTA_MB_PER_SITE):"
+            " nothing was stored; the hub makes room before more are sent",
+            ErrorBody,
+        ),
+    ),
     upload=Content(
         "multipart/form-data",
         {

@@ -249,7 +249,7 @@ def _responses(
             }
         else:  # a route's own answer at an error status: either body may come
             own = documented["content"].get(JSON, {}).get("schema")
-            schema = {"anyOf": [own, error]} if own else error
+            schema = {"anyOf": [own, error]} if own and own != error else error
             documented["content"][JSON] = {"schema": schema}
     return replies
 

@@ -14,7 +14,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.shift import Involvement, PresenceRepo, ShiftRepo
-from hub.storage.scope import Scope
+from hub.storage.scope import SYSTEM, Scope
 from schemas.codes import CallState, Role
 from schemas.outcomes import NurseShift, ShiftView
 from schemas.wire import PresenceStatus, StaffPresence
@@ -73,6 +73,13 @@ class ShiftService:
     async def check_in(self, p: Principal, status: PresenceStatus) -> None:
         async with self.db.session() as s:
             await PresenceRepo(s, self.clock).touch(p.scope, status=status)
+
+    async def nurses(self) -> tuple[int, int]:
+        """(signed in, free): hub nurses on shift now, and those available and not on a
+        call. Counts only, for the waiting homes and the on-call alert."""
+        on_shift = [s for s in await self.roster(SYSTEM) if s.role is Role.HUB_NURSE and s.online]
+        free = [s for s in on_shift if s.status == "available" and s.call_id is None]
+        return len(on_shift), len(free)
 
     async def roster(self, scope: Scope) -> list[StaffPresence]:
         now = self.clock.now()

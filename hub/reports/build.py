@@ -67,7 +67,7 @@ def build(data: ReportInputs) -> MonthlyReport:
         escalations=breakdown(code_counts(e.code for e in data.escalations), Escalation),
         specialists=sections.specialists(data.escalations),
         connection=sections.connection(
-            len(data.calls), len({call for _site, call in data.drops}), technical
+            len(data.calls), len({call for _site, call in data.drops}), technical, data.quality
         ),
         money=Money(
             rows=money_rows(total, costs),

@@ -186,12 +186,10 @@ def _groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
                     [at(f"sites.{ods}.avoided.{m}.{f}") for ods in sites],
                 )
             )
-    groups.append(
-        (
-            at("connection.calls_with_drop"),
-            [at(f"sites.{ods}.connection.calls_with_drop") for ods in sites],
+    for count in ("calls_with_drop", "calls_reported", "calls_audio_only"):
+        groups.append(
+            (at(f"connection.{count}"), [at(f"sites.{ods}.connection.{count}") for ods in sites])
         )
-    )
     groups.append(
         (
             at("totals.avoided.gp_contact.claimed"),
@@ -367,6 +365,8 @@ def _derived(data: dict[str, Any], cells: dict[str, Cell]) -> list[str]:
     ]:
         if hidden(f"{block}.calls_with_drop") or hidden(f"{block}.calls"):
             hide(connection, "share_with_drop", f"{block}.share_with_drop")
+        if hidden(f"{block}.calls_audio_only") or hidden(f"{block}.calls_reported"):
+            hide(connection, "share_audio_only", f"{block}.share_audio_only")
 
     for site in data["sites"]:
         here = f"sites.{site['ods']}"

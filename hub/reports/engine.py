@@ -12,11 +12,17 @@ from contextlib import contextmanager
 
 from hub.clock import Clock
 from hub.outcomes.claims import facts
-from hub.reports import activity, disclosure, months, trends
+from hub.reports import activity, disclosure, months, prisons, trends
 from hub.reports.build import build
 from hub.reports.charts import watched_homes
 from hub.reports.costs import CostTable
-from hub.reports.inputs import EscalationRead, ReportInputs, default_costs, home_of
+from hub.reports.inputs import (
+    EscalationRead,
+    QualityRead,
+    ReportInputs,
+    default_costs,
+    home_of,
+)
 from hub.reports.summary import MonthCall
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -67,6 +73,7 @@ class ReportService:
             inputs = await self.read(
                 repo, scope, area, month, hub_ods=hub.ods_code if hub else None
             )
+            prison_section = await prisons.read_section(s, self.clock, scope, inputs.sites, month)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "report_monthly",
@@ -75,7 +82,7 @@ class ReportService:
                 detail={"month": month},
             )
         with collector_paused():
-            return self.disclosed(build(inputs))
+            return self.disclosed(build(inputs).model_copy(update={"prisons": prison_section}))
 
     async def read(
         self, repo: ReportRepo, scope: Scope, area: Area, month: str, *, hub_ods: str | None
@@ -100,6 +107,7 @@ class ReportService:
             EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
         ]
         drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
+        quality = [QualityRead(*r) for r in await repo.month_quality(scope, area, month=month)]
         first, _last = trends.window(month)
         earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
         site_months = await repo.site_months(scope, area, first_month=earliest, last_month=month)
@@ -117,6 +125,7 @@ class ReportService:
             calls=calls,
             escalations=escalations,
             drops=drops,
+            quality=quality,
             site_months=site_months,
             activity=hospital,
             generated_at=self.clock.now(),
@@ -128,7 +137,7 @@ class ReportService:
         """The report as a commissioner may see it: small numbers suppressed unless the
         setting says a data-sharing agreement covers them."""
         if self.settings.report_suppress_small_numbers:
-            return disclosure.suppress(report)
+            return prisons.suppress(disclosure.suppress(report))
         return disclosure.unsuppressed(report)
 
 

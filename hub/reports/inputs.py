@@ -30,6 +30,16 @@ class EscalationRead:
     source: str
 
 
+@dataclass(frozen=True, slots=True)
+class QualityRead:
+    """One participant's report of how one of the month's calls went (call/quality)."""
+
+    site_id: int
+    call_id: str
+    video_seconds: int
+    audio_only_seconds: int
+
+
 @dataclass
 class ReportInputs:
     """Everything a report is built from, as read from storage."""
@@ -42,6 +52,7 @@ class ReportInputs:
     calls: Sequence[MonthCall]
     escalations: Sequence[EscalationRead]
     drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
+    quality: Sequence[QualityRead]
     site_months: Sequence[SiteMonthCounts]
     """Per-site, per-month counts from the earlier of the trend window's first month and
     the comparison's (last month, the financial year) to the report month."""

@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from hub.reports import render_prisons
 from hub.spreadsheet import Writer
 from schemas.reports import Avoided, MonthlyReport, PeriodSummary
 
@@ -71,9 +72,12 @@ def tables(report: MonthlyReport) -> list[Table]:
             )
 
     connection_columns = [*head, "site_ods", "calls", "calls_with_drop", "share_with_drop"]
-    connection_columns.append("technical_failures")
+    connection_columns += ["technical_failures", "calls_reported", "calls_audio_only"]
+    connection_columns += ["video_minutes", "audio_only_minutes", "share_audio_only"]
     connection = [
-        [month, area, ods, q.calls, q.calls_with_drop, q.share_with_drop, q.technical_failures]
+        [month, area, ods, q.calls, q.calls_with_drop, q.share_with_drop, q.technical_failures,
+         q.calls_reported, q.calls_audio_only, q.video_minutes, q.audio_only_minutes,
+         q.share_audio_only]  # fmt: skip
         for ods, q in [*((s.ods, s.connection) for s in report.sites), ("", report.connection)]
     ]
 
@@ -163,6 +167,7 @@ def tables(report: MonthlyReport) -> list[Table]:
         ("periods", period_columns, periods),
         ("rates", rates_columns, rates),
         ("hospital_activity", hospital_columns, hospital),
+        *render_prisons.table(report),
         (
             "disclosure",
             ["suppressed", "rule"],

@@ -9,7 +9,7 @@ from hub.clock import as_utc
 from hub.outcomes.claims import Measure
 from hub.reports import activity, counts, months
 from hub.reports.charts import SiteCharts
-from hub.reports.inputs import EscalationRead, ReportInputs
+from hub.reports.inputs import EscalationRead, QualityRead, ReportInputs
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years
 from hub.reports.summary import (
     MonthCall,
@@ -71,6 +71,7 @@ def site(
             len(site_calls),
             sum(1 for site, _call in data.drops if site == o.id),
             sum(1 for c in site_calls if c.technical_failure),
+            [q for q in data.quality if q.site_id == o.id],
         ),
         engagement_watch=since is not None,
         engagement_watch_since=since,
@@ -112,12 +113,22 @@ def call_summary(
     )
 
 
-def connection(calls: int, with_drop: int, technical: int) -> ConnectionQuality:
+def connection(
+    calls: int, with_drop: int, technical: int, quality: Sequence[QualityRead]
+) -> ConnectionQuality:
+    """Connection quality from the hub's drop events and the clients' reports (§3a)."""
+    video = sum(q.video_seconds for q in quality) / 60
+    audio = sum(q.audio_only_seconds for q in quality) / 60
     return ConnectionQuality(
         calls=calls,
         calls_with_drop=with_drop,
         technical_failures=technical,
         share_with_drop=with_drop / calls if calls else None,
+        calls_reported=len({q.call_id for q in quality}),
+        calls_audio_only=len({q.call_id for q in quality if q.audio_only_seconds}),
+        video_minutes=round(video, 1),
+        audio_only_minutes=round(audio, 1),
+        share_audio_only=audio / (video + audio) if video + audio else None,
     )
 
 

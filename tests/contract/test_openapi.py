@@ -80,3 +80,14 @@ def test_the_exported_description_is_current() -> None:
     assert SPEC_FILE.read_text() == render(describe(_app())), (
         "schemas/openapi.json is stale: run `telehub schemas export`"
     )
+
+
+def test_the_photo_quota_refusal_is_declared() -> None:
+    """A site over its photo quota gets a 409 (hub/messages/service.py): the description
+    says so in words, with the error body, so a client and the fuzzer read it as the
+    hub's rule, not a fault."""
+    conflict = describe(_app())["paths"]["/api/photos"]["post"]["responses"]["409"]
+    assert "quota" in conflict["description"]
+    assert conflict["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorBody"
+    }

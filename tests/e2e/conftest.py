@@ -13,23 +13,9 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from hub.settings import HubSettings
-from support.browser import TABLET, OpenPage
+from support.browser import CHROMIUM, CHROMIUM_FLAGS, TABLET, OpenPage
 from support.hub import RunningHub, running_hub
 from support.world import NOW, PASSWORD, World
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]
 
 
 @pytest.fixture

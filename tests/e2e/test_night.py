@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from playwright.async_api import Page, expect
+import pytest
+from playwright.async_api import Page, Response, expect
 
 from hub.keys import DATABASE
+from hub.settings import HubSettings
 from schemas.codes import Role
 from support.browser import DESKTOP, OpenPage, axe_violations, screenshot
 from support.calls import call_request
@@ -29,6 +31,14 @@ OscillatorNode.prototype.start = function (...args) {
   return start.apply(this, args);
 };
 """
+
+HUB_PHONE = "0300 123 4567"
+
+
+@pytest.fixture
+def settings(settings: HubSettings) -> HubSettings:
+    return settings.model_copy(update={"hub_phone": HUB_PHONE})
+
 
 GREY = "She has just gone grey and is not answering me"
 
@@ -378,3 +388,78 @@ async def test_follow_ups_come_a_page_at_a_time_filtered_and_sorted_by_due_time(
     await page.goto("/console/follow-ups?show=today")
     await expect(tasks).to_have_count(10)
     await screenshot(page, "console-follow-ups-filtered")
+
+
+async def test_pages_load_only_from_the_hub_compressed_and_cached(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    """Item 15: no font (or anything) from another host; stylesheets and scripts compressed;
+    stylesheets by hashed name, cached for a year; pages not compressed (BREACH)."""
+    hub_origin = str(live_hub.server.make_url("/")).rstrip("/")
+    for who, path in (
+        ("staff.a", "/tablet"),
+        ("staff.a", "/tablet/call"),
+        ("nurse.one", "/console"),
+        ("comm.a", "/reports"),
+    ):
+        page = await open_page(who, "/me")
+        seen: list[str] = []
+        responses: list[Response] = []
+        page.on("request", lambda r, seen=seen: seen.append(r.url))
+        page.on("response", lambda r, responses=responses: responses.append(r))
+        await page.goto(path)
+        await page.wait_for_load_state("load")
+        await page.evaluate("() => document.fonts.ready.then(() => true)")
+        elsewhere = [u for u in seen if not u.startswith(hub_origin) and not u.startswith("data:")]
+        assert elsewhere == [], f"{path} asked another host: {elsewhere}"
+        for response in responses:
+            url = response.url.removeprefix(hub_origin)
+            headers = await response.all_headers()
+            if url.startswith("/static/") and ".css" in url:
+                assert "?v=" in url, url
+                assert headers.get("content-encoding") in ("gzip", "br", "deflate"), url
+                assert "immutable" in headers.get("cache-control", ""), url
+            elif url.startswith("/js/"):
+                assert headers.get("content-encoding") in ("gzip", "br", "deflate"), url
+                assert headers.get("cache-control") == "no-cache", url
+            elif url == path:
+                assert "content-encoding" not in headers, url
+
+
+async def test_with_no_nurse_on_shift_the_tablet_tells_the_truth(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    """Item 3: nobody signed in; NEWS2 8. The tablet says so, shows the hub's phone and the
+    999 advice, offers a call-back; then says when the target has passed."""
+    tablet = await _tablet(open_page, live_hub)
+    await walk_to_call(
+        tablet,
+        resident="Edith ResidentA",
+        reason="breathing_difficulty",
+        intent="ambulance_999",
+        observations={
+            "respiration_rate": "24",
+            "spo2": "92",
+            "pulse": "112",
+            "systolic_bp": "105",
+            "temperature": "38.4",
+        },
+    )
+    truth = tablet.locator("#hub-truth")
+    await expect(truth).to_contain_text("No nurse is signed in at the hub right now")
+    await expect(tablet.locator("#advice-999")).to_be_visible()
+    await expect(tablet.locator("#advice-999")).to_contain_text("call 999 now")
+    phone = tablet.locator("#hub-phone a")
+    await expect(phone).to_have_text(HUB_PHONE)
+    await expect(phone).to_have_attribute("href", "tel:03001234567")
+    await expect(truth).not_to_contain_text("waited longer")
+    await shoot_media(tablet, "no-nurse")
+    assert await axe_violations(tablet) == []
+
+    live_hub.clock.advance(timedelta(minutes=6))
+    await expect(truth).to_contain_text("waited longer than the hub's target of 5 minutes")
+    await tablet.locator("#call-back").click()
+    await expect(tablet.locator("#call-messages")).to_contain_text("call us back")
+    await expect(tablet.locator("#call-back")).to_have_text(
+        "The hub has been asked to call you back"
+    )

@@ -20,7 +20,7 @@ from hub.clinical.news2 import score_news2
 from hub.keys import DATABASE
 from hub.services import SERVICES
 from hub.storage.scope import SYSTEM
-from hub.storage.tables import CallEvent
+from hub.storage.tables import CallEvent, CallQualityReport
 from schemas.api import DeviceCreate
 from schemas.observations import Observations
 from support.browser import TABLET_PORTRAIT, OpenPage, axe_violations
@@ -262,6 +262,14 @@ async def test_a_call_falls_back_to_audio_only_when_the_camera_fails(
     # The carer ends the call from the tablet; the nurse sees them leave and wraps up.
     await tablet.locator("#end-call").click()
     await expect(tablet.locator("#ended-title")).to_have_text("You left the call")
+    # The tablet reported, by itself and before leaving, that it was in the call by audio alone.
+    async with live_hub.app[DATABASE].session() as s:
+        reports = (await s.exec(select(CallQualityReport))).all()
+    staff = live_hub.world.home_a.staff
+    assert [(r.call_id, r.reporter, r.video_seconds) for r in reports] == [
+        (call_id, f"user:{staff.id}", 0)
+    ]
+    assert reports[0].audio_only_seconds >= 1
     await nurse.wait_for_function(
         "(id) => nurse.calls[id].participants.every((p) => p.role !== 'caller')", arg=call_id
     )

@@ -14,7 +14,9 @@ import pytest
 
 from hub.settings import HubSettings
 from hub.storage.engine import Database
+from schemas.wire import CloseCode
 from support.faults import (
+    TELEHUB,
     Client,
     HubProcess,
     Nginx,
@@ -179,3 +181,38 @@ async def test_redis_killed_for_5_s_under_cross_process_load(
     )
     for client in (*tablets, *nurses):
         await client.close()
+
+
+async def test_a_tablet_revoked_from_the_command_line_is_cut_off_within_1_s(
+    settings: HubSettings,
+    db: Database,
+    world: World,
+    tmp_path: Path,
+    processes: list[HubProcess],
+    redis: RedisServer,
+) -> None:
+    """Issue 15: ``telehub device revoke`` runs no broker, but rings the hub processes'
+    channel after writing the revocation, so the tablet's open socket closes at once (not
+    at the next 30 s database recheck)."""
+    on_redis = settings.model_copy(update={"broker_url": redis.url})
+    hub = HubProcess(on_redis, tmp_path, "hub")
+    processes.append(hub)
+    await hub.start()
+    identity = identity_for(db, settings)
+    tablet = await device_client(identity, f"ws://127.0.0.1:{hub.port}/ws", "VHOMA", "cli")
+    device_id = tablet.conn.auth_ok["who"]["id"]
+    cli = await asyncio.create_subprocess_exec(
+        str(TELEHUB), "device", "revoke", str(device_id),
+        env=hub.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    out, _ = await cli.communicate()
+    revoked = time.monotonic()
+    assert cli.returncode == 0, out.decode()
+    assert b"revoked" in out and b"within 30 s" not in out
+    took = await eventually(lambda: tablet.conn.lost.is_set(), within=30) + (
+        revoked - time.monotonic()
+    )
+    assert tablet.conn.close_code == CloseCode.REVOKED
+    report("tablet revoked from the command line", revoked_to_closed_s=max(took, 0.0))
+    assert took < 1.0
+    await tablet.close()

@@ -181,6 +181,8 @@ def _fill(path: str, service: Service, aim: Patient) -> str:
         "task_id": 1,
         "photo_id": aim.photo_id,
         "message_id": 1,
+        "appointment_id": 1,  # none are booked: an unknown id must answer 404, not leak
+        "clinic_id": 1,
     }
 
     def fill(match: re.Match[str]) -> str:

@@ -35,6 +35,16 @@ ROUTES: dict[str, str] = {
     #                                           nurse spec lead admin comm staff device anon
     'DELETE /api/devices/{device_id}': '403 403 403 200 403 403 403 401',
     'DELETE /api/users/{user_id}': '403 403 403 200 403 403 403 401',
+    'GET /api/appointments': '200 200 200 200 403 200 200 401',
+    'GET /api/clinics': '200 200 403 200 403 403 403 401',
+    'POST /api/clinics': '403 201 403 201 403 403 403 401',
+    'POST /api/appointments': '201 201 403 201 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/cancel': '200 200 403 200 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/did-not-attend': '200 200 403 200 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/rebook': '201 201 403 201 403 403 403 401',
+    'POST /api/appointments/{appointment_id}/arrive': '403 403 403 403 403 200/404 200/404 401',
+    'POST /api/appointments/{appointment_id}/admit': '403 409 403 403 403 403 403 401',
+    'GET /api/clinics/{clinic_id}/waiting-room': '200 200 403 200 403 403 403 401',
     'GET /': '302 302 302 302 302 302 302 302',
     'GET /admin': '403 403 403 200 403 403 403 302',
     'GET /admin/audit': '403 403 403 200 403 403 403 302',
@@ -48,6 +58,7 @@ ROUTES: dict[str, str] = {
     'GET /api/calls/{call_id}/record': '200 200 200 200 403 403 403 401',
     'GET /api/calls/{call_id}/wrap-up': '403 403 403 403 403 403 403 401',
     'GET /api/follow-ups': '200 403 200 403 403 403 403 401',
+    'GET /api/hub-status': '200 200 200 200 403 200 200 401',
     'GET /api/me': '200 200 200 200 200 200 200 401',
     'GET /api/openapi.json': '200 200 200 200 200 200 200 200',
     'GET /api/photos/{photo_id}': '200 200 200 200 403 200/404 200/404 401',
@@ -71,6 +82,7 @@ ROUTES: dict[str, str] = {
     'GET /reports': '200 200 403 200 200/403 403 403 302',
     'GET /reports/hub': '403 403 403 200 403 403 403 302',
     'GET /tablet': '403 403 403 403 403 200 200 302',
+    'GET /tablet/clinics': '403 403 403 403 403 200 200 302',
     'GET /tablet/call': '403 403 403 403 403 200 200 302',
     'GET /tablet/check': '403 403 403 403 403 200 200 302',
     'GET /tablet/messages': '403 403 403 403 403 200 200 302',
@@ -106,6 +118,7 @@ COMMANDS: dict[str, str] = {
     'call/invite': '403 403 403 403 403 403 403',
     'call/join': '403 403 403 403 403 403 403',
     'call/leave': '409 409 403 403 403 409/404 409/404',
+    'call/quality': '403 403 403 403 403 403/404 403/404',
     'call/start': '403 403 403 403 403 ok/404 ok/404',
     'call/transfer': '422 403 403 403 403 403 403',
     'echo/start': '422 422 403 422 403 422 422',
@@ -132,6 +145,18 @@ COMMANDS: dict[str, str] = {
 # tests/integration/test_person_scope.py walks them.
 # fmt: off
 PERSON_ROUTES: dict[str, str] = {
+    'GET /api/appointments': '200',
+    'GET /api/clinics': '403',
+    'GET /api/clinics/{clinic_id}/waiting-room': '403',
+    'GET /api/hub-status': '200',
+    'GET /tablet/clinics': '403',
+    'POST /api/appointments': '403',
+    'POST /api/appointments/{appointment_id}/admit': '403',
+    'POST /api/appointments/{appointment_id}/arrive': '404',
+    'POST /api/appointments/{appointment_id}/cancel': '403',
+    'POST /api/appointments/{appointment_id}/did-not-attend': '403',
+    'POST /api/appointments/{appointment_id}/rebook': '403',
+    'POST /api/clinics': '403',
     'DELETE /api/devices/{device_id}': '403',
     'DELETE /api/users/{user_id}': '403',
     'GET /': '302',
@@ -195,6 +220,7 @@ PERSON_ROUTES: dict[str, str] = {
 }
 
 PERSON_COMMANDS: dict[str, str] = {
+    'call/quality': '422',
     'call/accept': '403',
     'call/cancel': '409/404',
     'call/close': '403',

@@ -1,4 +1,5 @@
-"""Helpers for the browser suites: accessibility checks and screenshots."""
+"""Helpers for the browser suites: Chromium and its flags, accessibility checks and
+screenshots."""
 
 from __future__ import annotations
 
@@ -26,6 +27,20 @@ TABLET_PORTRAIT = {"width": 800, "height": 1280}
 DESKTOP = {"width": 1920, "height": 1080}  # the nurse's 24-inch monitor
 
 OpenPage = Callable[..., Awaitable[Page]]
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (make system installs it)
+CHROMIUM_FLAGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 async def axe_violations(

@@ -108,7 +108,7 @@ class HubConnection:
             return "person_seq"  # a device enrolled to one person reads their own thread
         return (
             "hub_seq"
-            if self.auth_ok.get("who", {}).get("role") != "care_home_staff"
+            if self.auth_ok.get("who", {}).get("role") not in ("care_home_staff", "prison_staff")
             else "site_seq"
         )
 

@@ -47,6 +47,7 @@ from av import VideoFrame
 from av.frame import Frame
 
 from .connection import CommandFailed, Disconnected, HubConnection
+from .quality import QualityTally
 from .tracks import TestPattern, Tone
 
 log = logging.getLogger("telehub_client.media")
@@ -397,6 +398,7 @@ class CallMedia:
         self.fallback_seconds = fallback_seconds
         self.offer_timeout_seconds = offer_timeout_seconds
         self.waiter = FrameWaiter()
+        self.quality = QualityTally()
         self.peers: dict[str, _Peer] = {}
         self.ended = asyncio.Event()
         self._extra_on_frame = on_frame
@@ -446,6 +448,7 @@ class CallMedia:
         if call is None:
             call = await self.conn.command("call/get", call_id=self.call_id)
         assert call is not None
+        self.quality.connected(video=True)  # this client always sends its video track
         await self.update(call, arriving=True)
 
     async def update(self, call: dict[str, Any], *, arriving: bool = False) -> None:
@@ -479,6 +482,7 @@ class CallMedia:
                 task.cancel()
 
     async def _close(self, *, hang_up: bool) -> None:
+        first = not self.ended.is_set()
         self.ended.set()
         for stop in self._stops:
             stop()
@@ -488,6 +492,18 @@ class CallMedia:
                 await self.send("signal/hangup", key)
             await self.forget(key)
         self.waiter.poke()
+        if first and self._started:
+            await self.report_quality()
+
+    async def report_quality(self) -> bool:
+        """Tell the hub how the call went on this device (best effort: a hub that cannot
+        take it loses a quality figure, never a clinical one)."""
+        try:
+            await self.conn.command("call/quality", call_id=self.call_id, **self.quality.report())
+        except (CommandFailed, Disconnected) as exc:
+            log.info("call/quality not sent: %s", exc)
+            return False
+        return True
 
     # -- signalling -------------------------------------------------------------------------
     async def send(self, type_: str, to: str, **fields: Any) -> bool:

@@ -6,11 +6,13 @@
 import { ANSWERED, NEW_MESSAGE, playTones, unlockOnFirstTouch } from "/js/shared/chime.js";
 import { $ } from "/js/shared/dom.js";
 import { formatWait } from "/js/shared/format.js";
+import { QualityTally } from "/js/shared/quality.js";
 import { decodedFrames } from "/js/shared/rtc.js";
 import { HubSocket } from "/js/shared/signalling.js";
 import { CallForm } from "./call-form.js";
 import { CallSession, WAITING } from "./call-session.js";
 import { InCallView } from "./call-view.js";
+import { PrisonForm } from "./prison-form.js";
 import { tabletAuth } from "./device.js";
 import { showInThread } from "./thread.js";
 import { bindConnection, startHub } from "./ui.js";
@@ -22,8 +24,10 @@ const hub = new HubSocket({ getAuth: tabletAuth });
 bindConnection(hub);
 const session = new CallSession(hub);
 const view = new InCallView(hub, session);
-const form = new CallForm($("#call-form"), { onStart: startCall, locked: () => Boolean(session.call) });
+const Form = $("#call-form").dataset.prison === "true" ? PrisonForm : CallForm;
+const form = new Form($("#call-form"), { onStart: startCall, locked: () => Boolean(session.call) });
 const waiting = { since: null, timer: null }; // the waiting screen's clock
+const quality = { tally: null, callId: null }; // how the call went here, for call/quality
 
 // A handle for debugging and the browser tests; it holds no secret.
 window.telehubTablet = {
@@ -71,17 +75,39 @@ session.addEventListener("call", (e) => {
   }
   if (form.step !== "in-call") {
     clearInterval(waiting.timer);
+    clearInterval(truth.timer);
     form.goto("in-call");
     threadInCall();
     playTones(ANSWERED); // a carer who stepped away to the resident hears that the nurse is here
+    startQuality(call);
   }
   view.show(call);
 });
 
+// Video or audio alone from the moment the call connects; the camera going off or failing
+// and coming back moves the time from one to the other.
+function startQuality(call) {
+  if (quality.callId === call.id) return;
+  quality.tally = new QualityTally();
+  quality.callId = call.id;
+  quality.tally.connected(Boolean(view.media?.videoTrack));
+  view.media?.addEventListener("video-changed", (e) => quality.tally?.connected(Boolean(e.detail)));
+}
+
+// Best effort: a report the hub does not take loses a quality figure, never a clinical one.
+async function reportQuality() {
+  if (!quality.tally) return;
+  const fields = { call_id: quality.callId, ...quality.tally.report() };
+  quality.tally = null;
+  await hub.command("call/quality", fields).catch(() => {});
+}
+
 session.addEventListener("ended", (e) => {
   const { call, left } = e.detail;
+  reportQuality();
   const [title, text] = left ? LEFT : call ? endedWords(call) : CANCELLED_EARLY;
   clearInterval(waiting.timer);
+  clearInterval(truth.timer);
   view.close();
   $("#ended-title").textContent = title;
   $("#ended-text").textContent = text;
@@ -115,7 +141,66 @@ function showWaitingScreen(title) {
   waiting.timer = setInterval(update, 1000);
 }
 
+// -- the truth about the wait: is a nurse there, has the target passed ---------------------
+const CALL_BACK = "Please call us back when a nurse is free.";
+const truth = { status: null, at: 0, timer: null };
+
+async function checkHub() {
+  try {
+    const response = await fetch("/api/hub-status", { credentials: "same-origin" });
+    if (!response.ok) return;
+    truth.status = await response.json();
+    truth.at = performance.now();
+  } catch {
+    return; // offline: the connection banner says so
+  }
+  tellTheTruth();
+}
+
+function tellTheTruth() {
+  const call = session.call;
+  const status = truth.status;
+  if (!call || !status || !WAITING.has(call.state)) return;
+  const waited = (Date.parse(status.now) - Date.parse(call.started_at)) / 1000 + (performance.now() - truth.at) / 1000;
+  const late = waited > status.answer_target_seconds;
+  const nobody = status.nurses_signed_in === 0;
+  const busy = !nobody && status.nurses_free === 0;
+  let words = "A nurse will answer as soon as they can. Everything you entered is with them already.";
+  if (nobody) words = "No nurse is signed in at the hub right now. Your call stays in the queue for the next nurse who signs in.";
+  else if (busy) words = "All the hub's nurses are with other calls. Yours is next in line for the first nurse free.";
+  if (late) words += ` Your call has waited longer than the hub's target of ${Math.round(status.answer_target_seconds / 60)} minutes.`;
+  const text = $("#hub-truth-text");
+  if (text.textContent !== words) text.textContent = words;
+  const trouble = nobody || busy || late;
+  $("#hub-truth").dataset.trouble = String(trouble);
+  $("#advice-999").hidden = !(trouble && call.priority >= 3);
+  const phone = $("#hub-phone");
+  if (phone) phone.hidden = !trouble;
+  $("#call-back").hidden = !trouble;
+}
+
+function watchTheWait() {
+  clearInterval(truth.timer);
+  checkHub();
+  truth.timer = setInterval(checkHub, 5000);
+}
+
+$("#call-back")?.addEventListener("click", async () => {
+  const button = $("#call-back");
+  button.disabled = true;
+  try {
+    const sent = await session.sendMessage(CALL_BACK);
+    showInThread($("#call-messages"), sent, { selfKey: session.selfKey });
+    button.textContent = "The hub has been asked to call you back";
+  } catch (err) {
+    button.disabled = false;
+    $("#queue-text").textContent = `Your request was not sent: ${err.message}`;
+  }
+});
+
 function showWaiting(call) {
+  if (truth.timer === null) watchTheWait();
+  tellTheTruth();
   if (form.step !== "waiting") form.goto("waiting");
   const text = $("#queue-text");
   let words;
@@ -126,7 +211,10 @@ function showWaiting(call) {
   if (text.textContent !== words) text.textContent = words;
 }
 
-$("#end-call")?.addEventListener("click", () => session.leave());
+$("#end-call")?.addEventListener("click", async () => {
+  await reportQuality(); // before leaving, so it is kept before the page says the call is over
+  session.leave();
+});
 
 $("#cancel-call")?.addEventListener("click", async () => {
   try {

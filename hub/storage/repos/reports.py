@@ -24,7 +24,15 @@ from hub.reports.counts import COUNTS, SiteMonthCounts
 from schemas.codes import OrganisationKind, Role
 
 from ..scope import HUB_ROLES, Scope
-from ..tables import Call, CallEvent, Escalation, HospitalActivity, Organisation, SiteMonth
+from ..tables import (
+    Call,
+    CallEvent,
+    CallQualityReport,
+    Escalation,
+    HospitalActivity,
+    Organisation,
+    SiteMonth,
+)
 from .base import Repo
 
 REPORT_ROLES = frozenset(HUB_ROLES | {Role.COMMISSIONER})
@@ -178,6 +186,22 @@ class ReportRepo(Repo):
                 col(CallEvent.kind) == "participant_dropped",
             )
             .distinct()
+        )
+        return await self._rows(stmt)
+
+    async def month_quality(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
+        """(site id, call id, video seconds, audio-only seconds) of each participant's
+        report of how the month's calls went (``call/quality``)."""
+        require_reports(scope)
+        stmt = (
+            select(
+                col(Call.site_id),
+                col(Call.id),
+                col(CallQualityReport.video_seconds),
+                col(CallQualityReport.audio_only_seconds),
+            )
+            .join(CallQualityReport, col(CallQualityReport.call_id) == col(Call.id))
+            .where(self._calls_in(scope, area, month, month))
         )
         return await self._rows(stmt)
 

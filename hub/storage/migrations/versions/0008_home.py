@@ -2,7 +2,7 @@
 message thread and photos
 
 Revision ID: 0008_home
-Revises: 0008_aggregates
+Revises: 0008_prison
 Create Date: 2026-12-02 05:45:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0008_home"
-down_revision = "0008_aggregates"
+down_revision = "0008_prison"
 branch_labels = None
 depends_on = None
 
