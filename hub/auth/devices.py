@@ -10,10 +10,11 @@ from hub.errors import InvalidInput, NotFound, Unauthorised
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo
 from hub.storage.repos.organisations import OrganisationRepo
+from hub.storage.repos.people import PersonRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device
 from schemas.api import DeviceCreate
-from schemas.codes import OrganisationKind
+from schemas.codes import CallerRelationship, OrganisationKind
 
 from .principal import Principal
 from .revocation import device_removed
@@ -32,11 +33,29 @@ class DeviceIdentity(IdentityBase):
             if not OrganisationKind(site.kind).is_site:
                 raise InvalidInput("Devices are enrolled to a site", field="site_ods")
             assert site.id is not None
+            person_id, relationship = None, None
+            if data.person_nhs_number is not None:
+                if site.kind != OrganisationKind.OWN_HOME:
+                    raise InvalidInput(
+                        "Only an own-home service's devices are enrolled to one person",
+                        field="person_nhs_number",
+                    )
+                person = await PersonRepo(s, self.clock).at_site(
+                    scope, site_id=site.id, nhs_number=data.person_nhs_number
+                )
+                person_id = person.id
+                relationship = (data.relationship or CallerRelationship.PATIENT).value
+            elif data.relationship is not None:
+                raise InvalidInput(
+                    "A relationship needs the person it is to", field="person_nhs_number"
+                )
             now = self.clock.now()
             device = await DeviceRepo(s, self.clock).add(
                 Device(
                     site_id=site.id,
                     label=data.label,
+                    person_id=person_id,
+                    relationship=relationship,
                     enrolment_code_hash=token_hash(normalise_enrolment_code(code)),
                     enrolment_expires_at=now + timedelta(hours=self.settings.enrolment_code_hours),
                     created_at=now,
@@ -48,6 +67,7 @@ class DeviceIdentity(IdentityBase):
                 organisation_id=site.id,
                 target_type="device",
                 target_id=device.id,
+                person_id=person_id,
             )
         return device, site.ods_code, code
 

@@ -16,7 +16,7 @@ from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import SessionRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device, User, WebSession
-from schemas.codes import Role
+from schemas.codes import CallerRelationship, Role
 
 from .principal import Principal
 from .revocation import NoSockets, RevocationSink
@@ -32,8 +32,16 @@ def user_principal(user: User, session: WebSession | None = None) -> Principal:
 
 def device_principal(device: Device, session: WebSession | None = None) -> Principal:
     assert device.id is not None
-    scope = Scope(role=Role.CARE_HOME_STAFF, organisation_id=device.site_id, device_id=device.id)
-    return Principal(scope=scope, name=device.label, **_session_fields(session))
+    scope = Scope(
+        role=Role.CARE_HOME_STAFF,
+        organisation_id=device.site_id,
+        device_id=device.id,
+        person_id=device.person_id,
+    )
+    relationship = CallerRelationship(device.relationship) if device.relationship else None
+    return Principal(
+        scope=scope, name=device.label, relationship=relationship, **_session_fields(session)
+    )
 
 
 def _session_fields(session: WebSession | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.worklist_page import Order, Show, WorklistPage, page_of, parse
 from hub.services import SERVICES
 from schemas.codes import (
+    CallerRelationship,
     CallState,
     Channel,
     Disposition,
@@ -50,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
     "site_kind": dict(OrganisationKind.choices()),
     "channel": dict(Channel.choices()),
     "call_state": dict(CallState.choices()),
+    "caller_relationship": dict(CallerRelationship.choices()),
 }
 """The words for each code the live console shows, from the one vocabulary."""
 
