@@ -14,6 +14,7 @@ from hub.auth.throttle import Throttle
 from hub.broker import broker_for
 from hub.clock import Clock, SystemClock
 from hub.http import (
+    api_appointments,
     api_identity,
     api_messages,
     api_outcomes,
@@ -26,6 +27,7 @@ from hub.http import (
     openapi,
     pages,
     tablet,
+    tablet_clinics,
 )
 from hub.http.access import access_middleware
 from hub.http.csrf import csrf_middleware, template_context
@@ -75,8 +77,10 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         pages.routes,
         api_reports.routes,
         tablet.routes,
+        tablet_clinics.routes,
         console.routes,
         api_outcomes.routes,
+        api_appointments.routes,
         governance.routes,
         endpoint.routes,
         openapi.routes,

@@ -97,7 +97,8 @@ def user_add(
     role: Annotated[
         str,
         typer.Option(
-            help="care_home_staff, hub_nurse, specialist, hub_admin, clinical_lead or commissioner"
+            help="care_home_staff, prison_staff, hub_nurse, specialist, hub_admin, "
+            "clinical_lead or commissioner"
         ),
     ],
     organisation: Annotated[str, typer.Option(help="ODS code of the user's organisation")],

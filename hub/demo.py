@@ -11,22 +11,26 @@ import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 import nhs_number
 from sqlalchemy import insert
 from sqlmodel import select
 
+from hub.appointments.slots import slot_times
 from hub.auth.passwords import hash_password_async
 from hub.clinical.news2 import score_news2
-from hub.clock import Clock, london_month
+from hub.clock import Clock, london_date, london_month
 from hub.settings import HubSettings
 from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.tables import (
+    Appointment,
     Call,
     CallEvent,
+    ClinicSession,
+    ClinicSlot,
     Escalation,
     FollowUpTask,
     Organisation,
@@ -35,6 +39,8 @@ from hub.storage.tables import (
     User,
 )
 from schemas.codes import (
+    Accompaniment,
+    AppointmentStatus,
     CallState,
     Channel,
     Consciousness,
@@ -43,6 +49,7 @@ from schemas.codes import (
     HomeIntent,
     NurseCounterfactual,
     OrganisationKind,
+    PrisonIntent,
     Reason,
     ResuscitationStatus,
     Role,
@@ -246,6 +253,7 @@ DEMO_LOGINS = [
     ("admin", "hub administrator"),
     ("staff.ashgrove", f"care-home staff, Ashgrove House (PIN {DEMO_PIN} on an enrolled tablet)"),
     ("staff.beech", "care-home staff, Beech Lodge"),
+    ("staff.wealdale", "prison healthcare staff, HMP Wealdale (clinic list, messages)"),
     ("commissioner.qwo", "commissioner, NHS West Yorkshire ICB"),
     ("commissioner.qoq", "commissioner, NHS Humber and North Yorkshire ICB"),
 ]
@@ -305,6 +313,7 @@ async def load_demo(
         await s.flush()
 
         people = _people(rng, sites, now)
+        _prison_numbers(sites, people)
         s.add_all(people)
         await s.flush()
 
@@ -317,9 +326,67 @@ async def load_demo(
         nurses = [u for u in users if u.role == Role.HUB_NURSE.value]
         specialist = next(u for u in users if u.role == Role.SPECIALIST.value)
         calls = await _history(s, rng, sites, people, nurses, specialist, now, months)
+        await _clinics(s, sites, people, specialist, now)
     return DemoSummary(
         created=True, sites=len(sites), people=len(people), calls=calls, logins=DEMO_LOGINS
     )
+
+
+def _prison_numbers(sites: Sequence[Organisation], people: Sequence[Person]) -> None:
+    """Prison numbers (A1234BC) for the prison's patients, in order: A1001DM, A1002DM..."""
+    prisons = {site.id for site in sites if site.kind == OrganisationKind.PRISON}
+    serial = 1000
+    for person in people:
+        if person.site_id in prisons:
+            serial += 1
+            person.prison_number = f"A{serial}DM"
+
+
+async def _clinics(
+    s: Any, sites: Sequence[Organisation], people: Sequence[Person], specialist: User, now: datetime
+) -> None:
+    """A dermatology clinic for the prison tomorrow at 10:00 London time (six 20-minute
+    slots, three booked), and one each month for the last three months (held and missed),
+    so the prison's clinic list, the waiting room and the report's clinic figures show."""
+    prison = next((x for x in sites if x.kind == OrganisationKind.PRISON), None)
+    if prison is None:
+        return
+    prisoners = [p for p in people if p.site_id == prison.id]
+    own = random.Random(2026)
+    today = london_date(now)
+    days = [today + timedelta(days=1), *(today - timedelta(days=30 * n) for n in (1, 2, 3))]
+    for day in days:
+        clinic = ClinicSession(
+            specialty="Dermatology", clinician_id=specialist.id or 0, day=day,
+            created_by="cli", created_at=now - timedelta(days=14),
+        )  # fmt: skip
+        s.add(clinic)
+        await s.flush()
+        for n, slot_time in enumerate(slot_times(day, time(10, 0), 20, 6)):
+            slot = ClinicSlot(
+                clinic_id=clinic.id or 0, starts_at=slot_time.starts_at, ends_at=slot_time.ends_at
+            )
+            s.add(slot)
+            await s.flush()
+            if n % 2:
+                continue  # every other slot left free
+            past = slot_time.starts_at < now
+            status = AppointmentStatus.BOOKED
+            if past:
+                status = (
+                    AppointmentStatus.DID_NOT_ATTEND
+                    if own.random() < 0.15
+                    else AppointmentStatus.HELD
+                )
+            person = prisoners[(n + len(days)) % len(prisoners)]
+            s.add(
+                Appointment(
+                    slot_id=slot.id or 0, live_slot_id=slot.id, clinic_id=clinic.id or 0,
+                    person_id=person.id or 0, site_id=prison.id or 0, status=status.value,
+                    starts_at=slot_time.starts_at, booked_by="cli",
+                    booked_at=slot_time.starts_at - timedelta(days=own.randint(5, 21)),
+                )  # fmt: skip
+            )
 
 
 def _people(rng: random.Random, sites: Sequence[Organisation], now: datetime) -> list[Person]:
@@ -393,6 +460,11 @@ def _users(
         user("admin", "Hub Administrator", Role.HUB_ADMIN, hub),
         user("staff.ashgrove", "Sam Lister", Role.CARE_HOME_STAFF, sites[0]),
         user("staff.beech", "Jo Fairburn", Role.CARE_HOME_STAFF, sites[1]),
+        *[
+            user("staff.wealdale", "Chris Moss RN", Role.PRISON_STAFF, site)
+            for site in sites
+            if site.kind == OrganisationKind.PRISON
+        ],
         user("commissioner.qwo", "West Yorkshire commissioning", Role.COMMISSIONER, qwo),
         user("commissioner.qoq", "Humber commissioning", Role.COMMISSIONER, qoq),
     ]
@@ -404,6 +476,38 @@ def _channel(rng: random.Random, kind: str) -> Channel:
     if kind == OrganisationKind.PRISON:
         return Channel.PRISON_CLINIC if rng.random() < 0.3 else Channel.PRISON_URGENT
     return Channel.CARE_HOME
+
+
+PRISON_INTENT = {
+    PrisonIntent.ESCORTED_ED: 0.45,
+    PrisonIntent.ESCORTED_OUTPATIENT: 0.2,
+    PrisonIntent.BED_WATCH_ADMISSION: 0.1,
+    PrisonIntent.MANAGED_IN_PRISON: 0.2,
+    PrisonIntent.UNKNOWN: 0.05,
+}
+
+
+def _prison_facts(call_id: str, channel: Channel, disposition: Disposition) -> dict[str, Any]:
+    """A prison call's counterfactual, who was with the patient and whether an escort was
+    needed (a hospital disposition needed one). Drawn from the call's own id, so the rest of
+    the demo's random sequence (and so every other call) is as it was."""
+    if channel not in (Channel.PRISON_URGENT, Channel.PRISON_CLINIC):
+        return {"prison_intent": None, "accompanied_by": None, "escort_needed": None}
+    own = random.Random(call_id)
+    technical = disposition is Disposition.CALL_FAILED_TECHNICAL
+    intent = (
+        _pick(own, PRISON_INTENT)
+        if channel is Channel.PRISON_URGENT
+        else PrisonIntent.ESCORTED_OUTPATIENT
+    )
+    with_patient = [Accompaniment.HEALTHCARE_STAFF.value]
+    if own.random() < 0.6:
+        with_patient.append(Accompaniment.OFFICER.value)
+    return {
+        "prison_intent": intent.value,
+        "accompanied_by": with_patient,
+        "escort_needed": None if technical else disposition.is_hospital,
+    }
 
 
 def _observations(rng: random.Random, poorly: bool) -> Observations:
@@ -507,6 +611,7 @@ def _one_call(
     followups: list[dict[str, Any]],
 ) -> None:
     call_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    channel = _channel(rng, site.kind)
     intent = _pick(rng, HOME_INTENT)
     disposition = _pick(rng, DISPOSITION)
     reason = _pick(rng, REASON)
@@ -543,7 +648,8 @@ def _one_call(
             "id": call_id,
             "site_id": site.id,
             "person_id": rng.choice(residents).id if rng.random() < 0.95 else None,
-            "channel": _channel(rng, site.kind).value,
+            "channel": channel.value,
+            **_prison_facts(call_id, channel, disposition),
             "reason": reason.value,
             "secondary_reason": None,
             "home_intent": intent.value,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from hub.appointments.service import AppointmentService
+from hub.appointments.waiting import WaitingRoom
 from hub.audit.service import AuditService
 from hub.auth.service import IdentityService
 from hub.auth.throttle import Throttle
@@ -26,6 +28,7 @@ from hub.echo.service import EchoService
 from hub.imports.service import ImportService
 from hub.messages.service import MessageService
 from hub.outcomes.followups import FollowUpService
+from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
@@ -53,12 +56,15 @@ class Services:
     timers: CallTimers
     messages: MessageService
     echo: EchoService
+    outcomes: OutcomeService
     wrap_up: WrapUpService
     call_records: CallRecordService
     follow_ups: FollowUpService
     shift: ShiftService
     reports: ReportService
     imports: ImportService
+    appointments: AppointmentService
+    waiting_room: WaitingRoom
 
 
 def build_services(
@@ -77,6 +83,7 @@ def build_services(
     shift = ShiftService(database, clock, settings)
     announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
+    outcomes = OutcomeService(database, clock, announce)
     return Services(
         settings=settings,
         clock=clock,
@@ -92,12 +99,15 @@ def build_services(
         timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),
-        wrap_up=WrapUpService(database, clock, calls),
+        outcomes=outcomes,
+        wrap_up=WrapUpService(database, clock, outcomes),
         call_records=CallRecordService(database, clock),
         follow_ups=FollowUpService(database, clock),
         shift=shift,
         reports=ReportService(database, clock, settings),
         imports=ImportService(database, clock, settings),
+        appointments=AppointmentService(database, clock),
+        waiting_room=WaitingRoom(database, clock, fanout, announce),
     )
 
 

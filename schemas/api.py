@@ -43,6 +43,23 @@ OdsCode = Annotated[
 ]
 
 
+def _prison_number(value: str) -> str:
+    number = value.strip(SPACE).upper()
+    if not re.fullmatch(r"[A-Z][0-9]{4}[A-Z]{2}", number):
+        raise ValueError("a prison number is a letter, four digits and two letters, e.g. A1234BC")
+    return number
+
+
+PrisonNumber = Annotated[
+    str,
+    AfterValidator(_prison_number),
+    WithJsonSchema(
+        {"type": "string", "pattern": f"^[{SPACE}]*[A-Za-z][0-9]{{4}}[A-Za-z]{{2}}[{SPACE}]*$"}
+    ),
+]
+"""A prisoner's prison number (the HMPPS format: A1234BC), upper-cased."""
+
+
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -93,6 +110,7 @@ class PersonCreate(Body):
     allergies: str | None = Field(default=None, max_length=2000)
     key_conditions: str | None = Field(default=None, max_length=2000)
     care_wishes: str | None = Field(default=None, max_length=2000)
+    prison_number: PrisonNumber | None = None
 
 
 class PersonPublic(Public):
@@ -106,6 +124,7 @@ class PersonPublic(Public):
     allergies: str | None
     key_conditions: str | None
     care_wishes: str | None
+    prison_number: str | None = None
 
 
 class UserCreate(Body):

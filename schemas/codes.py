@@ -89,6 +89,34 @@ class HomeIntent(LabelledEnum):
     UNKNOWN = "unknown", "Not stated"
 
 
+class PrisonIntent(LabelledEnum):
+    """Asked on a prison healthcare unit's tablet: "Without this call, what would happen?"
+    (docs/report-method.md, "Prisons")."""
+
+    ESCORTED_ED = "escorted_ed", "Escorted A&E attendance"
+    ESCORTED_OUTPATIENT = "escorted_outpatient", "Escorted outpatient appointment"
+    BED_WATCH_ADMISSION = "bed_watch_admission", "Bed watch or admission"
+    MANAGED_IN_PRISON = "managed_in_prison", "Managed in the prison"
+    UNKNOWN = "unknown", "Not known"
+
+    @property
+    def is_escort(self) -> bool:
+        """Would the person have left the prison under escort?"""
+        return self in ESCORT_INTENTS
+
+
+ESCORT_INTENTS: frozenset[PrisonIntent] = frozenset(
+    {PrisonIntent.ESCORTED_ED, PrisonIntent.ESCORTED_OUTPATIENT, PrisonIntent.BED_WATCH_ADMISSION}
+)
+
+
+class Accompaniment(LabelledEnum):
+    """Who is with the patient during a prison call."""
+
+    HEALTHCARE_STAFF = "healthcare_staff", "Healthcare staff"
+    OFFICER = "officer", "Prison officer"
+
+
 class NurseCounterfactual(LabelledEnum):
     ADMISSION = "admission", "Emergency admission"
     ED_ATTENDANCE = "ed_attendance", "A&E attendance without admission"
@@ -144,6 +172,7 @@ class FollowUpAnswer(LabelledEnum):
 
 class Role(LabelledEnum):
     CARE_HOME_STAFF = "care_home_staff", "Care-home staff"
+    PRISON_STAFF = "prison_staff", "Prison healthcare staff"
     HUB_NURSE = "hub_nurse", "Hub nurse"
     SPECIALIST = "specialist", "Specialist"
     HUB_ADMIN = "hub_admin", "Hub administrator"
@@ -192,3 +221,22 @@ class SoftSign(LabelledEnum):
     BEHAVIOUR_CHANGE = "behaviour_change", "Change in behaviour or mood"
     SKIN_CHANGES = "skin_changes", "New skin changes"
     NOT_THEMSELVES = "not_themselves", "Not themselves (something is not right)"
+
+
+class AppointmentStatus(LabelledEnum):
+    """Where a booked clinic appointment stands (docs/report-method.md, "Booked clinics")."""
+
+    BOOKED = "booked", "Booked"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+    REBOOKED = "rebooked", "Moved to another slot"
+    DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+
+    @property
+    def holds_slot(self) -> bool:
+        """Does an appointment in this state keep its slot from being booked again?"""
+        return self in (
+            AppointmentStatus.BOOKED,
+            AppointmentStatus.HELD,
+            AppointmentStatus.DID_NOT_ATTEND,
+        )

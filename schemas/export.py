@@ -17,7 +17,13 @@ from pydantic import BaseModel, TypeAdapter
 from . import wire
 
 JSON_DIR = Path(__file__).with_name("json")
-BODY_MODULES = ("schemas.api", "schemas.reports", "schemas.imports", "schemas.outcomes")
+BODY_MODULES = (
+    "schemas.api",
+    "schemas.reports",
+    "schemas.imports",
+    "schemas.outcomes",
+    "schemas.appointments",
+)
 
 
 def documents() -> dict[str, dict[str, Any]]:

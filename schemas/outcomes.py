@@ -41,6 +41,11 @@ class WrapUpAnswers(Body):
     follow_up_needed: bool | None = Field(
         default=None, description="None: yes when any avoided measure is claimed"
     )
+    escort_needed: bool | None = Field(
+        default=None,
+        description="A prison's calls only, and there required: was an escorted transfer out "
+        "of the prison needed after all?",
+    )
 
 
 REQUIRED_WRAP_UP: dict[str, str] = {

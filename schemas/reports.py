@@ -350,6 +350,44 @@ class Totals(Report):
     bed_days_avoided: Decimal | None
 
 
+class PrisonRow(Report):
+    """One prison healthcare unit's month (docs/report-method.md, "Prisons")."""
+
+    ods: str
+    name: str
+    urgent_calls: Tally = Field(description="prison_urgent calls, technical failures excluded")
+    escort_expected: Tally = Field(
+        description="calls whose counterfactual was an escort (A&E, outpatients, bed watch)"
+    )
+    escorts_avoided_claimed: Tally = Field(
+        description="escort expected, and the record says no escorted transfer was needed"
+    )
+    escorts_avoided_confirmed: Tally = Field(
+        description="claimed, and the 72-hour follow-up found no A&E visit and no admission"
+    )
+    escorts_avoided_unverified: Tally = Field(description="claimed, follow-up not yet known")
+    helped_there_and_then: Tally = Field(
+        description="recorded prison calls (urgent and clinic) needing no escorted transfer"
+    )
+    recorded_calls: Tally = Field(description="prison calls whose record says either way")
+    share_helped: float | None = Field(description="helped_there_and_then / recorded_calls")
+    appointments_held: Tally
+    appointments_did_not_attend: Tally
+    did_not_attend_rate: float | None = Field(description="DNA / (held + DNA)")
+    mean_days_booking_to_appointment: float | None = Field(
+        description="mean days from booking to the slot, over appointments held or missed"
+    )
+
+
+class PrisonSection(Report):
+    prisons: list[PrisonRow]
+    total: PrisonRow = Field(description="every prison in the report's area together")
+    escort_cost: str = Field(description="the unit cost of an escort and its source, or why none")
+    escort_money_gbp: Decimal | None = Field(
+        default=None, description="omitted while no published unit cost is known"
+    )
+
+
 class MonthlyReport(Report):
     """One month of one commissioner's area (or one site). Every count follows
     CALL-CODES.md; ``docs/report-method.md`` says how to reproduce each by hand."""
@@ -385,6 +423,9 @@ class MonthlyReport(Report):
     )
     hospital_activity: HospitalComparison | None
     notes: list[str]
+    prisons: PrisonSection | None = Field(
+        default=None, description="the area's prison healthcare units (None: it has none)"
+    )
 
 
 class HubReportQuery(BaseModel):

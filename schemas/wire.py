@@ -23,14 +23,17 @@ from pydantic import (
 )
 from pydantic_core import to_json
 
+from .appointments import AppointmentPublic
 from .bounds import CommandId, Counted, RowId
 from .codes import (
+    Accompaniment,
     CallState,
     Channel,
     Disposition,
     Escalation,
     HomeIntent,
     NurseCounterfactual,
+    PrisonIntent,
     Reason,
     Role,
     SoftSign,
@@ -126,6 +129,10 @@ class CallStart(Command):
     observations: Observations | None = None
     soft_signs: list[SoftSign] = Field(default_factory=list, max_length=20)
     caller_name: str | None = Field(default=None, max_length=100)
+    # Prison healthcare units only: the counterfactual asked on their form, and who is with
+    # the patient (docs/protocol.md, "Prison calls").
+    prison_intent: PrisonIntent | None = None
+    accompanied_by: list[Accompaniment] = Field(default_factory=list, max_length=2)
     # Shared tablets: the member of staff signs the call with their PIN (checked, not kept).
     caller_pin: Pin | None = Field(default=None, repr=False)
 
@@ -207,6 +214,11 @@ class CallClose(CallRef):
     escalations: list[Escalation] = Field(default_factory=list, max_length=10)
     clinical_note: str = Field(min_length=1, max_length=10_000)
     follow_up_needed: bool | None = None
+    escort_needed: bool | None = Field(
+        default=None,
+        description="A prison's calls only, and there required: was an escorted transfer out "
+        "of the prison (A&E, outpatients, admission) needed after all?",
+    )
 
 
 class QueueSubscribe(Command):
@@ -350,6 +362,8 @@ class CallSnapshot(BaseModel):
     reason: Reason
     secondary_reason: Reason | None
     home_intent: HomeIntent
+    prison_intent: PrisonIntent | None = None
+    accompanied_by: list[Accompaniment] = Field(default_factory=list, max_length=2)
     concern: str | None
     soft_signs: list[SoftSign]
     observations: Observations | None
@@ -477,6 +491,16 @@ class OverdueEvent(BaseModel):
     waited_seconds: Counted
 
 
+class AppointmentEvent(BaseModel):
+    """A booked clinic's news (docs/protocol.md, "Booked clinics"): to every socket of the
+    site, its reminders (15 minutes before, and at the time); to the clinician, an arrival in
+    the waiting room and a slot not joined 10 minutes after its start."""
+
+    kind: Literal["appointment"] = "appointment"
+    what: Literal["reminder_before", "reminder_now", "arrived", "late"]
+    appointment: AppointmentPublic
+
+
 class StaffPresence(BaseModel):
     user_id: RowId
     name: str
@@ -495,7 +519,14 @@ class PresenceEvent(BaseModel):
 
 
 EventBody = Annotated[
-    QueueEvent | CallEvent | RingEvent | SignalEvent | MessageEvent | OverdueEvent | PresenceEvent,
+    QueueEvent
+    | CallEvent
+    | RingEvent
+    | SignalEvent
+    | MessageEvent
+    | OverdueEvent
+    | PresenceEvent
+    | AppointmentEvent,
     Field(discriminator="kind"),
 ]
 

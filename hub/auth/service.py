@@ -35,6 +35,7 @@ PIN_WINDOW = timedelta(minutes=15)
 # Which organisations each role may belong to.
 _ROLE_HOMES: dict[Role, set[OrganisationKind]] = {
     Role.CARE_HOME_STAFF: {k for k in OrganisationKind if k.is_site},
+    Role.PRISON_STAFF: {OrganisationKind.PRISON},
     Role.HUB_NURSE: {OrganisationKind.HUB},
     Role.SPECIALIST: {OrganisationKind.HUB},
     Role.HUB_ADMIN: {OrganisationKind.HUB},

@@ -13,5 +13,11 @@ def participant(key: str) -> str:
     return f"p:{key}"
 
 
+def site_news(site_id: int) -> str:
+    """What every socket of one site hears (its booked clinics' reminders): not a thread,
+    so nothing on it is numbered or replayed."""
+    return f"site:{site_id}"
+
+
 def site_thread(site_id: int) -> str:
     return f"thread:site:{site_id}"

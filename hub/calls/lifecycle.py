@@ -4,13 +4,13 @@ Every transition is one conditional UPDATE (``CallRepo.move``, from the states t
 ``states.TRANSITIONS`` allows to lead to the target) plus a call event in the same
 transaction, so two nurses racing to accept a call give exactly one winner; and nothing
 is announced (``announce.py``) that was not first made durable. Who else is in a call is
-``participants.py``; the timers are ``timers.py``.
+``participants.py``; the timers are ``timers.py``; the move from wrap-up to closed is the
+outcome's (``hub/outcomes/outcome.py``).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -19,9 +19,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.clinical.news2 import score_news2
-from hub.clock import Clock, as_utc, london_month
+from hub.clock import Clock, london_month
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
-from hub.outcomes.claims import claimed, facts
+from hub.prison.rules import check_call_start, prison_facts
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -29,25 +29,15 @@ from hub.storage.repos.calls import CallRepo, ParticipantRepo
 from hub.storage.repos.identities import UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
-from hub.storage.tables import (
-    Call,
-    CallEvent,
-    CallParticipant,
-    Escalation,
-    FollowUpTask,
-    Outcome,
-    User,
-)
+from hub.storage.tables import Call, CallEvent, CallParticipant, User
 from schemas.codes import CallState, Channel, OrganisationKind, Role
-from schemas.wire import CallClose, CallSnapshot, CallStart
+from schemas.wire import CallSnapshot, CallStart
 
 from . import states
 from .announce import Announcer
 from .participants import actor
 from .queue import priority_of
 from .snapshots import snapshot_of
-
-FOLLOW_UP_AFTER = timedelta(hours=72)
 
 CHANNELS_BY_SITE: dict[str, frozenset[Channel]] = {
     OrganisationKind.CARE_HOME_NURSING: frozenset({Channel.CARE_HOME}),
@@ -111,6 +101,7 @@ class CallService:
                     f"The {cmd.channel.label} channel is not for a {site.kind} site",
                     field="channel",
                 )
+            check_call_start(site.kind, p, cmd)
             if cmd.person_id is not None:
                 await PersonRepo(s, self.clock).get(scope, person_id=cmd.person_id)
             user_id, device_id = actor(p)
@@ -142,6 +133,7 @@ class CallService:
                 queued_at=now,
                 local_month=london_month(now),
                 client_ref=client_ref,
+                **prison_facts(cmd),
             )
             events = [
                 CallEvent(
@@ -351,63 +343,3 @@ class CallService:
                 p.scope, "read", target_type="call", target_id=call_id, person_id=call.person_id
             )
             return await snapshot_of(s, self.clock, call)
-
-    # -- the record ----------------------------------------------------------------------
-    async def close(self, p: Principal, cmd: CallClose) -> CallSnapshot:
-        async with self.db.session() as s:
-            repo = CallRepo(s, self.clock)
-            call = await repo.get(p.scope, call_id=cmd.call_id)
-            if call.nurse_id != p.scope.user_id:
-                raise Forbidden("Only the nurse who took the call can close it")
-            now = self.clock.now()
-            claims = bool(
-                claimed(
-                    facts(call.home_intent, cmd.nurse_counterfactual.value, cmd.disposition.value)
-                )
-            )
-            follow_up = cmd.follow_up_needed if cmd.follow_up_needed is not None else claims
-            moved = await repo.move(
-                call_id=call.id,
-                sources=states.sources_for(CallState.CLOSED),
-                target=CallState.CLOSED,
-                actor=actor(p),
-                closed_at=now,
-                disposition=cmd.disposition.value,
-                nurse_counterfactual=cmd.nurse_counterfactual.value,
-            )
-            if moved is None:
-                raise InvalidState(
-                    "End the call before recording its outcome"
-                    if call.state != CallState.CLOSED
-                    else "This call is closed"
-                )
-            s.add(
-                Outcome(
-                    call_id=call.id,
-                    disposition=cmd.disposition.value,
-                    nurse_counterfactual=cmd.nurse_counterfactual.value,
-                    clinical_note=cmd.clinical_note,
-                    follow_up_needed=follow_up,
-                    recorded_by=p.scope.user_id or 0,
-                    recorded_at=now,
-                )
-            )
-            for code in dict.fromkeys(cmd.escalations):
-                s.add(
-                    Escalation(
-                        call_id=call.id, code=code.value, at=now, recorded_by=p.scope.user_id
-                    )
-                )
-            if follow_up:
-                # The follow-up asks about the 72 hours after the call ended (when the nurse
-                # ended it; a call closed without an end is taken to end now).
-                ended = as_utc(call.ended_at) if call.ended_at is not None else now
-                s.add(FollowUpTask(call_id=call.id, due_at=ended + FOLLOW_UP_AFTER))
-            await AuditRepo(s, self.clock).note(
-                p.scope,
-                "call_close",
-                target_type="call",
-                target_id=call.id,
-                detail={"disposition": cmd.disposition.value},
-            )
-        return await self.announce.call_changed(cmd.call_id)

@@ -56,6 +56,8 @@ async def snapshot_of(
         reason=reason,
         secondary_reason=secondary,
         home_intent=HomeIntent(call.home_intent),
+        prison_intent=call.prison_intent,
+        accompanied_by=call.accompanied_by or [],
         concern=call.concern,
         soft_signs=soft_signs,
         observations=observations,

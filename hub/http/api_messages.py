@@ -44,7 +44,7 @@ async def _read_photo(request: web.Request) -> tuple[str | None, bytes]:
 
 
 @routes.post("/api/photos")
-@allow(Role.CARE_HOME_STAFF, devices=True)
+@allow(Role.CARE_HOME_STAFF, Role.PRISON_STAFF, devices=True)
 @api(
     "Upload a photo to send in a message (JPEG, PNG or WebP, 5 MB at most)",
     tag="messages",

@@ -37,6 +37,8 @@ from .contract import api, read_query
 
 routes = web.RouteTableDef()
 NURSE = Role.HUB_NURSE
+WRAPPERS = (Role.HUB_NURSE, Role.SPECIALIST)
+"""Who wraps up a call they took: a hub nurse, or the specialist who held a clinic's call."""
 RECORDERS = AMENDERS
 FOLLOWERS_UP = FOLLOW_UP_RECORDERS
 
@@ -74,14 +76,14 @@ def history_search(request: web.Request) -> CallFilters:
 
 # -- wrap-up ------------------------------------------------------------------------------
 @routes.get("/api/calls/{call_id}/wrap-up")
-@allow(NURSE)
+@allow(*WRAPPERS)
 @api("The nurse's wrap-up draft for her call", tag="outcomes")
 async def wrap_up_draft(request: web.Request, call_id: CallId) -> WrapUpDraftPublic:
     return await wrapups(request).draft(principal_of(request), call_id)
 
 
 @routes.put("/api/calls/{call_id}/wrap-up")
-@allow(NURSE)
+@allow(*WRAPPERS)
 @api("Save the wrap-up draft", tag="outcomes")
 async def save_wrap_up_draft(
     request: web.Request, call_id: CallId, body: WrapUpDraftSave
@@ -90,7 +92,7 @@ async def save_wrap_up_draft(
 
 
 @routes.post("/api/calls/{call_id}/outcome")
-@allow(NURSE)
+@allow(*WRAPPERS)
 @api(
     "Record the call's outcome and close it",
     tag="outcomes",

@@ -47,7 +47,7 @@ async def residents(request: web.Request, query: ResidentSearch) -> list[PersonP
 
 
 @routes.post("/api/residents")
-@allow(Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.HUB_ADMIN, devices=True)
+@allow(Role.CARE_HOME_STAFF, Role.PRISON_STAFF, Role.HUB_NURSE, Role.HUB_ADMIN, devices=True)
 @api(
     "Register a resident",
     tag="records",

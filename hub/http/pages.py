@@ -23,6 +23,7 @@ routes = web.RouteTableDef()
 
 START_PAGES: dict[Role, str] = {
     Role.CARE_HOME_STAFF: "/tablet",
+    Role.PRISON_STAFF: "/tablet",
     Role.HUB_NURSE: "/console",
     Role.SPECIALIST: "/console",
     Role.HUB_ADMIN: "/admin",

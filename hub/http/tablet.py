@@ -17,6 +17,7 @@ from aiohttp import web
 
 from hub.clock import as_utc
 from hub.keys import CLOCK
+from hub.prison.tablet import form_context as prison_form
 from hub.services import SERVICES
 from hub.storage.repos.history import CallFilters
 from hub.storage.tables import Organisation, Person
@@ -37,7 +38,7 @@ from .contract import api
 
 routes = web.RouteTableDef()
 
-SITE_STAFF = Role.CARE_HOME_STAFF
+SITE_STAFF = (Role.CARE_HOME_STAFF, Role.PRISON_STAFF)
 SIMPLE_LINES = (Channel.HOME_PATIENT, Channel.GOLD_LINE)
 """Own-home devices call on one of these; the device remembers which."""
 
@@ -120,7 +121,7 @@ async def _context(request: web.Request, title: str, **extra: Any) -> dict[str, 
 
 
 @routes.get("/tablet")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def home(request: web.Request) -> web.StreamResponse:
     if _is_own_home(await _site(request)):
         return await call(request)  # a home patient's home screen is the one big button
@@ -129,7 +130,7 @@ async def home(request: web.Request) -> web.StreamResponse:
 
 
 @routes.get("/tablet/call")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def call(request: web.Request) -> web.Response:
     site = await _site(request)
     if _is_own_home(site):
@@ -143,11 +144,18 @@ async def call(request: web.Request) -> web.Response:
             person_id=people[0].id if len(people) == 1 else None,
         )
     else:
+        prison: dict[str, Any] = {}
+        if site.kind == OrganisationKind.PRISON:
+            people = await request.app[SERVICES].records.find_people(
+                principal_of(request).scope, site_id=site.id
+            )
+            prison = prison_form(people)
         context = await _context(
             request,
             "Call the hub",
             simple=False,
-            residents=await _residents(request),
+            **prison,
+            residents=[] if prison else await _residents(request),
             reasons=Reason.choices(),
             intents=[c for c in HomeIntent.choices() if c[0] != HomeIntent.UNKNOWN],
             soft_signs=SoftSign.choices(),
@@ -159,14 +167,14 @@ async def call(request: web.Request) -> web.Response:
 
 
 @routes.get("/tablet/messages")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def messages(request: web.Request) -> web.Response:
     context = await _context(request, "Messages")
     return aiohttp_jinja2.render_template("tablet/messages.html", request, context)
 
 
 @routes.get("/tablet/check")
-@allow(SITE_STAFF, devices=True)
+@allow(*SITE_STAFF, devices=True)
 async def check(request: web.Request) -> web.Response:
     context = await _context(request, "Check my equipment")
     return aiohttp_jinja2.render_template("tablet/check.html", request, context)
@@ -181,7 +189,7 @@ async def enrol(request: web.Request) -> web.Response:
 
 
 @routes.get("/api/hub-status")
-@allow(SITE_STAFF, *HUB_ROLES, devices=True)
+@allow(*SITE_STAFF, *HUB_ROLES, devices=True)
 @api("Is a nurse there to answer: for a home waiting on a call", tag="calls")
 async def hub_status(request: web.Request) -> HubStatus:
     services = request.app[SERVICES]

@@ -27,7 +27,7 @@ from schemas.codes import Disposition, FollowUpAnswer, Reason
 from schemas.outcomes import FollowUpRecord, FollowUpTaskPublic
 
 from .amenders import require_follow_up_recorder
-from .claims import claimed_labels, facts
+from .claims import claimed_labels, facts_of
 
 OVERDUE_AFTER = timedelta(hours=24)
 """A task not recorded a day after it fell due is flagged overdue."""
@@ -159,9 +159,7 @@ async def public_tasks(
                 call_started_at=as_utc(call.started_at),
                 reason=Reason(call.reason).label,
                 disposition=Disposition(call.disposition).label if call.disposition else None,
-                claims=claimed_labels(
-                    facts(call.home_intent, call.nurse_counterfactual, call.disposition)
-                ),
+                claims=claimed_labels(facts_of(call)),
                 ed_within_72h=FollowUpAnswer(task.ed_within_72h),
                 admitted_within_72h=FollowUpAnswer(task.admitted_within_72h),
             )

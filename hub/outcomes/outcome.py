@@ -28,6 +28,7 @@ from hub.calls.announce import Announcer
 from hub.calls.participants import actor
 from hub.clock import Clock, as_utc
 from hub.errors import Forbidden, InvalidState
+from hub.prison.rules import check_call_close
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo
@@ -51,6 +52,7 @@ class OutcomeRecord:
     clinical_note: str
     escalations: Sequence[Escalation] = field(default_factory=tuple)
     follow_up_needed: bool | None = None  # None: yes when the call claims an avoided measure
+    escort_needed: bool | None = None  # a prison's calls only (hub/prison/rules.py)
 
     @classmethod
     def of_close(cls, cmd: CallClose) -> OutcomeRecord:
@@ -60,6 +62,7 @@ class OutcomeRecord:
             clinical_note=cmd.clinical_note,
             escalations=tuple(cmd.escalations),
             follow_up_needed=cmd.follow_up_needed,
+            escort_needed=cmd.escort_needed,
         )
 
 
@@ -93,6 +96,7 @@ class OutcomeService:
             call = await CallRepo(s, self.clock).get(p.scope, call_id=call_id)
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
+            check_call_close(call.channel, record.escort_needed)
             closing = Closing(s, p, call, record, self.clock.now())
             await self._write(closing)
             for step in self.on_close:
@@ -117,6 +121,7 @@ class OutcomeService:
             closed_at=now,
             disposition=disposition,
             nurse_counterfactual=counterfactual,
+            escort_needed=record.escort_needed,
         )
         if moved is None:
             raise InvalidState(
@@ -144,8 +149,11 @@ class OutcomeService:
                     )
                 )
         if follow_up:
+            # The follow-up asks about the 72 hours after the call ended (when the nurse
+            # ended it; a call closed without an end is taken to end now).
+            ended = as_utc(call.ended_at) if call.ended_at is not None else now
             await FollowUpRepo(s, self.clock).add(
-                FollowUpTask(call_id=call.id, due_at=as_utc(call.started_at) + FOLLOW_UP_AFTER)
+                FollowUpTask(call_id=call.id, due_at=ended + FOLLOW_UP_AFTER)
             )
         await DraftRepo(s, self.clock).discard(p.scope, call_id=call.id)
         await AuditRepo(s, self.clock).note(

@@ -47,78 +47,14 @@ from schemas.outcomes import (
 )
 
 from .amenders import may_amend, require_amender
-from .claims import facts, verdicts
+from .claims import facts_of, verdicts
 from .followups import public_tasks
+from .timeline import FIELD_LABELS, timeline_text
 
 CODED_FIELDS: dict[str, type[Disposition] | type[NurseCounterfactual]] = {
     "disposition": Disposition,
     "nurse_counterfactual": NurseCounterfactual,
 }
-FIELD_LABELS = {
-    "disposition": "disposition",
-    "nurse_counterfactual": "nurse counterfactual",
-    "clinical_note": "clinical note (addendum)",
-}
-
-
-def _state_text(event: CallEvent, names: dict[int, str]) -> str:
-    to, source = event.to_state, event.from_state
-    detail = event.detail or {}
-    if to == CallState.REQUESTED:
-        return "Call requested"
-    if to == CallState.QUEUED:
-        if "ring_unanswered" in detail:
-            return "Transfer not answered: back in the queue"
-        return "Waiting in the queue"
-    if to == CallState.RINGING:
-        return f"Offered to {names.get(detail.get('transfer_to', 0), 'another nurse')}"
-    if to == CallState.CONNECTED:
-        return "Taken off hold" if source == CallState.ON_HOLD else "Answered"
-    if to == CallState.ON_HOLD:
-        return "Put on hold"
-    if to == CallState.WRAP_UP:
-        return "Call ended: wrap-up"
-    if to == CallState.CLOSED:
-        return "Outcome recorded: call closed"
-    if to == CallState.CANCELLED:
-        return "Cancelled by the caller"
-    if to == CallState.ABANDONED:
-        return "Abandoned: the caller's connection was lost"
-    return f"{source or '–'} → {to}"
-
-
-def timeline_text(event: CallEvent, names: dict[int, str]) -> str:
-    """One call event, in words."""
-    detail = event.detail or {}
-    match event.kind:
-        case "state":
-            return _state_text(event, names)
-        case "specialist_invited":
-            who = names.get(detail.get("user_id", 0), "a specialist")
-            specialty = f" ({detail['specialty']})" if detail.get("specialty") else ""
-            return f"Invited {who}{specialty}"
-        case "specialist_joined":
-            return f"Specialist joined after {detail.get('seconds_to_join', '?')} s"
-        case "transferred":
-            return (
-                f"Transferred from {names.get(detail.get('from', 0), 'a nurse')} "
-                f"to {names.get(detail.get('to', 0), 'another nurse')}"
-            )
-        case "answer_target_missed":
-            waited = int(detail.get("waited_seconds", 0))
-            return f"Answer target missed (waited {waited // 60} min {waited % 60} s)"
-        case "participant_dropped":
-            return f"Connection lost ({detail.get('role', 'participant')}) and not resumed"
-        case "follow_up_recorded":
-            ed = FollowUpAnswer(detail.get("ed_within_72h", "unknown")).label.lower()
-            adm = FollowUpAnswer(detail.get("admitted_within_72h", "unknown")).label.lower()
-            how = "linked data" if detail.get("method") == "data_linkage" else "call back"
-            return f"72-hour follow-up ({how}): A&E within 72 h {ed}; admitted {adm}"
-        case "amended":
-            return f"Record amended: {FIELD_LABELS.get(detail.get('field', ''), 'a field')}"
-    if event.kind.endswith("_left"):
-        return f"{event.kind.removesuffix('_left').capitalize()} left the call"
-    return event.kind.replace("_", " ").capitalize()
 
 
 def _age(born: date, today: date) -> int:
@@ -185,13 +121,7 @@ class CallRecordService:
                 return call.caller_name or devices.get(e.actor_device_id)
             return "Hub" if e.kind != "state" or e.to_state != CallState.REQUESTED else None
 
-        call_facts = facts(
-            call.home_intent,
-            call.nurse_counterfactual,
-            call.disposition,
-            call.ed_within_72h,
-            call.admitted_within_72h,
-        )
+        call_facts = facts_of(call)
         return CallRecord(
             id=call.id,
             state=CallState(call.state),

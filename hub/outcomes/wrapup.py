@@ -9,7 +9,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
 from hub.calls import states
-from hub.calls.lifecycle import CallService
 from hub.clock import Clock
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from hub.storage.engine import Database
@@ -24,9 +23,10 @@ from schemas.outcomes import (
     WrapUpDraftPublic,
     WrapUpDraftSave,
 )
-from schemas.wire import CallClose, CallSnapshot
+from schemas.wire import CallSnapshot
 
-from .claims import claimed_labels, facts
+from .claims import claimed_labels, facts_of
+from .outcome import OutcomeRecord, OutcomeService
 
 DRAFTABLE = states.LIVE | {CallState.WRAP_UP}
 """A nurse may start her notes during the call; the record closes only after it ends."""
@@ -49,10 +49,12 @@ def public_of(
     recorded: list[Escalation],
 ) -> WrapUpDraftPublic:
     claims = claimed_labels(
-        facts(
-            call.home_intent,
-            answers.nurse_counterfactual.value if answers.nurse_counterfactual else None,
-            answers.disposition.value if answers.disposition else None,
+        facts_of(
+            call,
+            nurse_counterfactual=(
+                answers.nurse_counterfactual.value if answers.nurse_counterfactual else None
+            ),
+            disposition=answers.disposition.value if answers.disposition else None,
         )
     )
     return WrapUpDraftPublic(
@@ -68,10 +70,10 @@ def public_of(
 
 
 class WrapUpService:
-    def __init__(self, db: Database, clock: Clock, calls: CallService) -> None:
+    def __init__(self, db: Database, clock: Clock, outcomes: OutcomeService) -> None:
         self.db = db
         self.clock = clock
-        self.calls = calls
+        self.outcomes = outcomes
 
     async def _own_call(self, p: Principal, repo: CallRepo, call_id: str) -> Call:
         call = await repo.get(p.scope, call_id=call_id)
@@ -138,21 +140,12 @@ class WrapUpService:
         assert answers.disposition is not None and answers.nurse_counterfactual is not None
         async with self.db.session() as s:
             await self._own_call(p, CallRepo(s, self.clock), call_id)
-            already = await OutcomeRepo(s, self.clock).escalations(p.scope, call_id=call_id)
-            recorded = {e.code for e in already}
-        snapshot = await self.calls.close(
-            p,
-            CallClose(
-                id=1,
-                type="call/close",
-                call_id=call_id,
-                disposition=answers.disposition,
-                nurse_counterfactual=answers.nurse_counterfactual,
-                escalations=[e for e in answers.escalations if e.value not in recorded],
-                clinical_note=answers.clinical_note,
-                follow_up_needed=answers.follow_up_needed,
-            ),
+        record = OutcomeRecord(
+            disposition=answers.disposition,
+            nurse_counterfactual=answers.nurse_counterfactual,
+            clinical_note=answers.clinical_note,
+            escalations=tuple(answers.escalations),
+            follow_up_needed=answers.follow_up_needed,
+            escort_needed=answers.escort_needed,
         )
-        async with self.db.session() as s:
-            await DraftRepo(s, self.clock).discard(p.scope, call_id=call_id)
-        return snapshot
+        return await self.outcomes.record(p, call_id, record)  # the draft goes with it

@@ -102,6 +102,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         log.warning("could not record this process's start yet; the call timers retry")
     timers = [
         asyncio.create_task(_sweep_forever(services), name="call timers"),
+        asyncio.create_task(clinic_timers_forever(services), name="clinic timers"),
         asyncio.create_task(expire_forever(revoker, services.identity), name="session upkeep"),
         asyncio.create_task(beat_forever(registry, settings.heartbeat_seconds), name="heartbeat"),
     ]
@@ -152,6 +153,16 @@ async def _sweep_forever(services: Services) -> None:
             log.warning("call timers: the database is unreachable; trying again")
         except Exception:
             log.exception("call timers failed; trying again")
+
+
+async def clinic_timers_forever(services: Services) -> None:
+    """Booked clinics' reminders and late flags (hub.appointments.waiting), every 5 seconds."""
+    while True:
+        await asyncio.sleep(5.0)
+        try:
+            await services.waiting_room.sweep()
+        except Exception:
+            log.exception("clinic timers failed; trying again")
 
 
 async def catch_up(services: Services, realtime: Realtime) -> None:
@@ -207,6 +218,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     realtime.revoker.watch(conn)
     own_topic = topics.participant(conn.key)
     realtime.registry.subscribe(conn, own_topic)
+    if not principal.scope.is_hub:  # a site's sockets hear its clinic reminders
+        realtime.registry.subscribe(conn, topics.site_news(principal.scope.organisation_id))
     held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
     try:
         try:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from hub.clock import Clock
 from hub.outcomes.claims import facts
-from hub.reports import activity, disclosure, months, trends
+from hub.reports import activity, disclosure, months, prisons, trends
 from hub.reports.build import build
 from hub.reports.charts import watched_homes
 from hub.reports.costs import CostTable
@@ -73,6 +73,7 @@ class ReportService:
             inputs = await self.read(
                 repo, scope, area, month, hub_ods=hub.ods_code if hub else None
             )
+            prison_section = await prisons.read_section(s, self.clock, scope, inputs.sites, month)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "report_monthly",
@@ -81,7 +82,7 @@ class ReportService:
                 detail={"month": month},
             )
         with collector_paused():
-            return self.disclosed(build(inputs))
+            return self.disclosed(build(inputs).model_copy(update={"prisons": prison_section}))
 
     async def read(
         self, repo: ReportRepo, scope: Scope, area: Area, month: str, *, hub_ods: str | None
@@ -136,7 +137,7 @@ class ReportService:
         """The report as a commissioner may see it: small numbers suppressed unless the
         setting says a data-sharing agreement covers them."""
         if self.settings.report_suppress_small_numbers:
-            return disclosure.suppress(report)
+            return prisons.suppress(disclosure.suppress(report))
         return disclosure.unsuppressed(report)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from fhir.resources.R4B.measurereport import MeasureReport
 
+from hub.reports import render_prisons
 from schemas.codes import SiteKind
 from schemas.reports import WITHHELD, Avoided, MonthlyReport, Tally
 
@@ -162,6 +163,7 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
                 ],
             }
         )
+    groups += render_prisons.fhir_groups(report, systems, _population, ODS)
     subject = report.site or report.commissioner or ""
     resource: dict[str, Any] = {
         "resourceType": "MeasureReport",

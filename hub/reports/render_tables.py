@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from hub.reports import render_prisons
 from hub.spreadsheet import Writer
 from schemas.reports import Avoided, MonthlyReport, PeriodSummary
 
@@ -166,6 +167,7 @@ def tables(report: MonthlyReport) -> list[Table]:
         ("periods", period_columns, periods),
         ("rates", rates_columns, rates),
         ("hospital_activity", hospital_columns, hospital),
+        *render_prisons.table(report),
         (
             "disclosure",
             ["suppressed", "rule"],

@@ -19,7 +19,8 @@ from schemas.codes import Role
 from .tables import Organisation
 
 HUB_ROLES = frozenset({Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN, Role.CLINICAL_LEAD})
-SITE_ROLES = frozenset({Role.CARE_HOME_STAFF})
+SITE_ROLES = frozenset({Role.CARE_HOME_STAFF, Role.PRISON_STAFF})
+"""Staff of one site: a care home's or home service's, or a prison healthcare unit's."""
 
 
 @dataclass(frozen=True, slots=True)

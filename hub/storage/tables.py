@@ -55,7 +55,10 @@ class Person(SQLModel, table=True):
     site gets its own record, so registering never tells a site who is known elsewhere
     (the hub, which sees every site, sees both records)."""
 
-    __table_args__ = (UniqueConstraint("site_id", "nhs_number", name="uq_person_site_nhs"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "nhs_number", name="uq_person_site_nhs"),
+        UniqueConstraint("site_id", "prison_number", name="uq_person_site_prison_number"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     nhs_number: str = Field(max_length=10, index=True)
@@ -68,6 +71,8 @@ class Person(SQLModel, table=True):
     key_conditions: str | None = _text()
     care_wishes: str | None = _text()
     created_at: datetime = _utc()
+    # A prisoner's prison number (e.g. A1234BC); the tablet shows it with initials, not a name.
+    prison_number: str | None = Field(default=None, max_length=7)
 
 
 class User(SQLModel, table=True):
@@ -191,6 +196,10 @@ class Call(SQLModel, table=True):
     queued_at: datetime | None = _utc(nullable=True)
     offered_to: int | None = Field(default=None, foreign_key="hub_user.id")
     overdue_at: datetime | None = _utc(nullable=True)
+    # Prison calls: "Without this call, what would happen?" and who was with the patient.
+    prison_intent: str | None = Field(default=None, max_length=32)
+    accompanied_by: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    escort_needed: bool | None = None  # recorded at wrap-up (prison calls only)
 
 
 class CallEvent(SQLModel, table=True):
@@ -484,3 +493,61 @@ class HubProcess(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=32)
     started_at: datetime = _utc()
     seen_at: datetime = _utc()
+
+
+class ClinicSession(SQLModel, table=True):
+    """A booked clinic: one clinician's consecutive slots on one Europe/London day."""
+
+    __tablename__ = "clinic_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    specialty: str = Field(max_length=100)
+    clinician_id: int = Field(foreign_key="hub_user.id", index=True)
+    day: date = Field(index=True)
+    created_by: str = Field(max_length=40)
+    created_at: datetime = _utc()
+
+
+class ClinicSlot(SQLModel, table=True):
+    """One appointment's place in a clinic. Start and end are UTC instants, spaced in real
+    time from the clinic's first London wall-clock start (so a clock change is right)."""
+
+    __tablename__ = "clinic_slot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    clinic_id: int = Field(foreign_key="clinic_session.id", index=True)
+    starts_at: datetime = _utc(index=True)
+    ends_at: datetime = _utc()
+
+
+class Appointment(SQLModel, table=True):
+    """A slot booked for a person at their site.
+
+    ``live_slot_id`` is the slot while this booking holds it (booked, held, did not attend)
+    and NULL once it lets it go (cancelled, moved): its unique constraint is what makes two
+    bookings of one slot at once give one winner, on SQLite and PostgreSQL alike."""
+
+    __table_args__ = (
+        UniqueConstraint("live_slot_id", name="uq_appointment_live_slot"),
+        Index("ix_appointment_site_starts", "site_id", "starts_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="clinic_slot.id", index=True)
+    live_slot_id: int | None = Field(default=None, foreign_key="clinic_slot.id")
+    clinic_id: int = Field(foreign_key="clinic_session.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
+    site_id: int = Field(foreign_key="organisation.id")
+    status: str = Field(max_length=16)
+    starts_at: datetime = _utc()
+    booked_by: str = Field(max_length=40)
+    booked_at: datetime = _utc()
+    ended_at: datetime | None = _utc(nullable=True)  # cancelled, moved or marked DNA
+    rebooked_from_id: int | None = Field(default=None, foreign_key="appointment.id")
+    rebooked_to_id: int | None = Field(default=None, foreign_key="appointment.id")
+    arrived_at: datetime | None = _utc(nullable=True)  # joined the waiting room
+    arrived_by: str | None = Field(default=None, max_length=40)  # device:<id> or user:<id>
+    call_id: str | None = Field(default=None, foreign_key="call.id", max_length=36)
+    reminded_before_at: datetime | None = _utc(nullable=True)
+    reminded_at: datetime | None = _utc(nullable=True)
+    late_flagged_at: datetime | None = _utc(nullable=True)

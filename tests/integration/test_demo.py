@@ -38,3 +38,34 @@ async def test_demo_data_is_plausible_and_loads_once(db: Database) -> None:
     assert 0.25 < share_in_place < 0.35
     gp = intents[HomeIntent.GP_URGENT] + intents[HomeIntent.OOH_GP]
     assert gp / len(calls) > 0.5 > intents[HomeIntent.AMBULANCE_999] / len(calls) * 4
+
+
+async def test_demo_data_has_a_prison_with_urgent_calls_and_a_clinic_with_booked_slots(
+    db: Database,
+) -> None:
+    from hub.storage.tables import Appointment, ClinicSession, User
+
+    await load_demo(db, FakeClock(NOW), seed=7, months=3)
+    async with db.session() as s:
+        prison = (
+            await s.exec(select(Organisation).where(Organisation.kind == OrganisationKind.PRISON))
+        ).one()
+        urgent = (
+            await s.exec(
+                select(Call.prison_intent, Call.escort_needed).where(
+                    Call.site_id == prison.id, Call.channel == "prison_urgent"
+                )
+            )
+        ).all()
+        numbers = (
+            await s.exec(select(Person.prison_number).where(Person.site_id == prison.id))
+        ).all()
+        clinics = (await s.exec(select(ClinicSession))).all()
+        booked = (await s.exec(select(Appointment.status))).all()
+        staff = (await s.exec(select(User).where(User.username == "staff.wealdale"))).one()
+    assert len(urgent) >= 5 and all(intent for intent, _ in urgent)
+    assert any(escort is False for _, escort in urgent)  # escorts avoided to count
+    assert numbers and all(n and len(n) == 7 for n in numbers)
+    assert len(clinics) == 4
+    assert {"booked", "held"} <= set(booked)
+    assert staff.role == "prison_staff" and staff.organisation_id == prison.id

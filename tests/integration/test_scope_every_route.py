@@ -9,6 +9,7 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -26,7 +27,7 @@ from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
-from hub.storage.tables import FollowUpTask, User
+from hub.storage.tables import Appointment, ClinicSession, ClinicSlot, FollowUpTask, User
 from schemas.api import DeviceCreate, UserCreate
 from schemas.codes import Role
 from support.access_matrix import CALLERS, COMMANDS, ROUTES
@@ -72,6 +73,8 @@ def _aim_at_home_b(path: str, world: World, task_id: int = 1) -> str:
         "user_id": b.staff.id,
         "photo_id": 1,  # the world has no photos: an unknown id must answer 404, not leak
         "task_id": task_id,  # home B's 72-hour follow-up task
+        "appointment_id": 1,  # the world has no appointments: unknown must not leak
+        "clinic_id": 1,
     }
 
     def fill(match: re.Match[str]) -> str:
@@ -189,6 +192,8 @@ class Target:
     task_id: int
     photo_id: int
     user_id: int  # a member of the home's staff who is there to be disabled
+    appointment_id: int = 0  # a booked appointment of the home's resident (made per request)
+    clinic_id: int = 0  # the world specialist's clinic
 
 
 @dataclass
@@ -200,6 +205,8 @@ class Matrix:
     sessions: dict[str, str]  # caller -> session cookie
     credential: str  # the home A tablet's
     db: Database
+    clinic_id: int = 0  # a clinic of the world's specialist
+    free_slots: list[int] = field(default_factory=list)  # its slots still to come, unbooked
     serial: itertools.count[int] = field(default_factory=itertools.count)
 
 
@@ -221,6 +228,8 @@ def _fill(path: str, t: Target) -> str:
         "user_id": t.user_id,
         "task_id": t.task_id,
         "photo_id": t.photo_id,
+        "appointment_id": t.appointment_id,
+        "clinic_id": t.clinic_id,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
 
@@ -246,6 +255,7 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
         "GET /api/residents": {"site": h.site.id},
         "GET /api/calls": {"site": h.site.id},
         "GET /api/call-history": {"site": h.site.id},
+        "GET /api/appointments": {"site": h.site.id},
         "GET /console/history": {"site": h.site.id},
         "GET /api/reports/monthly": {"month": month, "commissioner": t.commissioner_ods},
         "GET /reports": {"month": month, "commissioner": t.commissioner_ods},
@@ -284,7 +294,19 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
             "reason": "typo",
         },
         "POST /api/follow-ups/{task_id}": {"ed_within_72h": "no", "admitted_within_72h": "no"},
+        "POST /api/clinics": {
+            "specialty": "Dermatology",
+            "clinician_id": m.world.specialist.id,
+            "day": (date.today() + timedelta(days=30)).isoformat(),
+            "starts_at": "10:00",
+            "slot_minutes": 15,
+            "slots": 2,
+        },
     }
+    if key == "POST /api/appointments":  # a free slot each time: a booked one is a conflict
+        bodies[key] = {"slot_id": m.free_slots.pop(), "person_id": h.resident.id}
+    elif key == "POST /api/appointments/{appointment_id}/rebook":
+        bodies[key] = {"slot_id": m.free_slots.pop()}
     forms: dict[str, Any] = {
         "POST /login": {"username": m.world.nurse.username, "password": PASSWORD},
         "POST /console/calls/{call_id}/amendments": {
@@ -380,7 +402,58 @@ async def _matrix(client: TestClient, world: World, db: Database) -> Matrix:
     for caller, user in users.items():
         _, sessions[caller] = await identity.sign_in(user.username, PASSWORD)
     _, sessions["device"] = await identity.device_sign_in(credential)
-    return Matrix(world, lead, targets[0], targets[1], sessions, credential, db)
+    m = Matrix(world, lead, targets[0], targets[1], sessions, credential, db)
+    async with db.session() as s:
+        clinic = ClinicSession(
+            specialty="Dermatology",
+            clinician_id=world.specialist.id or 0,
+            day=date.today(),
+            created_by="cli",
+            created_at=datetime.now(UTC),
+        )
+        s.add(clinic)
+        await s.flush()
+        m.clinic_id = clinic.id or 0
+        future = datetime.now(UTC) + timedelta(days=30)
+        slots = [
+            ClinicSlot(
+                clinic_id=m.clinic_id,
+                starts_at=future + timedelta(minutes=15 * i),
+                ends_at=future + timedelta(minutes=15 * (i + 1)),
+            )
+            for i in range(64)
+        ]
+        s.add_all(slots)
+        await s.flush()
+        m.free_slots = [x.id or 0 for x in slots]
+        m.own.clinic_id = m.other.clinic_id = m.clinic_id
+    return m
+
+
+async def _booked(m: Matrix, t: Target) -> int:
+    """A fresh appointment of ``t``'s resident, in a slot that has just started (so it can
+    be cancelled, moved or marked did-not-attend)."""
+    started = datetime.now(UTC) - timedelta(minutes=5)
+    async with m.db.session() as s:
+        slot = ClinicSlot(
+            clinic_id=m.clinic_id, starts_at=started, ends_at=started + timedelta(minutes=15)
+        )
+        s.add(slot)
+        await s.flush()
+        appointment = Appointment(
+            slot_id=slot.id or 0,
+            live_slot_id=slot.id,
+            clinic_id=m.clinic_id,
+            person_id=t.home.resident.id or 0,
+            site_id=t.home.site.id or 0,
+            status="booked",
+            starts_at=started,
+            booked_by="cli",
+            booked_at=started,
+        )
+        s.add(appointment)
+        await s.flush()
+        return appointment.id or 0
 
 
 SITE_BOUND = ("commissioner", "care_home_staff", "device")
@@ -394,6 +467,8 @@ async def _answer(client: TestClient, m: Matrix, caller: str, key: str, t: Targe
             s.add(task)
             await s.flush()
             t.task_id = task.id or 0
+    if "{appointment_id}" in path:  # a fresh one each time: a cancelled one stays cancelled
+        t.appointment_id = await _booked(m, t)
     home = client.make_url("/")
     headers = {"Origin": f"{home.scheme}://{home.authority}"}  # as the hub's own pages send
     if caller != "anonymous":

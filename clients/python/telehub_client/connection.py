@@ -106,7 +106,7 @@ class HubConnection:
     def seq_field(self) -> str:
         return (
             "hub_seq"
-            if self.auth_ok.get("who", {}).get("role") != "care_home_staff"
+            if self.auth_ok.get("who", {}).get("role") not in ("care_home_staff", "prison_staff")
             else "site_seq"
         )
 

@@ -111,6 +111,8 @@ async function accept(callId) {
 
 async function show(call, options) {
   await view.show(call, options);
+  const escort = $("group-escort_needed");
+  if (escort) escort.hidden = !call.channel.startsWith("prison");
   if (wrapup && call.nurse_id === me.id) await wrapup.load(call.id);
   presence.checkIn();
 }

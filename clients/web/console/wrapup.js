@@ -97,6 +97,9 @@ export class WrapUpForm {
       input.checked = answers.escalations.includes(input.value);
     }
     f.clinical_note.value = answers.clinical_note ?? "";
+    for (const input of this.form.querySelectorAll('input[name="escort_needed"]')) {
+      input.checked = answers.escort_needed != null && input.value === (answers.escort_needed ? "yes" : "no");
+    }
     const follow = answers.follow_up_needed === null ? "default" : answers.follow_up_needed ? "yes" : "no";
     for (const input of this.form.querySelectorAll('input[name="follow_up_needed"]')) {
       input.checked = input.value === follow;
@@ -112,6 +115,7 @@ export class WrapUpForm {
       escalations: [...new Set([...data.getAll("escalations"), ...(this.recorded ?? [])])],
       clinical_note: String(data.get("clinical_note") ?? ""),
       follow_up_needed: follow === "yes" ? true : follow === "no" ? false : null,
+      ...escortAnswer(data),
     };
   }
 
@@ -237,4 +241,12 @@ export class WrapUpForm {
 
 function firstValue(form, name) {
   return form.querySelector(`input[name="${name}"]`)?.value ?? "";
+}
+
+// A prison call's record says whether an escorted transfer was needed (the question shows
+// only for prison calls; other calls send nothing for it).
+function escortAnswer(data) {
+  if (document.getElementById("group-escort_needed")?.hidden !== false) return {};
+  const escort = data.get("escort_needed");
+  return { escort_needed: escort === "yes" ? true : escort === "no" ? false : null };
 }

@@ -86,7 +86,7 @@ export class HubSocket extends EventTarget {
   }
 
   get seqField() {
-    return this.authOk && this.authOk.who.role === "care_home_staff" ? "site_seq" : "hub_seq";
+    return this.authOk && ["care_home_staff", "prison_staff"].includes(this.authOk.who.role) ? "site_seq" : "hub_seq";
   }
 
   setState(state) {

@@ -35,6 +35,8 @@ export class CallForm {
   constructor(form, { onStart, locked }) {
     this.form = form;
     this.simple = form.dataset.simple === "true";
+    // The "what would happen without this call" question's field: a prison asks its own.
+    this.intentName = form.dataset.intentName || "home_intent";
     this.onStart = onStart;
     this.locked = locked;
     this.step = null;
@@ -87,7 +89,7 @@ export class CallForm {
       channel: "care_home",
       person_id: this.personId,
       reason: this.#checked("reason").value,
-      home_intent: this.#checked("home_intent").value,
+      home_intent: this.#checked(this.intentName).value,
       concern: $("#concern").value.trim(),
       soft_signs: $$('input[name="soft_signs"]:checked').map((i) => i.value),
       caller_name: this.caller.value.trim(),
@@ -209,12 +211,12 @@ export class CallForm {
   #validateWhy() {
     const errors = [];
     const reason = this.#checked("reason");
-    const intent = this.#checked("home_intent");
+    const intent = this.#checked(this.intentName);
     groupError("reason-group", "reason-error", reason ? null : "Choose the main reason for the call");
     groupError("intent-group", "intent-error", intent ? null : "Choose what you would do if you could not call the hub");
     const first = (name) => `#${this.form.querySelector(`input[name="${name}"]`).id}`;
     if (!reason) errors.push({ text: "Choose the main reason for the call", href: first("reason") });
-    if (!intent) errors.push({ text: "Choose what you would do if you could not call the hub", href: first("home_intent") });
+    if (!intent) errors.push({ text: "Choose what you would do if you could not call the hub", href: first(this.intentName) });
     return errors;
   }
 
@@ -278,7 +280,7 @@ export class CallForm {
     };
     set("about", this.personName || "General question");
     set("reason", labelOf(this.#checked("reason")));
-    set("intent", labelOf(this.#checked("home_intent")));
+    set("intent", labelOf(this.#checked(this.intentName)));
     const soft = $$('input[name="soft_signs"]:checked').map(labelOf);
     set("soft", soft.length ? soft.join("; ") : "None noted");
     const { observations } = this.#readObservations();

@@ -12,6 +12,7 @@ import { HubSocket } from "/js/shared/signalling.js";
 import { CallForm } from "./call-form.js";
 import { CallSession, WAITING } from "./call-session.js";
 import { InCallView } from "./call-view.js";
+import { PrisonForm } from "./prison-form.js";
 import { tabletAuth } from "./device.js";
 import { showInThread } from "./thread.js";
 import { bindConnection, startHub } from "./ui.js";
@@ -23,7 +24,8 @@ const hub = new HubSocket({ getAuth: tabletAuth });
 bindConnection(hub);
 const session = new CallSession(hub);
 const view = new InCallView(hub, session);
-const form = new CallForm($("#call-form"), { onStart: startCall, locked: () => Boolean(session.call) });
+const Form = $("#call-form").dataset.prison === "true" ? PrisonForm : CallForm;
+const form = new Form($("#call-form"), { onStart: startCall, locked: () => Boolean(session.call) });
 const waiting = { since: null, timer: null }; // the waiting screen's clock
 const quality = { tally: null, callId: null }; // how the call went here, for call/quality
 

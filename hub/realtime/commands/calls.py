@@ -3,6 +3,7 @@ from __future__ import annotations
 from hub.calls.lifecycle import CallService
 from hub.calls.participants import ParticipantService
 from hub.errors import Draining
+from hub.outcomes.outcome import OutcomeRecord
 from schemas.codes import Role
 from schemas.wire import (
     CallAccept,
@@ -25,7 +26,13 @@ from ..dispatch import CommandTable
 commands = CommandTable()
 SITE = Role.CARE_HOME_STAFF
 NURSE = Role.HUB_NURSE
-CLINICAL = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+CLINICAL = (
+    Role.CARE_HOME_STAFF,
+    Role.PRISON_STAFF,
+    Role.HUB_NURSE,
+    Role.SPECIALIST,
+    Role.HUB_ADMIN,
+)
 
 
 def _calls(ctx: CommandContext) -> CallService:
@@ -64,7 +71,7 @@ async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
     return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/hold", NURSE)
+@commands.command("call/hold", NURSE, Role.SPECIALIST)
 async def hold(ctx: CommandContext, cmd: CallHold) -> CallSnapshot:
     return await _calls(ctx).hold(ctx.conn.principal, cmd.call_id, cmd.on)
 
@@ -89,11 +96,12 @@ async def leave(ctx: CommandContext, cmd: CallLeave) -> CallSnapshot:
     return await _participants(ctx).leave(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/end", NURSE)
+@commands.command("call/end", NURSE, Role.SPECIALIST)
 async def end(ctx: CommandContext, cmd: CallEnd) -> CallSnapshot:
     return await _calls(ctx).end(ctx.conn.principal, cmd.call_id)
 
 
-@commands.command("call/close", NURSE)
+@commands.command("call/close", NURSE, Role.SPECIALIST)
 async def close(ctx: CommandContext, cmd: CallClose) -> CallSnapshot:
-    return await _calls(ctx).close(ctx.conn.principal, cmd)
+    record = OutcomeRecord.of_close(cmd)
+    return await ctx.services.outcomes.record(ctx.conn.principal, cmd.call_id, record)

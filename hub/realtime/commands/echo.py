@@ -12,7 +12,13 @@ from ..context import CommandContext
 from ..dispatch import CommandTable
 
 commands = CommandTable()
-CHECKERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+CHECKERS = (
+    Role.CARE_HOME_STAFF,
+    Role.PRISON_STAFF,
+    Role.HUB_NURSE,
+    Role.SPECIALIST,
+    Role.HUB_ADMIN,
+)
 
 
 def _echo(ctx: CommandContext) -> EchoService:

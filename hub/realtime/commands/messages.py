@@ -12,7 +12,7 @@ from ..context import CommandContext
 from ..dispatch import CommandTable
 
 commands = CommandTable()
-READERS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
+READERS = (Role.CARE_HOME_STAFF, Role.PRISON_STAFF, Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
 
 
 @commands.command("message/send", *READERS, devices=True, in_lane=True)

@@ -20,7 +20,7 @@ from ..context import CommandContext
 from ..dispatch import CommandTable, Serialised
 
 commands = CommandTable()
-PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
+PARTICIPANTS = (Role.CARE_HOME_STAFF, Role.PRISON_STAFF, Role.HUB_NURSE, Role.SPECIALIST)
 RELAYED = Serialised(to_json({"relayed": True}).decode())
 
 

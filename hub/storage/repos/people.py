@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement
 from sqlmodel import col, func, or_, select
 
 from hub.errors import Forbidden, InvalidInput, NotFound
@@ -44,12 +45,13 @@ class PersonRepo(Repo):
         if text:
             pattern = f"%{text.strip().lower()}%"
             digits = "".join(ch for ch in text if ch.isdigit())
-            clauses = [
+            clauses: list[ColumnElement[bool]] = [
                 func.lower(Person.family_name).like(pattern),
                 func.lower(Person.given_name).like(pattern),
             ]
             if digits:
                 clauses.append(col(Person.nhs_number).like(f"{digits}%"))
+            clauses.append(col(Person.prison_number) == text.strip().upper())
             stmt = stmt.where(or_(*clauses))
         stmt = stmt.order_by(
             last_call.c.last_call.desc().nulls_last(), Person.family_name, Person.given_name
@@ -72,6 +74,15 @@ class PersonRepo(Repo):
                 f"A person with this NHS number is already registered {where}",
                 field="nhs_number",
             )
+        if data.prison_number is not None:
+            taken = select(Person).where(
+                Person.site_id == data.site_id, Person.prison_number == data.prison_number
+            )
+            if (await self.session.exec(taken)).first() is not None:
+                raise InvalidInput(
+                    "A person with this prison number is already registered at this site",
+                    field="prison_number",
+                )
         person = Person(**data.model_dump(mode="python"), created_at=self.clock.now())
         person.resuscitation_status = data.resuscitation_status.value
         self.session.add(person)

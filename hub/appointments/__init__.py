@@ -1,0 +1,1 @@
+"""Booked clinics: clinic sessions, slots, appointments, the waiting room and reminders."""

@@ -1,0 +1,1 @@
+"""Prison healthcare units: the rules their calls keep, and their escort measures."""
