@@ -463,3 +463,31 @@ async def test_with_no_nurse_on_shift_the_tablet_tells_the_truth(
     await expect(tablet.locator("#call-back")).to_have_text(
         "The hub has been asked to call you back"
     )
+
+
+PAGES = {
+    "staff.a": ["/tablet", "/tablet/call", "/tablet/messages", "/tablet/check"],
+    "nurse.one": ["/console", "/console/history", "/console/follow-ups"],
+    "admin.one": ["/admin", "/admin/shift", "/admin/audit", "/admin/imports"],
+    "comm.a": ["/reports"],
+}
+
+
+async def test_every_page_passes_axe_at_wcag_2_2_aa(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    """axe-core with the WCAG 2.0-2.2 A and AA rules, every impact, on each role's pages."""
+    failures = {}
+    for who, paths in PAGES.items():
+        page = await open_page(who, paths[0])
+        for path in paths:
+            await page.goto(path)
+            await page.wait_for_load_state("load")
+            found = await axe_violations(
+                page,
+                impacts=("minor", "moderate", "serious", "critical"),
+                tags=("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"),
+            )
+            if found:
+                failures[path] = [v["id"] for v in found]
+    assert failures == {}
