@@ -11,12 +11,12 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from hub import months
 from hub.clock import LONDON, as_utc, london_date, london_month
 from hub.errors import Forbidden, HubError
 from hub.keys import CLOCK, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.worklist_page import Order, Show, WorklistPage, page_of, parse
-from hub.reports import months
 from hub.services import SERVICES
 from schemas.codes import (
     CallState,
