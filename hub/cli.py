@@ -156,15 +156,38 @@ def user_pin(
 def device_enrol(
     site: Annotated[str, typer.Option(help="ODS code of the site")],
     label: Annotated[str, typer.Option(help="A name staff will recognise, e.g. 'Lounge tablet'")],
+    person: Annotated[
+        str | None,
+        typer.Option(help="NHS number of the one person an own-home device is for"),
+    ] = None,
+    relationship: Annotated[
+        str, typer.Option(help="Who will hold it: patient or carer (with --person)")
+    ] = "patient",
 ) -> None:
-    """Register a tablet for a site and print its one-time enrolment code."""
+    """Register a tablet for a site (or, with --person, for one person at home: it reads
+    their record alone) and print its one-time enrolment code."""
+    from pydantic import ValidationError
+
     from schemas.api import DeviceCreate
+
+    try:
+        data = DeviceCreate(
+            site_ods=site,
+            label=label,
+            person_nhs_number=person,
+            relationship=relationship if person is not None else None,  # type: ignore[arg-type]
+        )
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        err.print(f"telehub: {problems}")
+        raise typer.Exit(2) from None
 
     async def work(db: Database, settings: HubSettings) -> None:
         device, ods, code = await IdentityService(db, SystemClock(), settings).create_enrolment(
-            SYSTEM, DeviceCreate(site_ods=site, label=label)
+            SYSTEM, data
         )
-        out.print(f"Device {device.id} for {ods}: enrolment code [bold]{code}[/bold]")
+        whose = f" (for one person, held by the {device.relationship})" if device.person_id else ""
+        out.print(f"Device {device.id} for {ods}{whose}: enrolment code [bold]{code}[/bold]")
         out.print(f"Valid until {device.enrolment_expires_at:%Y-%m-%d %H:%M} UTC; it works once.")
 
     run_with_database(work)

@@ -22,6 +22,7 @@ from hub.appointments.slots import slot_times
 from hub.auth.passwords import hash_password_async
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, london_date, london_month
+from hub.demo_home import home_devices
 from hub.settings import HubSettings
 from hub.storage import rows
 from hub.storage.engine import Database
@@ -233,6 +234,7 @@ class DemoSummary:
     people: int = 0
     calls: int = 0
     logins: list[tuple[str, str]] = field(default_factory=list)
+    enrolments: list[tuple[str, str]] = field(default_factory=list)  # (device, code) at home
 
     def describe(self, settings: HubSettings) -> str:
         base = str(settings.public_base_url).rstrip("/")
@@ -243,6 +245,9 @@ class DemoSummary:
         )
         lines = [head, f"Open {base}/login and sign in with password '{DEMO_PASSWORD}' as:"]
         lines += [f"  {username:<22} {what}" for username, what in DEMO_LOGINS]
+        if self.enrolments:
+            lines.append(f"Devices at home (one person each): open {base}/enrol and type")
+            lines += [f"  {code:<22} {label}" for label, code in self.enrolments]
         return "\n".join(lines)
 
 
@@ -316,6 +321,9 @@ async def load_demo(
         _prison_numbers(sites, people)
         s.add_all(people)
         await s.flush()
+        devices = home_devices(sites, people, now)
+        s.add_all([device for device, _ in devices])
+        enrolments = [(device.label, code) for device, code in devices]
 
         users = _users(hub, commissioners, sites, password_hash, now)
         for staff in users:
@@ -328,7 +336,12 @@ async def load_demo(
         calls = await _history(s, rng, sites, people, nurses, specialist, now, months)
         await _clinics(s, sites, people, specialist, now)
     return DemoSummary(
-        created=True, sites=len(sites), people=len(people), calls=calls, logins=DEMO_LOGINS
+        created=True,
+        sites=len(sites),
+        people=len(people),
+        calls=calls,
+        logins=DEMO_LOGINS,
+        enrolments=enrolments,
     )
 
 

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from .bounds import Counted, RowId
-from .codes import Disposition, OrganisationKind, ResuscitationStatus, Role
+from .codes import CallerRelationship, Disposition, OrganisationKind, ResuscitationStatus, Role
 from .nhs import NhsNumber
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -159,6 +159,10 @@ class Me(BaseModel):
 class DeviceCreate(Body):
     site_ods: OdsCode
     label: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    # An own-home device is enrolled to one person (registered at the site): it reads that
+    # person's record alone. Who will hold it: the patient (the default) or a carer.
+    person_nhs_number: NhsNumber | None = None
+    relationship: CallerRelationship | None = None
 
 
 class DeviceEnrolmentPublic(Public):
@@ -166,6 +170,8 @@ class DeviceEnrolmentPublic(Public):
     site_ods: str
     enrolment_code: str
     expires_at: datetime
+    person_id: RowId | None = None
+    relationship: CallerRelationship | None = None
 
 
 class DeviceEnrolBody(Body):

@@ -77,6 +77,9 @@ class Reason(LabelledEnum):
     BEHAVIOUR_MENTAL_HEALTH = "behaviour_mental_health", "Behaviour or mental health"
     VERIFICATION_OF_DEATH = "verification_of_death", "Verification of death"
     OTHER = "other", "Other"
+    # A patient or carer at home who skipped "What is the main problem?" (never offered on a
+    # care-home form, where the reason is required).
+    UNKNOWN = "unknown", "Not stated"
 
 
 class HomeIntent(LabelledEnum):
@@ -178,6 +181,14 @@ class Role(LabelledEnum):
     HUB_ADMIN = "hub_admin", "Hub administrator"
     CLINICAL_LEAD = "clinical_lead", "Clinical lead"
     COMMISSIONER = "commissioner", "Commissioner"
+
+
+class CallerRelationship(LabelledEnum):
+    """Who holds a device enrolled to one person at home: the person, or their carer
+    (family or friend). Stored on the device; a call from it carries it."""
+
+    PATIENT = "patient", "The patient"
+    CARER = "carer", "A carer or relative"
 
 
 class CallState(LabelledEnum):

@@ -27,6 +27,7 @@ from .appointments import AppointmentPublic
 from .bounds import CommandId, Counted, RowId
 from .codes import (
     Accompaniment,
+    CallerRelationship,
     CallState,
     Channel,
     Disposition,
@@ -257,6 +258,8 @@ class SignalHangup(CallRef):
 class MessageSend(Command):
     type: Literal["message/send"]
     site_id: RowId | None = None  # a site's own thread when omitted
+    # About one person at home: it reaches their own devices too (theirs are always so).
+    person_id: RowId | None = None
     call_id: CallId | None = None
     client_message_id: ClientId
     body: str = Field(min_length=1, max_length=4000)
@@ -358,6 +361,8 @@ class CallSnapshot(BaseModel):
     site_kind: str
     person_id: RowId | None
     person_name: str | None
+    # From a device enrolled to one person: who is calling about them (patient or carer).
+    caller_relationship: CallerRelationship | None = None
     channel: Channel
     reason: Reason
     secondary_reason: Reason | None
@@ -398,6 +403,8 @@ class MessageOut(BaseModel):
     body: str
     photo_id: RowId | None
     created_at: datetime
+    person_id: RowId | None = None
+    person_seq: Counted | None = None  # its place in that person's own thread
 
 
 class Who(BaseModel):
@@ -407,6 +414,9 @@ class Who(BaseModel):
     role: Role
     organisation_id: RowId
     participant_key: str
+    # A device enrolled to one person at home: whose device it is, and who holds it.
+    person_id: RowId | None = None
+    relationship: CallerRelationship | None = None
 
 
 class AuthOk(BaseModel):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from hub.storage.scope import Scope
-from schemas.codes import Role
+from schemas.codes import CallerRelationship, Role
 
 
 def user_key(user_id: int | None) -> str:
@@ -26,6 +26,7 @@ class Principal:
     name: str
     session_token_hash: str | None = None  # the signed-in session it came through, if any
     session_expires_at: datetime | None = None  # when that session ends by itself
+    relationship: CallerRelationship | None = None  # who holds a device enrolled to a person
 
     @property
     def role(self) -> Role:

@@ -1,32 +1,31 @@
-"""Identity: staff sign-in, sessions, websocket tickets, device enrolment and revocation."""
+"""Identity: staff sign-in, sessions, websocket tickets, PINs and revocation; device
+enrolment is ``devices.py``, what they share ``sessions.py``."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.clock import Clock, as_utc
 from hub.errors import InvalidInput, NotFound, RateLimited, Unauthorised
-from hub.settings import HubSettings
-from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo, UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device, Ticket, User, WebSession
-from schemas.api import DeviceCreate, UserCreate
+from schemas.api import UserCreate
 from schemas.broker import Revocation
 from schemas.codes import OrganisationKind, Role
 from schemas.wire import PIN_RULE, is_pin
 
+from .devices import DeviceIdentity
 from .passwords import hash_password_async, verify_password
 from .principal import Principal
-from .revocation import NoSockets, RevocationSink, device_removed, signed_out, user_disabled
-from .throttle import Guard, Throttle, Throttled, hashed
-from .tokens import new_enrolment_code, new_token, normalise_enrolment_code, token_hash
+from .revocation import device_removed, signed_out, user_disabled
+from .sessions import device_principal, user_principal
+from .throttle import Guard
+from .tokens import new_token, token_hash
 
 # A tablet that gets this many PINs wrong in the window stops accepting PINs for the rest of it.
 PIN_TRIES = 5
@@ -48,55 +47,9 @@ _ROLE_HOMES: dict[Role, set[OrganisationKind]] = {
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def user_principal(user: User, session: WebSession | None = None) -> Principal:
-    assert user.id is not None
-    scope = Scope(role=Role(user.role), organisation_id=user.organisation_id, user_id=user.id)
-    return Principal(scope=scope, name=user.display_name, **_session_fields(session))
-
-
-def device_principal(device: Device, session: WebSession | None = None) -> Principal:
-    assert device.id is not None
-    scope = Scope(role=Role.CARE_HOME_STAFF, organisation_id=device.site_id, device_id=device.id)
-    return Principal(scope=scope, name=device.label, **_session_fields(session))
-
-
-def _session_fields(session: WebSession | None) -> dict[str, Any]:
-    if session is None:
-        return {}
-    return {
-        "session_token_hash": session.token_hash,
-        "session_expires_at": as_utc(session.expires_at),
-    }
-
-
-class IdentityService:
-    def __init__(
-        self, db: Database, clock: Clock, settings: HubSettings, throttle: Throttle | None = None
-    ) -> None:
-        self.db = db
-        self.clock = clock
-        self.settings = settings
-        # Told of every revocation once it is committed; the realtime side sets its own.
-        self.revocations: RevocationSink = NoSockets()
-        self.idle = timedelta(minutes=settings.session_idle_minutes)
-        self.throttle = throttle or Throttle(settings)
-
-    async def _attempt(self, action: str, *guards: tuple[Guard, str | None]) -> None:
-        """Count an attempt against each guard whose key is known (hashed here); when one
-        is exhausted, audit the refusal and raise ``Throttled`` before any check runs."""
-        try:
-            for guard, key in guards:
-                if key is not None:
-                    await self.throttle.attempt(guard, hashed(key))
-        except Throttled as exc:
-            async with self.db.session() as s:
-                await AuditRepo(s, self.clock).record(
-                    actor="anonymous",
-                    action=action,
-                    outcome="throttled",
-                    detail={"guard": exc.guard.value},
-                )
-            raise
+class IdentityService(DeviceIdentity):
+    """Identity: staff sign-in, sessions, websocket tickets, PINs, device enrolment and
+    revocation (the device half in ``devices.py``, the shared core in ``sessions.py``)."""
 
     # -- staff ---------------------------------------------------------------------------
     async def sign_in(
@@ -130,26 +83,6 @@ class IdentityService:
                 actor=f"user:{user.id}", action="sign_in", organisation_id=user.organisation_id
             )
         return user_principal(user, session), token
-
-    async def _open_session(
-        self,
-        s: AsyncSession,
-        token: str,
-        *,
-        user_id: int | None = None,
-        device_id: int | None = None,
-    ) -> WebSession:
-        now = self.clock.now()
-        session = WebSession(
-            token_hash=token_hash(token),
-            user_id=user_id,
-            device_id=device_id,
-            created_at=now,
-            last_seen_at=now,
-            expires_at=now + timedelta(hours=self.settings.session_hours),
-        )
-        await SessionRepo(s, self.clock).open(session)
-        return session
 
     async def add_user(self, scope: Scope, data: UserCreate) -> User:
         scope.require_admin()
@@ -347,127 +280,6 @@ class IdentityService:
                 return None
             return device_principal(device, session)
         return None
-
-    # -- devices -------------------------------------------------------------------------
-    async def create_enrolment(self, scope: Scope, data: DeviceCreate) -> tuple[Device, str, str]:
-        """Register a tablet for a site; returns the device, its site's ODS code and the code."""
-        scope.require_admin()
-        code = new_enrolment_code()
-        async with self.db.session() as s:
-            site = await OrganisationRepo(s, self.clock).by_ods(scope, ods_code=data.site_ods)
-            if not OrganisationKind(site.kind).is_site:
-                raise InvalidInput("Devices are enrolled to a site", field="site_ods")
-            assert site.id is not None
-            now = self.clock.now()
-            device = await DeviceRepo(s, self.clock).add(
-                Device(
-                    site_id=site.id,
-                    label=data.label,
-                    enrolment_code_hash=token_hash(normalise_enrolment_code(code)),
-                    enrolment_expires_at=now + timedelta(hours=self.settings.enrolment_code_hours),
-                    created_at=now,
-                )
-            )
-            await AuditRepo(s, self.clock).note(
-                scope,
-                "device_enrolment_created",
-                organisation_id=site.id,
-                target_type="device",
-                target_id=device.id,
-            )
-        return device, site.ods_code, code
-
-    async def enrol(self, code: str, *, client: str | None = None) -> tuple[Device, str]:
-        """Redeem a one-time enrolment code for the device's long-lived credential."""
-        await self._attempt("device_enrol", (Guard.ENROLMENT, client))
-        credential = new_token()
-        async with self.db.session() as s:
-            device = await DeviceRepo(s, self.clock).claim_enrolment(
-                code_hash=token_hash(normalise_enrolment_code(code)),
-                credential_hash=token_hash(credential),
-                now=self.clock.now(),
-            )
-            audit = AuditRepo(s, self.clock)
-            if device is None:
-                await audit.record(actor="anonymous", action="device_enrol", outcome="refused")
-        if device is None:
-            raise Unauthorised("This enrolment code is unknown, expired or already used")
-        async with self.db.session() as s:
-            await AuditRepo(s, self.clock).record(
-                actor=f"device:{device.id}",
-                action="device_enrol",
-                organisation_id=device.site_id,
-                target_type="device",
-                target_id=device.id,
-            )
-        return device, credential
-
-    async def device_sign_in(
-        self, credential: str, *, client: str | None = None
-    ) -> tuple[Principal, str]:
-        await self._attempt(
-            "device_sign_in", (Guard.DEVICE_SIGN_IN, client), (Guard.DEVICE_SIGN_IN, credential)
-        )
-        async with self.db.session() as s:
-            device = await DeviceRepo(s, self.clock).by_credential(
-                credential_hash=token_hash(credential)
-            )
-            if device is None or device.revoked_at is not None:
-                await AuditRepo(s, self.clock).record(
-                    actor="anonymous" if device is None else f"device:{device.id}",
-                    action="device_sign_in",
-                    outcome="refused",
-                )
-                refused = True
-            else:
-                refused = False
-                token = new_token()
-                session = await self._open_session(s, token, device_id=device.id)
-        if refused or device is None:
-            raise Unauthorised("This device is not enrolled or has been revoked")
-        return device_principal(device, session), token
-
-    async def device_principal_for(
-        self, credential: str, *, client: str | None = None
-    ) -> Principal:
-        """A device authenticating its own websocket with its credential (the Python client)."""
-        await self._attempt(
-            "ws_credential", (Guard.WS_CREDENTIAL, client), (Guard.WS_CREDENTIAL, credential)
-        )
-        async with self.db.session() as s:
-            device = await DeviceRepo(s, self.clock).by_credential(
-                credential_hash=token_hash(credential)
-            )
-            if device is None or device.revoked_at is not None:
-                await AuditRepo(s, self.clock).record(
-                    actor="anonymous" if device is None else f"device:{device.id}",
-                    action="device_sign_in",
-                    outcome="refused",
-                    detail={"via": "websocket"},
-                )
-        if device is None or device.revoked_at is not None:
-            raise Unauthorised("This device is not enrolled or has been revoked")
-        return device_principal(device)
-
-    async def revoke_device(self, scope: Scope, device_id: int) -> Device:
-        scope.require_admin()
-        async with self.db.session() as s:
-            device = await DeviceRepo(s, self.clock).get(scope, device_id=device_id)
-            if device.revoked_at is not None:
-                raise NotFound("This device is already revoked")
-            device.revoked_at = self.clock.now()
-            device.enrolment_code_hash = None
-            s.add(device)
-            await SessionRepo(s, self.clock).revoke_device(device_id=device_id)
-            await AuditRepo(s, self.clock).note(
-                scope,
-                "device_revoke",
-                organisation_id=device.site_id,
-                target_type="device",
-                target_id=device_id,
-            )
-        await self.revocations.revoke(device_removed(device_id))
-        return device
 
     async def keep_alive(self, session_token_hashes: Iterable[str]) -> None:
         """These sessions have sockets open: they are in use, not idle."""

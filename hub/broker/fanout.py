@@ -25,7 +25,7 @@ class Fanout:
         seq, call_id = 0, None
         if isinstance(body, MessageEvent):
             message = body.message
-            seq = message.hub_seq if topic == topics.HUB_THREAD else message.site_seq
+            seq = getattr(message, topics.seq_field(topic)) or 0
         elif isinstance(body, CallEvent):
             call_id = body.call.id
         await self.broker.publish(topic, body.model_dump_json(), seq=seq, call_id=call_id)

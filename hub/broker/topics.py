@@ -21,3 +21,17 @@ def site_news(site_id: int) -> str:
 
 def site_thread(site_id: int) -> str:
     return f"thread:site:{site_id}"
+
+
+def person_thread(person_id: int) -> str:
+    """One person's own thread: the only thread a device enrolled to them reads."""
+    return f"thread:person:{person_id}"
+
+
+def seq_field(topic: str) -> str:
+    """Which of a message's sequence numbers numbers this thread."""
+    if topic == HUB_THREAD:
+        return "hub_seq"
+    if topic.startswith("thread:person:"):
+        return "person_seq"
+    return "site_seq"

@@ -102,8 +102,9 @@ class CallService:
                     field="channel",
                 )
             check_call_start(site.kind, p, cmd)
-            if cmd.person_id is not None:
-                await PersonRepo(s, self.clock).get(scope, person_id=cmd.person_id)
+            person_id = cmd.person_id if cmd.person_id is not None else scope.person_id
+            if person_id is not None:  # a device enrolled to one person can name only them
+                await PersonRepo(s, self.clock).get(scope, person_id=person_id)
             user_id, device_id = actor(p)
             caller_name = cmd.caller_name or p.name
             by_user = user_id  # who the call's events name: with a PIN, the member of staff
@@ -112,7 +113,7 @@ class CallService:
             call = Call(
                 id=call_id,
                 site_id=scope.organisation_id,
-                person_id=cmd.person_id,
+                person_id=person_id,
                 device_id=device_id,
                 caller_name=caller_name,
                 channel=cmd.channel.value,
@@ -127,7 +128,9 @@ class CallService:
                 news2_total=news2.total if news2 else None,
                 news2_band=news2.band.value if news2 else None,
                 news2_complete=news2.complete if news2 else None,
-                priority=int(priority_of(news2, cmd.reason, cmd.secondary_reason)),
+                priority=int(
+                    priority_of(news2, cmd.reason, cmd.secondary_reason, channel=cmd.channel)
+                ),
                 state=CallState.QUEUED.value,
                 started_at=now,
                 queued_at=now,

@@ -1,8 +1,8 @@
 """Clinical priority and queue order. Pure; no I/O.
 
 Priority comes first (the NEWS2 band: 7+ high; 5-6 or any single parameter scoring 3
-medium; otherwise low; some reasons are at least medium whatever the score), then the
-time the call has waited.
+medium; otherwise low; some reasons, and the Gold Line, are at least medium whatever the
+score), then the time the call has waited. The rules are in docs/protocol.md (section 4).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from enum import IntEnum
 from typing import Protocol, TypeVar
 
 from hub.clinical.news2 import News2Band, News2Result
-from schemas.codes import Reason
+from schemas.codes import Channel, Reason
 
 
 class Priority(IntEnum):
@@ -29,6 +29,11 @@ REASON_FLOORS: dict[Reason, Priority] = {
     Reason.BREATHING_DIFFICULTY: Priority.MEDIUM,
 }
 
+CHANNEL_FLOORS: dict[Channel, Priority] = {
+    # A person in their last year of life, or their carer, at any hour: never routine.
+    Channel.GOLD_LINE: Priority.MEDIUM,
+}
+
 _BAND_PRIORITY = {
     News2Band.HIGH: Priority.HIGH,
     News2Band.MEDIUM: Priority.MEDIUM,
@@ -38,10 +43,15 @@ _BAND_PRIORITY = {
 
 
 def priority_of(
-    news2: News2Result | None, reason: Reason, secondary: Reason | None = None
+    news2: News2Result | None,
+    reason: Reason,
+    secondary: Reason | None = None,
+    channel: Channel | None = None,
 ) -> Priority:
     by_score = _BAND_PRIORITY[news2.band] if news2 is not None else Priority.LOW
     floors = [REASON_FLOORS.get(r, Priority.LOW) for r in (reason, secondary) if r is not None]
+    if channel is not None:
+        floors.append(CHANNEL_FLOORS.get(channel, Priority.LOW))
     return max([by_score, *floors])
 
 

@@ -8,8 +8,8 @@ from hub.clinical.news2 import format_news2, score_news2
 from hub.clinical.sbard import build_sbard
 from hub.clock import Clock
 from hub.storage.repos.calls import CallRepo, ParticipantRepo
-from hub.storage.tables import Call
-from schemas.codes import CallState, Channel, HomeIntent, Reason, SoftSign
+from hub.storage.tables import Call, Device
+from schemas.codes import CallerRelationship, CallState, Channel, HomeIntent, Reason, SoftSign
 from schemas.observations import Observations
 from schemas.wire import CallSnapshot, News2Summary, Participant
 
@@ -18,6 +18,10 @@ async def snapshot_of(
     s: AsyncSession, clock: Clock, call: Call, *, position: int | None = None
 ) -> CallSnapshot:
     site, person, nurse = await CallRepo(s, clock).context(call=call)
+    device = await s.get(Device, call.device_id) if call.device_id is not None else None
+    relationship = (
+        CallerRelationship(device.relationship) if device and device.relationship else None
+    )
     participants = await ParticipantRepo(s, clock).of_call(call_id=call.id)
     observations = Observations.model_validate(call.observations) if call.observations else None
     news2 = score_news2(observations) if observations else None
@@ -43,6 +47,7 @@ async def snapshot_of(
         news2=news2,
         background=background,
         home_intent_label=HomeIntent(call.home_intent).label,
+        caller_label=relationship.label if relationship else None,
     )
     return CallSnapshot(
         id=call.id,
@@ -52,6 +57,7 @@ async def snapshot_of(
         site_kind=site.kind,
         person_id=call.person_id,
         person_name=person_name,
+        caller_relationship=relationship,
         channel=Channel(call.channel),
         reason=reason,
         secondary_reason=secondary,

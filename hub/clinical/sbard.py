@@ -51,12 +51,14 @@ def build_sbard(
     news2: News2Result | None,
     background: str | None = None,
     home_intent_label: str | None = None,
+    caller_label: str | None = None,
 ) -> Sbard:
     """Build the SBARD; NEWS2 is scored from ``observations`` when not given."""
     if news2 is None and observations is not None:
         news2 = score_news2(observations)
     return Sbard(
-        situation=_situation(resident_name, site_name, reason, secondary_reason, concern),
+        situation=_situation(resident_name, site_name, reason, secondary_reason, concern)
+        + (f" Calling: {_sentence(caller_label).lower()}" if caller_label else ""),
         background=_sentence(background) or "None given.",
         assessment=" ".join(
             [_soft_signs(soft_signs), _observations(observations), _news2(news2)]

@@ -146,6 +146,8 @@ async def create_enrolment(request: web.Request, body: DeviceCreate) -> DeviceEn
         site_ods=ods,
         enrolment_code=code,
         expires_at=device.enrolment_expires_at,
+        person_id=device.person_id,
+        relationship=device.relationship,
     )
 
 

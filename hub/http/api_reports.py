@@ -13,11 +13,11 @@ import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 from pydantic import ValidationError
 
+from hub import months
 from hub.clock import london_month
 from hub.errors import InvalidInput, invalid_input
 from hub.imports.service import ImportService
 from hub.keys import CLOCK, DATABASE, SETTINGS
-from hub.reports import months
 from hub.reports.engine import ReportService
 from hub.reports.hub_wide import hub_wide
 from hub.reports.render import MEDIA_TYPES, filename, render

@@ -11,14 +11,15 @@ from urllib.parse import urlencode
 import aiohttp_jinja2
 from aiohttp import web
 
+from hub import months
 from hub.clock import LONDON, as_utc, london_date, london_month
 from hub.errors import Forbidden, HubError
 from hub.keys import CLOCK, SETTINGS
 from hub.outcomes.amenders import AMENDERS, FOLLOW_UP_RECORDERS
 from hub.outcomes.worklist_page import Order, Show, WorklistPage, page_of, parse
-from hub.reports import months
 from hub.services import SERVICES
 from schemas.codes import (
+    CallerRelationship,
     CallState,
     Channel,
     Disposition,
@@ -50,6 +51,7 @@ LABELS: dict[str, dict[str, str]] = {
     "site_kind": dict(OrganisationKind.choices()),
     "channel": dict(Channel.choices()),
     "call_state": dict(CallState.choices()),
+    "caller_relationship": dict(CallerRelationship.choices()),
 }
 """The words for each code the live console shows, from the one vocabulary."""
 

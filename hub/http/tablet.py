@@ -21,6 +21,7 @@ from hub.prison.tablet import form_context as prison_form
 from hub.services import SERVICES
 from hub.storage.repos.history import CallFilters
 from hub.storage.tables import Organisation, Person
+from schemas import home as questions
 from schemas.api import HubStatus
 from schemas.codes import (
     Channel,
@@ -134,14 +135,20 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def call(request: web.Request) -> web.Response:
     site = await _site(request)
     if _is_own_home(site):
-        people = await request.app[SERVICES].records.find_people(
-            principal_of(request).scope, site_id=site.id
-        )
+        scope = principal_of(request).scope
+        person_id = scope.person_id  # a device enrolled to one person calls about them
+        if person_id is None:
+            people = await request.app[SERVICES].records.find_people(scope, site_id=site.id)
+            person_id = people[0].id if len(people) == 1 else None
         context = await _context(
             request,
             "Call the nurse",
             simple=True,
-            person_id=people[0].id if len(people) == 1 else None,
+            person_id=person_id,
+            questions=[
+                ("problem", questions.MAIN_PROBLEM_QUESTION, questions.MAIN_PROBLEMS, "reason"),
+                ("else", questions.ELSE_QUESTION, questions.ELSE_ANSWERS, "home_intent"),
+            ],
         )
     else:
         prison: dict[str, Any] = {}
@@ -156,7 +163,7 @@ async def call(request: web.Request) -> web.Response:
             simple=False,
             **prison,
             residents=[] if prison else await _residents(request),
-            reasons=Reason.choices(),
+            reasons=[c for c in Reason.choices() if c[0] != Reason.UNKNOWN],
             intents=[c for c in HomeIntent.choices() if c[0] != HomeIntent.UNKNOWN],
             soft_signs=SoftSign.choices(),
             consciousness=Consciousness.choices(),

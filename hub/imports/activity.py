@@ -14,7 +14,7 @@ from hub.storage.scope import Scope
 from schemas.codes import OrganisationKind
 from schemas.imports import ActivityRow
 
-from .service import CsvSource, Tally
+from .source import CsvSource, Tally
 
 FIGURES = ("ed_attendances", "emergency_admissions", "bed_days", "residents")
 

@@ -42,7 +42,7 @@ from schemas.imports import CallRow
 from schemas.nhs import is_synthetic, normalise_nhs_number
 
 from .reader import FileRefused, records
-from .service import parse_row
+from .source import parse_row
 
 BATCH = 5000
 PARALLEL_FROM_BYTES = 8 << 20

@@ -23,7 +23,7 @@ from hub.storage.tables import Organisation
 from schemas.codes import CallState
 
 from .call_file import PARALLEL_FROM_BYTES, CallFile, CallRecord, call_batches
-from .service import CsvSource, Tally
+from .source import CsvSource, Tally
 
 SOURCE = "import"
 CALL_COLUMNS = (

@@ -15,7 +15,7 @@ from hub.storage.tables import Organisation
 from schemas.codes import OrganisationKind
 from schemas.imports import SiteRow
 
-from .service import CsvSource, Tally
+from .source import CsvSource, Tally
 
 
 class SiteImport:

@@ -15,6 +15,7 @@ from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.messages import MessageRepo
 from hub.storage.repos.organisations import OrganisationRepo
+from hub.storage.repos.people import PersonRepo
 from hub.storage.tables import Message, Photo
 from schemas.wire import MessageEvent, MessageOut, MessageSend
 
@@ -24,9 +25,12 @@ SEQ_RETRIES = 5
 
 
 def thread_of(p: Principal) -> tuple[str, int | None]:
-    """The thread a principal reads: its own site's, or (for the hub) every site's."""
+    """The thread a principal reads: its own site's, (for the hub) every site's, or (for a
+    device enrolled to one person) that person's own."""
     if p.scope.is_hub:
         return topics.HUB_THREAD, None
+    if p.scope.person_id is not None:
+        return topics.person_thread(p.scope.person_id), p.scope.organisation_id
     return topics.site_thread(p.scope.organisation_id), p.scope.organisation_id
 
 
@@ -44,6 +48,8 @@ def message_out(m: Message) -> MessageOut:
         body=m.body,
         photo_id=m.photo_id,
         created_at=m.created_at,
+        person_id=m.person_id,
+        person_seq=m.person_seq,
     )
 
 
@@ -63,6 +69,8 @@ class MessageService:
             if cmd.site_id not in (None, scope.organisation_id):
                 raise NotFound("No such organisation")
             site_id = scope.organisation_id
+        if scope.person_id is not None and cmd.person_id not in (None, scope.person_id):
+            raise NotFound("No such resident")
         sender = p.key
         for _ in range(SEQ_RETRIES):
             try:
@@ -77,6 +85,8 @@ class MessageService:
             event = MessageEvent(message=out)
             await self.fanout.event(topics.site_thread(site_id), event)
             await self.fanout.event(topics.HUB_THREAD, event)
+            if out.person_id is not None:
+                await self.fanout.event(topics.person_thread(out.person_id), event)
         return out
 
     async def _store(
@@ -90,14 +100,28 @@ class MessageService:
                 repo = MessageRepo(s, self.clock)
                 await OrganisationRepo(s, self.clock).get(scope, organisation_id=site_id)
                 site_seq, hub_seq = await repo.next_seqs(site_id=site_id)
+                person_id = scope.person_id or cmd.person_id
                 if cmd.call_id is not None:
                     call = await CallRepo(s, self.clock).get(scope, call_id=cmd.call_id)
                     if call.site_id != site_id:
                         raise InvalidInput("That call belongs to another site", field="call_id")
+                    if person_id is None:
+                        person_id = call.person_id  # a message in a call is about its person
+                    elif call.person_id not in (None, person_id):
+                        raise InvalidInput("That call is about someone else", field="call_id")
                 if cmd.photo_id is not None:
                     photo = await repo.photo(scope, photo_id=cmd.photo_id)
                     if photo.site_id != site_id:
                         raise InvalidInput("That photo belongs to another site", field="photo_id")
+                if person_id is not None and person_id != scope.person_id:
+                    person = await PersonRepo(s, self.clock).get(scope, person_id=person_id)
+                    if person.site_id != site_id:
+                        raise InvalidInput("That person is at another site", field="person_id")
+                person_seq = (
+                    await repo.next_person_seq(person_id=person_id)
+                    if person_id is not None
+                    else None
+                )
                 message = await repo.add(
                     Message(
                         site_id=site_id,
@@ -110,6 +134,8 @@ class MessageService:
                         body=cmd.body,
                         photo_id=cmd.photo_id,
                         created_at=self.clock.now(),
+                        person_id=person_id,
+                        person_seq=person_seq,
                     )
                 )
                 await AuditRepo(s, self.clock).note(
@@ -155,7 +181,10 @@ class MessageService:
         thread, site_id = thread_of(p)
         async with self.db.session() as s:
             return await MessageRepo(s, self.clock).unread(
-                reader_key=p.key, thread=thread, site_id=site_id
+                reader_key=p.key,
+                thread=thread,
+                site_id=site_id,
+                person_id=p.scope.person_id,
             )
 
     async def add_photo(self, p: Principal, content_type: str, data: bytes, *, quota: int) -> int:
@@ -184,6 +213,7 @@ class MessageService:
                     data=data,
                     uploaded_by=scope.actor,
                     created_at=self.clock.now(),
+                    person_id=scope.person_id,
                 )
             )
         assert photo.id is not None

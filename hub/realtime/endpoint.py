@@ -185,7 +185,7 @@ async def catch_up(services: Services, realtime: Realtime) -> None:
         while True:
             batch = await services.messages.after(conns[0].principal, after)
             for message in batch:
-                seq = message.hub_seq if topic == topics.HUB_THREAD else message.site_seq
+                seq = getattr(message, topics.seq_field(topic)) or 0
                 body = MessageEvent(message=message).model_dump(mode="json")
                 for conn, mark in zip(conns, marks, strict=True):
                     if seq > mark.contiguous and not conn.closed:
@@ -236,6 +236,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             role=scope.role,
             organisation_id=scope.organisation_id,
             participant_key=conn.key,
+            person_id=scope.person_id,
+            relationship=principal.relationship,
         )
         conn.send(
             AuthOk(

@@ -31,6 +31,7 @@ class Scope:
     organisation_id: int
     user_id: int | None = None
     device_id: int | None = None
+    person_id: int | None = None  # a device enrolled to one person at home: that person alone
 
     @property
     def actor(self) -> str:
@@ -62,6 +63,23 @@ class Scope:
                 )
             )
         return false()
+
+    def person_clause(self, person_column: Any) -> ColumnElement[bool]:
+        """Restrict ``person_column`` to the scope's person, when it has one: a patient's
+        (or carer's) own device reads that person's records and nobody else's."""
+        if self.person_id is None:
+            return true()
+        return person_column == self.person_id
+
+    @property
+    def is_person(self) -> bool:
+        return self.person_id is not None
+
+    def require_site_wide(self) -> None:
+        """Refuse a read of the whole site (its resident list, its thread) to a device
+        enrolled to one person."""
+        if self.person_id is not None:
+            raise Forbidden("This device is enrolled to one person and reads only their record")
 
     def require_clinical(self) -> None:
         if not self.reads_clinical_records:

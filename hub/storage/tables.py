@@ -109,6 +109,10 @@ class Device(SQLModel, table=True):
     # reserved, checked and recorded in one conditional UPDATE, so parallel tries cannot race.
     pin_tries: int = 0
     pin_window_started_at: datetime | None = _utc(nullable=True)
+    # An own-home device is enrolled to one person: its scope is that person alone. Who
+    # holds it (patient or carer, schemas.codes.CallerRelationship) travels with its calls.
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    relationship: str | None = Field(default=None, max_length=16)
 
 
 class WebSession(SQLModel, table=True):
@@ -262,6 +266,10 @@ class Message(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     photo_id: int | None = None
     created_at: datetime = _utc()
+    # A message about one person at home: it is also in that person's own thread, numbered
+    # by ``person_seq`` (allocated like ``site_seq``), the only thread their devices read.
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    person_seq: int | None = None
 
 
 class ThreadCounter(SQLModel, table=True):
@@ -293,6 +301,7 @@ class Photo(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     uploaded_by: str = Field(max_length=40)
     created_at: datetime = _utc()
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
 
 
 class Outcome(SQLModel, table=True):

@@ -94,5 +94,10 @@ async def test_a_firefox_tablet_calls_and_a_chromium_console_answers(
         assert await tablet.wait() == 0
     finally:
         if tablet.returncode is None:
-            tablet.kill()
-            await tablet.wait()
+            tablet.terminate()  # the script closes Firefox on SIGTERM
+            try:
+                async with asyncio.timeout(15):
+                    await tablet.wait()
+            except TimeoutError:
+                tablet.kill()
+                await tablet.wait()

@@ -345,11 +345,16 @@ async def test_home_patients_get_one_big_button(open_page: OpenPage, live_hub: R
     await shoot(tablet, "home-patient")
     await tablet.locator("summary").click()
     await tablet.locator("label[for='line-gold_line']").click()
+    await tablet.wait_for_function("() => window.telehubTablet")  # the page's script is running
     await tablet.locator("#simple-call").click()
+    # The two optional questions, both skipped: the call says neither
+    for question in ("#step-problem", "#step-else"):
+        await tablet.locator(f"{question} .tablet-answer-skip").click()
     await expect(tablet.locator("#waiting-title")).to_have_text("Calling the nurse")
     await tablet.wait_for_function("() => telehubTablet.state.call && telehubTablet.state.call.id")
     call = await tablet.evaluate("() => telehubTablet.state.call")
     assert call["channel"] == "gold_line" and call["person_name"] == patient
+    assert (call["reason"], call["home_intent"]) == ("unknown", "unknown")
     await nurse.evaluate("(id) => nurse.accept(id)", call["id"])
     await wait_for_frames(tablet, REMOTE_FRAMES)
     await shoot(tablet, "home-patient-in-call")

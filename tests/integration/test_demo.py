@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 
 import nhs_number
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from hub.clock import FakeClock
 from hub.demo import load_demo
 from hub.storage.engine import Database
-from hub.storage.tables import Call, Organisation, Person
+from hub.storage.tables import Call, Device, Organisation, Person
 from schemas.codes import Disposition, HomeIntent, OrganisationKind
 from support.world import NOW
 
@@ -31,6 +31,11 @@ async def test_demo_data_is_plausible_and_loads_once(db: Database) -> None:
     assert kinds[OrganisationKind.CARE_HOME_RESIDENTIAL] >= 5
     assert kinds[OrganisationKind.PRISON] == 1 and kinds[OrganisationKind.OWN_HOME] >= 1
     assert all(nhs_number.is_valid(n) and n.startswith("9") for n in people)
+    # Patients at home with devices enrolled to them, one held by a carer, codes printed.
+    async with db.session() as s:
+        at_home = (await s.exec(select(Device).where(col(Device.person_id).is_not(None)))).all()
+    assert {d.relationship for d in at_home} == {"patient", "carer"} and len(at_home) == 3
+    assert [code for _, code in first.enrolments] == [f"DEMO-HOME-{n:04d}" for n in (1, 2, 3)]
     assert len(set(people)) == len(people)
     dispositions = Counter(d for d, _ in calls)
     intents = Counter(i for _, i in calls)

@@ -4,7 +4,6 @@ is added."""
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 import uuid
@@ -16,10 +15,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from PIL import Image
 
 from hub.auth.service import user_principal
-from hub.errors import HubError
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
 from hub.realtime.context import REALTIME
@@ -31,6 +28,7 @@ from hub.storage.tables import Appointment, ClinicSession, ClinicSlot, FollowUpT
 from schemas.api import DeviceCreate, UserCreate
 from schemas.codes import Role
 from support.access_matrix import CALLERS, COMMANDS, ROUTES
+from support.walk import PNG, STATUS_OF, app_routes
 from support.world import PASSWORD, Home, World, sign_in
 from telehub_client import CommandFailed, HubConnection
 
@@ -52,14 +50,7 @@ def settings(settings: HubSettings) -> HubSettings:
     )
 
 
-def _routes(app: web.Application) -> list[tuple[str, str]]:
-    found = []
-    for route in app.router.routes():
-        if route.method in ("HEAD", "*") or isinstance(route.resource, web.StaticResource):
-            continue
-        assert route.resource is not None
-        found.append((route.method, route.resource.canonical))
-    return found
+_routes = app_routes
 
 
 def _aim_at_home_b(path: str, world: World, task_id: int = 1) -> str:
@@ -334,14 +325,6 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
     return kwargs
 
 
-def _png() -> bytes:
-    """A real 1x1 PNG: the hub decodes and re-encodes every photo."""
-    out = io.BytesIO()
-    Image.new("RGBA", (1, 1), (0, 90, 180, 255)).save(out, "PNG")
-    return out.getvalue()
-
-
-PNG = _png()
 LAST = ("POST /api/auth/logout",)  # it ends the caller's session
 
 
@@ -599,11 +582,6 @@ async def _sockets(client: TestClient, m: Matrix) -> dict[str, HubConnection]:
 
     sockets["device"] = await HubConnection.open(url, device_auth)
     return sockets
-
-
-# An error frame's code as the HTTP status the same error has over REST, so the two tables
-# read alike (invalid_state and conflict are both 409).
-STATUS_OF = {cls.code.value: str(cls.status) for cls in HubError.__subclasses__()}
 
 
 async def _outcome(conn: HubConnection, type_: str, frame: dict[str, Any]) -> str:

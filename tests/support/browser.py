@@ -44,15 +44,20 @@ CHROMIUM_FLAGS = [
 
 
 async def axe_violations(
-    page: Page, *, impacts: tuple[str, ...] = ("serious", "critical")
+    page: Page,
+    *,
+    impacts: tuple[str, ...] = ("serious", "critical"),
+    tags: tuple[str, ...] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run axe-core in the page; return violations of the given impacts."""
+    """Run axe-core in the page; return violations of the given impacts (of the rules with
+    the given tags, e.g. "wcag22aa"; every rule when None)."""
     # Evaluated through the DevTools protocol, not as a <script> tag: the hub's CSP refuses
     # inline scripts, as it should.
     await page.evaluate(AXE.read_text() + "\n;undefined")
-    results = await page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    options: dict[str, Any] = {"resultTypes": ["violations"]}
+    if tags:
+        options["runOnly"] = {"type": "tag", "values": list(tags)}
+    results = await page.evaluate("async (o) => await axe.run(document, o)", options)
     found = [v for v in results["violations"] if v.get("impact") in impacts]
     if found:
         print(

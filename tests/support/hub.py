@@ -21,6 +21,7 @@ from hub.settings import HubSettings
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import User
 from schemas.api import DeviceCreate
+from schemas.codes import CallerRelationship
 from telehub_client import HubConnection
 
 from .world import World
@@ -49,10 +50,25 @@ class RunningHub:
     def realtime(self) -> Realtime:
         return self.app[REALTIME]
 
-    async def device_credential(self, site_ods: str = "VHOMA", label: str = "Tablet") -> str:
+    async def device_credential(
+        self,
+        site_ods: str = "VHOMA",
+        label: str = "Tablet",
+        *,
+        person_nhs_number: str | None = None,
+        relationship: CallerRelationship | None = None,
+    ) -> str:
+        """An enrolled tablet's credential; with ``person_nhs_number``, a device enrolled to
+        that one person at an own-home service (held by the patient or a carer)."""
         identity = self.app[SERVICES].identity
         _, _, code = await identity.create_enrolment(
-            SYSTEM, DeviceCreate(site_ods=site_ods, label=label)
+            SYSTEM,
+            DeviceCreate(
+                site_ods=site_ods,
+                label=label,
+                person_nhs_number=person_nhs_number,
+                relationship=relationship,
+            ),
         )
         _, credential = await identity.enrol(code)
         return credential

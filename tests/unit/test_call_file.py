@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from hub.clock import FakeClock
 from hub.imports.call_file import fields_of, plainly_valid
 from hub.imports.calls import CallImport
-from hub.imports.service import Tally
+from hub.imports.source import Tally
 from hub.settings import HubSettings
 from hub.storage.scope import SYSTEM
 from schemas.imports import CallRow, ImportKind

@@ -8,7 +8,7 @@ from hub.calls.queue import Priority, Waiting, is_overdue, order, priority_of
 from hub.calls.states import WAITING, can_move, sources_for, sources_of
 from hub.clinical.news2 import score_news2
 from schemas.codes import CallState as S
-from schemas.codes import Consciousness, Reason
+from schemas.codes import Channel, Consciousness, Reason
 from schemas.observations import Observations
 
 T0 = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
@@ -59,6 +59,23 @@ def test_priority_follows_news2_bands_and_reason_floors(
     obs: Observations | None, reason: Reason, expected: Priority
 ) -> None:
     assert priority_of(score_news2(obs) if obs else None, reason) == expected
+
+
+@pytest.mark.parametrize(
+    ("obs", "channel", "expected"),
+    [
+        (None, Channel.GOLD_LINE, Priority.MEDIUM),  # no observations from a patient's device
+        (Observations(respiration_rate=16, pulse=70), Channel.GOLD_LINE, Priority.MEDIUM),
+        (Observations(respiration_rate=26, pulse=135, spo2=90), Channel.GOLD_LINE, Priority.HIGH),
+        (None, Channel.HOME_PATIENT, Priority.LOW),
+        (Observations(respiration_rate=16, pulse=70), Channel.CARE_HOME, Priority.LOW),
+    ],
+)
+def test_a_gold_line_call_is_never_below_medium_priority(
+    obs: Observations | None, channel: Channel, expected: Priority
+) -> None:
+    news2 = score_news2(obs) if obs else None
+    assert priority_of(news2, Reason.UNKNOWN, channel=channel) == expected
 
 
 def test_queue_orders_by_priority_then_waiting_time() -> None:

@@ -30,16 +30,16 @@ def _close(**more: object) -> CallClose:
 @pytest.mark.parametrize("channel", ["prison_urgent", "prison_clinic"])
 def test_a_prison_calls_record_must_say_whether_an_escort_was_needed(channel: str) -> None:
     with pytest.raises(InvalidInput) as refused:
-        check_call_close(channel, _close())
+        check_call_close(channel, _close().escort_needed)
     assert refused.value.field == "escort_needed"
-    check_call_close(channel, _close(escort_needed=False))
-    check_call_close(channel, _close(escort_needed=True))
+    check_call_close(channel, _close(escort_needed=False).escort_needed)
+    check_call_close(channel, _close(escort_needed=True).escort_needed)
 
 
 def test_no_other_calls_record_may_claim_an_escort() -> None:
-    check_call_close("care_home", _close())
+    check_call_close("care_home", _close().escort_needed)
     with pytest.raises(InvalidInput):
-        check_call_close("care_home", _close(escort_needed=False))
+        check_call_close("care_home", _close(escort_needed=False).escort_needed)
 
 
 def test_the_tablet_labels_a_prisoner_by_initials_and_prison_number() -> None:

@@ -104,6 +104,8 @@ class HubConnection:
 
     @property
     def seq_field(self) -> str:
+        if self.auth_ok.get("who", {}).get("person_id") is not None:
+            return "person_seq"  # a device enrolled to one person reads their own thread
         return (
             "hub_seq"
             if self.auth_ok.get("who", {}).get("role") not in ("care_home_staff", "prison_staff")

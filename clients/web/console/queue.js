@@ -184,6 +184,15 @@ export class QueueView {
         " · ",
         c.person_name ?? "Resident not named",
       ),
+      c.caller_relationship
+        ? el(
+            "p",
+            { class: "console-queue__line console-small", dataset: { caller: c.caller_relationship } },
+            c.caller_relationship === "carer"
+              ? `${this.label("caller_relationship", "carer")} calling about ${c.person_name ?? "the patient"}`
+              : `${c.person_name ?? "The patient"} calling for themselves`,
+          )
+        : null,
       el("p", { class: "console-queue__line console-queue__line--clip console-small", title: details }, details),
       this.waitingMessages(c),
     );

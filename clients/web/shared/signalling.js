@@ -86,6 +86,8 @@ export class HubSocket extends EventTarget {
   }
 
   get seqField() {
+    // A device enrolled to one person at home reads that person's own thread.
+    if (this.authOk && this.authOk.who.person_id != null) return "person_seq";
     return this.authOk && ["care_home_staff", "prison_staff"].includes(this.authOk.who.role) ? "site_seq" : "hub_seq";
   }
 

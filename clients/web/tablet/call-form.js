@@ -9,6 +9,8 @@ import { showErrors, fieldError } from "./ui.js";
 
 const SECTIONS = {
   simple: "step-simple",
+  problem: "step-problem",
+  else: "step-else",
   who: "step-who",
   why: "step-why",
   obs: "step-obs",
@@ -42,6 +44,7 @@ export class CallForm {
     this.step = null;
     this.personId = null;
     this.personName = "";
+    this.answers = {}; // home patients: the two optional questions' codes, once answered
     this.caller = $("#caller-name");
     this.pin = $("#caller-pin"); // shared tablets only; never stored, cleared once used
     this.errors = $("#call-errors");
@@ -79,8 +82,8 @@ export class CallForm {
       const person = this.form.dataset.personId;
       return {
         channel: localStorage.getItem(LINE_KEY) || "home_patient",
-        reason: "other",
-        home_intent: "unknown",
+        reason: this.answers.reason ?? "unknown", // skipped: not stated
+        home_intent: this.answers.home_intent ?? "unknown",
         person_id: person ? Number(person) : null,
       };
     }
@@ -124,6 +127,8 @@ export class CallForm {
     });
     for (const button of $$("[data-goto]")) button.addEventListener("click", () => this.goto(button.dataset.goto));
     document.addEventListener("click", (e) => {
+      const answer = e.target.closest?.(".tablet-answer, .tablet-answer-skip");
+      if (answer) return this.#answer(answer);
       const choice = e.target.closest?.(".tablet-choice");
       if (choice) this.#choose(choice);
     });
@@ -165,7 +170,18 @@ export class CallForm {
       if (radio.value === localStorage.getItem(LINE_KEY)) radio.checked = true;
       radio.addEventListener("change", () => localStorage.setItem(LINE_KEY, radio.value));
     }
-    $("#simple-call")?.addEventListener("click", () => this.onStart());
+    // The one button, then two optional questions (each answered or skipped in a tap).
+    $("#simple-call")?.addEventListener("click", () => {
+      this.answers = {};
+      this.goto("problem");
+    });
+  }
+
+  #answer(button) {
+    const field = button.dataset.field;
+    if (button.dataset.code) this.answers[field] = button.dataset.code;
+    if (field === "reason") this.goto("else");
+    else this.onStart();
   }
 
   // -- step 1: who -------------------------------------------------------------------------

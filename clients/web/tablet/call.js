@@ -234,7 +234,7 @@ function threadInCall() {
 hub.addEventListener("message", (e) => {
   const message = e.detail;
   if (!session.belongs(message)) return;
-  const added = showInThread($("#call-messages"), message, { selfKey: session.selfKey });
+  const added = showInThread($("#call-messages"), message, { selfKey: session.selfKey, seqField: hub.seqField });
   if (added && message.sender_key !== session.selfKey && !session.ended) playTones(NEW_MESSAGE);
 });
 
@@ -246,7 +246,7 @@ $("#call-message-form")?.addEventListener("submit", async (e) => {
   box.value = "";
   try {
     const sent = await session.sendMessage(body);
-    showInThread($("#call-messages"), sent, { selfKey: session.selfKey });
+    showInThread($("#call-messages"), sent, { selfKey: session.selfKey, seqField: hub.seqField });
   } catch (err) {
     box.value = body;
     $("#queue-text").textContent = `Your message was not sent: ${err.message}`;

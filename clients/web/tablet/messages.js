@@ -18,7 +18,7 @@ let selfKey = null;
 let synced = false;
 
 function render(message) {
-  if (showInThread(thread, message, { selfKey })) count();
+  if (showInThread(thread, message, { selfKey, seqField: hub.seqField })) count();
 }
 
 function count() {

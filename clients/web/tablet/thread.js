@@ -5,13 +5,13 @@
 import { el } from "/js/shared/dom.js";
 import { londonTime } from "./ui.js";
 
-export function messageItem(message, { mine }) {
+export function messageItem(message, { mine, seqField = "site_seq" }) {
   return el(
     "li",
     {
       class: `tablet-thread__message${mine ? " tablet-thread__message--mine" : ""}`,
       "data-message-id": message.id,
-      "data-seq": message.site_seq,
+      "data-seq": message[seqField],
     },
     el(
       "p",
@@ -32,11 +32,12 @@ export function messageItem(message, { mine }) {
   );
 }
 
-// Put a message in its list, unless it is there already. True when it was added.
-export function showInThread(list, message, { selfKey }) {
+// Put a message in its list, unless it is there already. True when it was added. The order is
+// the reader's thread's (``seqField``: a site's, or one person's own for their device).
+export function showInThread(list, message, { selfKey, seqField = "site_seq" }) {
   if (list.querySelector(`[data-message-id="${message.id}"]`)) return false;
-  const item = messageItem(message, { mine: message.sender_key === selfKey });
-  const later = [...list.children].find((li) => Number(li.dataset.seq) > message.site_seq);
+  const item = messageItem(message, { mine: message.sender_key === selfKey, seqField });
+  const later = [...list.children].find((li) => Number(li.dataset.seq) > message[seqField]);
   list.insertBefore(item, later ?? null);
   return true;
 }

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hub.broker import topics
 from schemas.codes import Role
 from schemas.wire import MessageAck, MessageEvent, MessageOut, MessageSend, MessageSync
 
@@ -29,10 +30,10 @@ async def sync(ctx: CommandContext, cmd: MessageSync) -> dict[str, Any]:
     and released after it, skipping any the replay already sent.
     """
     conn, registry, messages = ctx.conn, ctx.realtime.registry, ctx.services.messages
-    topic, site_id = thread_of(conn.principal)
+    topic, _ = thread_of(conn.principal)
     registry.subscribe(conn, topic, cmd.id)
     replay = conn.replays[topic] = Replay()
-    field = "hub_seq" if site_id is None else "site_seq"
+    field = topics.seq_field(topic)
     last = cmd.after_seq
     replayed = 0
     try:
@@ -44,7 +45,7 @@ async def sync(ctx: CommandContext, cmd: MessageSync) -> dict[str, Any]:
                     {"type": "event", "id": cmd.id, "event": body}, separators=(",", ":")
                 )
                 conn.send(frame)
-                last = getattr(message, field)
+                last = getattr(message, field) or 0
                 replayed += 1
             if len(batch) < 500:
                 break

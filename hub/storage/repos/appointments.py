@@ -93,7 +93,9 @@ class AppointmentRepo(Repo):
         found = (
             await self.session.exec(
                 select(Appointment).where(
-                    col(Appointment.id) == appointment_id, scope.site_clause(Appointment.site_id)
+                    col(Appointment.id) == appointment_id,
+                    scope.site_clause(Appointment.site_id),
+                    scope.person_clause(Appointment.person_id),
                 )
             )
         ).first()
@@ -112,7 +114,9 @@ class AppointmentRepo(Repo):
     ) -> Sequence[Appointment]:
         """Appointments the scope may see, by slot time."""
         scope.require_clinical()
-        stmt = select(Appointment).where(scope.site_clause(Appointment.site_id))
+        stmt = select(Appointment).where(
+            scope.site_clause(Appointment.site_id), scope.person_clause(Appointment.person_id)
+        )
         if site_id is not None:
             stmt = stmt.where(col(Appointment.site_id) == site_id)
         if since is not None:

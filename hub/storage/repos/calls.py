@@ -22,7 +22,11 @@ class CallRepo(Repo):
         scope.require_clinical()
         call = (
             await self.session.exec(
-                select(Call).where(Call.id == call_id, scope.site_clause(Call.site_id))
+                select(Call).where(
+                    Call.id == call_id,
+                    scope.site_clause(Call.site_id),
+                    scope.person_clause(Call.person_id),
+                )
             )
         ).first()
         if call is None:
@@ -39,7 +43,11 @@ class CallRepo(Repo):
     async def by_client_ref(self, scope: Scope, *, client_ref: str) -> Call | None:
         return (
             await self.session.exec(
-                select(Call).where(Call.client_ref == client_ref, scope.site_clause(Call.site_id))
+                select(Call).where(
+                    Call.client_ref == client_ref,
+                    scope.site_clause(Call.site_id),
+                    scope.person_clause(Call.person_id),
+                )
             )
         ).first()
 
@@ -58,6 +66,7 @@ class CallRepo(Repo):
                 select(Call).where(
                     col(Call.state).in_([s.value for s in states]),
                     scope.site_clause(Call.site_id),
+                    scope.person_clause(Call.person_id),
                 )
             )
         ).all()

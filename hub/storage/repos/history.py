@@ -76,7 +76,11 @@ class HistoryRepo(Repo):
             .join(Organisation, col(Organisation.id) == col(Call.site_id))
             .outerjoin(Person, col(Person.id) == col(Call.person_id))
             .outerjoin(User, col(User.id) == col(Call.nurse_id))
-            .where(scope.site_clause(Call.site_id), *filters.clauses())
+            .where(
+                scope.site_clause(Call.site_id),
+                scope.person_clause(Call.person_id),
+                *filters.clauses(),
+            )
             .order_by(col(Call.started_at).desc(), col(Call.id))
             .limit(limit)
         )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import col, func, select
@@ -18,6 +19,7 @@ class MessageRepo(Repo):
     ) -> Sequence[Message]:
         """The site's thread with the hub, oldest first, after a message id."""
         scope.require_clinical()
+        scope.require_site_wide()
         stmt = (
             select(Message)
             .where(
@@ -45,6 +47,11 @@ class MessageRepo(Repo):
         the counter rows stay locked until commit, so numbers follow commit order."""
         return await self._bump(f"site:{site_id}"), await self._bump("hub")
 
+    async def next_person_seq(self, *, person_id: int) -> int:
+        """Take the next number in one person's own thread (after ``next_seqs``, so every
+        writer takes the counters in the same order)."""
+        return await self._bump(f"person:{person_id}")
+
     async def _bump(self, thread: str) -> int:
         stmt = (
             update(ThreadCounter)
@@ -57,8 +64,14 @@ class MessageRepo(Repo):
             return int(taken)
         # The thread's first counted message: start after any messages already stored (a
         # racing first writer makes this insert fail, and the caller's retry finds the row).
+        stmt_max: Any
         if thread == "hub":
             stmt_max = select(func.coalesce(func.max(Message.hub_seq), 0))
+        elif thread.startswith("person:"):
+            person_id = int(thread.removeprefix("person:"))
+            stmt_max = select(func.coalesce(func.max(col(Message.person_seq)), 0)).where(
+                Message.person_id == person_id
+            )
         else:
             site_id = int(thread.removeprefix("site:"))
             stmt_max = select(func.coalesce(func.max(Message.site_seq), 0)).where(
@@ -77,9 +90,20 @@ class MessageRepo(Repo):
     async def after(
         self, scope: Scope, *, site_id: int | None, after_seq: int, limit: int = 500
     ) -> Sequence[Message]:
-        """A thread after a sequence number: one site's (site_seq), or the hub's (hub_seq)."""
+        """A thread after a sequence number: one site's (site_seq), the hub's (hub_seq), or
+        for a device enrolled to one person, that person's own (person_seq)."""
         scope.require_clinical()
-        if site_id is None:
+        if scope.person_id is not None:
+            stmt = (
+                select(Message)
+                .where(
+                    Message.person_id == scope.person_id,
+                    scope.site_clause(Message.site_id),
+                    col(Message.person_seq) > after_seq,
+                )
+                .order_by(col(Message.person_seq))
+            )
+        elif site_id is None:
             scope.require_hub()
             stmt = select(Message).where(Message.hub_seq > after_seq).order_by(col(Message.hub_seq))
         else:
@@ -112,16 +136,23 @@ class MessageRepo(Repo):
         await self.session.refresh(cursor)
         return cursor.acked_seq
 
-    async def unread(self, *, reader_key: str, thread: str, site_id: int | None) -> int:
+    async def unread(
+        self, *, reader_key: str, thread: str, site_id: int | None, person_id: int | None = None
+    ) -> int:
         cursor = await self.session.get(ReadCursor, (reader_key, thread))
         acked = cursor.acked_seq if cursor else 0
-        seq = Message.hub_seq if site_id is None else Message.site_seq
+        if person_id is not None:
+            seq = col(Message.person_seq)
+        else:
+            seq = col(Message.hub_seq) if site_id is None else col(Message.site_seq)
         stmt = (
             select(func.count())
             .select_from(Message)
             .where(seq > acked, Message.sender_key != reader_key)
         )
-        if site_id is not None:
+        if person_id is not None:
+            stmt = stmt.where(Message.person_id == person_id)
+        elif site_id is not None:
             stmt = stmt.where(Message.site_id == site_id)
         return int((await self.session.exec(stmt)).one())
 
@@ -139,7 +170,11 @@ class MessageRepo(Repo):
         scope.require_clinical()
         found = (
             await self.session.exec(
-                select(Photo).where(Photo.id == photo_id, scope.site_clause(Photo.site_id))
+                select(Photo).where(
+                    Photo.id == photo_id,
+                    scope.site_clause(Photo.site_id),
+                    scope.person_clause(Photo.person_id),
+                )
             )
         ).first()
         if found is None:

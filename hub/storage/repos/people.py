@@ -18,7 +18,11 @@ class PersonRepo(Repo):
         scope.require_clinical()
         person = (
             await self.session.exec(
-                select(Person).where(Person.id == person_id, scope.site_clause(Person.site_id))
+                select(Person).where(
+                    Person.id == person_id,
+                    scope.site_clause(Person.site_id),
+                    scope.person_clause(Person.id),
+                )
             )
         ).first()
         if person is None:
@@ -30,6 +34,7 @@ class PersonRepo(Repo):
     ) -> Sequence[Person]:
         """Residents by name or NHS number, most recently called first."""
         scope.require_clinical()
+        scope.require_site_wide()
         last_call = (
             select(col(Call.person_id), func.max(Call.started_at).label("last_call"))
             .group_by(col(Call.person_id))
@@ -58,8 +63,26 @@ class PersonRepo(Repo):
         ).limit(limit)
         return (await self.session.exec(stmt)).all()
 
+    async def at_site(self, scope: Scope, *, site_id: int, nhs_number: str) -> Person:
+        """The person with this NHS number registered at this site."""
+        scope.require_clinical()
+        person = (
+            await self.session.exec(
+                select(Person).where(
+                    Person.site_id == site_id,
+                    Person.nhs_number == nhs_number,
+                    scope.site_clause(Person.site_id),
+                    scope.person_clause(Person.id),
+                )
+            )
+        ).first()
+        if person is None:
+            raise NotFound("No one with this NHS number is registered at this site")
+        return person
+
     async def create(self, scope: Scope, data: PersonCreate) -> Person:
         scope.require_clinical()
+        scope.require_site_wide()
         if not scope.is_hub and data.site_id != scope.organisation_id:
             raise Forbidden("You can only add residents to your own site")
         # A site is told only about its own residents. The hub sees every site, so it is

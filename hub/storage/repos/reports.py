@@ -18,8 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, select
 from sqlmodel import col
 from sqlmodel import select as select_model
 
+from hub import months
 from hub.errors import Forbidden, NotFound
-from hub.reports import months
 from hub.reports.counts import COUNTS, SiteMonthCounts
 from schemas.codes import OrganisationKind, Role
 

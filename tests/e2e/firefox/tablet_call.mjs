@@ -35,6 +35,12 @@ const browser = await puppeteer.launch({
   },
 });
 
+// Stopped by the test (it timed out): take Firefox down too, so no browser is left behind.
+process.on("SIGTERM", async () => {
+  await browser.close().catch(() => {});
+  process.exit(1);
+});
+
 try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1024, height: 768 });
