@@ -47,6 +47,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hub.reports.cli",
                 "hub.__main__",
                 "hub.demo",
+                "hub.demo_home",
                 "hub.terminal",
                 "hub.heap",
                 "hub.tools",
@@ -74,6 +75,7 @@ SAME_LAYER: frozenset[tuple[str, str]] = frozenset(
         ("hub.reports.cli", "hub.terminal"),
         ("hub.__main__", "hub.cli"),
         ("hub.demo", "hub.terminal"),
+        ("hub.demo", "hub.demo_home"),  # the own-home patients' part of the demo
         ("hub.tools", "hub.app"),
     }
 )
