@@ -18,10 +18,11 @@ run: install assets
 	$(BIN)/telehub demo
 	$(BIN)/telehub serve
 
-# The fault suite (tests/faults: real hub processes killed and drained, nginx, a Redis of
-# its own) runs after the rest, two scenarios at a time; -rA prints each one's timings.
+# The suite runs two tests at a time (pytest-xdist: each test has its own database schema,
+# ports and broker namespace), then the fault suite (tests/faults: real hub processes killed
+# and drained, nginx, a Redis of its own), two scenarios at a time; -rA prints their timings.
 test: install assets system
-	$(BIN)/pytest --ignore=tests/faults
+	$(BIN)/pytest --ignore=tests/faults -n 2
 	$(BIN)/pytest tests/faults -n 2 -rA
 
 install: $(STAMP)
