@@ -135,7 +135,13 @@ async def disable_user(request: web.Request, user_id: RowId) -> UserPublic:
 
 @routes.post("/api/devices")
 @allow(Role.HUB_ADMIN)
-@api("Start enrolling a tablet: a one-time enrolment code", tag="devices", status=201)
+@api(
+    "Start enrolling a tablet: a one-time enrolment code",
+    tag="devices",
+    status=201,
+    rules="person_nhs_number, when given, must be a valid NHS number (check digit) of someone "
+    "registered at that own-home service; a relationship needs the person",
+)
 async def create_enrolment(request: web.Request, body: DeviceCreate) -> DeviceEnrolmentPublic:
     device, ods, code = await request.app[SERVICES].identity.create_enrolment(
         principal_of(request).scope, body

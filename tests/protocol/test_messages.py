@@ -9,6 +9,7 @@ import random
 import pytest
 from sqlmodel import func, select
 
+from hub.settings import HubSettings
 from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.tables import Message, Organisation
@@ -17,6 +18,13 @@ from support.hub import RunningHub
 from support.world import NOW, _user
 from telehub_client import CommandFailed, HubConnection
 from telehub_client.connection import Disconnected
+
+
+@pytest.fixture
+def settings(settings: HubSettings) -> HubSettings:
+    """These tests drop and reconnect sockets hundreds of times a minute from one address:
+    they test delivery, not the sign-in throttle (tests/integration/test_throttling.py)."""
+    return settings.model_copy(update={"rate_ws_credential": "100000/minute"})
 
 
 async def test_a_message_round_trip_with_acks_and_unread_counts(hub: RunningHub) -> None:
