@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from hub.errors import InvalidInput, NotFound, Unauthorised
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo
@@ -103,21 +105,11 @@ class DeviceIdentity(IdentityBase):
             "device_sign_in", (Guard.DEVICE_SIGN_IN, client), (Guard.DEVICE_SIGN_IN, credential)
         )
         async with self.db.session() as s:
-            device = await DeviceRepo(s, self.clock).by_credential(
-                credential_hash=token_hash(credential)
-            )
-            if device is None or device.revoked_at is not None:
-                await AuditRepo(s, self.clock).record(
-                    actor="anonymous" if device is None else f"device:{device.id}",
-                    action="device_sign_in",
-                    outcome="refused",
-                )
-                refused = True
-            else:
-                refused = False
+            device = await self._enrolled(s, credential, detail=None)
+            if device is not None:
                 token = new_token()
                 session = await self._open_session(s, token, device_id=device.id)
-        if refused or device is None:
+        if device is None:
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device, session), token
 
@@ -129,19 +121,28 @@ class DeviceIdentity(IdentityBase):
             "ws_credential", (Guard.WS_CREDENTIAL, client), (Guard.WS_CREDENTIAL, credential)
         )
         async with self.db.session() as s:
-            device = await DeviceRepo(s, self.clock).by_credential(
-                credential_hash=token_hash(credential)
-            )
-            if device is None or device.revoked_at is not None:
-                await AuditRepo(s, self.clock).record(
-                    actor="anonymous" if device is None else f"device:{device.id}",
-                    action="device_sign_in",
-                    outcome="refused",
-                    detail={"via": "websocket"},
-                )
-        if device is None or device.revoked_at is not None:
+            device = await self._enrolled(s, credential, detail={"via": "websocket"})
+        if device is None:
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device)
+
+    async def _enrolled(
+        self, s: AsyncSession, credential: str, *, detail: dict[str, str] | None
+    ) -> Device | None:
+        """The enrolled, unrevoked device with this credential; None (the refusal audited)
+        for an unknown or revoked one."""
+        device = await DeviceRepo(s, self.clock).by_credential(
+            credential_hash=token_hash(credential)
+        )
+        if device is not None and device.revoked_at is None:
+            return device
+        await AuditRepo(s, self.clock).record(
+            actor="anonymous" if device is None else f"device:{device.id}",
+            action="device_sign_in",
+            outcome="refused",
+            detail=detail,
+        )
+        return None
 
     async def revoke_device(self, scope: Scope, device_id: int) -> Device:
         scope.require_admin()
