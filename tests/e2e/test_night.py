@@ -7,10 +7,11 @@ tablet's in-call screen with a sound; the tablet chimes when the nurse answers.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
-from playwright.async_api import Page, Response, expect
+from playwright.async_api import Page, Response, WebSocketRoute, expect
 
 from hub.keys import DATABASE
 from hub.settings import HubSettings
@@ -107,6 +108,46 @@ async def test_what_the_home_says_while_waiting_and_in_the_call_reaches_the_othe
     await tablet.locator("#call-message").fill("On her side now, breathing fast.")
     await tablet.locator("#call-message-form button").click()
     await expect(nurse.locator("#thread")).to_contain_text("On her side now")
+
+
+async def test_a_tablet_refused_its_thread_for_a_moment_still_hears_the_nurse_in_the_call(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    """The hub's first answer to the call page's ``message/sync`` is "unavailable" (its
+    database away for a moment): the page asks again rather than sitting in the call deaf to
+    what the nurse types. The refusal is made on the wire by Playwright, not by our code."""
+    nurse = await _console(open_page)
+    tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet")
+    refused: list[int] = []
+
+    def route(page_side: WebSocketRoute) -> None:
+        hub_side = page_side.connect_to_server()
+
+        def from_page(frame: str | bytes) -> None:
+            command = json.loads(frame)
+            if command.get("type") == "message/sync" and not refused:
+                refused.append(command["id"])
+                page_side.send(json.dumps({"type": "error", "id": command["id"], "error": {
+                    "code": "unavailable", "message": "The hub cannot reach its records now"}}))
+                return
+            hub_side.send(frame)
+
+        page_side.on_message(from_page)
+        hub_side.on_message(page_side.send)
+
+    await tablet.route_web_socket("**/ws", route)
+    await tablet.goto("/tablet/call")
+    call_id = await walk_to_call(
+        tablet, resident="Edith ResidentA", reason="breathing_difficulty", intent="gp_urgent"
+    )
+    assert refused, "the call page never asked for its thread"
+    await nurse.locator(f'#queue [data-call-id="{call_id}"] button[data-accept]').click()
+    await expect(tablet.locator("#in-call")).to_be_visible()
+    await nurse.locator("#message-body").fill("Sit her up and count her breaths.")
+    await nurse.locator("#message-body").press("Enter")
+    await expect(
+        tablet.locator("#in-call #call-messages li", has_text="Sit her up")
+    ).to_be_visible()
 
 
 # Chromium's ramp-up on a perfect loopback link, as recorded: the encoder says "bandwidth"

@@ -40,6 +40,9 @@ export class CommandError extends Error {
 // 4401 (signed out, session expired) reconnects: a new ticket needs a live session.
 export const FINAL_CLOSE_CODES = new Set([4403, 4429]);
 
+// Refusals that say "not now" rather than "no": the same command may succeed shortly.
+export const PASSING_REFUSALS = new Set(["unavailable", "rate_limited", "draining", "internal"]);
+
 export class Disconnected extends Error {
   constructor() {
     super("The connection to the hub dropped before it answered");
@@ -120,10 +123,27 @@ export class HubSocket extends EventTarget {
     ws.onerror = () => {};
     this.setState("open");
     this.dispatchEvent(new CustomEvent("open", { detail: first }));
-    if (this.resumeMessages) {
-      this.command("message/sync", { after_seq: this.lastSeq }).catch(() => {});
-    }
+    if (this.resumeMessages) this.followThread(ws);
     return first;
+  }
+
+  // Follow the thread from the last message seen. A refusal that passes (the hub's database
+  // away for a moment, a burst of commands, a process draining) is asked again, so a page
+  // never sits in a call deaf to the nurse; a dropped socket follows again when it reopens.
+  async followThread(ws) {
+    for (let attempt = 1; ws === this.ws; attempt += 1) {
+      try {
+        await this.command("message/sync", { after_seq: this.lastSeq });
+        return;
+      } catch (err) {
+        if (err instanceof Disconnected) return;
+        if (!PASSING_REFUSALS.has(err.code)) {
+          console.warn(`The hub refused this page its messages (${err.code})`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(attempt)));
+      }
+    }
   }
 
   onFrame(frame) {
