@@ -48,6 +48,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hub.__main__",
                 "hub.demo",
                 "hub.demo_home",
+                "hub.demo_people",
+                "hub.demo_history",
+                "hub.demo_clinics",
                 "hub.terminal",
                 "hub.heap",
                 "hub.tools",
@@ -76,6 +79,9 @@ SAME_LAYER: frozenset[tuple[str, str]] = frozenset(
         ("hub.__main__", "hub.cli"),
         ("hub.demo", "hub.terminal"),
         ("hub.demo", "hub.demo_home"),  # the own-home patients' part of the demo
+        ("hub.demo", "hub.demo_people"),  # the demo's parts, each its own module
+        ("hub.demo", "hub.demo_history"),
+        ("hub.demo", "hub.demo_clinics"),
         ("hub.tools", "hub.app"),
     }
 )
