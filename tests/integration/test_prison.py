@@ -353,4 +353,3 @@ async def test_a_prison_calls_record_says_whether_an_escort_was_needed(
     async with db.session() as s:
         stored = await s.get(Call, call["id"])
     assert stored is not None and stored.escort_needed is False and stored.state == "closed"
-

@@ -57,11 +57,20 @@ async def prison(db: Database, world: World) -> Organisation:
         for intent, escort, ed, admitted, disposition in CALLS:
             s.add(
                 Call(
-                    id=str(uuid.uuid4()), site_id=site.id or 0, person_id=prisoner.id,
-                    channel="prison_urgent", reason="chest_pain", home_intent="unknown",
-                    prison_intent=intent, escort_needed=escort, ed_within_72h=ed,
-                    admitted_within_72h=admitted, disposition=disposition,
-                    nurse_counterfactual="ed_attendance", state="closed", started_at=AT,
+                    id=str(uuid.uuid4()),
+                    site_id=site.id or 0,
+                    person_id=prisoner.id,
+                    channel="prison_urgent",
+                    reason="chest_pain",
+                    home_intent="unknown",
+                    prison_intent=intent,
+                    escort_needed=escort,
+                    ed_within_72h=ed,
+                    admitted_within_72h=admitted,
+                    disposition=disposition,
+                    nurse_counterfactual="ed_attendance",
+                    state="closed",
+                    started_at=AT,
                     local_month=MONTH,
                 )  # fmt: skip
             )
@@ -80,8 +89,13 @@ async def prison(db: Database, world: World) -> Organisation:
             await s.flush()
             s.add(
                 Appointment(
-                    slot_id=slot.id or 0, clinic_id=clinic.id or 0, person_id=prisoner.id or 0,
-                    site_id=site.id or 0, status=status, starts_at=start, booked_by="cli",
+                    slot_id=slot.id or 0,
+                    clinic_id=clinic.id or 0,
+                    person_id=prisoner.id or 0,
+                    site_id=site.id or 0,
+                    status=status,
+                    starts_at=start,
+                    booked_by="cli",
                     booked_at=start - timedelta(days=6),
                 )  # fmt: skip
             )
