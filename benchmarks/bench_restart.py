@@ -58,7 +58,7 @@ from support.faults import (  # noqa: E402
     identity_for,
     p95,
 )
-from support.servers import RedisServer  # noqa: E402
+from support.servers import RedisServer, eventually  # noqa: E402
 from support.world import World, build_world  # noqa: E402
 
 HEADING = "## Restarts and failover"
@@ -91,13 +91,9 @@ class Figures:
         )
 
 
-async def _until(check: Callable[[], bool], within: float) -> None:
-    async with asyncio.timeout(within):
-        while not check():
-            await asyncio.sleep(0.01)  # polling the clients' own records of auth_ok
-
-
-async def _timed_all(opens: list[Callable[[], Awaitable[Client]]]) -> tuple[list[Client], list[float]]:
+async def _timed_all(
+    opens: list[Callable[[], Awaitable[Client]]],
+) -> tuple[list[Client], list[float]]:
     """Open every client at once; each one's time from the start to its auth_ok."""
     started = time.monotonic()
 
@@ -184,11 +180,11 @@ async def restart(
             client.keep_connected()
         await hub.kill()
         killed = time.monotonic()
-        await _until(lambda: all(c.conn.lost.is_set() for c in everyone), within=60)
+        await eventually(lambda: all(c.conn.lost.is_set() for c in everyone), within=60)
         await asyncio.sleep(args.down)  # the outage being measured, not a synchronisation
         respawned = time.monotonic()
         ready = await hub.start(within=180)
-        await _until(lambda: all(c.reconnects for c in everyone), within=300)
+        await eventually(lambda: all(c.reconnects for c in everyone), within=300)
         back_calls = [c.reconnects[0] - ready for c in in_calls]
         back_idle = [c.reconnects[0] - ready for c in idle]
         extra = {
@@ -200,8 +196,10 @@ async def restart(
             Figures("first registration, all at once, warm hub (floor)", len(in_calls), floor),
             Figures(
                 f"re-registration after kill -9 + {args.down:g} s down, clients in calls",
-                len(in_calls), back_calls, RESTART_TARGET_P95,
-            ),  # fmt: skip
+                len(in_calls),
+                back_calls,
+                RESTART_TARGET_P95,
+            ),
         ]
         if idle:
             figures.insert(
@@ -233,16 +231,18 @@ async def failover(
             client.keep_connected()
         await first.kill()
         killed = time.monotonic()
-        await _until(lambda: any(c.close_codes for c in clients), within=30)
+        await eventually(lambda: any(c.close_codes for c in clients), within=30)
         moved = [c for c in clients if c.close_codes]
-        await _until(lambda: all(c.reconnects for c in moved), within=120)
+        await eventually(lambda: all(c.reconnects for c in moved), within=120)
         seconds = [c.reconnects[0] - killed for c in moved]
         for client in clients:
             await client.close()
         return Figures(
             f"failover behind nginx, kill -9 to auth_ok ({len(moved)} of {len(clients)} moved)",
-            len(moved), seconds, FAILOVER_TARGET_P95,
-        )  # fmt: skip
+            len(moved),
+            seconds,
+            FAILOVER_TARGET_P95,
+        )
     finally:
         await nginx.stop()
         await first.kill()
@@ -265,9 +265,11 @@ async def main(args: argparse.Namespace) -> None:
         redis = RedisServer(Path(tmp))
         redis.start()
         settings = HubSettings(
-            environment="test", database_url=args.pg, database_schema=schema,
+            environment="test",
+            database_url=args.pg,
+            database_schema=schema,
             broker_url=redis.url,
-        )  # fmt: skip
+        )
         db = Database.from_settings(settings)
         try:
             await upgrade(db)

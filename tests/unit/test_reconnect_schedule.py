@@ -94,7 +94,8 @@ def test_the_browser_client_also_tries_every_half_second_while_nothing_answers()
         pytest.skip("node is not installed")
     script = f"""
       const m = await import({json.dumps(SIGNALLING.as_uri())});
-      const at = (after) => [...Array(12).keys()].map((a) => m.reconnectDelayMs(a, Math.random, after) / 1000);
+      const at = (after) =>
+        [...Array(12).keys()].map((a) => m.reconnectDelayMs(a, Math.random, after) / 1000);
       console.log(JSON.stringify({{ fast: at(5), late: at(31), answered: at(null) }}));
     """
     run = subprocess.run(
