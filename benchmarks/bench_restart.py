@@ -130,7 +130,9 @@ def _idle_opener(url: str, credential: str, name: str) -> Callable[[], Awaitable
         return {"type": "auth", "credential": credential}
 
     async def open_() -> Client:
-        return Client(name, await HubConnection.open(url, auth))
+        conn = HubConnection(url, auth)
+        await conn.come_back()  # as a tablet does: a refused first try is tried again
+        return Client(name, conn)
 
     return open_
 
