@@ -74,6 +74,13 @@ ROUTES: dict[str, str] = {
     'GET /console/calls/{call_id}': '200 200 200 200 403 403 403 302',
     'GET /console/follow-ups': '200 403 200 403 403 403 403 302',
     'GET /console/history': '200 200 200 200 403 403 403 302',
+    'GET /console/clinics': '200 200 403 200 403 403 403 302',
+    'GET /console/clinics/{clinic_id}': '200 200 403 200 403 403 403 302',
+    'POST /console/clinics': '403 303 403 303 403 403 403 401',
+    'POST /console/clinics/{clinic_id}/bookings': '303 303 403 303 403 403 403 401',
+    'POST /console/clinics/{clinic_id}/appointments/{appointment_id}/cancel': '303 303 403 303 403 403 403 401',  # noqa: E501
+    'POST /console/clinics/{clinic_id}/appointments/{appointment_id}/did-not-attend': '303 303 403 303 403 403 403 401',  # noqa: E501
+    'POST /console/clinics/{clinic_id}/appointments/{appointment_id}/rebook': '303 303 403 303 403 403 403 401',  # noqa: E501
     'GET /enrol': '200 200 200 200 200 200 200 200',
     'GET /healthz': '200 200 200 200 200 200 200 200',
     'GET /login': '200 200 200 200 200 200 200 200',
@@ -187,6 +194,13 @@ PERSON_ROUTES: dict[str, str] = {
     'GET /console/calls/{call_id}': '403',
     'GET /console/follow-ups': '403',
     'GET /console/history': '403',
+    'GET /console/clinics': '403',
+    'GET /console/clinics/{clinic_id}': '403',
+    'POST /console/clinics': '403',
+    'POST /console/clinics/{clinic_id}/bookings': '403',
+    'POST /console/clinics/{clinic_id}/appointments/{appointment_id}/cancel': '403',
+    'POST /console/clinics/{clinic_id}/appointments/{appointment_id}/did-not-attend': '403',
+    'POST /console/clinics/{clinic_id}/appointments/{appointment_id}/rebook': '403',
     'GET /enrol': '200',
     'GET /healthz': '200',
     'GET /login': '200',
