@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 # Debian packages the tests drive: headless Chromium and Firefox ESR (browser tests; Firefox
 # over WebDriver BiDi with npm puppeteer-core, tests/e2e/test_firefox.py), pdftoppm (PDF checks),
 # and for the fault suite nginx (in front of two hub processes) and redis-server (its own,
-# killed mid-test).
+# killed mid-test); coturn, the TURN server a relayed call goes through (tests/e2e/test_turn.py).
 system:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
@@ -44,6 +44,7 @@ system:
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v turnserver >/dev/null || missing="$$missing coturn"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
