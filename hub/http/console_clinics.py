@@ -17,7 +17,7 @@ from aiohttp import web
 from hub.appointments.service import BOOKERS, CLINIC_MAKERS
 from hub.appointments.waiting import JOIN_FROM, LATE_AFTER
 from hub.clock import as_utc, london_date
-from hub.errors import Forbidden, HubError
+from hub.errors import Forbidden, HubError, NotFound
 from hub.keys import CLOCK
 from hub.services import SERVICES
 from schemas.appointments import (
@@ -34,6 +34,7 @@ from schemas.nhs import format_nhs_number
 from .access import allow, principal_of
 from .bodies import path_int, read_body, read_form
 from .console import _context
+from .refusals import audit_refusal
 
 routes = web.RouteTableDef()
 PAGE = "/console/clinics"
@@ -173,6 +174,8 @@ async def clinic_page(request: web.Request) -> dict[str, Any]:
 async def _again(
     request: web.Request, clinic_id: int, exc: HubError, slot: int | None
 ) -> web.StreamResponse:
+    if isinstance(exc, NotFound):  # not found in the caller's scope: a refusal, audited
+        await audit_refusal(request, exc)
     context = await _clinic_page(request, clinic_id, error=exc, failed_slot=slot)
     return aiohttp_jinja2.render_template(
         "console/clinic.html", request, context, status=exc.status
