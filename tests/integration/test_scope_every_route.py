@@ -296,7 +296,23 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
             "reason": "typo",
         },
         "POST /console/follow-ups/{task_id}": {"ed_within_72h": "no", "admitted_within_72h": "no"},
+        "POST /console/clinics": {
+            "specialty": "Dermatology",
+            "clinician_id": m.world.specialist.id,
+            "day": (date.today() + timedelta(days=30)).isoformat(),
+            "starts_at": "10:00",
+            "slot_minutes": "15",
+            "slots": "2",
+        },
     }
+    if key == "POST /console/clinics/{clinic_id}/bookings":
+        forms[key] = {
+            "slot_id": m.free_slots.pop(),
+            "site_id": h.site.id,
+            "nhs_number": h.resident.nhs_number,
+        }
+    elif key == "POST /console/clinics/{clinic_id}/appointments/{appointment_id}/rebook":
+        forms[key] = {"slot_id": m.free_slots.pop()}
     kwargs: dict[str, Any] = {"params": queries.get(key)}
     if key in bodies:
         kwargs["json"] = bodies[key]
