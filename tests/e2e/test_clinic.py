@@ -135,12 +135,19 @@ async def test_a_specialist_holds_a_booked_clinic_with_a_prison(
     await expect(tablet.locator("#in-call")).to_be_visible()
     await wait_for_frames(tablet, REMOTE_FRAMES)
 
-    # 11:01: the 10:50 slot was never joined: flagged late, then marked did-not-attend.
-    live_hub.clock.advance(timedelta(minutes=36))
+    # 11:01: the 10:50 slot was never joined: flagged late, live on the clinic's page (the
+    # hub's reminder timer), then marked did-not-attend.
     clinic = await specialist.context.new_page()
     await clinic.goto(clinic_url)
+    await clinic.wait_for_function("() => telehubClinic.hub.state === 'open'")
     second = _row(clinic, "10:50")
-    await expect(second.locator("[data-cell='arrival']")).to_have_text("Late: not joined")
+    await expect(second.locator("[data-cell='arrival']")).to_have_text("Not arrived")
+    live_hub.clock.advance(timedelta(minutes=36))
+    await expect(second.locator("[data-cell='arrival']")).to_have_text(
+        "Late: not joined", timeout=15_000
+    )
+    await expect(clinic.locator("#clinic-status")).to_contain_text("not joined 10 minutes")
+    await clinic.reload()  # the slot has started: did-not-attend is offered
     await second.get_by_role("button", name="Did not attend").click()
     await expect(clinic.locator("#clinic-status")).to_have_text("Recorded as did not attend.")
     await expect(_row(clinic, "10:50").locator("[data-cell='status']")).to_have_text(
