@@ -101,5 +101,13 @@ bench-reports: install
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py --rows $(or $(ROWS),1000000) $(ARGS)
 
+# Lighthouse (mobile, slow 4G) on the tablet, call, console and report pages beside the
+# sign-in page, against the hub with demo data (issue 17 item 15). Installs its own
+# Lighthouse in benchmarks/pages (not part of make test). Results: docs/performance.md.
+.PHONY: bench-pages
+bench-pages: install assets system
+	npm ci --prefix benchmarks/pages --no-audit --no-fund --loglevel=error
+	HUB_WRITE_DOCS=1 $(BIN)/python -m benchmarks.bench_pages
+
 clean:
 	rm -rf $(VENV) clients/web/node_modules hub/web/static/nhsuk var

@@ -88,6 +88,7 @@ def _nav(request: web.Request, current: str) -> list[dict[str, Any]]:
         items.append(("Follow-ups", "/console/follow-ups"))
     if role is Role.HUB_ADMIN:
         items.append(("Shift", "/admin/shift"))
+        items.append(("Devices", "/admin/devices"))
         items.append(("Audit trail", "/admin/audit"))
     return [{"text": text, "href": href, "current": href == current} for text, href in items]
 
