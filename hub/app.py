@@ -14,6 +14,7 @@ from hub.auth.throttle import Throttle
 from hub.broker import broker_for
 from hub.clock import Clock, SystemClock
 from hub.http import (
+    admin_devices,
     api_appointments,
     api_identity,
     api_messages,
@@ -21,6 +22,7 @@ from hub.http import (
     api_records,
     api_reports,
     console,
+    console_clinics,
     delivery,
     governance,
     health,
@@ -81,6 +83,8 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         tablet_clinics.routes,
         tablet_residents.routes,
         console.routes,
+        admin_devices.routes,
+        console_clinics.routes,
         api_outcomes.routes,
         api_appointments.routes,
         governance.routes,

@@ -127,8 +127,18 @@ async def test_a_tablet_refused_its_thread_for_a_moment_still_hears_the_nurse_in
             command = json.loads(frame)
             if command.get("type") == "message/sync" and not refused:
                 refused.append(command["id"])
-                page_side.send(json.dumps({"type": "error", "id": command["id"], "error": {
-                    "code": "unavailable", "message": "The hub cannot reach its records now"}}))
+                page_side.send(
+                    json.dumps(
+                        {
+                            "type": "error",
+                            "id": command["id"],
+                            "error": {
+                                "code": "unavailable",
+                                "message": "The hub cannot reach its records now",
+                            },
+                        }
+                    )
+                )
                 return
             hub_side.send(frame)
 
@@ -506,8 +516,8 @@ async def test_with_no_nurse_on_shift_the_tablet_tells_the_truth(
 
 PAGES = {
     "staff.a": ["/tablet", "/tablet/call", "/tablet/messages", "/tablet/check"],
-    "nurse.one": ["/console", "/console/history", "/console/follow-ups"],
-    "admin.one": ["/admin", "/admin/shift", "/admin/audit", "/admin/imports"],
+    "nurse.one": ["/console", "/console/history", "/console/follow-ups", "/console/clinics"],
+    "admin.one": ["/admin", "/admin/shift", "/admin/audit", "/admin/imports", "/console/clinics"],
     "comm.a": ["/reports"],
 }
 

@@ -94,9 +94,7 @@ async def clinic(
             )
             assert answer.status == 201, await answer.text()
             booked.append((await answer.json())["id"])
-        yield Clinic(
-            client, credential, made_clinic["id"], booked[0], booked[1], prisoner.id or 0
-        )
+        yield Clinic(client, credential, made_clinic["id"], booked[0], booked[1], prisoner.id or 0)
 
 
 async def _socket(client: TestClient, auth: dict[str, Any]) -> HubConnection:

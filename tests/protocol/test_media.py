@@ -37,7 +37,8 @@ from support.hub import RunningHub, running_hub
 from support.world import NOW, World, _user
 from telehub_client import CommandFailed, HubConnection, cli
 from telehub_client.echo import echo_check
-from telehub_client.media import CallMedia, FrameWaiter, read_frames
+from telehub_client.frames import FrameWaiter, read_frames
+from telehub_client.media import CallMedia
 from telehub_client.tracks import TestPattern, Tone
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

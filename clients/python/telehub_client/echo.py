@@ -23,7 +23,8 @@ from av import VideoFrame
 from av.frame import Frame
 
 from .connection import HubConnection
-from .media import FrameWaiter, configuration, read_frames
+from .frames import FrameWaiter, read_frames
+from .rtc import configuration
 from .tracks import TestPattern, Tone, read_stamp
 
 ECHO_KEY = "echo"
