@@ -98,11 +98,15 @@ class Announcer:
     async def call_changed(self, call_id: str, extra_keys: Sequence[str] = ()) -> CallSnapshot:
         """The call's snapshot to everyone who is or was in it (and ``extra_keys``, who
         have just left it)."""
-        snapshot = await self.snapshot(call_id)
-        async with self.db.session() as s:
+        async with self.db.session() as s:  # one read of the call and everyone in it
+            call = await s.get(Call, call_id, populate_existing=True)
+            if call is None:
+                raise NotFound("No such call")
             everyone = await ParticipantRepo(s, self.clock).of_call(
                 call_id=call_id, active_only=False
             )
+            here = [x for x in everyone if x.left_at is None]
+            snapshot = await snapshot_of(s, self.clock, call, participants=here)
         keys = dict.fromkeys([*(x.key for x in everyone), *extra_keys])
         frame = CallEvent(call=snapshot)
         for key in keys:

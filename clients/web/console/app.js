@@ -14,6 +14,7 @@ const root = $("console");
 const me = JSON.parse(root.dataset.me);
 const labels = JSON.parse(root.dataset.labels);
 const takesCalls = root.dataset.takesCalls === "yes";
+const runsCalls = root.dataset.runsCalls === "yes"; // hold, end, wrap-up: nurses, and specialists admitting a clinic's patient
 const LIVE = new Set(["connected", "on_hold"]);
 
 const hub = new HubSocket({ url: "/ws" });
@@ -30,7 +31,7 @@ const queue = new QueueView({
   onAccept: (callId) => accept(callId),
 });
 const view = new CallView({ hub, root: $("call"), labels, alerts });
-const wrapup = takesCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
+const wrapup = runsCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
 const presence = new Presence({
   hub,
   list: $("roster"),
@@ -113,6 +114,7 @@ async function show(call, options) {
   await view.show(call, options);
   const escort = $("group-escort_needed");
   if (escort) escort.hidden = !call.channel.startsWith("prison");
+  if (wrapup) $("wrapup").hidden = call.nurse_id !== me.id; // a drawn-in specialist does not wrap up
   if (wrapup && call.nurse_id === me.id) await wrapup.load(call.id);
   presence.checkIn();
 }
@@ -167,9 +169,11 @@ function end() {
   act("call/end", {});
 }
 
-if (takesCalls) {
+if (runsCalls) {
   $("hold").addEventListener("click", hold);
   $("end").addEventListener("click", end);
+}
+if (takesCalls) {
   $("transfer").addEventListener("click", () => {
     const to = Number($("transfer-to").value);
     if (to) act("call/transfer", { to_user_id: to });
