@@ -27,6 +27,7 @@ from hub.clock import Clock
 from hub.echo.service import EchoService
 from hub.imports.service import ImportService
 from hub.messages.service import MessageService
+from hub.outcomes.advice import AdviceService
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
@@ -59,6 +60,7 @@ class Services:
     outcomes: OutcomeService
     wrap_up: WrapUpService
     call_records: CallRecordService
+    advice: AdviceService
     follow_ups: FollowUpService
     shift: ShiftService
     reports: ReportService
@@ -83,7 +85,8 @@ def build_services(
     shift = ShiftService(database, clock, settings)
     announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
-    outcomes = OutcomeService(database, clock, announce)
+    advice = AdviceService(database, clock)
+    outcomes = OutcomeService(database, clock, announce, advice=advice)
     return Services(
         settings=settings,
         clock=clock,
@@ -102,6 +105,7 @@ def build_services(
         outcomes=outcomes,
         wrap_up=WrapUpService(database, clock, outcomes),
         call_records=CallRecordService(database, clock),
+        advice=advice,
         follow_ups=FollowUpService(database, clock),
         shift=shift,
         reports=ReportService(database, clock, settings),

@@ -41,6 +41,7 @@ from .codes import (
 )
 from .errors import ErrorBody
 from .observations import Observations
+from .outcomes import ADVICE_MAX, AdvicePublic
 from .signalling import IceCandidate, IceServer, IceTransportPolicy, ParticipantKey, Sdp, Signal
 
 CallId = Annotated[str, Field(min_length=1, max_length=36)]
@@ -214,6 +215,11 @@ class CallClose(CallRef):
     nurse_counterfactual: NurseCounterfactual
     escalations: list[Escalation] = Field(default_factory=list, max_length=10)
     clinical_note: str = Field(min_length=1, max_length=10_000)
+    advice_to_home: str = Field(
+        default="",
+        max_length=ADVICE_MAX,
+        description="Optional written advice to the home, shown on its tablet",
+    )
     follow_up_needed: bool | None = None
     escort_needed: bool | None = Field(
         default=None,
@@ -512,6 +518,14 @@ class AppointmentEvent(BaseModel):
     appointment: AppointmentPublic
 
 
+class AdviceEvent(BaseModel):
+    """The nurse's advice to the home, to the call's caller when the outcome is recorded (the
+    tablet may already be on its "call ended" screen)."""
+
+    kind: Literal["advice"] = "advice"
+    advice: AdvicePublic
+
+
 class StaffPresence(BaseModel):
     user_id: RowId
     name: str
@@ -537,7 +551,8 @@ EventBody = Annotated[
     | MessageEvent
     | OverdueEvent
     | PresenceEvent
-    | AppointmentEvent,
+    | AppointmentEvent
+    | AdviceEvent,
     Field(discriminator="kind"),
 ]
 

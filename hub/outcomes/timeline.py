@@ -9,6 +9,7 @@ FIELD_LABELS = {
     "disposition": "disposition",
     "nurse_counterfactual": "nurse counterfactual",
     "clinical_note": "clinical note (addendum)",
+    "advice_to_home": "advice to the home (replaced)",
 }
 
 
