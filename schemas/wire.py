@@ -160,6 +160,14 @@ class CallHold(CallRef):
     on: bool
 
 
+class CallRetriage(CallRef):
+    """A nurse changes a waiting call's clinical priority (1 low, 2 medium, 3 high), e.g.
+    after a message from the home while it waits; the queue is re-ordered for every nurse."""
+
+    type: Literal["call/retriage"]
+    priority: int = Field(ge=1, le=3, strict=True)
+
+
 class CallTransfer(CallRef):
     type: Literal["call/transfer"]
     to_user_id: RowId
@@ -319,6 +327,7 @@ ClientCommand = Annotated[
     | CallGet
     | CallAccept
     | CallHold
+    | CallRetriage
     | CallTransfer
     | CallInvite
     | CallJoin
