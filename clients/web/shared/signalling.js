@@ -130,7 +130,14 @@ export class HubSocket extends EventTarget {
     if (this.endedReason) throw new CommandError("ended", this.endedReason);
     this.closedByUs = false;
     this.setState(this.authOk ? "reconnecting" : "connecting");
-    const auth = await this.getAuth();
+    let auth;
+    try {
+      auth = await this.getAuth();
+    } catch (err) {
+      // fetch's TypeError: nothing answered the page's own ticket request (any getAuth).
+      if (err instanceof TypeError) throw new Unreachable(String(err));
+      throw err;
+    }
     const ws = new WebSocket(this.url);
     this.ws = ws;
     let opened = false;
