@@ -22,6 +22,7 @@ from hub.calls.announce import Announcer
 from hub.calls.lifecycle import CallService
 from hub.calls.on_call_alert import OnCallAlert
 from hub.calls.participants import ParticipantService
+from hub.calls.retriage import RetriageService
 from hub.calls.timers import CallTimers
 from hub.clock import Clock
 from hub.echo.service import EchoService
@@ -54,6 +55,7 @@ class Services:
     announce: Announcer
     calls: CallService
     participants: ParticipantService
+    retriage: RetriageService
     timers: CallTimers
     messages: MessageService
     echo: EchoService
@@ -99,6 +101,7 @@ def build_services(
         announce=announce,
         calls=calls,
         participants=ParticipantService(database, clock, announce, process_id=process_id),
+        retriage=RetriageService(database, clock, announce),
         timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),

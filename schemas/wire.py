@@ -160,6 +160,14 @@ class CallHold(CallRef):
     on: bool
 
 
+class CallRetriage(CallRef):
+    """A nurse changes a waiting call's clinical priority (1 low, 2 medium, 3 high), e.g.
+    after a message from the home while it waits; the queue is re-ordered for every nurse."""
+
+    type: Literal["call/retriage"]
+    priority: int = Field(ge=1, le=3, strict=True)
+
+
 class CallTransfer(CallRef):
     type: Literal["call/transfer"]
     to_user_id: RowId
@@ -261,6 +269,15 @@ class SignalHangup(CallRef):
     to: ParticipantKey
 
 
+class SignalMedia(CallRef):
+    """Tell a peer what this side's camera is doing (relayed like signalling, never stored)."""
+
+    type: Literal["signal/media"]
+    to: ParticipantKey
+    video: bool
+    why: Literal["weak_connection", "turned_off", "camera_failed"] | None = None
+
+
 class MessageSend(Command):
     type: Literal["message/send"]
     site_id: RowId | None = None  # a site's own thread when omitted
@@ -319,6 +336,7 @@ ClientCommand = Annotated[
     | CallGet
     | CallAccept
     | CallHold
+    | CallRetriage
     | CallTransfer
     | CallInvite
     | CallJoin
@@ -332,6 +350,7 @@ ClientCommand = Annotated[
     | SignalAnswer
     | SignalCandidate
     | SignalHangup
+    | SignalMedia
     | MessageSend
     | MessageSync
     | MessageAck

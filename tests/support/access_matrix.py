@@ -126,6 +126,7 @@ COMMANDS: dict[str, str] = {
     'call/end': '403 403 403 403 403 403 403',
     'call/get': 'ok ok 403 ok 403 ok/404 ok/404',
     'call/hold': '403 403 403 403 403 403 403',
+    'call/retriage': '409 403 403 403 403 403 403',
     'call/invite': '403 403 403 403 403 403 403',
     'call/join': '403 403 403 403 403 403 403',
     'call/leave': '409 409 403 403 403 409/404 409/404',
@@ -145,6 +146,7 @@ COMMANDS: dict[str, str] = {
     'signal/answer': '403 403 403 403 403 403 403',
     'signal/candidate': '403 403 403 403 403 403 403',
     'signal/hangup': '403 403 403 403 403 403 403',
+    'signal/media': '403 403 403 403 403 403 403',
     'signal/offer': '403 403 403 403 403 403 403',
 }
 # fmt: on
@@ -249,6 +251,7 @@ PERSON_COMMANDS: dict[str, str] = {
     'call/end': '403',
     'call/get': 'ok/404',
     'call/hold': '403',
+    'call/retriage': '403',
     'call/invite': '403',
     'call/join': '403',
     'call/leave': '409/404',
@@ -267,6 +270,7 @@ PERSON_COMMANDS: dict[str, str] = {
     'signal/answer': '403',
     'signal/candidate': '403',
     'signal/hangup': '403',
+    'signal/media': '403',
     'signal/offer': '403',
 }
 # fmt: on

@@ -164,6 +164,27 @@ function hold() {
   act("call/hold", { on: view.call.state === "connected" });
 }
 
+// Re-triage the call whose queue card has the focus, one priority step up or down (a message
+// from the home while it waits may change it). The hub re-orders every console's queue.
+const PRIORITY_WORDS = { 1: "low", 2: "medium", 3: "high" };
+async function retriageFocused(step) {
+  const callId = queue.focusedCallId();
+  if (!takesCalls || !callId) return;
+  const entry = queue.entryOf(callId);
+  const priority = Math.min(3, Math.max(1, entry.call.priority + step));
+  const site = entry.call.site_name;
+  if (priority === entry.call.priority) {
+    alerts.show(`The call from ${site} is already ${PRIORITY_WORDS[priority]} priority.`);
+    return;
+  }
+  try {
+    await hub.command("call/retriage", { call_id: callId, priority });
+    alerts.show(`The call from ${site} is now ${PRIORITY_WORDS[priority]} priority.`);
+  } catch (err) {
+    alerts.show(`Not re-triaged: ${err.message}`, { tone: "urgent" });
+  }
+}
+
 function end() {
   if (view.myRole !== "nurse" || !view.call || !LIVE.has(view.call.state)) return;
   act("call/end", {});
@@ -275,6 +296,8 @@ bindShortcuts({
   w: () => wrapup && view.call && ($("wrapup-heading").focus(), $("wrapup").scrollIntoView({ block: "start" })),
   m: () => view.call && $("message-body").focus(),
   q: () => queue.focus(),
+  u: () => retriageFocused(+1),
+  l: () => retriageFocused(-1),
   "?": toggleShortcuts,
 });
 

@@ -139,6 +139,23 @@ class CallRepo(Repo):
         if before is not None:
             await recount(self.session, before, before.changed(codes))
 
+    async def set_priority(
+        self, scope: Scope, *, call_id: str, priority: int, states: frozenset[str]
+    ) -> int | None:
+        """Re-triage a call still in one of ``states``: its priority before, or None if it
+        was no longer waiting (one conditional UPDATE, so a race with an accept is safe)."""
+        scope.require_hub()
+        call = await self.session.get(Call, call_id, populate_existing=True)
+        if call is None or call.state not in states:
+            return None
+        before = call.priority  # the UPDATE below refreshes the object in the session
+        result = await self.session.exec(
+            update(Call)
+            .where(col(Call.id) == call_id, col(Call.state).in_(list(states)))
+            .values(priority=priority)
+        )
+        return before if result.rowcount == 1 else None
+
     async def set_follow_up(
         self, scope: Scope, *, call_id: str, ed_within_72h: str, admitted_within_72h: str
     ) -> None:
