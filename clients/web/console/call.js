@@ -39,6 +39,7 @@ export class CallView {
     this.$ = (id) => document.getElementById(id);
     this.watch = new MediaWatch();
     this.cameraOff = new Map(); // peer key -> why its camera is off, as it told us
+    this.bindWayOut();
     this.timer = setInterval(() => {
       this.tickTimer();
       this.watchMedia();
@@ -249,9 +250,35 @@ export class CallView {
       const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`);
       if (!tile || tile.dataset.media === state) continue;
       tile.dataset.media = state;
+      this.showWayOut();
       tile.querySelector(".console-tile__media").textContent =
         state === "camera_off" ? cameraOffWords(this.participant(key), said) : MEDIA_WORDS[state];
     }
+  }
+
+  // No media from anyone 10 s on (or the network refused it): retry, sound only, or phone.
+  showWayOut() {
+    const tiles = [...this.$("videos").querySelectorAll("figure[data-key]:not(.console-tile--self)")];
+    const stuck = tiles.length > 0 && tiles.every((t) => ["no_media", "failed"].includes(t.dataset.media));
+    const help = this.$("media-help");
+    if (!help || help.hidden === !stuck) return;
+    help.hidden = !stuck;
+    this.$("media-help-text").textContent = tiles.some((t) => t.dataset.media === "failed")
+      ? "Could not connect through the network: the video has not started."
+      : "The video has not started.";
+  }
+
+  bindWayOut() {
+    this.$("media-retry")?.addEventListener("click", () => {
+      for (const key of this.mesh?.peers.keys() ?? []) this.watch.forget(key);
+      this.mesh?.restartIce();
+      this.$("media-help").hidden = true;
+    });
+    this.$("media-audio-only")?.addEventListener("click", () => {
+      for (const track of this.localStream?.getVideoTracks() ?? []) track.enabled = false;
+      this.$("media-help").hidden = true;
+      this.alerts.show("Carrying on with sound only: your camera is off.");
+    });
   }
 
   // A peer told us what its camera is doing (signal/media).
