@@ -32,6 +32,7 @@ from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
+from hub.palliative.register import PalliativeService
 from hub.records import RecordsService
 from hub.reports.engine import ReportService
 from hub.settings import HubSettings
@@ -65,6 +66,7 @@ class Services:
     imports: ImportService
     appointments: AppointmentService
     waiting_room: WaitingRoom
+    palliative: PalliativeService
 
 
 def build_services(
@@ -108,6 +110,7 @@ def build_services(
         imports=ImportService(database, clock, settings),
         appointments=AppointmentService(database, clock),
         waiting_room=WaitingRoom(database, clock, fanout, announce),
+        palliative=PalliativeService(database, clock),
     )
 
 

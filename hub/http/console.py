@@ -29,10 +29,12 @@ from schemas.codes import (
     NurseCounterfactual,
     OrganisationKind,
     Reason,
+    ResuscitationStatus,
     Role,
     SoftSign,
 )
 from schemas.outcomes import AmendmentCreate, FollowUpRecord, FollowUpTaskPublic
+from schemas.palliative import CarePlace, DeathPlace, YesNoUnknown
 
 from .access import HUB_ROLES, allow, principal_of
 from .api_outcomes import follow_ups, history_search, records, shift
@@ -52,6 +54,10 @@ LABELS: dict[str, dict[str, str]] = {
     "channel": dict(Channel.choices()),
     "call_state": dict(CallState.choices()),
     "caller_relationship": dict(CallerRelationship.choices()),
+    "care_place": dict(CarePlace.choices()),
+    "death_place": dict(DeathPlace.choices()),
+    "yes_no_unknown": dict(YesNoUnknown.choices()),
+    "resuscitation_status": dict(ResuscitationStatus.choices()),
 }
 """The words for each code the live console shows, from the one vocabulary."""
 

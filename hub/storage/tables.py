@@ -560,3 +560,9 @@ class Appointment(SQLModel, table=True):
     reminded_before_at: datetime | None = _utc(nullable=True)
     reminded_at: datetime | None = _utc(nullable=True)
     late_flagged_at: datetime | None = _utc(nullable=True)
+
+
+# The palliative register's tables live in their own module; importing them here puts them
+# on the one metadata with the rest (the migrations are checked against it).
+from .tables_palliative import Death as Death  # noqa: E402
+from .tables_palliative import PalliativeEntry as PalliativeEntry  # noqa: E402

@@ -7,6 +7,7 @@ import { CallView } from "./call.js";
 import { bindShortcuts, bindSingleKeySetting } from "./keys.js";
 import { fillStaffSelect, Presence } from "./presence.js";
 import { QueueView } from "./queue.js";
+import { RegisterPanel } from "./register.js";
 import { WrapUpForm } from "./wrapup.js";
 
 const $ = (id) => document.getElementById(id);
@@ -29,7 +30,8 @@ const queue = new QueueView({
   canAccept: takesCalls,
   onAccept: (callId) => accept(callId),
 });
-const view = new CallView({ hub, root: $("call"), labels, alerts });
+const register = new RegisterPanel({ card: $("palliative-card"), box: $("palliative"), labels, canEdit: takesCalls });
+const view = new CallView({ hub, root: $("call"), labels, alerts, register });
 const wrapup = takesCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
 const presence = new Presence({
   hub,

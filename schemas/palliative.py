@@ -1,0 +1,136 @@
+"""The palliative (Gold Line) register: a person's preferences and plans in their last year of
+life, kept as versions (every change is a new version; none is overwritten), and the death
+when the hub learns of it. Codes never change meaning; labels may be reworded. Documented in
+docs/report-method.md."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from .api import Body, Public
+from .bounds import Counted, RowId
+from .codes import LabelledEnum, ResuscitationStatus
+
+
+class CarePlace(LabelledEnum):
+    """A preferred place of care, or of death."""
+
+    HOME = "home", "Home"
+    CARE_HOME = "care_home", "Care home"
+    HOSPICE = "hospice", "Hospice"
+    HOSPITAL = "hospital", "Hospital"
+    NO_PREFERENCE = "no_preference", "No preference"
+    NOT_DISCUSSED = "not_discussed", "Not discussed"
+
+
+class DeathPlace(LabelledEnum):
+    """Where a person actually died."""
+
+    HOME = "home", "Home"
+    CARE_HOME = "care_home", "Care home"
+    HOSPICE = "hospice", "Hospice"
+    HOSPITAL = "hospital", "Hospital"
+    OTHER = "other", "Somewhere else"
+    UNKNOWN = "unknown", "Not known"
+
+    def matches(self, preferred: CarePlace) -> bool:
+        """Whether this is the preferred place (a stated place: not "no preference" or "not
+        discussed", which no death matches)."""
+        return self.value == preferred.value
+
+
+class YesNoUnknown(LabelledEnum):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Not known"
+
+
+class RegisterSource(LabelledEnum):
+    CONSOLE = "console", "Recorded on the console"
+    IMPORT = "import", "Imported from a file"
+
+
+def _empty_is_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+Contact = Annotated[
+    Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None,
+    BeforeValidator(_empty_is_none),
+]
+"""A team or service's name and number (a district nurse team, a GP practice, a hospice)."""
+OptionalDate = Annotated[date | None, BeforeValidator(_empty_is_none)]
+
+
+class RegisterFields(BaseModel):
+    """What the register holds about a person: the body of a new version."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    preferred_place_of_care: CarePlace = CarePlace.NOT_DISCUSSED
+    preferred_place_of_death: CarePlace = CarePlace.NOT_DISCUSSED
+    respect_status: ResuscitationStatus = ResuscitationStatus.NOT_RECORDED
+    respect_date: OptionalDate = Field(
+        default=None, description="when the ReSPECT/DNACPR form was signed"
+    )
+    anticipatory_medicines: YesNoUnknown = Field(
+        default=YesNoUnknown.UNKNOWN, description='"just in case" medicines in the home'
+    )
+    anticipatory_medicines_date: OptionalDate = Field(
+        default=None, description="when the anticipatory medicines were known to be in the home"
+    )
+    district_nurse_team: Contact = None
+    gp_practice: Contact = None
+    hospice: Contact = None
+    lpa_health: YesNoUnknown = Field(
+        default=YesNoUnknown.UNKNOWN, description="a lasting power of attorney for health"
+    )
+    joined_on: date = Field(description="the day the person joined the register")
+
+
+class RegisterChange(RegisterFields, Body):
+    """A nurse's change to the register: the whole new version, and the version it replaces
+    (0 for the first), so two nurses editing at once cannot silently overwrite each other."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    base_version: Counted = 0
+
+
+class RegisterVersion(RegisterFields, Public):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: Counted
+    recorded_by_name: str
+    recorded_at: datetime
+    source: RegisterSource
+
+
+class DeathCreate(Body):
+    died_on: date
+    place: DeathPlace
+
+
+class DeathPublic(Public):
+    model_config = ConfigDict(from_attributes=True)
+
+    died_on: date
+    place: DeathPlace
+    recorded_by_name: str
+    recorded_at: datetime
+    source: RegisterSource
+
+
+class PalliativeRecord(BaseModel):
+    """A person's entry on the register: the current version, every earlier one (newest
+    first), and the death if recorded."""
+
+    person_id: RowId
+    current: RegisterVersion | None
+    history: list[RegisterVersion] = Field(description="every version, newest first")
+    death: DeathPublic | None = None
