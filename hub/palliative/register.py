@@ -7,6 +7,7 @@ every hub role reads it, as it reads the rest of the person's record."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -48,17 +49,18 @@ def entry_of(
         source=source.value,
         recorded_by=user_id,
         recorded_at=at,
-        **RegisterFields.model_validate(fields, from_attributes=True).model_dump(),
+        **values_of(fields),
     )
+
+
+def values_of(fields: RegisterFields) -> dict[str, Any]:
+    """The register's fields alone (an import row, a subclass, carries its keys too)."""
+    return fields.model_dump(include=set(RegisterFields.model_fields))
 
 
 def same_fields(entry: PalliativeEntry, fields: RegisterFields) -> bool:
     """Whether a stored version already says what ``fields`` says."""
-    stored = RegisterFields.model_validate(entry, from_attributes=True)
-    return (
-        stored.model_dump()
-        == RegisterFields.model_validate(fields, from_attributes=True).model_dump()
-    )
+    return values_of(fields_of(entry)) == values_of(fields)
 
 
 def check_dates(fields: RegisterFields, today: date) -> None:
