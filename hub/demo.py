@@ -16,8 +16,8 @@ from sqlmodel import select
 from hub.auth.passwords import hash_password_async
 from hub.clock import Clock
 from hub.demo_clinics import clinics
-from hub.demo_history import call_history
 from hub.demo_goldline import gold_line_register
+from hub.demo_history import call_history
 from hub.demo_home import home_devices
 from hub.demo_people import prison_numbers, residents, synthetic_nhs_numbers
 from hub.settings import HubSettings
