@@ -36,7 +36,7 @@ $(STAMP): pyproject.toml
 # Debian packages the tests drive: headless Chromium and Firefox ESR (browser tests; Firefox
 # over WebDriver BiDi with npm puppeteer-core, tests/e2e/test_firefox.py), pdftoppm (PDF checks),
 # and for the fault suite nginx (in front of two hub processes) and redis-server (its own,
-# killed mid-test).
+# killed mid-test); coturn, the TURN server a relayed call goes through (tests/e2e/test_turn.py).
 system:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
@@ -44,6 +44,7 @@ system:
 	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v turnserver >/dev/null || missing="$$missing coturn"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
@@ -99,6 +100,14 @@ bench-reports: install
 .PHONY: bench-import
 bench-import: install
 	$(BIN)/python benchmarks/bench_import.py --rows $(or $(ROWS),1000000) $(ARGS)
+
+# Lighthouse (mobile, slow 4G) on the tablet, call, console and report pages beside the
+# sign-in page, against the hub with demo data (issue 17 item 15). Installs its own
+# Lighthouse in benchmarks/pages (not part of make test). Results: docs/performance.md.
+.PHONY: bench-pages
+bench-pages: install assets system
+	npm ci --prefix benchmarks/pages --no-audit --no-fund --loglevel=error
+	HUB_WRITE_DOCS=1 $(BIN)/python -m benchmarks.bench_pages
 
 clean:
 	rm -rf $(VENV) clients/web/node_modules hub/web/static/nhsuk var

@@ -14,6 +14,7 @@ from hub.auth.throttle import Throttle
 from hub.broker import broker_for
 from hub.clock import Clock, SystemClock
 from hub.http import (
+    admin_devices,
     api_appointments,
     api_identity,
     api_messages,
@@ -22,6 +23,7 @@ from hub.http import (
     api_records,
     api_reports,
     console,
+    console_clinics,
     delivery,
     governance,
     health,
@@ -80,6 +82,8 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         tablet.routes,
         tablet_clinics.routes,
         console.routes,
+        admin_devices.routes,
+        console_clinics.routes,
         api_outcomes.routes,
         api_palliative.routes,
         api_appointments.routes,

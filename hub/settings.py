@@ -12,12 +12,18 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 from hub.errors import first_problem
+from schemas.signalling import IceTransportPolicy
 
 DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"
 
 
 class IceServer(dict[str, Any]):
     """An RTCIceServer as the browser expects it: ``{"urls": [...], ...}``."""
+
+
+def is_turn(server: dict[str, Any]) -> bool:
+    """A TURN server (its urls normalised to a list by the settings)."""
+    return any(str(url).startswith(("turn:", "turns:")) for url in server["urls"])
 
 
 class HubSettings(BaseSettings):
@@ -50,6 +56,11 @@ class HubSettings(BaseSettings):
         default_factory=lambda: [{"urls": ["stun:stun.l.google.com:19302"]}]
     )
     turn_shared_secret: str | None = None
+    ice_transport_policy: IceTransportPolicy = Field(
+        default=IceTransportPolicy.ALL,
+        description="relay: media only through a TURN server in ice_servers (no device's own "
+        "address reaches the other side); all: direct where the networks allow",
+    )
     public_base_url: AnyHttpUrl = AnyHttpUrl("http://127.0.0.1:8080")
     session_hours: int = Field(default=12, ge=1, le=72)
     session_idle_minutes: int = Field(
@@ -154,7 +165,19 @@ class HubSettings(BaseSettings):
             isinstance(s, dict) and "urls" in s for s in value
         ):
             raise ValueError('must be a JSON list of {"urls": [...]} objects')
-        return value
+        return [
+            {**s, "urls": s["urls"] if isinstance(s["urls"], list) else [s["urls"]]} for s in value
+        ]
+
+    @model_validator(mode="after")
+    def _relay_needs_a_turn_server(self) -> HubSettings:
+        if self.ice_transport_policy is IceTransportPolicy.RELAY and not any(
+            is_turn(server) for server in self.ice_servers
+        ):
+            raise ValueError(
+                "HUB_ICE_TRANSPORT_POLICY=relay needs a turn: or turns: server in HUB_ICE_SERVERS"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_is_strict(self) -> HubSettings:

@@ -154,6 +154,12 @@ class Me(BaseModel):
     name: str
     role: Role
     organisation: OrganisationPublic
+    person_id: RowId | None = Field(
+        default=None, description="a device at home: the one person whose record it reads"
+    )
+    relationship: CallerRelationship | None = Field(
+        default=None, description="a device at home: who holds it (the patient or a carer)"
+    )
 
 
 class DeviceCreate(Body):

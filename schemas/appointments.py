@@ -15,6 +15,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from .api import Body, Day, Public, Query
 from .bounds import RowId
 from .codes import AppointmentStatus
+from .nhs import NhsNumber
 
 
 def _clock_time(value: str) -> str:
@@ -69,6 +70,14 @@ class AppointmentCreate(Body):
 
     slot_id: RowId
     person_id: RowId
+
+
+class SlotBooking(Body):
+    """Book a slot for the person with this NHS number at this site (the console's form)."""
+
+    slot_id: RowId
+    site_id: RowId = Field(description="the site the person is registered at")
+    nhs_number: NhsNumber
 
 
 class AppointmentRebook(Body):

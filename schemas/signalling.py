@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +52,14 @@ class HangupSignal(BaseModel):
 Signal = Annotated[
     OfferSignal | AnswerSignal | CandidateSignal | HangupSignal, Field(discriminator="kind")
 ]
+
+
+class IceTransportPolicy(StrEnum):
+    """As RTCIceTransportPolicy: ``relay`` sends media only through the TURN server, so
+    neither side's own network addresses are offered to the other."""
+
+    ALL = "all"
+    RELAY = "relay"
 
 
 class IceServer(BaseModel):

@@ -41,7 +41,7 @@ from .codes import (
 )
 from .errors import ErrorBody
 from .observations import Observations
-from .signalling import IceCandidate, IceServer, ParticipantKey, Sdp, Signal
+from .signalling import IceCandidate, IceServer, IceTransportPolicy, ParticipantKey, Sdp, Signal
 
 CallId = Annotated[str, Field(min_length=1, max_length=36)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
@@ -423,6 +423,7 @@ class AuthOk(BaseModel):
     type: Literal["auth_ok"] = "auth_ok"
     who: Who
     ice_servers: list[IceServer]
+    ice_transport_policy: IceTransportPolicy = IceTransportPolicy.ALL
     heartbeat_seconds: float
     resume_window_seconds: Counted
     calls: list[CallSnapshot]

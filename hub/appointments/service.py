@@ -31,6 +31,7 @@ from schemas.appointments import (
     ClinicCreate,
     ClinicPublic,
     ClinicQuery,
+    SlotBooking,
     SlotPublic,
 )
 from schemas.codes import AppointmentStatus, Role
@@ -93,6 +94,16 @@ class AppointmentService:
             )
             return await self._clinics_public(s, clinics)
 
+    async def clinic(self, scope: Scope, clinic_id: int) -> ClinicPublic:
+        """One clinic and its slots (the console's clinic page)."""
+        scope.require(*BOOKERS)
+        async with self.db.session() as s:
+            clinic = await ClinicRepo(s, self.clock).get(scope, clinic_id=clinic_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "clinic_read", target_type="clinic", target_id=clinic_id
+            )
+            return (await self._clinics_public(s, [clinic]))[0]
+
     async def _clinics_public(
         self, s: AsyncSession, clinics: Sequence[ClinicSession]
     ) -> list[ClinicPublic]:
@@ -125,6 +136,19 @@ class AppointmentService:
         try:
             async with self.db.session() as s:
                 appointment = await self._book(s, p.scope, body.slot_id, body.person_id)
+                return await self._public(s, appointment)
+        except IntegrityError:
+            raise Conflict(TAKEN) from None
+
+    async def book_at_site(self, p: Principal, body: SlotBooking) -> AppointmentPublic:
+        """Book a slot for the person with this NHS number at this site (the console)."""
+        p.scope.require(*BOOKERS)
+        try:
+            async with self.db.session() as s:
+                person = await PersonRepo(s, self.clock).at_site(
+                    p.scope, site_id=body.site_id, nhs_number=body.nhs_number
+                )
+                appointment = await self._book(s, p.scope, body.slot_id, person.id or 0)
                 return await self._public(s, appointment)
         except IntegrityError:
             raise Conflict(TAKEN) from None

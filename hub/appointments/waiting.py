@@ -8,8 +8,8 @@
   admitting twice gives one call (a unique client ref, and a conditional status change).
 - Reminders on the site's tablet 15 minutes before and at the slot time; a slot not joined
   10 minutes after its start is flagged to the clinician. ``sweep`` works them out from the
-  database at the clock's time (the hub's timer loop calls it; tests drive a fake clock),
-  marking each sent so it goes once.
+  database at the clock's time (the hub's timer loop, in every hub process, calls it; tests
+  drive a fake clock), claiming each in the database before sending it, so it goes once.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from hub.calls.announce import Announcer
 from hub.clock import Clock, as_utc, london_month
 from hub.errors import Forbidden, InvalidState
 from hub.storage.engine import Database
-from hub.storage.repos.appointments import AppointmentRepo, ClinicRepo
+from hub.storage.repos.appointments import AppointmentRepo, ClinicRepo, NoticeColumn
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo, ParticipantRepo
 from hub.storage.repos.organisations import OrganisationRepo
@@ -196,27 +196,29 @@ class WaitingRoom:
 
     # -- reminders and late flags ------------------------------------------------------------
     async def sweep(self) -> int:
-        """Send the reminders and late flags now due; each once. Returns how many."""
+        """Send the reminders and late flags now due; each once, whichever hub process's
+        timer gets there first (each is claimed by a conditional UPDATE that commits before
+        it is sent). Returns how many this sweep sent."""
         now = self.clock.now()
         due: list[tuple[Notice, Appointment, int]] = []
         async with self.db.session() as s:
-            booked = await AppointmentRepo(s, self.clock).booked_between(
+            repo = AppointmentRepo(s, self.clock)
+            booked = await repo.booked_between(
                 since=now - timedelta(hours=2), until=now + REMIND_BEFORE
             )
             for a in booked:
                 start = as_utc(a.starts_at)
                 clinic = await ClinicRepo(s, self.clock).get(SYSTEM, clinic_id=a.clinic_id)
-                if a.reminded_before_at is None and now >= start - REMIND_BEFORE and now < start:
-                    a.reminded_before_at = now
-                    due.append(("reminder_before", a, clinic.clinician_id))
+                wanted: list[tuple[Notice, NoticeColumn]] = []
+                if a.reminded_before_at is None and start - REMIND_BEFORE <= now < start:
+                    wanted.append(("reminder_before", "reminded_before_at"))
                 if a.reminded_at is None and now >= start and a.arrived_at is None:
-                    a.reminded_at = now
-                    a.reminded_before_at = a.reminded_before_at or now
-                    due.append(("reminder_now", a, clinic.clinician_id))
+                    wanted.append(("reminder_now", "reminded_at"))
                 if a.late_flagged_at is None and now >= start + LATE_AFTER and a.arrived_at is None:
-                    a.late_flagged_at = now
-                    due.append(("late", a, clinic.clinician_id))
-                s.add(a)
+                    wanted.append(("late", "late_flagged_at"))
+                for what, column in wanted:
+                    if await repo.claim_notice(appointment_id=a.id or 0, notice=column, at=now):
+                        due.append((what, a, clinic.clinician_id))
             publics = [await self.appointments._public(s, a) for _, a, _ in due]
         for (what, a, clinician), public in zip(due, publics, strict=True):
             if what == "late":

@@ -4,6 +4,7 @@ websocket); and revocation, which ends its sessions and closes its sockets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -143,6 +144,17 @@ class DeviceIdentity(IdentityBase):
             detail=detail,
         )
         return None
+
+    async def devices(self, scope: Scope, site_id: int) -> Sequence[Device]:
+        """A site's devices, enrolled, waiting for their code, and revoked (audited: their
+        labels and the people they belong to are the site's)."""
+        scope.require_admin()
+        async with self.db.session() as s:
+            found = await DeviceRepo(s, self.clock).by_site(scope, site_id=site_id)
+            await AuditRepo(s, self.clock).note(
+                scope, "device_list", organisation_id=site_id, target_type="site", target_id=site_id
+            )
+        return found
 
     async def revoke_device(self, scope: Scope, device_id: int) -> Device:
         scope.require_admin()

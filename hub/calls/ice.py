@@ -8,7 +8,7 @@ import hashlib
 import hmac
 from datetime import datetime, timedelta
 
-from hub.settings import HubSettings
+from hub.settings import HubSettings, is_turn
 from schemas.signalling import IceServer
 
 TURN_CREDENTIAL_LIFETIME = timedelta(hours=12)
@@ -18,12 +18,10 @@ def ice_servers_for(settings: HubSettings, participant_key: str, now: datetime) 
     servers: list[IceServer] = []
     expiry = int((now + TURN_CREDENTIAL_LIFETIME).timestamp())
     for raw in settings.ice_servers:
-        urls = raw["urls"] if isinstance(raw["urls"], list) else [raw["urls"]]
         server = IceServer(
-            urls=urls, username=raw.get("username"), credential=raw.get("credential")
+            urls=raw["urls"], username=raw.get("username"), credential=raw.get("credential")
         )
-        is_turn = any(u.startswith(("turn:", "turns:")) for u in urls)
-        if is_turn and settings.turn_shared_secret:
+        if is_turn(raw) and settings.turn_shared_secret:
             username = f"{expiry}:{participant_key}"
             digest = hmac.new(
                 settings.turn_shared_secret.encode(), username.encode(), hashlib.sha1

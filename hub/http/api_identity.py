@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from hub.auth.principal import Principal
 from hub.keys import SETTINGS
 from hub.services import SERVICES
 from schemas.api import (
@@ -97,7 +98,7 @@ async def me(request: web.Request) -> Me:
     return await _me(request, principal_of(request))
 
 
-async def _me(request: web.Request, principal) -> Me:  # type: ignore[no-untyped-def]
+async def _me(request: web.Request, principal: Principal) -> Me:
     scope = principal.scope
     org = await request.app[SERVICES].records.organisation(scope, scope.organisation_id)
     return Me(
@@ -106,6 +107,8 @@ async def _me(request: web.Request, principal) -> Me:  # type: ignore[no-untyped
         name=principal.name,
         role=scope.role,
         organisation=OrganisationPublic.model_validate(org),
+        person_id=scope.person_id,
+        relationship=principal.relationship,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
@@ -21,14 +21,20 @@ BODY = "body"  # the field named when the body as a whole cannot be read
 CSRF_FIELD = "csrf_token"  # every form's; checked by hub.http.csrf, never part of a model
 
 
-async def read_body(request: web.Request, model: type[M]) -> M:
+async def read_body(
+    request: web.Request, model: type[M], *, optional: Collection[str] = ()
+) -> M:
     """A JSON or form body as ``model``. JSON is parsed from the bytes by pydantic, so
-    bytes that are not UTF-8 and nesting deeper than its limit are typed errors too."""
+    bytes that are not UTF-8 and nesting deeper than its limit are typed errors too. In a
+    form, an ``optional`` field left blank is not given (a browser sends "" for it)."""
     try:
         if request.content_type == "application/json":
             return model.model_validate_json(await request.read())
         form = dict(await read_form(request))
         form.pop(CSRF_FIELD, None)
+        for name in optional:
+            if form.get(name) == "":
+                del form[name]
         return model.model_validate(form)
     except ValidationError as exc:
         if exc.errors(include_url=False)[0]["type"] == "json_invalid":

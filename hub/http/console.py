@@ -12,6 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from hub import months
+from hub.appointments.service import BOOKERS as CLINIC_BOOKERS
 from hub.clock import LONDON, as_utc, london_date, london_month
 from hub.errors import Forbidden, HubError
 from hub.keys import CLOCK, SETTINGS
@@ -84,10 +85,13 @@ def _nav(request: web.Request, current: str) -> list[dict[str, Any]]:
     role = principal_of(request).role
     items = [("Console", "/console")] if role in CONSOLE_ROLES else []
     items.append(("History", "/console/history"))
+    if role in CLINIC_BOOKERS:
+        items.append(("Clinics", "/console/clinics"))
     if role in FOLLOWERS_UP:
         items.append(("Follow-ups", "/console/follow-ups"))
     if role is Role.HUB_ADMIN:
         items.append(("Shift", "/admin/shift"))
+        items.append(("Devices", "/admin/devices"))
         items.append(("Audit trail", "/admin/audit"))
     return [{"text": text, "href": href, "current": href == current} for text, href in items]
 

@@ -77,11 +77,23 @@ async def _start_context(request: web.Request, title: str) -> dict[str, Any]:
     return {"title": title, "principal": principal, "organisation": org}
 
 
+ADMIN_LINKS = [
+    ("/admin/devices", "Devices", "enrol tablets and devices at home, and revoke them"),
+    ("/admin/shift", "Shift", "who is on, and today's calls"),
+    ("/admin/audit", "Audit trail", "who read or changed what"),
+    ("/admin/imports", "Imports", "hospital activity and call files"),
+    ("/reports/hub", "Hub-wide report", "every commissioner's month at once"),
+]
+
+
 @routes.get("/admin")
 @allow(Role.HUB_ADMIN)
 @aiohttp_jinja2.template("start.html")
 async def admin_page(request: web.Request) -> dict[str, Any]:
-    return await _start_context(request, "Hub administration")
+    return {
+        **await _start_context(request, "Hub administration"),
+        "links": ADMIN_LINKS,
+    }
 
 
 @routes.get("/me")

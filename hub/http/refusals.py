@@ -25,11 +25,12 @@ async def refusal_audit(request: web.Request, handler: Handler) -> web.StreamRes
     except (Unauthorised, Forbidden, NotFound) as exc:
         access = access_of(request) if request.match_info.http_exception is None else None
         if not (isinstance(exc, Unauthorised) and access is not None and access.roles is None):
-            await _audit(request, exc)
+            await audit_refusal(request, exc)
         raise
 
 
-async def _audit(request: web.Request, exc: HubError) -> None:
+async def audit_refusal(request: web.Request, exc: HubError) -> None:
+    """Audit one refusal; also for a page that answers a refused form with the form again."""
     principal = request.get(PRINCIPAL)
     resource = request.match_info.route.resource
     where = f"{request.method} {resource.canonical if resource else request.path}"

@@ -243,6 +243,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             AuthOk(
                 who=who,
                 ice_servers=ice_servers_for(services.settings, conn.key, services.clock.now()),
+                ice_transport_policy=services.settings.ice_transport_policy,
                 heartbeat_seconds=services.settings.heartbeat_seconds,
                 resume_window_seconds=services.settings.resume_window_seconds,
                 calls=resumed,

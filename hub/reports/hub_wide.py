@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from hub.reports import prisons
 from hub.reports.build import build
 from hub.reports.engine import ReportService, collector_paused
 from hub.storage.repos.audit import AuditRepo
@@ -32,6 +33,9 @@ async def hub_wide(service: ReportService, scope: Scope, month: str) -> HubRepor
         hub_ods = hub.ods_code if hub else None
         areas = [Area(commissioner=c) for c in await repo.commissioners(scope)]
         inputs = [await service.read(repo, scope, a, month, hub_ods=hub_ods) for a in areas]
+        sections = [
+            await prisons.read_section(s, service.clock, scope, i.sites, month) for i in inputs
+        ]
         await AuditRepo(s, service.clock).note(
             scope,
             "report_hub_wide",
@@ -40,7 +44,10 @@ async def hub_wide(service: ReportService, scope: Scope, month: str) -> HubRepor
             detail={"month": month, "commissioners": len(areas)},
         )
     with collector_paused():
-        built = [build(i) for i in inputs]
+        built = [
+            build(i).model_copy(update={"prisons": section})
+            for i, section in zip(inputs, sections, strict=True)
+        ]
         lines = [line(r) for r in built]
         return HubReport(
             month=month,

@@ -46,7 +46,8 @@ async ({ personId }) => {
     soft_signs: ['breathlessness', 'not_themselves'],
   });
   const mesh = new CallMesh({ hub, callId: call.id, selfKey: hub.authOk.who.participant_key,
-                              localStream: stream, iceServers: hub.authOk.ice_servers });
+                              localStream: stream,
+                              configuration: { iceServers: hub.authOk.ice_servers } });
   mesh.addEventListener('remote-stream', (e) => {
     let video = videos.querySelector(`video[data-key="${e.detail.key}"]`);
     if (!video) {

@@ -516,8 +516,8 @@ async def test_with_no_nurse_on_shift_the_tablet_tells_the_truth(
 
 PAGES = {
     "staff.a": ["/tablet", "/tablet/call", "/tablet/messages", "/tablet/check"],
-    "nurse.one": ["/console", "/console/history", "/console/follow-ups"],
-    "admin.one": ["/admin", "/admin/shift", "/admin/audit", "/admin/imports"],
+    "nurse.one": ["/console", "/console/history", "/console/follow-ups", "/console/clinics"],
+    "admin.one": ["/admin", "/admin/shift", "/admin/audit", "/admin/imports", "/console/clinics"],
     "comm.a": ["/reports"],
 }
 

@@ -30,7 +30,7 @@ from schemas.api import DeviceCreate
 from schemas.codes import CallerRelationship, OrganisationKind
 from schemas.wire import CallStart, MessageSend
 from support.access_matrix import PERSON_COMMANDS, PERSON_ROUTES
-from support.walk import PNG, STATUS_OF, app_routes
+from support.walk import PNG, STATUS_OF, app_routes, unthrottled
 from support.world import NOW, World
 from telehub_client import CommandFailed, HubConnection
 
@@ -239,10 +239,7 @@ async def _answer(
 
 @pytest.fixture
 def settings(settings: Any) -> Any:
-    unlimited = "100000/minute"
-    return settings.model_copy(
-        update={"rate_device_sign_in": unlimited, "rate_registration": unlimited}
-    )
+    return unthrottled(settings)
 
 
 async def test_a_patients_device_reads_nothing_of_another_patient_through_any_route(

@@ -26,6 +26,7 @@ from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call, Organisation, Person, User
 from schemas.api import DeviceCreate
 from schemas.codes import OrganisationKind, Role
+from support.walk import unthrottled
 from support.world import NOW, PASSWORD, World, sign_in
 from telehub_client import CommandFailed, HubConnection
 
@@ -35,17 +36,7 @@ PRISON_NUMBER = "A1234BC"
 @pytest.fixture
 def settings(settings: HubSettings) -> HubSettings:
     """The walk signs in dozens of times from one address: no rate limits."""
-    unlimited = "100000/minute"
-    return settings.model_copy(
-        update={
-            "rate_sign_in_account": unlimited,
-            "rate_sign_in_address": unlimited,
-            "rate_device_sign_in": unlimited,
-            "rate_enrolment": unlimited,
-            "rate_ws_credential": unlimited,
-            "rate_registration": unlimited,
-        }
-    )
+    return unthrottled(settings)
 
 
 def _routes(app: web.Application) -> list[tuple[str, str]]:

@@ -16,13 +16,17 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from hub.app import create_app
-from hub.clock import london_month
+from hub.clock import FakeClock, london_month
+from hub.reports.engine import ReportService
+from hub.reports.hub_wide import hub_wide
 from hub.reports.prisons import NO_ESCORT_COST
 from hub.settings import HubSettings
 from hub.storage import rows
 from hub.storage.engine import Database
+from hub.storage.scope import SYSTEM
 from hub.storage.tables import Appointment, Call, ClinicSession, ClinicSlot, Organisation
 from schemas.codes import OrganisationKind
+from schemas.reports import MonthlyReportQuery
 from support.world import NOW, World, sign_in
 
 MONTH = london_month(NOW)  # 2026-11
@@ -176,3 +180,20 @@ async def test_a_suppressed_report_hides_the_small_counts_and_what_is_made_from_
     total = report["prisons"]["total"]
     assert total["escorts_avoided_claimed"] == "<8"
     assert total["share_helped"] is None and total["did_not_attend_rate"] is None
+
+
+@pytest.mark.parametrize("suppress", [False, True])
+async def test_the_hub_wide_report_gives_each_commissioner_its_prison_section(
+    db: Database, prison: Organisation, suppress: bool
+) -> None:
+    settings = HubSettings(environment="test", report_suppress_small_numbers=suppress)
+    service = ReportService(db, FakeClock(NOW), settings)
+    hub = await hub_wide(service, SYSTEM, MONTH)
+    by_code = {r.commissioner: r for r in hub.reports}
+    own = await service.monthly(SYSTEM, MonthlyReportQuery(month=MONTH, commissioner="QAA"))
+    assert own.prisons is not None
+    assert by_code["QAA"].prisons == own.prisons  # as the single report, suppressed alike
+    assert by_code["QAA"] == own
+    assert by_code["QBB"].prisons is None  # an area without a prison has no section
+    if not suppress:
+        assert by_code["QAA"].prisons.total.escorts_avoided_confirmed == 2  # type: ignore[union-attr]

@@ -38,7 +38,7 @@ from hub.storage.tables import (
 from schemas.api import DeviceCreate, UserCreate
 from schemas.codes import Role
 from support.access_matrix import CALLERS, COMMANDS, ROUTES
-from support.walk import PNG, STATUS_OF, app_routes
+from support.walk import PNG, STATUS_OF, app_routes, unthrottled
 from support.world import PASSWORD, Home, World, sign_in
 from telehub_client import CommandFailed, HubConnection
 
@@ -47,17 +47,7 @@ from telehub_client import CommandFailed, HubConnection
 def settings(settings: HubSettings) -> HubSettings:
     """The walk signs in, and tries enrolment codes, dozens of times from one address: the
     rate limits are not what it checks (tests/integration/test_throttling.py does)."""
-    unlimited = "100000/minute"
-    return settings.model_copy(
-        update={
-            "rate_sign_in_account": unlimited,
-            "rate_sign_in_address": unlimited,
-            "rate_device_sign_in": unlimited,
-            "rate_enrolment": unlimited,
-            "rate_ws_credential": unlimited,
-            "rate_registration": unlimited,
-        }
-    )
+    return unthrottled(settings)
 
 
 _routes = app_routes
@@ -323,7 +313,23 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
             "reason": "typo",
         },
         "POST /console/follow-ups/{task_id}": {"ed_within_72h": "no", "admitted_within_72h": "no"},
+        "POST /console/clinics": {
+            "specialty": "Dermatology",
+            "clinician_id": m.world.specialist.id,
+            "day": (date.today() + timedelta(days=30)).isoformat(),
+            "starts_at": "10:00",
+            "slot_minutes": "15",
+            "slots": "2",
+        },
     }
+    if key == "POST /console/clinics/{clinic_id}/bookings":
+        forms[key] = {
+            "slot_id": m.free_slots.pop(),
+            "site_id": h.site.id,
+            "nhs_number": h.resident.nhs_number,
+        }
+    elif key == "POST /console/clinics/{clinic_id}/appointments/{appointment_id}/rebook":
+        forms[key] = {"slot_id": m.free_slots.pop()}
     kwargs: dict[str, Any] = {"params": queries.get(key)}
     if key in bodies:
         kwargs["json"] = bodies[key]

@@ -15,6 +15,7 @@ from hub.storage.engine import Database
 from hub.storage.tables import Message, Organisation
 from schemas.codes import OrganisationKind, Role
 from support.hub import RunningHub
+from support.walk import unthrottled
 from support.world import NOW, _user
 from telehub_client import CommandFailed, HubConnection
 from telehub_client.connection import Disconnected
@@ -24,7 +25,7 @@ from telehub_client.connection import Disconnected
 def settings(settings: HubSettings) -> HubSettings:
     """These tests drop and reconnect sockets hundreds of times a minute from one address:
     they test delivery, not the sign-in throttle (tests/integration/test_throttling.py)."""
-    return settings.model_copy(update={"rate_ws_credential": "100000/minute"})
+    return unthrottled(settings)
 
 
 async def test_a_message_round_trip_with_acks_and_unread_counts(hub: RunningHub) -> None:

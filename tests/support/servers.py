@@ -148,3 +148,55 @@ class PostgresServer:
             with contextlib.suppress(RuntimeError):
                 await self.stop()
         shutil.rmtree(self.datadir, ignore_errors=True)
+
+
+class TurnServer:
+    """Debian's coturn on a free port of the loopback, taking the hub's time-limited TURN
+    credentials (``use-auth-secret`` with ``secret``, as ops/coturn/turnserver.conf). Unlike
+    production it relays to loopback peers: both ends of the test's call are on this host."""
+
+    def __init__(self, workdir: Path, secret: str) -> None:
+        binary = shutil.which("turnserver")
+        if binary is None:
+            raise RuntimeError("coturn is not installed (apt-get install coturn)")
+        self.binary = binary
+        self.secret = secret
+        self.port = free_port()
+        self.log = workdir / "turnserver.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"turn:127.0.0.1:{self.port}?transport=udp"
+
+    def _listening(self) -> bool:
+        with socket.socket() as s:
+            return s.connect_ex(("127.0.0.1", self.port)) == 0
+
+    async def start(self) -> None:
+        relay_from = 40000 + (self.port % 200) * 100  # a range of its own, below the ephemeral
+        with (self.log.parent / "turnserver.out").open("wb") as out:
+            self.process = subprocess.Popen(  # noqa: ASYNC220 (returns at once)
+                [
+                    self.binary, "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
+                    f"--listening-port={self.port}", f"--min-port={relay_from}",
+                    f"--max-port={relay_from + 99}", "--use-auth-secret",
+                    f"--static-auth-secret={self.secret}", "--realm=telehub.test",
+                    "--fingerprint", "--no-tls", "--no-dtls", "--no-cli",
+                    "--allow-loopback-peers", f"--log-file={self.log}", "--simple-log",
+                    f"--pidfile={self.log.parent / 'turnserver.pid'}",
+                    f"--userdb={self.log.parent / 'turndb'}",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        await eventually(self._listening, within=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=5)
+            if self.process.poll() is None:
+                self.process.kill()
+                self.process.wait()

@@ -47,7 +47,7 @@ async () => {
     nurse.acceptAt = performance.timeOrigin + performance.now();
     const call = await hub.command("call/accept", { call_id: callId });
     const mesh = new CallMesh({ hub, callId, selfKey: hub.authOk.who.participant_key,
-      localStream: nurse.stream, iceServers: hub.authOk.ice_servers });
+      localStream: nurse.stream, configuration: { iceServers: hub.authOk.ice_servers } });
     mesh.addEventListener("remote-stream", (e) => {
       if (video.srcObject === e.detail.stream) return;
       video.srcObject = e.detail.stream;

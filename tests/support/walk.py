@@ -9,6 +9,7 @@ from aiohttp import web
 from PIL import Image
 
 from hub.errors import HubError
+from hub.settings import HubSettings
 
 
 def app_routes(app: web.Application) -> list[tuple[str, str]]:
@@ -34,3 +35,11 @@ PNG = _png()
 # An error frame's code as the HTTP status the same error has over REST, so the two tables
 # read alike (invalid_state and conflict are both 409).
 STATUS_OF = {cls.code.value: str(cls.status) for cls in HubError.__subclasses__()}
+
+
+def unthrottled(settings: HubSettings) -> HubSettings:
+    """These settings with every sign-in and registration limit lifted: for tests that sign in
+    dozens of times from one address and check something else (the limits themselves are
+    tests/integration/test_throttling.py's)."""
+    limits = [name for name in HubSettings.model_fields if name.startswith("rate_")]
+    return settings.model_copy(update=dict.fromkeys(limits, "100000/minute"))

@@ -2,7 +2,7 @@
 // resident's summary, messages with the site, and the nurse's controls.
 
 import { MediaWatch } from "/js/shared/media-state.js";
-import { CallMesh } from "/js/shared/rtc.js";
+import { CallMesh, rtcConfiguration } from "/js/shared/rtc.js";
 import { el } from "/js/shared/dom.js";
 import { londonTime, NEWS2_TAGS } from "./format.js";
 
@@ -161,7 +161,7 @@ export class CallView {
         callId: call.id,
         selfKey: this.selfKey,
         localStream: this.localStream,
-        iceServers: this.hub.authOk?.ice_servers ?? [],
+        configuration: rtcConfiguration(this.hub.authOk),
       });
       this.mesh.addEventListener("remote-stream", (e) => this.addTile(e.detail.key, e.detail.stream));
       this.mesh.addEventListener("peer-left", (e) => this.removeTile(e.detail.key));

@@ -10,14 +10,21 @@
 
 const FALLBACK_OFFER_MS = 2500;
 
+// The RTCPeerConnection configuration the hub gives this page in auth_ok: its ICE servers
+// (TURN with time-limited credentials) and whether media may go only through TURN
+// ("relay": no address of the home's or the nurse's network is offered to the other side).
+export function rtcConfiguration(authOk) {
+  return { iceServers: authOk?.ice_servers ?? [], iceTransportPolicy: authOk?.ice_transport_policy ?? "all" };
+}
+
 export class CallMesh extends EventTarget {
-  constructor({ hub, callId, selfKey, localStream, iceServers = [] }) {
+  constructor({ hub, callId, selfKey, localStream, configuration = rtcConfiguration(null) }) {
     super();
     this.hub = hub;
     this.callId = callId;
     this.selfKey = selfKey;
     this.localStream = localStream;
-    this.iceServers = iceServers;
+    this.configuration = configuration;
     this.peers = new Map(); // key -> {pc, makingOffer, ignoreOffer, polite, timer}
     this.onSignal = (e) => this.handleSignal(e.detail);
     hub.addEventListener("hub-signal", this.onSignal);
@@ -38,7 +45,7 @@ export class CallMesh extends EventTarget {
   }
 
   connect(key, { offer }) {
-    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    const pc = new RTCPeerConnection(this.configuration);
     const peer = { pc, makingOffer: false, ignoreOffer: false, polite: this.selfKey > key, timer: null };
     this.peers.set(key, peer);
     if (this.localStream) {

@@ -10,6 +10,7 @@
 //   "ended"   detail: {call, left}: call is null when cancelled before the hub had it
 
 import { randomId } from "/js/shared/signalling.js";
+import { rtcConfiguration } from "/js/shared/rtc.js";
 
 export const WAITING = new Set(["requested", "queued", "ringing"]);
 export const LIVE = new Set(["connected", "on_hold"]);
@@ -25,7 +26,7 @@ export class CallSession extends EventTarget {
     this.clientCallId = null; // set once the call is asked for; "resumed" when picked up
     this.call = null; // the call as the hub last described it
     this.selfKey = null; // this tablet's participant key, from auth_ok
-    this.iceServers = [];
+    this.configuration = rtcConfiguration(null); // ICE servers and policy, from auth_ok
     this.threadMark = null; // messages after this thread sequence belong with the call
     this.early = new Map(); // call events that beat call/start's reply, by call id
     this.leaving = false; // call/leave sent: the hub's event may come before its reply
@@ -131,7 +132,7 @@ export class CallSession extends EventTarget {
 
   #opened(authOk) {
     this.selfKey = authOk.who.participant_key;
-    this.iceServers = authOk.ice_servers ?? [];
+    this.configuration = rtcConfiguration(authOk);
     const mine = (authOk.calls ?? []).find((c) => (this.call ? c.id === this.call.id : true) && !finished(c));
     if (mine) {
       if (!this.begun) {

@@ -72,14 +72,14 @@ export class InCallView {
   }
 
   ensureMesh() {
-    const { call, selfKey, iceServers } = this.session;
+    const { call, selfKey, configuration } = this.session;
     if (this.mesh || !selfKey || !call || !this.media) return;
     const mesh = new CallMesh({
       hub: this.hub,
       callId: call.id,
       selfKey,
       localStream: this.media?.stream ?? null,
-      iceServers,
+      configuration,
     });
     mesh.addEventListener("remote-stream", (e) => this.#showRemote(e.detail.key, e.detail.stream));
     mesh.addEventListener("peer-state", (e) => this.#onPeerState(e.detail));
@@ -125,7 +125,7 @@ export class InCallView {
   // The hub came back: media kept flowing peer to peer; restart ICE only where it broke.
   #reconnected() {
     if (!this.mesh) return;
-    this.mesh.iceServers = this.session.iceServers;
+    this.mesh.configuration = this.session.configuration;
     for (const [key, peer] of this.mesh.peers) {
       if (["disconnected", "failed"].includes(peer.pc.connectionState)) this.mesh.offer(key, peer, { iceRestart: true });
     }

@@ -2,7 +2,7 @@
 // echo peer (our own picture and sound sent back), ending in a plain-English verdict.
 
 import { HubSocket } from "/js/shared/signalling.js";
-import { decodedFrames } from "/js/shared/rtc.js";
+import { decodedFrames, rtcConfiguration } from "/js/shared/rtc.js";
 import { tabletAuth } from "./device.js";
 import { $ } from "/js/shared/dom.js";
 import { bindConnection, startHub } from "./ui.js";
@@ -107,7 +107,7 @@ function gathered(pc, ms) {
 async function testCall(stream) {
   mark("call", false, "Calling the test line…");
   if (hub.state !== "open") await new Promise((resolve) => hub.addEventListener("open", resolve, { once: true }));
-  const pc = new RTCPeerConnection({ iceServers: hub.authOk?.ice_servers ?? [] });
+  const pc = new RTCPeerConnection(rtcConfiguration(hub.authOk));
   for (const track of stream.getTracks()) pc.addTrack(track, stream);
   for (const kind of ["audio", "video"]) {
     if (!stream.getTracks().some((t) => t.kind === kind)) pc.addTransceiver(kind, { direction: "recvonly" });

@@ -3,15 +3,17 @@
 A slot is held by at most one appointment: ``appointment.live_slot_id`` is unique, so of
 two bookings racing for one slot the database lets one insert through and refuses the
 other (an IntegrityError the service turns into a 409). Status changes are conditional
-UPDATEs, so two people cancelling or marking one appointment at once give one winner.
+UPDATEs, so two people cancelling or marking one appointment at once give one winner; so is
+each reminder's claim (``claim_notice``), so the timers of several hub processes send it once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from sqlalchemy import func
 from sqlmodel import col, select, update
 
 from hub.errors import NotFound
@@ -19,6 +21,9 @@ from hub.errors import NotFound
 from ..scope import Scope
 from ..tables import Appointment, ClinicSession, ClinicSlot, User
 from .base import Repo
+
+NoticeColumn = Literal["reminded_before_at", "reminded_at", "late_flagged_at"]
+"""The columns that record a reminder or late flag as sent."""
 
 
 class ClinicRepo(Repo):
@@ -146,6 +151,28 @@ class AppointmentRepo(Repo):
             col(Appointment.starts_at) <= until,
         )
         return (await self.session.exec(stmt)).all()
+
+    async def claim_notice(
+        self, *, appointment_id: int, notice: NoticeColumn, at: datetime
+    ) -> bool:
+        """Claim the sending of one reminder or late flag: one conditional UPDATE that
+        stamps ``notice`` only while it is unset and the appointment still booked, so of two
+        timers deciding at once (another hub process) one claims it. The claim commits with
+        the caller's transaction; the caller sends only what it claimed, after the commit.
+        A reminder at the slot time also stamps the one before, which is then past due."""
+        column = getattr(Appointment, notice)
+        values: dict[str, Any] = {notice: at}
+        if notice == "reminded_at":
+            values["reminded_before_at"] = func.coalesce(col(Appointment.reminded_before_at), at)
+        stmt = (
+            update(Appointment)
+            .where(col(Appointment.id) == appointment_id)
+            .where(col(Appointment.status) == "booked")
+            .where(col(column).is_(None))
+            .values(**values)
+        )
+        result = await self.session.exec(stmt)
+        return result.rowcount == 1
 
     async def holders(self, *, slot_ids: Sequence[int]) -> dict[int, int]:
         """slot id -> the appointment holding it."""

@@ -1,0 +1,154 @@
+"""In Chromium: a specialist creates a clinic on the console, books a slot for a prisoner
+(by NHS number at the prison, a wrong number refused), moves and cancels bookings; the
+prison's tablet joins at the slot time and waits; the specialist sees the arrival live and
+admits them, and video flows both ways; a second slot, not joined, is flagged late and
+marked did-not-attend. The clinic pages pass axe (WCAG 2.2 AA, every impact)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from playwright.async_api import Page, expect
+
+from hub.services import SERVICES
+from hub.storage import rows
+from hub.storage.scope import SYSTEM
+from hub.storage.tables import Appointment
+from schemas.api import DeviceCreate
+from schemas.codes import OrganisationKind
+from support.browser import DESKTOP, OpenPage, axe_violations
+from support.hub import RunningHub
+from support.tablet import REMOTE_FRAMES, wait_for_frames
+from support.world import NOW
+
+PRISON = "HMP Test healthcare unit"
+FIRST = "9434765889"  # the prisoner seen at 10:30
+SECOND = "9434765870"  # booked at 10:50, never joins
+WCAG = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
+EVERY_IMPACT = ("minor", "moderate", "serious", "critical")
+CONSOLE_SEES = """
+async (role) => {
+  const { decodedFrames } = await import('/js/shared/rtc.js');
+  const video = document.querySelector(`#videos figure[data-role="${role}"] video`);
+  return !!video && decodedFrames(video) > 5;
+}
+"""
+
+
+async def _accessible(page: Page) -> None:
+    assert await axe_violations(page, impacts=EVERY_IMPACT, tags=WCAG) == []
+
+
+async def _prison_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
+    services = live_hub.app[SERVICES]
+    async with services.database.session() as s:
+        site = rows.site(
+            "VPRIS", PRISON, commissioner=live_hub.world.commissioner_a,
+            kind=OrganisationKind.PRISON, at=NOW, beds=None,
+        )  # fmt: skip
+        s.add(site)
+        await s.flush()
+        for nhs, given, number in ((FIRST, "Jonah", "A1234BC"), (SECOND, "Ravi", "B2345CD")):
+            person = rows.resident(
+                site, nhs_number=nhs, given_name=given, family_name="Prisoner",
+                date_of_birth=NOW.date().replace(year=1980), at=NOW,
+            )  # fmt: skip
+            person.prison_number = number
+            s.add(person)
+    _, _, code = await services.identity.create_enrolment(
+        SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")
+    )
+    tablet = await open_page(None, "/enrol")
+    await tablet.locator("#enrolment-code").fill(code)
+    await tablet.locator("#enrol-button").click()
+    await tablet.wait_for_url("**/tablet")
+    return tablet
+
+
+async def _book(page: Page, time: str, nhs_number: str) -> None:
+    row = page.locator("#slots tr", has=page.get_by_role("rowheader", name=f"{time} GMT"))
+    await row.get_by_label("Site").select_option(label=PRISON)
+    await row.get_by_label("NHS number").fill(nhs_number)
+    await row.get_by_role("button", name="Book").click()
+
+
+def _row(page: Page, time: str):  # type: ignore[no-untyped-def]
+    return page.locator("#slots tr", has=page.get_by_role("rowheader", name=f"{time} GMT"))
+
+
+async def test_a_specialist_holds_a_booked_clinic_with_a_prison(
+    open_page: OpenPage, live_hub: RunningHub
+) -> None:
+    tablet = await _prison_tablet(open_page, live_hub)  # 10:00 GMT
+    specialist = await open_page("dr.one", "/console/clinics", viewport=DESKTOP)
+    await _accessible(specialist)
+
+    form = specialist.locator("#create-clinic")
+    await form.get_by_label("Specialty").fill("Dermatology")
+    await form.get_by_label("First slot (UK time, HH:MM)").fill("10:30")
+    await form.get_by_label("Minutes each slot").fill("20")
+    await form.get_by_label("Number of slots").fill("3")
+    await form.get_by_role("button", name="Create clinic").click()
+    await specialist.wait_for_url(re.compile(r"/console/clinics/\d+$"))
+    await expect(specialist.locator("#clinic-title")).to_have_text("Dermatology clinic")
+    await expect(specialist.locator("#slots tbody tr")).to_have_count(3)
+
+    await _book(specialist, "10:30", "943 476 5880")  # a wrong check digit
+    await expect(specialist.locator(".nhsuk-error-summary")).to_contain_text("not a valid NHS")
+    await _accessible(specialist)  # the page with its error summary
+    await _book(specialist, "10:30", FIRST)
+    await expect(specialist.locator("#clinic-status")).to_have_text("Slot booked.")
+    await _book(specialist, "11:10", SECOND)
+    await expect(_row(specialist, "11:10")).to_contain_text("Ravi Prisoner")
+    await _row(specialist, "11:10").get_by_label("Move to").select_option(label="10:50 GMT")
+    await _row(specialist, "11:10").get_by_role("button", name="Move").click()
+    await expect(specialist.locator("#clinic-status")).to_have_text("Appointment moved.")
+    await expect(_row(specialist, "10:50")).to_contain_text("Ravi Prisoner")
+    await expect(_row(specialist, "11:10")).to_contain_text("Free")
+    await _book(specialist, "11:10", FIRST)
+    await _row(specialist, "11:10").get_by_role("button", name="Cancel").click()
+    await expect(specialist.locator("#clinic-status")).to_have_text("Appointment cancelled.")
+    await expect(_row(specialist, "11:10")).to_contain_text("Free")
+    await expect(_row(specialist, "10:30").get_by_role("button", name="Admit")).to_be_disabled()
+    await _accessible(specialist)
+    clinic_url = specialist.url
+
+    # 10:25: the prison's tablet joins the waiting room; the specialist sees it live.
+    live_hub.clock.advance(timedelta(minutes=25))
+    await specialist.reload()
+    await specialist.wait_for_function("() => telehubClinic.hub.state === 'open'")
+    await tablet.goto("/tablet/clinics")
+    join = tablet.locator("[data-join]").first
+    await expect(join).to_be_enabled()
+    await join.click()
+    await expect(tablet.locator("#clinic-status")).to_contain_text("waiting room")
+    first = _row(specialist, "10:30")
+    await expect(first.locator("[data-cell='arrival']")).to_contain_text("Arrived 10:25")
+    await expect(specialist.locator("#clinic-status")).to_contain_text("arrived")
+
+    # Admit: an ordinary call, on the console, with video both ways.
+    await first.get_by_role("button", name="Admit").click()
+    await specialist.wait_for_url("**/console")
+    await specialist.wait_for_function(CONSOLE_SEES, arg="caller", timeout=30_000)
+    await tablet.wait_for_url("**/tablet/call", timeout=15_000)
+    await expect(tablet.locator("#in-call")).to_be_visible()
+    await wait_for_frames(tablet, REMOTE_FRAMES)
+
+    # 11:01: the 10:50 slot was never joined: flagged late, then marked did-not-attend.
+    live_hub.clock.advance(timedelta(minutes=36))
+    clinic = await specialist.context.new_page()
+    await clinic.goto(clinic_url)
+    second = _row(clinic, "10:50")
+    await expect(second.locator("[data-cell='arrival']")).to_have_text("Late: not joined")
+    await second.get_by_role("button", name="Did not attend").click()
+    await expect(clinic.locator("#clinic-status")).to_have_text("Recorded as did not attend.")
+    await expect(_row(clinic, "10:50").locator("[data-cell='status']")).to_have_text(
+        "Did not attend"
+    )
+    await expect(_row(clinic, "10:30").locator("[data-cell='status']")).to_have_text("Held")
+    await _accessible(clinic)
+    async with live_hub.app[SERVICES].database.session() as s:
+        held_id = await _row(clinic, "10:30").get_attribute("data-appointment-id")
+        held = await s.get(Appointment, int(held_id or 0))
+    assert held is not None and held.status == "held" and held.call_id is not None
