@@ -5,6 +5,7 @@ docs/report-method.md."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -59,12 +60,30 @@ def _empty_is_none(value: Any) -> Any:
     return value
 
 
+def _iso_day(value: Any) -> Any:
+    """A day is YYYY-MM-DD (or already a date): never a number or a timestamp."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value.strip()):
+        return value.strip()
+    raise ValueError("a date is YYYY-MM-DD")
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+
+
+def _optional_day(value: Any) -> Any:
+    return None if value is None else _iso_day(value)
+
+
 Contact = Annotated[
     Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None,
     BeforeValidator(_empty_is_none),
 ]
 """A team or service's name and number (a district nurse team, a GP practice, a hospice)."""
-OptionalDate = Annotated[date | None, BeforeValidator(_empty_is_none)]
+OptionalDate = Annotated[
+    date | None, BeforeValidator(_optional_day), BeforeValidator(_empty_is_none)
+]
 
 
 class RegisterFields(BaseModel):
@@ -90,7 +109,7 @@ class RegisterFields(BaseModel):
     lpa_health: YesNoUnknown = Field(
         default=YesNoUnknown.UNKNOWN, description="a lasting power of attorney for health"
     )
-    joined_on: date = Field(description="the day the person joined the register")
+    joined_on: IsoDay = Field(description="the day the person joined the register")
 
 
 class RegisterChange(RegisterFields, Body):
@@ -99,7 +118,7 @@ class RegisterChange(RegisterFields, Body):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    base_version: Counted = 0
+    base_version: Counted = Field(default=0, strict=True)
 
 
 class RegisterVersion(RegisterFields, Public):
@@ -112,7 +131,7 @@ class RegisterVersion(RegisterFields, Public):
 
 
 class DeathCreate(Body):
-    died_on: date
+    died_on: IsoDay
     place: DeathPlace
 
 
