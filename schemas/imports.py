@@ -128,6 +128,14 @@ class RegisterRow(Row, RegisterFields):
     site_ods: OdsCode
     nhs_number: NhsNumber
 
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_cells(cls, raw: Any) -> Any:
+        """An empty cell is a date or contact not given."""
+        if isinstance(raw, dict):
+            return {key: _empty_is_none(value) for key, value in raw.items()}
+        return raw
+
     @classmethod
     def columns(cls) -> list[str]:
         return ["site_ods", "nhs_number", *RegisterFields.model_fields]
