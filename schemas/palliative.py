@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from .api import Body, Public
 from .bounds import Counted, RowId
-from .codes import LabelledEnum, ResuscitationStatus
+from .codes import Disposition, LabelledEnum, ResuscitationStatus
 
 
 class CarePlace(LabelledEnum):
@@ -41,6 +41,40 @@ class DeathPlace(LabelledEnum):
         """Whether this is the preferred place (a stated place: not "no preference" or "not
         discussed", which no death matches)."""
         return self.value == preferred.value
+
+
+class GoldLineOutcome(LabelledEnum):
+    """What a Gold Line call led to, as the service reports it (recorded at wrap-up, for
+    Gold Line calls only). ``fits``: the dispositions this outcome is consistent with; empty
+    where no existing disposition fits (any disposition may go with it)."""
+
+    RESOLVED_BY_HUB = "resolved_by_hub", "Resolved by the hub alone"
+    DISTRICT_NURSES = "district_nurses", "Passed to the district nurses"
+    GP_OR_OUT_OF_HOURS = "gp_or_out_of_hours", "Passed to the GP or out-of-hours doctor"
+    HOSPICE = "hospice", "Passed to the hospice"
+    AMBULANCE = "ambulance", "Ambulance"
+    OTHER = "other", "Other"
+
+    @property
+    def fits(self) -> frozenset[Disposition]:
+        return GOLD_LINE_FITS[self]
+
+
+GOLD_LINE_FITS: dict[GoldLineOutcome, frozenset[Disposition]] = {
+    GoldLineOutcome.RESOLVED_BY_HUB: frozenset(
+        {
+            Disposition.MANAGED_IN_PLACE,
+            Disposition.PALLIATIVE_SUPPORT,
+            Disposition.SPECIALIST_ADVICE,
+            Disposition.DIED_EXPECTED,
+        }
+    ),
+    GoldLineOutcome.DISTRICT_NURSES: frozenset({Disposition.DISTRICT_NURSE}),
+    GoldLineOutcome.GP_OR_OUT_OF_HOURS: frozenset({Disposition.GP_FOLLOWUP, Disposition.OOH_GP}),
+    GoldLineOutcome.HOSPICE: frozenset(),
+    GoldLineOutcome.AMBULANCE: frozenset({Disposition.AMBULANCE_999}),
+    GoldLineOutcome.OTHER: frozenset(),
+}
 
 
 class YesNoUnknown(LabelledEnum):
@@ -81,9 +115,7 @@ Contact = Annotated[
     BeforeValidator(_empty_is_none),
 ]
 """A team or service's name and number (a district nurse team, a GP practice, a hospice)."""
-OptionalDate = Annotated[
-    date | None, BeforeValidator(_optional_day), BeforeValidator(_empty_is_none)
-]
+OptionalDate = Annotated[date | None, BeforeValidator(_optional_day)]
 
 
 class RegisterFields(BaseModel):

@@ -35,7 +35,7 @@ from schemas.codes import (
     SoftSign,
 )
 from schemas.outcomes import AmendmentCreate, FollowUpRecord, FollowUpTaskPublic
-from schemas.palliative import CarePlace, DeathPlace, YesNoUnknown
+from schemas.palliative import CarePlace, DeathPlace, GoldLineOutcome, YesNoUnknown
 
 from .access import HUB_ROLES, allow, principal_of
 from .api_outcomes import follow_ups, history_search, records, shift
@@ -122,6 +122,7 @@ async def console_page(request: web.Request) -> dict[str, Any]:
         dispositions=Disposition.choices(),
         counterfactuals=NurseCounterfactual.choices(),
         escalations=Escalation.choices(),
+        gold_line_outcomes=GoldLineOutcome.choices(),
         can_take_calls=principal.role is Role.HUB_NURSE,
         labels=LABELS,
     )

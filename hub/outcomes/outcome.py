@@ -28,6 +28,7 @@ from hub.calls.announce import Announcer
 from hub.calls.participants import actor
 from hub.clock import Clock, as_utc
 from hub.errors import Forbidden, InvalidState
+from hub.palliative.outcome import check_gold_line_close
 from hub.prison.rules import check_call_close
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -36,6 +37,7 @@ from hub.storage.repos.outcomes import DraftRepo, FollowUpRepo, OutcomeRepo
 from hub.storage.tables import Call, FollowUpTask, Outcome
 from hub.storage.tables import Escalation as EscalationRow
 from schemas.codes import CallState, Disposition, Escalation, NurseCounterfactual
+from schemas.palliative import GoldLineOutcome
 from schemas.wire import CallClose, CallSnapshot
 
 from .claims import claimed, facts_of
@@ -53,6 +55,7 @@ class OutcomeRecord:
     escalations: Sequence[Escalation] = field(default_factory=tuple)
     follow_up_needed: bool | None = None  # None: yes when the call claims an avoided measure
     escort_needed: bool | None = None  # a prison's calls only (hub/prison/rules.py)
+    gold_line_outcome: GoldLineOutcome | None = None  # Gold Line calls only (palliative/outcome.py)
 
     @classmethod
     def of_close(cls, cmd: CallClose) -> OutcomeRecord:
@@ -63,6 +66,7 @@ class OutcomeRecord:
             escalations=tuple(cmd.escalations),
             follow_up_needed=cmd.follow_up_needed,
             escort_needed=cmd.escort_needed,
+            gold_line_outcome=cmd.gold_line_outcome,
         )
 
 
@@ -97,6 +101,7 @@ class OutcomeService:
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
             check_call_close(call.channel, record.escort_needed)
+            check_gold_line_close(call.channel, record.gold_line_outcome, record.disposition)
             closing = Closing(s, p, call, record, self.clock.now())
             await self._write(closing)
             for step in self.on_close:
@@ -122,6 +127,9 @@ class OutcomeService:
             disposition=disposition,
             nurse_counterfactual=counterfactual,
             escort_needed=record.escort_needed,
+            gold_line_outcome=(
+                None if record.gold_line_outcome is None else record.gold_line_outcome.value
+            ),
         )
         if moved is None:
             raise InvalidState(

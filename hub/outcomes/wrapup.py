@@ -147,5 +147,6 @@ class WrapUpService:
             escalations=tuple(answers.escalations),
             follow_up_needed=answers.follow_up_needed,
             escort_needed=answers.escort_needed,
+            gold_line_outcome=answers.gold_line_outcome,
         )
         return await self.outcomes.record(p, call_id, record)  # the draft goes with it

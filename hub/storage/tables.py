@@ -204,6 +204,7 @@ class Call(SQLModel, table=True):
     prison_intent: str | None = Field(default=None, max_length=32)
     accompanied_by: list[str] | None = Field(default=None, sa_column=Column(JSON))
     escort_needed: bool | None = None  # recorded at wrap-up (prison calls only)
+    gold_line_outcome: str | None = Field(default=None, max_length=24)  # Gold Line calls only
 
 
 class CallEvent(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """In Chromium: a hub nurse accepts a Gold Line call and sees the person's palliative register
 beside the video, changes it (a new version; the old one stays readable), records the death,
-and the page passes the axe check. Every read and change is in the audit trail."""
+and wraps the call up with its Gold Line outcome; the page passes the axe check. Every read
+and change is in the audit trail."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from playwright.async_api import expect
 from sqlmodel import col, select
 
 from hub.keys import DATABASE
-from hub.storage.tables import AuditEvent, PalliativeEntry, Person
+from hub.storage.tables import AuditEvent, Call, PalliativeEntry, Person
 from schemas.codes import CallerRelationship
 from support.browser import DESKTOP, OpenPage, axe_violations
 from support.hub import RunningHub
@@ -94,6 +95,22 @@ async def test_the_register_is_edited_beside_a_gold_line_call_and_keeps_its_hist
     await card.locator("#register-change summary").click()  # the form open, for the check
     assert await axe_violations(nurse) == []
 
+    # The wrap-up asks what the Gold Line call led to; a mismatch with the disposition is
+    # refused, naming it; a fitting one closes the call with it.
+    await nurse.keyboard.press("Shift+E")
+    await expect(nurse.locator("#call-state")).to_have_text("Wrap-up")
+    await expect(nurse.locator("#group-gold_line_outcome")).to_be_visible()
+    await nurse.check("#disposition-district_nurse")
+    await nurse.check("#nurse_counterfactual-community_contact")
+    await nurse.fill("#clinical_note", "Breakthrough pain; district nurse to visit.")
+    await nurse.check("#gold_line_outcome-ambulance")
+    await nurse.click("#wrapup-submit")
+    await expect(nurse.locator("#wrapup-errors")).to_contain_text("Ambulance goes with")
+    assert await axe_violations(nurse) == []
+    await nurse.check("#gold_line_outcome-district_nurses")
+    await nurse.click("#wrapup-submit")
+    await expect(nurse.locator("#last-outcome")).to_contain_text("Record saved")
+
     async with live_hub.app[DATABASE].session() as s:
         person = (await s.exec(select(Person).where(Person.nhs_number == PATIENT_NHS))).one()
         versions = (
@@ -113,3 +130,7 @@ async def test_the_register_is_edited_beside_a_gold_line_call_and_keeps_its_hist
     ]
     assert audit.count("palliative_register_change") == 2
     assert "death_record" in audit and "read" in audit
+    async with live_hub.app[DATABASE].session() as s:
+        closed = await s.get(Call, call["id"])
+    assert closed is not None and closed.state == "closed"
+    assert (closed.disposition, closed.gold_line_outcome) == ("district_nurse", "district_nurses")

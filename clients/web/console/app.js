@@ -115,6 +115,8 @@ async function show(call, options) {
   await view.show(call, options);
   const escort = $("group-escort_needed");
   if (escort) escort.hidden = !call.channel.startsWith("prison");
+  const goldLine = $("group-gold_line_outcome");
+  if (goldLine) goldLine.hidden = call.channel !== "gold_line";
   if (wrapup && call.nurse_id === me.id) await wrapup.load(call.id);
   presence.checkIn();
 }

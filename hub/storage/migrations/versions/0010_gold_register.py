@@ -1,5 +1,5 @@
 """The palliative (Gold Line) register: a person's entry, one row per version (amend-only),
-and the deaths the hub learns of
+the deaths the hub learns of, and a Gold Line call's outcome
 
 Revision ID: 0010_gold_register
 Revises: 0008_home
@@ -21,6 +21,7 @@ S = sqlmodel.sql.sqltypes.AutoString
 
 
 def upgrade() -> None:
+    op.add_column("call", sa.Column("gold_line_outcome", S(length=24), nullable=True))
     op.create_table(
         "palliative_entry",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,3 +70,5 @@ def downgrade() -> None:
     op.drop_table("death")
     op.drop_index("ix_palliative_entry_person_id", table_name="palliative_entry")
     op.drop_table("palliative_entry")
+    with op.batch_alter_table("call", schema=None) as batch_op:
+        batch_op.drop_column("gold_line_outcome")
