@@ -94,6 +94,14 @@ bench-signalling: install
 bench-reports: install
 	HUB_WRITE_DOCS=1 $(BIN)/python benchmarks/bench_reports.py --scale $(or $(SCALE),1) --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
 
+# Re-registration of 20 clients in calls and 2,000 idle tablets after a hub kill -9 and
+# restart, and failover between two hubs behind nginx (real `telehub serve` processes, the
+# PostgreSQL at HUB_TEST_DATABASE_URL, a redis-server of its own). IDLE=200 for a quicker
+# run. Writes its table to docs/performance.md ("## Restarts and failover").
+.PHONY: bench-restart
+bench-restart: install system
+	HUB_WRITE_DOCS=1 $(BIN)/python benchmarks/bench_restart.py --idle $(or $(IDLE),2000) --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
+
 # A million-row call import (telehub import calls) into an empty SQLite database, then the
 # same file again (nothing may change). ROWS=200000 for a quicker run; ARGS=--pg URL adds
 # PostgreSQL. Results: docs/performance.md.

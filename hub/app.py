@@ -31,6 +31,7 @@ from hub.http import (
     pages,
     tablet,
     tablet_clinics,
+    tablet_residents,
 )
 from hub.http.access import access_middleware
 from hub.http.csrf import csrf_middleware, template_context
@@ -81,6 +82,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         api_reports.routes,
         tablet.routes,
         tablet_clinics.routes,
+        tablet_residents.routes,
         console.routes,
         admin_devices.routes,
         console_clinics.routes,

@@ -22,11 +22,13 @@ from hub.calls.announce import Announcer
 from hub.calls.lifecycle import CallService
 from hub.calls.on_call_alert import OnCallAlert
 from hub.calls.participants import ParticipantService
+from hub.calls.retriage import RetriageService
 from hub.calls.timers import CallTimers
 from hub.clock import Clock
 from hub.echo.service import EchoService
 from hub.imports.service import ImportService
 from hub.messages.service import MessageService
+from hub.outcomes.advice import AdviceService
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
@@ -54,12 +56,14 @@ class Services:
     announce: Announcer
     calls: CallService
     participants: ParticipantService
+    retriage: RetriageService
     timers: CallTimers
     messages: MessageService
     echo: EchoService
     outcomes: OutcomeService
     wrap_up: WrapUpService
     call_records: CallRecordService
+    advice: AdviceService
     follow_ups: FollowUpService
     shift: ShiftService
     reports: ReportService
@@ -85,7 +89,8 @@ def build_services(
     shift = ShiftService(database, clock, settings)
     announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
-    outcomes = OutcomeService(database, clock, announce)
+    advice = AdviceService(database, clock)
+    outcomes = OutcomeService(database, clock, announce, advice=advice)
     return Services(
         settings=settings,
         clock=clock,
@@ -98,12 +103,14 @@ def build_services(
         announce=announce,
         calls=calls,
         participants=ParticipantService(database, clock, announce, process_id=process_id),
+        retriage=RetriageService(database, clock, announce),
         timers=CallTimers(database, clock, settings, announce, process_id=process_id),
         messages=MessageService(database, clock, fanout),
         echo=EchoService(settings.echo_max_concurrent),
         outcomes=outcomes,
         wrap_up=WrapUpService(database, clock, outcomes),
         call_records=CallRecordService(database, clock),
+        advice=advice,
         follow_ups=FollowUpService(database, clock),
         shift=shift,
         reports=ReportService(database, clock, settings),

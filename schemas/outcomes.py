@@ -24,6 +24,9 @@ from .codes import (
 from .palliative import GoldLineOutcome
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
+ADVICE_MAX = 2000
+AdviceText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=ADVICE_MAX)]
+"""The nurse's written advice to the home: what to do, warning signs, when to call back."""
 
 
 class Body(BaseModel):
@@ -39,6 +42,11 @@ class WrapUpAnswers(Body):
     nurse_counterfactual: NurseCounterfactual | None = None
     escalations: list[Escalation] = Field(default_factory=list, max_length=10)
     clinical_note: Note = ""
+    advice_to_home: AdviceText = Field(
+        default="",
+        description="Optional: what the home should do, the warning signs, when to call back "
+        "(shown on the home's tablet and kept on the resident's page)",
+    )
     follow_up_needed: bool | None = Field(
         default=None, description="None: yes when any avoided measure is claimed"
     )
@@ -111,7 +119,7 @@ class FollowUpTaskPublic(BaseModel):
 
 
 # -- amendments ---------------------------------------------------------------------------
-AmendableField = Literal["disposition", "nurse_counterfactual", "clinical_note"]
+AmendableField = Literal["disposition", "nurse_counterfactual", "clinical_note", "advice_to_home"]
 
 
 class AmendmentCreate(Body):
@@ -137,9 +145,25 @@ class OutcomePublic(BaseModel):
     disposition: Disposition
     nurse_counterfactual: NurseCounterfactual
     clinical_note: str
+    advice_to_home: str | None = Field(default=None, description="As recorded at wrap-up")
     follow_up_needed: bool
     recorded_by_name: str
     recorded_at: datetime
+
+
+class AdvicePublic(BaseModel):
+    """The nurse's advice to the home after one call, as amended: what the tablet shows at
+    the end of the call and keeps on the resident's page."""
+
+    call_id: str
+    person_id: RowId | None
+    person_name: str | None
+    call_started_at: datetime
+    reason: str
+    advice: str
+    nurse_name: str | None
+    recorded_at: datetime = Field(description="When it (or its latest amendment) was given")
+    amended: bool = False
 
 
 class TimelineEntry(BaseModel):
@@ -195,6 +219,7 @@ class CallRecord(BaseModel):
     outcome: OutcomePublic | None
     disposition: Disposition | None = Field(description="As amended")
     nurse_counterfactual: NurseCounterfactual | None = Field(description="As amended")
+    advice_to_home: str | None = Field(default=None, description="As amended")
     escalations: list[EscalationPublic]
     participants: list[ParticipantRecord]
     follow_up: FollowUpTaskPublic | None

@@ -41,6 +41,7 @@ from .codes import (
 )
 from .errors import ErrorBody
 from .observations import Observations
+from .outcomes import ADVICE_MAX, AdvicePublic
 from .palliative import GoldLineOutcome
 from .signalling import IceCandidate, IceServer, IceTransportPolicy, ParticipantKey, Sdp, Signal
 
@@ -160,6 +161,14 @@ class CallHold(CallRef):
     on: bool
 
 
+class CallRetriage(CallRef):
+    """A nurse changes a waiting call's clinical priority (1 low, 2 medium, 3 high), e.g.
+    after a message from the home while it waits; the queue is re-ordered for every nurse."""
+
+    type: Literal["call/retriage"]
+    priority: int = Field(ge=1, le=3, strict=True)
+
+
 class CallTransfer(CallRef):
     type: Literal["call/transfer"]
     to_user_id: RowId
@@ -215,6 +224,11 @@ class CallClose(CallRef):
     nurse_counterfactual: NurseCounterfactual
     escalations: list[Escalation] = Field(default_factory=list, max_length=10)
     clinical_note: str = Field(min_length=1, max_length=10_000)
+    advice_to_home: str = Field(
+        default="",
+        max_length=ADVICE_MAX,
+        description="Optional written advice to the home, shown on its tablet",
+    )
     follow_up_needed: bool | None = None
     escort_needed: bool | None = Field(
         default=None,
@@ -318,6 +332,7 @@ ClientCommand = Annotated[
     | CallGet
     | CallAccept
     | CallHold
+    | CallRetriage
     | CallTransfer
     | CallInvite
     | CallJoin
@@ -517,6 +532,14 @@ class AppointmentEvent(BaseModel):
     appointment: AppointmentPublic
 
 
+class AdviceEvent(BaseModel):
+    """The nurse's advice to the home, to the call's caller when the outcome is recorded (the
+    tablet may already be on its "call ended" screen)."""
+
+    kind: Literal["advice"] = "advice"
+    advice: AdvicePublic
+
+
 class StaffPresence(BaseModel):
     user_id: RowId
     name: str
@@ -542,7 +565,8 @@ EventBody = Annotated[
     | MessageEvent
     | OverdueEvent
     | PresenceEvent
-    | AppointmentEvent,
+    | AppointmentEvent
+    | AdviceEvent,
     Field(discriminator="kind"),
 ]
 

@@ -23,7 +23,15 @@ from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo, ParticipantRepo
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call
-from schemas.wire import CallEvent, CallSnapshot, OverdueEvent, QueueEntry, QueueEvent, RingEvent
+from schemas.wire import (
+    AdviceEvent,
+    CallEvent,
+    CallSnapshot,
+    OverdueEvent,
+    QueueEntry,
+    QueueEvent,
+    RingEvent,
+)
 
 from . import states
 from .queue import is_overdue, order
@@ -90,16 +98,30 @@ class Announcer:
     async def call_changed(self, call_id: str, extra_keys: Sequence[str] = ()) -> CallSnapshot:
         """The call's snapshot to everyone who is or was in it (and ``extra_keys``, who
         have just left it)."""
-        snapshot = await self.snapshot(call_id)
-        async with self.db.session() as s:
+        async with self.db.session() as s:  # one read of the call and everyone in it
+            call = await s.get(Call, call_id, populate_existing=True)
+            if call is None:
+                raise NotFound("No such call")
             everyone = await ParticipantRepo(s, self.clock).of_call(
                 call_id=call_id, active_only=False
             )
+            here = [x for x in everyone if x.left_at is None]
+            snapshot = await snapshot_of(s, self.clock, call, participants=here)
         keys = dict.fromkeys([*(x.key for x in everyone), *extra_keys])
         frame = CallEvent(call=snapshot)
         for key in keys:
             await self.fanout.event(topics.participant(key), frame)
         return snapshot
+
+    async def advice(self, call_id: str, event: AdviceEvent) -> None:
+        """The nurse's advice to the home: to the call's callers only (the home's tablet,
+        or the person's own device), whether or not they are still in the call."""
+        async with self.db.session() as s:
+            everyone = await ParticipantRepo(s, self.clock).of_call(
+                call_id=call_id, active_only=False
+            )
+        for key in dict.fromkeys(x.key for x in everyone if x.role == "caller"):
+            await self.fanout.event(topics.participant(key), event)
 
     async def ring(
         self, user_id: int, snapshot: CallSnapshot, why: Literal["transfer", "specialist"]

@@ -143,9 +143,9 @@ class ParticipantService:
             )
             if p.scope.user_id is not None and not p.is_device:
                 mine = await CallRepo(s, self.clock).waiting(
-                    SYSTEM, states=states.LIVE | {CallState.WRAP_UP}
+                    SYSTEM, states=states.LIVE | {CallState.WRAP_UP}, nurse_id=p.scope.user_id
                 )
-                call_ids += [c.id for c in mine if c.nurse_id == p.scope.user_id]
+                call_ids += [c.id for c in mine]
         snapshots = [
             await self.announce.call_changed(call_id) for call_id in dict.fromkeys(call_ids)
         ]

@@ -2,27 +2,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clinical.news2 import format_news2, score_news2
 from hub.clinical.sbard import build_sbard
 from hub.clock import Clock
 from hub.storage.repos.calls import CallRepo, ParticipantRepo
-from hub.storage.tables import Call, Device
+from hub.storage.tables import Call, CallParticipant
 from schemas.codes import CallerRelationship, CallState, Channel, HomeIntent, Reason, SoftSign
 from schemas.observations import Observations
 from schemas.wire import CallSnapshot, News2Summary, Participant
 
 
 async def snapshot_of(
-    s: AsyncSession, clock: Clock, call: Call, *, position: int | None = None
+    s: AsyncSession,
+    clock: Clock,
+    call: Call,
+    *,
+    position: int | None = None,
+    participants: Sequence[CallParticipant] | None = None,
 ) -> CallSnapshot:
-    site, person, nurse = await CallRepo(s, clock).context(call=call)
-    device = await s.get(Device, call.device_id) if call.device_id is not None else None
+    """``participants``: the call's participants who have not left, in order, if the
+    caller has just read them (they are read here otherwise)."""
+    site, person, nurse, device = await CallRepo(s, clock).context_and_device(call=call)
     relationship = (
         CallerRelationship(device.relationship) if device and device.relationship else None
     )
-    participants = await ParticipantRepo(s, clock).of_call(call_id=call.id)
+    if participants is None:
+        participants = await ParticipantRepo(s, clock).of_call(call_id=call.id)
     observations = Observations.model_validate(call.observations) if call.observations else None
     news2 = score_news2(observations) if observations else None
     soft_signs = [SoftSign(x) for x in call.soft_signs or []]

@@ -45,6 +45,9 @@ from .bodies import path_int, read_body, read_form
 routes = web.RouteTableDef()
 CONSOLE_ROLES = (Role.HUB_NURSE, Role.SPECIALIST, Role.HUB_ADMIN)
 FOLLOWERS_UP = FOLLOW_UP_RECORDERS
+CALL_RUNNERS = (Role.HUB_NURSE, Role.SPECIALIST)
+"""Who runs a call they hold (hold, end, wrap-up): a nurse, or a specialist who admitted a
+booked clinic's patient (only nurses take calls from the queue)."""
 
 
 LABELS: dict[str, dict[str, str]] = {
@@ -124,6 +127,7 @@ async def console_page(request: web.Request) -> dict[str, Any]:
         escalations=Escalation.choices(),
         gold_line_outcomes=GoldLineOutcome.choices(),
         can_take_calls=principal.role is Role.HUB_NURSE,
+        can_run_calls=principal.role in CALL_RUNNERS,
         labels=LABELS,
     )
 

@@ -34,12 +34,14 @@ from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.outcomes import DraftRepo, FollowUpRepo, OutcomeRepo
+from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call, FollowUpTask, Outcome
 from hub.storage.tables import Escalation as EscalationRow
 from schemas.codes import CallState, Disposition, Escalation, NurseCounterfactual
 from schemas.palliative import GoldLineOutcome
-from schemas.wire import CallClose, CallSnapshot
+from schemas.wire import AdviceEvent, CallClose, CallSnapshot
 
+from .advice import AdviceService, advice_text
 from .claims import claimed, facts_of
 
 FOLLOW_UP_AFTER = timedelta(hours=72)
@@ -56,6 +58,7 @@ class OutcomeRecord:
     follow_up_needed: bool | None = None  # None: yes when the call claims an avoided measure
     escort_needed: bool | None = None  # a prison's calls only (hub/prison/rules.py)
     gold_line_outcome: GoldLineOutcome | None = None  # Gold Line calls only (palliative/outcome.py)
+    advice_to_home: str = ""  # for the home, shown on its tablet (advice.py); may be empty
 
     @classmethod
     def of_close(cls, cmd: CallClose) -> OutcomeRecord:
@@ -67,6 +70,7 @@ class OutcomeRecord:
             follow_up_needed=cmd.follow_up_needed,
             escort_needed=cmd.escort_needed,
             gold_line_outcome=cmd.gold_line_outcome,
+            advice_to_home=cmd.advice_to_home,
         )
 
 
@@ -87,12 +91,19 @@ OnClose = Callable[[Closing], Awaitable[None]]
 
 class OutcomeService:
     def __init__(
-        self, db: Database, clock: Clock, announce: Announcer, on_close: Sequence[OnClose] = ()
+        self,
+        db: Database,
+        clock: Clock,
+        announce: Announcer,
+        on_close: Sequence[OnClose] = (),
+        *,
+        advice: AdviceService | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.announce = announce
         self.on_close = list(on_close)
+        self.advice = advice or AdviceService(db, clock)
 
     async def record(self, p: Principal, call_id: str, record: OutcomeRecord) -> CallSnapshot:
         """Close the call with its outcome; acknowledged (returned) only after the commit."""
@@ -106,7 +117,12 @@ class OutcomeService:
             await self._write(closing)
             for step in self.on_close:
                 await step(closing)
-        return await self.announce.call_changed(call_id)
+        snapshot = await self.announce.call_changed(call_id)
+        if advice_text(record.advice_to_home) is not None:
+            given = await self.advice.of_call(SYSTEM, call_id)
+            if given is not None:  # to the home, which may be on its "call ended" screen
+                await self.announce.advice(call_id, AdviceEvent(advice=given))
+        return snapshot
 
     async def _write(self, c: Closing) -> None:
         s, p, call, record, now = c.session, c.principal, c.call, c.record, c.at
@@ -143,6 +159,7 @@ class OutcomeService:
                 disposition=disposition,
                 nurse_counterfactual=counterfactual,
                 clinical_note=record.clinical_note,
+                advice_to_home=advice_text(record.advice_to_home),
                 follow_up_needed=follow_up,
                 recorded_by=p.scope.user_id or 0,
                 recorded_at=now,
@@ -171,3 +188,11 @@ class OutcomeService:
             target_id=call.id,
             detail={"disposition": disposition},
         )
+        if advice_text(record.advice_to_home) is not None:  # sent to the home: ids only
+            await AuditRepo(s, self.clock).note(
+                p.scope,
+                "advice_sent",
+                target_type="call",
+                target_id=call.id,
+                person_id=call.person_id,
+            )

@@ -13,6 +13,7 @@ from hub.auth.principal import Principal
 from hub.clock import Clock, as_utc
 from hub.errors import InvalidInput, InvalidState
 from hub.storage.engine import Database
+from hub.storage.repos.advice import ADVICE_FIELD, AdviceRepo, AdviceRow
 from hub.storage.repos.audit import AuditRepo, found
 from hub.storage.repos.calls import CallRepo
 from hub.storage.repos.history import CallFilters, HistoryRepo
@@ -46,6 +47,7 @@ from schemas.outcomes import (
     TimelineEntry,
 )
 
+from .advice import advice_text
 from .amenders import may_amend, require_amender
 from .claims import facts_of, verdicts
 from .followups import public_tasks
@@ -86,6 +88,7 @@ class CallRecordService:
             escalations = await outcomes.escalations(scope, call_id=call_id)
             participants = await outcomes.participants(scope, call_id=call_id)
             amendments = await AmendmentRepo(s, self.clock).of_call(scope, call_id=call_id)
+            given = await AdviceRepo(s, self.clock).given(scope, call_id=call_id)
             task = await FollowUpRepo(s, self.clock).of_call(scope, call_id=call_id)
             ids: set[int] = {e.actor_user_id for e in events if e.actor_user_id}
             for e in events:
@@ -148,6 +151,7 @@ class CallRecordService:
                 disposition=Disposition(outcome.disposition),
                 nurse_counterfactual=NurseCounterfactual(outcome.nurse_counterfactual),
                 clinical_note=outcome.clinical_note,
+                advice_to_home=outcome.advice_to_home,
                 follow_up_needed=outcome.follow_up_needed,
                 recorded_by_name=names.get(outcome.recorded_by, "?"),
                 recorded_at=as_utc(outcome.recorded_at),
@@ -156,6 +160,7 @@ class CallRecordService:
             nurse_counterfactual=NurseCounterfactual(call.nurse_counterfactual)
             if call.nurse_counterfactual
             else None,
+            advice_to_home=_advice_as_amended(given[0]) if given else None,
             escalations=[
                 EscalationPublic(
                     code=Escalation(e.code),
@@ -259,6 +264,9 @@ class CallRecordService:
             if call.state != CallState.CLOSED:
                 raise InvalidState("Only a closed call's record can be amended")
             old = getattr(call, body.field) if enum is not None else None
+            if body.field == ADVICE_FIELD:  # replaced, not appended: the home sees the latest
+                given = await AdviceRepo(s, self.clock).given(scope, call_id=call_id)
+                old = _advice_as_amended(given[0]) if given else None
             if enum is not None and old == new_value:
                 raise InvalidInput(
                     f"The {FIELD_LABELS[body.field]} is already {enum(new_value).label}",
@@ -327,6 +335,10 @@ def _amendment(a: Amendment, names: dict[int, str]) -> AmendmentPublic:
         recorded_by_name=names.get(a.recorded_by, "?"),
         recorded_at=as_utc(a.recorded_at),
     )
+
+
+def _advice_as_amended(row: AdviceRow) -> str | None:
+    return advice_text(row.latest.new_value if row.latest else row.outcome.advice_to_home)
 
 
 def _excerpt(note: str | None, length: int = 140) -> str | None:

@@ -9,7 +9,11 @@ FIELD_LABELS = {
     "disposition": "disposition",
     "nurse_counterfactual": "nurse counterfactual",
     "clinical_note": "clinical note (addendum)",
+    "advice_to_home": "advice to the home (replaced)",
 }
+
+
+PRIORITY_WORDS = {1: "low", 2: "medium", 3: "high"}
 
 
 def _state_text(event: CallEvent, names: dict[int, str]) -> str:
@@ -65,6 +69,12 @@ def timeline_text(event: CallEvent, names: dict[int, str]) -> str:
             adm = FollowUpAnswer(detail.get("admitted_within_72h", "unknown")).label.lower()
             how = "linked data" if detail.get("method") == "data_linkage" else "call back"
             return f"72-hour follow-up ({how}): A&E within 72 h {ed}; admitted {adm}"
+        case "retriaged":
+            before, after = detail.get("priority_before", 0), detail.get("priority_after", 0)
+            return (
+                f"Re-triaged by the nurse: {PRIORITY_WORDS.get(before, before)} to "
+                f"{PRIORITY_WORDS.get(after, after)} priority"
+            )
         case "amended":
             return f"Record amended: {FIELD_LABELS.get(detail.get('field', ''), 'a field')}"
     if event.kind.endswith("_left"):

@@ -312,6 +312,7 @@ class Outcome(SQLModel, table=True):
     disposition: str = Field(max_length=32)
     nurse_counterfactual: str = Field(max_length=32)
     clinical_note: str = Field(sa_column=Column(Text, nullable=False))
+    advice_to_home: str | None = _text()  # for the home: what to do, warning signs, call back
     follow_up_needed: bool = True
     recorded_by: int = Field(foreign_key="hub_user.id")
     recorded_at: datetime = _utc()

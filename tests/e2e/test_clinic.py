@@ -14,7 +14,7 @@ from playwright.async_api import Page, expect
 from hub.services import SERVICES
 from hub.storage import rows
 from hub.storage.scope import SYSTEM
-from hub.storage.tables import Appointment
+from hub.storage.tables import Appointment, Call
 from schemas.api import DeviceCreate
 from schemas.codes import OrganisationKind
 from support.browser import DESKTOP, OpenPage, axe_violations
@@ -134,13 +134,20 @@ async def test_a_specialist_holds_a_booked_clinic_with_a_prison(
     await tablet.wait_for_url("**/tablet/call", timeout=15_000)
     await expect(tablet.locator("#in-call")).to_be_visible()
     await wait_for_frames(tablet, REMOTE_FRAMES)
+    console_page = specialist
 
-    # 11:01: the 10:50 slot was never joined: flagged late, then marked did-not-attend.
-    live_hub.clock.advance(timedelta(minutes=36))
+    # 11:01: the 10:50 slot was never joined: flagged late, live on the clinic's page (the
+    # hub's reminder timer), which then offers did-not-attend.
     clinic = await specialist.context.new_page()
     await clinic.goto(clinic_url)
+    await clinic.wait_for_function("() => telehubClinic.hub.state === 'open'")
     second = _row(clinic, "10:50")
-    await expect(second.locator("[data-cell='arrival']")).to_have_text("Late: not joined")
+    await expect(second.locator("[data-cell='arrival']")).to_have_text("Not arrived")
+    live_hub.clock.advance(timedelta(minutes=36))
+    await expect(second.locator("[data-cell='arrival']")).to_have_text(
+        "Late: not joined", timeout=15_000
+    )
+    await expect(clinic.locator("#clinic-status")).to_contain_text("not joined 10 minutes")
     await second.get_by_role("button", name="Did not attend").click()
     await expect(clinic.locator("#clinic-status")).to_have_text("Recorded as did not attend.")
     await expect(_row(clinic, "10:50").locator("[data-cell='status']")).to_have_text(
@@ -148,7 +155,21 @@ async def test_a_specialist_holds_a_booked_clinic_with_a_prison(
     )
     await expect(_row(clinic, "10:30").locator("[data-cell='status']")).to_have_text("Held")
     await _accessible(clinic)
+
+    # The specialist ends the call and records its outcome on the console, as a nurse does.
+    await console_page.bring_to_front()
+    await console_page.locator("#end").click()
+    await expect(console_page.locator("#call-state")).to_have_text("Wrap-up")
+    await console_page.check("#disposition-specialist_advice")
+    await console_page.check("#nurse_counterfactual-gp_contact")
+    await console_page.check("#escort_needed-no")
+    await console_page.fill("#clinical_note", "Rash reviewed by video; treatment agreed.")
+    await console_page.click("#wrapup-submit")
+    await expect(console_page.locator("#last-outcome")).to_contain_text("Record saved")
     async with live_hub.app[SERVICES].database.session() as s:
         held_id = await _row(clinic, "10:30").get_attribute("data-appointment-id")
         held = await s.get(Appointment, int(held_id or 0))
     assert held is not None and held.status == "held" and held.call_id is not None
+    async with live_hub.app[SERVICES].database.session() as s:
+        call = await s.get(Call, held.call_id)
+    assert call is not None and call.state == "closed" and call.escort_needed is False

@@ -518,6 +518,7 @@ PAGES = {
     "staff.a": ["/tablet", "/tablet/call", "/tablet/messages", "/tablet/check"],
     "nurse.one": ["/console", "/console/history", "/console/follow-ups", "/console/clinics"],
     "admin.one": ["/admin", "/admin/shift", "/admin/audit", "/admin/imports", "/console/clinics"],
+    "dr.one": ["/console", "/console/clinics"],
     "comm.a": ["/reports"],
 }
 

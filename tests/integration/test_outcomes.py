@@ -4,7 +4,6 @@ appended, never edited, and the record, history, resident summary and shift read
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -13,20 +12,19 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlmodel import col, select
 
 from hub.app import create_app
-from hub.clock import LONDON, FakeClock, as_utc, london_month
+from hub.clock import LONDON, FakeClock, as_utc
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import (
     Amendment,
     AuditEvent,
     Call,
-    CallEvent,
-    CallParticipant,
     FollowUpTask,
     Outcome,
     WrapUpDraft,
 )
-from schemas.codes import CallState, Channel, HomeIntent, Reason
+from schemas.codes import CallState, HomeIntent
+from support.calls import call_in_wrap_up
 from support.world import NOW, World, sign_in
 
 STARTED = NOW + timedelta(minutes=5)
@@ -48,56 +46,7 @@ async def hub(settings: HubSettings, world: World, clock: FakeClock) -> AsyncIte
 async def _call_in_wrap_up(
     db: Database, world: World, *, home_intent: HomeIntent = HomeIntent.AMBULANCE_999
 ) -> str:
-    """A call the nurse answered and ended: waiting for her wrap-up."""
-    call_id = str(uuid.uuid4())
-    home = world.home_a
-    async with db.session() as s:
-        s.add(
-            Call(
-                id=call_id,
-                site_id=home.site.id or 0,
-                person_id=home.resident.id,
-                channel=Channel.CARE_HOME.value,
-                reason=Reason.BREATHING_DIFFICULTY.value,
-                home_intent=home_intent.value,
-                state=CallState.WRAP_UP.value,
-                started_at=STARTED,
-                queued_at=STARTED,
-                answered_at=STARTED + timedelta(seconds=95),
-                ended_at=STARTED + timedelta(minutes=9),
-                local_month=london_month(STARTED),
-                nurse_id=world.nurse.id,
-                caller_name="Carer Anne",
-            )
-        )
-        await s.flush()
-        for at, source, target in [
-            (STARTED, None, "requested"),
-            (STARTED, "requested", "queued"),
-            (STARTED + timedelta(seconds=95), "queued", "connected"),
-            (STARTED + timedelta(minutes=9), "connected", "wrap_up"),
-        ]:
-            s.add(
-                CallEvent(
-                    call_id=call_id,
-                    at=at,
-                    kind="state",
-                    from_state=source,
-                    to_state=target,
-                    actor_user_id=world.nurse.id if target != "requested" else None,
-                )
-            )
-        s.add(
-            CallParticipant(
-                call_id=call_id,
-                key=f"user:{world.nurse.id}",
-                user_id=world.nurse.id,
-                role="nurse",
-                name=world.nurse.display_name,
-                joined_at=STARTED + timedelta(seconds=95),
-            )
-        )
-    return call_id
+    return await call_in_wrap_up(db, world, started=STARTED, home_intent=home_intent)
 
 
 COMPLETE = {

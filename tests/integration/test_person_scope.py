@@ -291,6 +291,7 @@ def _frame(service: Service, type_: str, aim: Patient, world: World) -> dict[str
             "home_intent": "unknown",
         },
         "call/hold": {**call, "on": True},
+        "call/retriage": {**call, "priority": 3},
         "call/transfer": {**call, "to_user_id": world.nurse.id},
         "call/invite": {**call, "user_id": world.specialist.id},
         "call/close": {

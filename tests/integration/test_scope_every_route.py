@@ -566,6 +566,7 @@ def _frame(m: Matrix, type_: str, t: Target) -> dict[str, Any]:
             "home_intent": "gp_urgent",
         },
         "call/hold": {**call, "on": True},
+        "call/retriage": {**call, "priority": 3},
         "call/quality": {**call, "video_seconds": 60, "audio_only_seconds": 0},
         "call/transfer": {**call, "to_user_id": m.world.nurse.id},
         "call/invite": {**call, "user_id": m.world.specialist.id},

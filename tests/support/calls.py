@@ -1,10 +1,19 @@
-"""A typical call request from a care-home tablet, for tests."""
+"""A typical call request from a care-home tablet, and a call waiting for its wrap-up, for
+tests."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
+from hub.clock import london_month
+from hub.storage.engine import Database
+from hub.storage.tables import Call, CallEvent, CallParticipant
+from schemas.codes import CallState, Channel, HomeIntent, Reason
+
 from .hub import RunningHub
+from .world import World
 
 CALL = {
     "channel": "care_home",
@@ -26,3 +35,62 @@ CALL = {
 
 def call_request(hub: RunningHub, n: int = 1, **over: Any) -> dict[str, Any]:
     return {**CALL, "client_call_id": f"c{n}", "person_id": hub.world.home_a.resident.id, **over}
+
+
+async def call_in_wrap_up(
+    db: Database,
+    world: World,
+    *,
+    started: datetime,
+    home_intent: HomeIntent = HomeIntent.AMBULANCE_999,
+) -> str:
+    """A call the nurse answered and ended: waiting for her wrap-up."""
+    call_id = str(uuid.uuid4())
+    home = world.home_a
+    async with db.session() as s:
+        s.add(
+            Call(
+                id=call_id,
+                site_id=home.site.id or 0,
+                person_id=home.resident.id,
+                channel=Channel.CARE_HOME.value,
+                reason=Reason.BREATHING_DIFFICULTY.value,
+                home_intent=home_intent.value,
+                state=CallState.WRAP_UP.value,
+                started_at=started,
+                queued_at=started,
+                answered_at=started + timedelta(seconds=95),
+                ended_at=started + timedelta(minutes=9),
+                local_month=london_month(started),
+                nurse_id=world.nurse.id,
+                caller_name="Carer Anne",
+            )
+        )
+        await s.flush()
+        for at, source, target in [
+            (started, None, "requested"),
+            (started, "requested", "queued"),
+            (started + timedelta(seconds=95), "queued", "connected"),
+            (started + timedelta(minutes=9), "connected", "wrap_up"),
+        ]:
+            s.add(
+                CallEvent(
+                    call_id=call_id,
+                    at=at,
+                    kind="state",
+                    from_state=source,
+                    to_state=target,
+                    actor_user_id=world.nurse.id if target != "requested" else None,
+                )
+            )
+        s.add(
+            CallParticipant(
+                call_id=call_id,
+                key=f"user:{world.nurse.id}",
+                user_id=world.nurse.id,
+                role="nurse",
+                name=world.nurse.display_name,
+                joined_at=started + timedelta(seconds=95),
+            )
+        )
+    return call_id

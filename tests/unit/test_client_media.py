@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from telehub_client.cli import load_credential, save_credential, ws_url
-from telehub_client.media import fingerprint, parse_candidate
+from telehub_client.rtc import fingerprint, parse_candidate
 from telehub_client.tracks import TestPattern, Tone, read_stamp, stamp_of
 
 

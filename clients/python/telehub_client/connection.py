@@ -35,13 +35,49 @@ RECONNECT_JITTER = 0.25  # each wait but the first, ±25%: tablets do not come b
 SERVICE_RESTART = 1012
 
 
+# While nothing answers (the connection refused, or a proxy's 502, 503 or 504: the hub is
+# restarting), an attempt costs the hub nothing, so for the first 30 s of that the client
+# tries every half second (jittered like the rest) instead of backing off: it is back
+# within about half a second of the hub being ready, not up to 7 s later. A hub that answers
+# and refuses (its database away, a burst of sign-ins) is given the back-off schedule.
+UNREACHABLE_WAIT = 0.5
+UNREACHABLE_FAST_SECONDS = 30.0
+UNREACHABLE_STATUSES = frozenset({502, 503, 504})
+
+
+def _jittered(base: float, pick: random.Random) -> float:
+    return base * (1 + RECONNECT_JITTER * (2 * pick.random() - 1))
+
+
 def reconnect_delays(rng: random.Random | None = None) -> Iterator[float]:
     """The waits before each reconnection attempt, for ever: 0, 0.3, 1.2, 2.7, 4.8, then 7 s
     (all but the first jittered)."""
     pick = rng or random.Random()
     for attempt in itertools.count():
-        base = RECONNECT_SCHEDULE[min(attempt, len(RECONNECT_SCHEDULE) - 1)]
-        yield 0.0 if attempt == 0 else base * (1 + RECONNECT_JITTER * (2 * pick.random() - 1))
+        yield reconnect_wait(attempt, None, pick)
+
+
+def reconnect_wait(
+    attempt: int, unreachable_for: float | None, rng: random.Random | None = None
+) -> float:
+    """The wait before reconnection attempt ``attempt`` (0 first): the back-off schedule, or
+    at most ``UNREACHABLE_WAIT`` (jittered) while nothing has answered for less than
+    ``UNREACHABLE_FAST_SECONDS`` (``unreachable_for``: seconds since the first attempt that
+    nothing answered, None when the hub answered the last one)."""
+    if attempt == 0:
+        return 0.0
+    pick = rng or random.Random()
+    base = RECONNECT_SCHEDULE[min(attempt, len(RECONNECT_SCHEDULE) - 1)]
+    if unreachable_for is not None and unreachable_for < UNREACHABLE_FAST_SECONDS:
+        base = min(base, UNREACHABLE_WAIT)
+    return _jittered(base, pick)
+
+
+def _unreachable(exc: Exception) -> bool:
+    """Nothing answered: no hub listening, or a proxy saying its upstream is not there."""
+    if isinstance(exc, websockets.InvalidStatus):
+        return exc.response.status_code in UNREACHABLE_STATUSES
+    return isinstance(exc, OSError | TimeoutError)
 
 
 class CommandFailed(Exception):
@@ -140,22 +176,36 @@ class HubConnection:
         return first
 
     async def come_back(
-        self, *, attempts: int | None = None, rng: random.Random | None = None
+        self,
+        *,
+        attempts: int | None = None,
+        rng: random.Random | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> dict[str, Any]:
-        """Reconnect on the schedule (``reconnect_delays``) until the hub takes us back;
+        """Reconnect on the schedule (``reconnect_wait``) until the hub takes us back;
         returns its ``auth_ok``. A refused credential (``CommandFailed``) is not retried."""
         last: Exception = Disconnected()
-        for attempt, wait in enumerate(reconnect_delays(rng)):
+        pick = rng or random.Random()
+        loop = asyncio.get_running_loop()
+        unreachable_since: float | None = None
+        for attempt in itertools.count():
             if attempts is not None and attempt >= attempts:
                 break
+            unreachable_for = None if unreachable_since is None else loop.time() - unreachable_since
+            wait = reconnect_wait(attempt, unreachable_for, pick)
             if wait:
-                await asyncio.sleep(wait)
+                await sleep(wait)
+            started = loop.time()
             try:
                 return await self.connect()
             except (OSError, Disconnected, TimeoutError, ConnectionClosed) as exc:
                 last = exc
             except websockets.InvalidHandshake as exc:  # 503 from a draining hub, or one starting
                 last = exc
+            if not _unreachable(last):
+                unreachable_since = None
+            elif unreachable_since is None:
+                unreachable_since = started
         raise last
 
     async def reconnect(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ const root = $("console");
 const me = JSON.parse(root.dataset.me);
 const labels = JSON.parse(root.dataset.labels);
 const takesCalls = root.dataset.takesCalls === "yes";
+const runsCalls = root.dataset.runsCalls === "yes"; // hold, end, wrap-up: nurses, and specialists admitting a clinic's patient
 const LIVE = new Set(["connected", "on_hold"]);
 
 const hub = new HubSocket({ url: "/ws" });
@@ -32,7 +33,7 @@ const queue = new QueueView({
 });
 const register = new RegisterPanel({ card: $("palliative-card"), box: $("palliative"), labels, canEdit: takesCalls });
 const view = new CallView({ hub, root: $("call"), labels, alerts, register });
-const wrapup = takesCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
+const wrapup = runsCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
 const presence = new Presence({
   hub,
   list: $("roster"),
@@ -117,6 +118,7 @@ async function show(call, options) {
   if (escort) escort.hidden = !call.channel.startsWith("prison");
   const goldLine = $("group-gold_line_outcome");
   if (goldLine) goldLine.hidden = call.channel !== "gold_line";
+  if (wrapup) $("wrapup").hidden = call.nurse_id !== me.id; // a drawn-in specialist does not wrap up
   if (wrapup && call.nurse_id === me.id) await wrapup.load(call.id);
   presence.checkIn();
 }
@@ -166,14 +168,37 @@ function hold() {
   act("call/hold", { on: view.call.state === "connected" });
 }
 
+// Re-triage the call whose queue card has the focus, one priority step up or down (a message
+// from the home while it waits may change it). The hub re-orders every console's queue.
+const PRIORITY_WORDS = { 1: "low", 2: "medium", 3: "high" };
+async function retriageFocused(step) {
+  const callId = queue.focusedCallId();
+  if (!takesCalls || !callId) return;
+  const entry = queue.entryOf(callId);
+  const priority = Math.min(3, Math.max(1, entry.call.priority + step));
+  const site = entry.call.site_name;
+  if (priority === entry.call.priority) {
+    alerts.show(`The call from ${site} is already ${PRIORITY_WORDS[priority]} priority.`);
+    return;
+  }
+  try {
+    await hub.command("call/retriage", { call_id: callId, priority });
+    alerts.show(`The call from ${site} is now ${PRIORITY_WORDS[priority]} priority.`);
+  } catch (err) {
+    alerts.show(`Not re-triaged: ${err.message}`, { tone: "urgent" });
+  }
+}
+
 function end() {
   if (view.myRole !== "nurse" || !view.call || !LIVE.has(view.call.state)) return;
   act("call/end", {});
 }
 
-if (takesCalls) {
+if (runsCalls) {
   $("hold").addEventListener("click", hold);
   $("end").addEventListener("click", end);
+}
+if (takesCalls) {
   $("transfer").addEventListener("click", () => {
     const to = Number($("transfer-to").value);
     if (to) act("call/transfer", { to_user_id: to });
@@ -275,6 +300,8 @@ bindShortcuts({
   w: () => wrapup && view.call && ($("wrapup-heading").focus(), $("wrapup").scrollIntoView({ block: "start" })),
   m: () => view.call && $("message-body").focus(),
   q: () => queue.focus(),
+  u: () => retriageFocused(+1),
+  l: () => retriageFocused(-1),
   "?": toggleShortcuts,
 });
 

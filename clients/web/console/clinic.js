@@ -40,7 +40,23 @@ function late(appointment) {
   const flag = Object.assign(document.createElement("strong"), { textContent: "Late: not joined" });
   flag.className = "console-late";
   row.querySelector('[data-cell="arrival"]').replaceChildren(flag);
+  offerDidNotAttend(row, appointment.id);
   status.textContent = `${row.querySelector("th").textContent.trim()}: not joined 10 minutes after the start.`;
+}
+
+// The slot has started: offer "Did not attend" beside Cancel, as the page does once loaded
+// after the start (the same form, posted to its own route).
+function offerDidNotAttend(row, appointmentId) {
+  if (row.querySelector("[data-dna]")) return;
+  const cancel = row.querySelector("[data-cancel]")?.closest("form");
+  if (!cancel) return;
+  const form = cancel.cloneNode(true);
+  form.action = cancel.action.replace(/\/cancel$/, "/did-not-attend");
+  const button = form.querySelector("button");
+  button.textContent = "Did not attend";
+  delete button.dataset.cancel;
+  button.dataset.dna = String(appointmentId);
+  cancel.after(form);
 }
 
 async function admit(button) {

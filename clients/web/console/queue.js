@@ -101,8 +101,10 @@ export class QueueView {
   }
 
   render(fresh = new Set()) {
+    const focused = this.focusedCallId(); // kept through the re-render (a re-triage moves it)
     const rows = this.entries.map((entry) => this.row(entry, fresh.has(entry.call.id)));
     this.list.replaceChildren(...rows);
+    if (focused) this.list.querySelector(`[data-call-id="${CSS.escape(focused)}"] button[data-accept]`)?.focus();
     this.count.textContent = String(this.entries.length);
     this.countOverdue();
     this.empty.hidden = this.entries.length > 0;
@@ -239,6 +241,16 @@ export class QueueView {
         this.countOverdue();
       }
     }
+  }
+
+  // The call whose card has the keyboard focus, if it is still waiting.
+  focusedCallId() {
+    const card = document.activeElement?.closest?.("[data-call-id]");
+    return card && this.list.contains(card) ? card.dataset.callId : null;
+  }
+
+  entryOf(callId) {
+    return this.entries.find((e) => e.call.id === callId) ?? null;
   }
 
   top() {

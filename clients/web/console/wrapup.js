@@ -100,6 +100,7 @@ export class WrapUpForm {
     for (const input of this.form.querySelectorAll('input[name="gold_line_outcome"]')) {
       input.checked = input.value === answers.gold_line_outcome;
     }
+    if (f.advice_to_home) f.advice_to_home.value = answers.advice_to_home ?? "";
     for (const input of this.form.querySelectorAll('input[name="escort_needed"]')) {
       input.checked = answers.escort_needed != null && input.value === (answers.escort_needed ? "yes" : "no");
     }
@@ -117,6 +118,7 @@ export class WrapUpForm {
       nurse_counterfactual: data.get("nurse_counterfactual") || null,
       escalations: [...new Set([...data.getAll("escalations"), ...(this.recorded ?? [])])],
       clinical_note: String(data.get("clinical_note") ?? ""),
+      advice_to_home: String(data.get("advice_to_home") ?? ""),
       follow_up_needed: follow === "yes" ? true : follow === "no" ? false : null,
       ...escortAnswer(data),
       ...goldLineAnswer(data),

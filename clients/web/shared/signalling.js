@@ -20,9 +20,21 @@ import { withCsrf } from "./csrf.js";
 export const RECONNECT_SCHEDULE = [0, 0.3, 1.2, 2.7, 4.8, 7];
 export const RECONNECT_JITTER = 0.25; // each wait but the first, ±25%: no thundering herd
 
-export function reconnectDelayMs(attempt, random = Math.random) {
-  const base = RECONNECT_SCHEDULE[Math.min(attempt, RECONNECT_SCHEDULE.length - 1)];
+// While nothing answers (the hub restarting: no socket opens, the ticket fetch fails or a
+// proxy answers 502/503/504), an attempt costs the hub nothing, so for the first 30 s the
+// page tries every half second (jittered) instead of backing off, and is back within about
+// half a second of the hub being ready. A hub that answers and refuses gets the schedule.
+export const UNREACHABLE_WAIT = 0.5;
+export const UNREACHABLE_FAST_SECONDS = 30;
+
+// unreachableFor: seconds since the first attempt that nothing answered; null when the hub
+// answered the last attempt.
+export function reconnectDelayMs(attempt, random = Math.random, unreachableFor = null) {
+  let base = RECONNECT_SCHEDULE[Math.min(attempt, RECONNECT_SCHEDULE.length - 1)];
   if (attempt === 0) return 0;
+  if (unreachableFor !== null && unreachableFor < UNREACHABLE_FAST_SECONDS) {
+    base = Math.min(base, UNREACHABLE_WAIT);
+  }
   return Math.round(base * (1 - RECONNECT_JITTER + 2 * RECONNECT_JITTER * random()) * 1000);
 }
 
@@ -56,13 +68,27 @@ export function randomId(prefix) {
   return `${prefix}-${[...bytes].map((b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
+// Nothing answered: no hub listening (fetch's TypeError), or a proxy with no hub behind it.
+class Unreachable extends Error {
+  constructor(message) {
+    super(message);
+    this.code = "unreachable";
+  }
+}
+
 async function fetchTicket() {
-  const response = await fetch("/api/auth/ticket", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: withCsrf(),
-  });
+  let response;
+  try {
+    response = await fetch("/api/auth/ticket", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: withCsrf(),
+    });
+  } catch (err) {
+    throw new Unreachable(String(err));
+  }
   if (response.status === 401) throw new CommandError("unauthorised", "Please sign in again");
+  if ([502, 503, 504].includes(response.status)) throw new Unreachable(`${response.status}`);
   if (!response.ok) throw new CommandError("unavailable", `The hub answered ${response.status}`);
   return (await response.json()).ticket;
 }
@@ -84,6 +110,7 @@ export class HubSocket extends EventTarget {
     this.endedReason = null; // the hub's reason, once it has ended this page's access
     this.endedCode = null;
     this.attempt = 0; // reconnection attempts since the socket was last open
+    this.unreachableSince = null; // Date.now() of the first attempt nothing answered
     this.messages = new Map(); // thread sequence -> message, each shown once
     this.lastSeq = 0;
   }
@@ -103,13 +130,25 @@ export class HubSocket extends EventTarget {
     if (this.endedReason) throw new CommandError("ended", this.endedReason);
     this.closedByUs = false;
     this.setState(this.authOk ? "reconnecting" : "connecting");
-    const auth = await this.getAuth();
+    let auth;
+    try {
+      auth = await this.getAuth();
+    } catch (err) {
+      // fetch's TypeError: nothing answered the page's own ticket request (any getAuth).
+      if (err instanceof TypeError) throw new Unreachable(String(err));
+      throw err;
+    }
     const ws = new WebSocket(this.url);
     this.ws = ws;
+    let opened = false;
     const first = await new Promise((resolve, reject) => {
-      ws.onopen = () => ws.send(JSON.stringify(auth));
-      ws.onerror = () => reject(new Disconnected());
-      ws.onclose = () => reject(new Disconnected());
+      ws.onopen = () => {
+        opened = true;
+        ws.send(JSON.stringify(auth));
+      };
+      const lost = () => reject(opened ? new Disconnected() : new Unreachable("no socket"));
+      ws.onerror = lost;
+      ws.onclose = lost;
       ws.onmessage = (m) => resolve(JSON.parse(m.data));
     });
     if (first.type !== "auth_ok") {
@@ -118,6 +157,7 @@ export class HubSocket extends EventTarget {
     }
     this.authOk = first;
     this.attempt = 0;
+    this.unreachableSince = null;
     ws.onmessage = (m) => this.onFrame(JSON.parse(m.data));
     ws.onclose = (e) => this.onClose(ws, e.code, e.reason);
     ws.onerror = () => {};
@@ -189,15 +229,20 @@ export class HubSocket extends EventTarget {
   }
 
   scheduleReconnect() {
-    const wait = reconnectDelayMs(this.attempt++);
+    const since = this.unreachableSince;
+    const unreachableFor = since === null ? null : (Date.now() - since) / 1000;
+    const wait = reconnectDelayMs(this.attempt++, Math.random, unreachableFor);
     setTimeout(() => {
       if (this.closedByUs) return;
+      const started = Date.now();
       this.connect().catch((err) => {
         if (err.code === "ended") return;
         if (err.code === "unauthorised") {
           this.setState("signed-out");
           return;
         }
+        if (err.code !== "unreachable") this.unreachableSince = null;
+        else if (this.unreachableSince === null) this.unreachableSince = started;
         this.scheduleReconnect();
       });
     }, wait);

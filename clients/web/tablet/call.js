@@ -114,6 +114,24 @@ session.addEventListener("ended", (e) => {
   form.goto("ended");
 });
 
+// -- the nurse's written advice, when she records the outcome (the call has ended by then) --
+hub.addEventListener("hub-advice", (e) => {
+  const { advice } = e.detail;
+  if (advice.call_id !== (session.call?.id ?? quality.callId)) return;
+  $("#ended-advice-text").textContent = advice.advice;
+  $("#ended-advice-by").textContent = advice.nurse_name ? `From ${advice.nurse_name}` : "";
+  const kept = $("#ended-advice-kept");
+  kept.hidden = advice.person_id == null;
+  if (advice.person_id != null) {
+    const link = $("#ended-advice-link");
+    link.href = `/tablet/residents/${advice.person_id}`;
+    link.textContent = advice.person_name ? `${advice.person_name}'s page` : "the resident's page";
+  }
+  const shown = $("#ended-advice").hidden === false;
+  $("#ended-advice").hidden = false;
+  if (!shown) playTones(NEW_MESSAGE);
+});
+
 function endedWords(call) {
   switch (call.state) {
     case "cancelled":

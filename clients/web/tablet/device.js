@@ -85,6 +85,9 @@ async function ticket() {
     headers: withCsrf(),
   });
   if (response.status === 401) throw new SignInError("unauthorised", "Please sign in again");
+  if ([502, 503, 504].includes(response.status)) {
+    throw new SignInError("unreachable", `The hub answered ${response.status}`); // a proxy, no hub
+  }
   if (!response.ok) throw new SignInError("unavailable", `The hub answered ${response.status}`);
   return (await response.json()).ticket;
 }

@@ -15,6 +15,7 @@ from schemas.wire import (
     CallInvite,
     CallJoin,
     CallLeave,
+    CallRetriage,
     CallSnapshot,
     CallStart,
     CallTransfer,
@@ -74,6 +75,11 @@ async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
 @commands.command("call/hold", NURSE, Role.SPECIALIST)
 async def hold(ctx: CommandContext, cmd: CallHold) -> CallSnapshot:
     return await _calls(ctx).hold(ctx.conn.principal, cmd.call_id, cmd.on)
+
+
+@commands.command("call/retriage", NURSE)
+async def retriage(ctx: CommandContext, cmd: CallRetriage) -> CallSnapshot:
+    return await ctx.services.retriage.retriage(ctx.conn.principal, cmd.call_id, cmd.priority)
 
 
 @commands.command("call/transfer", NURSE)

@@ -12,7 +12,7 @@ from hub.errors import NotFound
 from schemas.codes import CallState
 
 from ..scope import Scope
-from ..tables import Call, CallEvent, CallParticipant, Organisation, Person, User
+from ..tables import Call, CallEvent, CallParticipant, Device, Organisation, Person, User
 from .aggregates import Counted, counted, recount, touches
 from .base import Repo
 
@@ -59,17 +59,19 @@ class CallRepo(Repo):
             )
         ).all()
 
-    async def waiting(self, scope: Scope, *, states: Iterable[CallState]) -> Sequence[Call]:
+    async def waiting(
+        self, scope: Scope, *, states: Iterable[CallState], nurse_id: int | None = None
+    ) -> Sequence[Call]:
+        """Calls in ``states`` (only ``nurse_id``'s, if given)."""
         scope.require_clinical()
-        return (
-            await self.session.exec(
-                select(Call).where(
-                    col(Call.state).in_([s.value for s in states]),
-                    scope.site_clause(Call.site_id),
-                    scope.person_clause(Call.person_id),
-                )
-            )
-        ).all()
+        stmt = select(Call).where(
+            col(Call.state).in_([s.value for s in states]),
+            scope.site_clause(Call.site_id),
+            scope.person_clause(Call.person_id),
+        )
+        if nurse_id is not None:
+            stmt = stmt.where(col(Call.nurse_id) == nurse_id)
+        return (await self.session.exec(stmt)).all()
 
     async def add(self, call: Call, events: Sequence[CallEvent] = ()) -> Call:
         """Store a new call, counted for the reports in the same transaction."""
@@ -137,6 +139,23 @@ class CallRepo(Repo):
         if before is not None:
             await recount(self.session, before, before.changed(codes))
 
+    async def set_priority(
+        self, scope: Scope, *, call_id: str, priority: int, states: frozenset[str]
+    ) -> int | None:
+        """Re-triage a call still in one of ``states``: its priority before, or None if it
+        was no longer waiting (one conditional UPDATE, so a race with an accept is safe)."""
+        scope.require_hub()
+        call = await self.session.get(Call, call_id, populate_existing=True)
+        if call is None or call.state not in states:
+            return None
+        before = call.priority  # the UPDATE below refreshes the object in the session
+        result = await self.session.exec(
+            update(Call)
+            .where(col(Call.id) == call_id, col(Call.state).in_(list(states)))
+            .values(priority=priority)
+        )
+        return before if result.rowcount == 1 else None
+
     async def set_follow_up(
         self, scope: Scope, *, call_id: str, ed_within_72h: str, admitted_within_72h: str
     ) -> None:
@@ -189,11 +208,24 @@ class CallRepo(Repo):
         return as_utc(at) if at is not None else None
 
     async def context(self, *, call: Call) -> tuple[Organisation, Person | None, User | None]:
-        site = await self.session.get(Organisation, call.site_id)
-        assert site is not None
-        person = await self.session.get(Person, call.person_id) if call.person_id else None
-        nurse = await self.session.get(User, call.nurse_id) if call.nurse_id else None
+        site, person, nurse, _ = await self.context_and_device(call=call)
         return site, person, nurse
+
+    async def context_and_device(
+        self, *, call: Call
+    ) -> tuple[Organisation, Person | None, User | None, Device | None]:
+        """The call's site, person, nurse and device in one round trip (each snapshot of a
+        call needs all four; a reconnection or a queue of calls reads many)."""
+        stmt = (
+            select(Organisation, Person, User, Device)
+            .select_from(Organisation)
+            .where(col(Organisation.id) == call.site_id)
+            .outerjoin(Person, col(Person.id) == (call.person_id or 0))
+            .outerjoin(User, col(User.id) == (call.nurse_id or 0))
+            .outerjoin(Device, col(Device.id) == (call.device_id or 0))
+        )
+        row = (await self.session.exec(stmt)).one()
+        return row[0], row[1], row[2], row[3]
 
 
 class ParticipantRepo(Repo):

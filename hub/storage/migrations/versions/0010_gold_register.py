@@ -2,7 +2,7 @@
 the deaths the hub learns of, and a Gold Line call's outcome
 
 Revision ID: 0010_gold_register
-Revises: 0008_home
+Revises: 0010_advice_to_home
 Create Date: 2026-12-02 12:30:00
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010_gold_register"
-down_revision = "0008_home"
+down_revision = "0010_advice_to_home"
 branch_labels = None
 depends_on = None
 
