@@ -49,8 +49,18 @@ class HangupSignal(BaseModel):
     kind: Literal["hangup"] = "hangup"
 
 
+class MediaSignal(BaseModel):
+    """What the sender's own camera is doing, so the other side can say why no picture
+    arrives (a tablet turning its camera off for a weak uplink: the nurse is told)."""
+
+    kind: Literal["media"] = "media"
+    video: bool
+    why: Literal["weak_connection", "turned_off", "camera_failed"] | None = None
+
+
 Signal = Annotated[
-    OfferSignal | AnswerSignal | CandidateSignal | HangupSignal, Field(discriminator="kind")
+    OfferSignal | AnswerSignal | CandidateSignal | HangupSignal | MediaSignal,
+    Field(discriminator="kind"),
 ]
 
 

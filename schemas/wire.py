@@ -274,6 +274,15 @@ class SignalHangup(CallRef):
     to: ParticipantKey
 
 
+class SignalMedia(CallRef):
+    """Tell a peer what this side's camera is doing (relayed like signalling, never stored)."""
+
+    type: Literal["signal/media"]
+    to: ParticipantKey
+    video: bool
+    why: Literal["weak_connection", "turned_off", "camera_failed"] | None = None
+
+
 class MessageSend(Command):
     type: Literal["message/send"]
     site_id: RowId | None = None  # a site's own thread when omitted
@@ -346,6 +355,7 @@ ClientCommand = Annotated[
     | SignalAnswer
     | SignalCandidate
     | SignalHangup
+    | SignalMedia
     | MessageSend
     | MessageSync
     | MessageAck

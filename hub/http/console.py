@@ -122,6 +122,7 @@ async def console_page(request: web.Request) -> dict[str, Any]:
         "/console",
         me={"id": principal.scope.user_id, "name": principal.name, "role": principal.role.value},
         answer_target_seconds=request.app[SETTINGS].answer_target_seconds,
+        hub_phone=request.app[SETTINGS].hub_phone,
         dispositions=Disposition.choices(),
         counterfactuals=NurseCounterfactual.choices(),
         escalations=Escalation.choices(),

@@ -305,6 +305,7 @@ def _frame(service: Service, type_: str, aim: Patient, world: World) -> dict[str
         "signal/answer": {**peer, "sdp": sdp},
         "signal/candidate": {**peer, "candidate": {"candidate": ""}},
         "signal/hangup": peer,
+        "signal/media": {**peer, "video": False, "why": "weak_connection"},
         "message/send": {
             "site_id": service.site.id,
             "person_id": aim.person.id,

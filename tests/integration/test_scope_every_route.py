@@ -581,6 +581,7 @@ def _frame(m: Matrix, type_: str, t: Target) -> dict[str, Any]:
         "signal/answer": {**peer, "sdp": SDP},
         "signal/candidate": {**peer, "candidate": {"candidate": ""}},
         "signal/hangup": peer,
+        "signal/media": {**peer, "video": False, "why": "weak_connection"},
         "message/send": {
             "site_id": h.site.id,
             "client_message_id": str(uuid.uuid4()),

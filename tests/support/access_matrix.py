@@ -149,6 +149,7 @@ COMMANDS: dict[str, str] = {
     'signal/answer': '403 403 403 403 403 403 403',
     'signal/candidate': '403 403 403 403 403 403 403',
     'signal/hangup': '403 403 403 403 403 403 403',
+    'signal/media': '403 403 403 403 403 403 403',
     'signal/offer': '403 403 403 403 403 403 403',
 }
 # fmt: on
@@ -275,6 +276,7 @@ PERSON_COMMANDS: dict[str, str] = {
     'signal/answer': '403',
     'signal/candidate': '403',
     'signal/hangup': '403',
+    'signal/media': '403',
     'signal/offer': '403',
 }
 # fmt: on

@@ -16,6 +16,13 @@ const MEDIA_WORDS = {
   failed: "Could not connect through the network",
 };
 
+function cameraOffWords(who, why) {
+  const whose = !who || who.role === "caller" ? "The home's" : `${who.name}'s`;
+  if (why === "weak_connection") return `${whose} camera is off: weak connection`;
+  if (why === "camera_failed") return `${whose} camera has stopped working`;
+  return `${whose} camera is off`;
+}
+
 const STATE_TAGS = { connected: "green", on_hold: "yellow", wrap_up: "blue", ringing: "orange" };
 
 export class CallView {
@@ -32,6 +39,8 @@ export class CallView {
     this.messages = [];
     this.$ = (id) => document.getElementById(id);
     this.watch = new MediaWatch();
+    this.cameraOff = new Map(); // peer key -> why its camera is off, as it told us
+    this.bindWayOut();
     this.timer = setInterval(() => {
       this.tickTimer();
       this.watchMedia();
@@ -165,6 +174,7 @@ export class CallView {
       });
       this.mesh.addEventListener("remote-stream", (e) => this.addTile(e.detail.key, e.detail.stream));
       this.mesh.addEventListener("peer-left", (e) => this.removeTile(e.detail.key));
+      this.mesh.addEventListener("peer-media", (e) => this.peerMedia(e.detail));
       this.mesh.addEventListener("peer-state", (e) => {
         const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(e.detail.key)}"]`);
         if (tile) tile.dataset.state = e.detail.state;
@@ -231,20 +241,59 @@ export class CallView {
     }
   }
 
-  // Once a second: what arrives from each peer, on its tile.
+  // Once a second: what arrives from each peer, on its tile. A peer that said why its
+  // camera is off (the tablet's weak uplink) is shown as that, not as a frozen picture.
   async watchMedia() {
     if (!this.mesh) return;
     for (const [key, { pc }] of this.mesh.peers) {
-      const state = await this.watch.sample(key, pc);
+      const judged = await this.watch.sample(key, pc);
+      const said = this.cameraOff.get(key);
+      const state = said && judged !== "video" && judged !== "failed" ? "camera_off" : judged;
       const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`);
       if (!tile || tile.dataset.media === state) continue;
       tile.dataset.media = state;
-      tile.querySelector(".console-tile__media").textContent = MEDIA_WORDS[state];
+      this.showWayOut();
+      tile.querySelector(".console-tile__media").textContent =
+        state === "camera_off" ? cameraOffWords(this.participant(key), said) : MEDIA_WORDS[state];
     }
+  }
+
+  // No media from anyone 10 s on (or the network refused it): retry, sound only, or phone.
+  showWayOut() {
+    const tiles = [...this.$("videos").querySelectorAll("figure[data-key]:not(.console-tile--self)")];
+    const stuck = tiles.length > 0 && tiles.every((t) => ["no_media", "failed"].includes(t.dataset.media));
+    const help = this.$("media-help");
+    if (!help || help.hidden === !stuck) return;
+    help.hidden = !stuck;
+    this.$("media-help-text").textContent = tiles.some((t) => t.dataset.media === "failed")
+      ? "Could not connect through the network: the video has not started."
+      : "The video has not started.";
+  }
+
+  bindWayOut() {
+    this.$("media-retry")?.addEventListener("click", () => {
+      for (const key of this.mesh?.peers.keys() ?? []) this.watch.forget(key);
+      this.mesh?.restartIce();
+      this.$("media-help").hidden = true;
+    });
+    this.$("media-audio-only")?.addEventListener("click", () => {
+      for (const track of this.localStream?.getVideoTracks() ?? []) track.enabled = false;
+      this.$("media-help").hidden = true;
+      this.alerts.show("Carrying on with sound only: your camera is off.");
+    });
+  }
+
+  // A peer told us what its camera is doing (signal/media).
+  peerMedia({ key, video, why }) {
+    if (video) this.cameraOff.delete(key);
+    else this.cameraOff.set(key, why ?? "turned_off");
+    const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`);
+    if (tile) delete tile.dataset.media; // shown afresh at the next reading
   }
 
   removeTile(key) {
     this.watch.forget(key);
+    this.cameraOff.delete(key);
     this.$("videos").querySelector(`[data-key="${CSS.escape(key)}"]`)?.remove();
   }
 

@@ -130,10 +130,17 @@ export class CallMesh extends EventTarget {
         }
       } else if (signal.kind === "hangup") {
         this.drop(key);
+      } else if (signal.kind === "media") {
+        this.dispatchEvent(new CustomEvent("peer-media", { detail: { key, video: signal.video, why: signal.why ?? null } }));
       }
     } catch (err) {
       this.dispatchEvent(new CustomEvent("error", { detail: err }));
     }
+  }
+
+  // Tell every peer what this side's camera is doing ("peer-media" on their side).
+  tellMedia(video, why = null) {
+    for (const key of this.peers.keys()) this.send("signal/media", key, { video, why });
   }
 
   send(type, to, fields) {

@@ -186,6 +186,17 @@ export class InCallView {
     else if (state === "connected") this.setStatus();
   }
 
+  // The uplink is too poor for video: the camera goes off to keep the sound clear, and the
+  // nurse is told why no picture comes (not a frozen tile labelled "Connected").
+  async fallBackForWeakLink() {
+    if (this.autoAudioOnly || !this.media?.videoTrack) return;
+    this.autoAudioOnly = true;
+    await this.media.setCameraOff(true, this.mesh);
+    this.mesh?.tellMedia(false, "weak_connection");
+    this.showSelf();
+    this.setStatus();
+  }
+
   // Every 2 s: is our uplink too poor for video (fall back to audio only), and has the
   // nurse's video stalled while their voice still comes through?
   #watchLink() {
@@ -195,10 +206,7 @@ export class InCallView {
       this.samples.push(await linkSample(peer.pc));
       this.samples = this.samples.slice(-10);
       if (!this.autoAudioOnly && this.media?.videoTrack && uplinkTooPoor(this.samples, this.media.videoSince)) {
-        this.autoAudioOnly = true;
-        await this.media.setCameraOff(true, this.mesh);
-        this.showSelf();
-        this.setStatus();
+        await this.fallBackForWeakLink();
       }
     }, 2000);
     const media = setInterval(async () => {

@@ -7,11 +7,18 @@ from pydantic_core import to_json
 from hub.broker import topics
 from hub.errors import Forbidden, NotFound
 from schemas.codes import Role
-from schemas.signalling import AnswerSignal, HangupSignal, OfferSignal, candidate_signal_json
+from schemas.signalling import (
+    AnswerSignal,
+    HangupSignal,
+    MediaSignal,
+    OfferSignal,
+    candidate_signal_json,
+)
 from schemas.wire import (
     SignalAnswer,
     SignalCandidate,
     SignalHangup,
+    SignalMedia,
     SignalOffer,
     signal_event_json,
 )
@@ -62,3 +69,9 @@ async def candidate(ctx: CommandContext, cmd: SignalCandidate) -> Serialised:
 @commands.command("signal/hangup", *PARTICIPANTS, devices=True)
 async def hangup(ctx: CommandContext, cmd: SignalHangup) -> Serialised:
     return await _relay(ctx, cmd.call_id, cmd.to, HangupSignal().model_dump_json())
+
+
+@commands.command("signal/media", *PARTICIPANTS, devices=True)
+async def media(ctx: CommandContext, cmd: SignalMedia) -> Serialised:
+    signal = MediaSignal(video=cmd.video, why=cmd.why)
+    return await _relay(ctx, cmd.call_id, cmd.to, signal.model_dump_json())

@@ -1,0 +1,56 @@
+"""Small-number suppression finds every count: the walk over a report skips only models
+that cannot hold one (chart points), judged per class, and looks inside anything it cannot
+judge."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+import schemas.reports as reports
+from hub.reports.disclosure import _cells, _may_hold_tally
+from schemas.reports import SMALL, Count, Tally
+
+
+def _report_models() -> list[type[BaseModel]]:
+    return [
+        c
+        for c in vars(reports).values()
+        if isinstance(c, type) and issubclass(c, BaseModel) and c.__module__ == reports.__name__
+    ]
+
+
+def test_the_walk_skips_exactly_the_models_whose_schema_holds_no_count() -> None:
+    # The JSON schema names "<8" wherever a Tally can sit, however deep.
+    for model in _report_models():
+        holds = json.dumps(model.model_json_schema()).count(json.dumps(SMALL)) > 0
+        assert _may_hold_tally(model) is holds, model.__name__
+    assert not _may_hold_tally(reports.SpcChart)
+    assert _may_hold_tally(reports.MonthlyReport)
+
+
+class _Loose(BaseModel):
+    note: str
+    anything: Any
+    counts: list[Any]
+
+
+class _Outer(BaseModel):
+    direct: Tally
+    loose: _Loose
+
+
+def test_counts_behind_fields_typed_any_are_still_found() -> None:
+    outer = _Outer(
+        direct=3,
+        loose=_Loose(
+            note="x",
+            anything=Count(code="a", label="A", count=5),
+            counts=[Count(code="b", label="B", count=2)],
+        ),
+    )
+    data = outer.model_dump(mode="json")
+    found = {c.path: c.original for c in _cells(outer, data, "")}
+    assert found == {"direct": 3, "loose.anything.count": 5, "loose.counts.b.count": 2}
