@@ -19,6 +19,7 @@ const runsCalls = root.dataset.runsCalls === "yes"; // hold, end, wrap-up: nurse
 const LIVE = new Set(["connected", "on_hold"]);
 
 const hub = new HubSocket({ url: "/ws" });
+window.telehubConsole = { hub }; // a handle for debugging and the browser tests; no secret
 const alerts = new Alerts({ banner: $("alert"), toggle: $("sound-toggle") });
 const queue = new QueueView({
   list: $("queue"),

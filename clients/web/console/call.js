@@ -2,6 +2,7 @@
 // resident's summary, messages with the site, and the nurse's controls.
 
 import { MediaWatch } from "/js/shared/media-state.js";
+import { QualityTally } from "/js/shared/quality.js";
 import { CallMesh, rtcConfiguration } from "/js/shared/rtc.js";
 import { el } from "/js/shared/dom.js";
 import { londonTime, NEWS2_TAGS } from "./format.js";
@@ -82,6 +83,7 @@ export class CallView {
     this.renderState(call);
     if (call.state === "connected" || call.state === "on_hold") {
       await this.startMedia(call, { arrived: fresh || arrived });
+      this.startQuality(call);
     } else {
       this.stopMedia();
     }
@@ -187,6 +189,7 @@ export class CallView {
   }
 
   stopMedia() {
+    this.reportQuality(); // the call has ended for this console: before its media stops
     for (const key of this.mesh?.peers.keys() ?? []) this.watch.forget(key);
     this.mesh?.close();
     this.mesh = null;
@@ -258,6 +261,23 @@ export class CallView {
     }
   }
 
+  // How the call went on this console, for call/quality (as the tablet reports it): video
+  // or sound alone from when it connects, reported once when the call ends here.
+  startQuality(call) {
+    if (this.quality?.callId === call.id) return;
+    this.quality = { callId: call.id, tally: new QualityTally() };
+    this.quality.tally.connected(Boolean(this.localStream?.getVideoTracks().some((t) => t.enabled)));
+  }
+
+  // Best effort: a report the hub does not take loses a quality figure, never a clinical one.
+  reportQuality() {
+    const q = this.quality;
+    if (!q?.tally) return;
+    const fields = { call_id: q.callId, ...q.tally.report() };
+    q.tally = null;
+    this.hub.command("call/quality", fields).catch(() => {});
+  }
+
   // No media from anyone 10 s on (or the network refused it): retry, sound only, or phone.
   showWayOut() {
     const tiles = [...this.$("videos").querySelectorAll("figure[data-key]:not(.console-tile--self)")];
@@ -278,6 +298,7 @@ export class CallView {
     });
     this.$("media-audio-only")?.addEventListener("click", () => {
       for (const track of this.localStream?.getVideoTracks() ?? []) track.enabled = false;
+      this.quality?.tally?.connected(false); // sound alone from now on
       this.$("media-help").hidden = true;
       this.alerts.show("Carrying on with sound only: your camera is off.");
     });
