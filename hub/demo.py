@@ -16,6 +16,7 @@ from sqlmodel import select
 from hub.auth.passwords import hash_password_async
 from hub.clock import Clock
 from hub.demo_clinics import clinics
+from hub.demo_goldline import gold_line_register
 from hub.demo_history import call_history
 from hub.demo_home import home_devices
 from hub.demo_people import prison_numbers, residents, synthetic_nhs_numbers
@@ -126,6 +127,7 @@ async def load_demo(
         s.add_all(people)
         await s.flush()
         devices = home_devices(sites, people, now)
+        s.add_all(gold_line_register(sites, people, now))
         s.add_all([device for device, _ in devices])
         enrolments = [(device.label, code) for device, code in devices]
 

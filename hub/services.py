@@ -34,6 +34,7 @@ from hub.outcomes.outcome import OutcomeService
 from hub.outcomes.record import CallRecordService
 from hub.outcomes.shift import ShiftService
 from hub.outcomes.wrapup import WrapUpService
+from hub.palliative.register import PalliativeService
 from hub.records import RecordsService
 from hub.reports.engine import ReportService
 from hub.settings import HubSettings
@@ -69,6 +70,7 @@ class Services:
     imports: ImportService
     appointments: AppointmentService
     waiting_room: WaitingRoom
+    palliative: PalliativeService
 
 
 def build_services(
@@ -115,6 +117,7 @@ def build_services(
         imports=ImportService(database, clock, settings),
         appointments=AppointmentService(database, clock),
         waiting_room=WaitingRoom(database, clock, fanout, announce),
+        palliative=PalliativeService(database, clock),
     )
 
 

@@ -23,6 +23,7 @@ BODY_MODULES = (
     "schemas.imports",
     "schemas.outcomes",
     "schemas.appointments",
+    "schemas.palliative",
 )
 
 

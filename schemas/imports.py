@@ -4,6 +4,8 @@ import returns. Column names are the field names, in order (``columns()``).
 - calls: a historical call log; ``call_id`` is the idempotency key.
 - activity: hospital activity per site per month.
 - sites: sites and their commissioners, keyed by ODS code.
+- register: the palliative (Gold Line) register, a person by site and NHS number.
+- deaths: deaths of people on the register, by NHS number.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from .codes import (
     SiteKind,
 )
 from .nhs import NhsNumber
+from .palliative import DeathPlace, RegisterFields
 from .reports import Month
 
 
@@ -57,6 +60,8 @@ class ImportKind(StrEnum):
     CALLS = "calls"
     ACTIVITY = "activity"
     SITES = "sites"
+    REGISTER = "register"
+    DEATHS = "deaths"
 
 
 class Row(BaseModel):
@@ -116,10 +121,38 @@ class SiteRow(Row):
     go_live: Annotated[date | None, EmptyIsNone] = None
 
 
+class RegisterRow(Row, RegisterFields):
+    """A person's palliative register entry; every column is named (a code, or a date or
+    contact left empty)."""
+
+    site_ods: OdsCode
+    nhs_number: NhsNumber
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_cells(cls, raw: Any) -> Any:
+        """An empty cell is a date or contact not given."""
+        if isinstance(raw, dict):
+            return {key: _empty_is_none(value) for key, value in raw.items()}
+        return raw
+
+    @classmethod
+    def columns(cls) -> list[str]:
+        return ["site_ods", "nhs_number", *RegisterFields.model_fields]
+
+
+class DeathRow(Row):
+    nhs_number: NhsNumber
+    died_on: date
+    place: DeathPlace
+
+
 ROWS: dict[ImportKind, type[Row]] = {
     ImportKind.CALLS: CallRow,
     ImportKind.ACTIVITY: ActivityRow,
     ImportKind.SITES: SiteRow,
+    ImportKind.REGISTER: RegisterRow,
+    ImportKind.DEATHS: DeathRow,
 }
 
 

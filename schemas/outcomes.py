@@ -21,6 +21,7 @@ from .codes import (
     NurseCounterfactual,
     ResuscitationStatus,
 )
+from .palliative import GoldLineOutcome
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=10_000)]
 ADVICE_MAX = 2000
@@ -53,6 +54,10 @@ class WrapUpAnswers(Body):
         default=None,
         description="A prison's calls only, and there required: was an escorted transfer out "
         "of the prison needed after all?",
+    )
+    gold_line_outcome: GoldLineOutcome | None = Field(
+        default=None,
+        description="A Gold Line call's only, and there required: what the call led to",
     )
 
 

@@ -42,6 +42,7 @@ from .codes import (
 from .errors import ErrorBody
 from .observations import Observations
 from .outcomes import ADVICE_MAX, AdvicePublic
+from .palliative import GoldLineOutcome
 from .signalling import IceCandidate, IceServer, IceTransportPolicy, ParticipantKey, Sdp, Signal
 
 CallId = Annotated[str, Field(min_length=1, max_length=36)]
@@ -233,6 +234,10 @@ class CallClose(CallRef):
         default=None,
         description="A prison's calls only, and there required: was an escorted transfer out "
         "of the prison (A&E, outpatients, admission) needed after all?",
+    )
+    gold_line_outcome: GoldLineOutcome | None = Field(
+        default=None,
+        description="A Gold Line call's only, and there required: what the call led to",
     )
 
 

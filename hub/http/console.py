@@ -30,10 +30,12 @@ from schemas.codes import (
     NurseCounterfactual,
     OrganisationKind,
     Reason,
+    ResuscitationStatus,
     Role,
     SoftSign,
 )
 from schemas.outcomes import AmendmentCreate, FollowUpRecord, FollowUpTaskPublic
+from schemas.palliative import CarePlace, DeathPlace, GoldLineOutcome, YesNoUnknown
 
 from .access import HUB_ROLES, allow, principal_of
 from .api_outcomes import follow_ups, history_search, records, shift
@@ -56,6 +58,10 @@ LABELS: dict[str, dict[str, str]] = {
     "channel": dict(Channel.choices()),
     "call_state": dict(CallState.choices()),
     "caller_relationship": dict(CallerRelationship.choices()),
+    "care_place": dict(CarePlace.choices()),
+    "death_place": dict(DeathPlace.choices()),
+    "yes_no_unknown": dict(YesNoUnknown.choices()),
+    "resuscitation_status": dict(ResuscitationStatus.choices()),
 }
 """The words for each code the live console shows, from the one vocabulary."""
 
@@ -120,6 +126,7 @@ async def console_page(request: web.Request) -> dict[str, Any]:
         dispositions=Disposition.choices(),
         counterfactuals=NurseCounterfactual.choices(),
         escalations=Escalation.choices(),
+        gold_line_outcomes=GoldLineOutcome.choices(),
         can_take_calls=principal.role is Role.HUB_NURSE,
         can_run_calls=principal.role in CALL_RUNNERS,
         labels=LABELS,

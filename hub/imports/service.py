@@ -17,6 +17,7 @@ from schemas.imports import ROWS, ImportKind, ImportSummary, RowError
 from .activity import ActivityImport
 from .calls import CallImport
 from .reader import FileRefused, Progress
+from .register import DeathImport, RegisterImport
 from .sites import SiteImport
 from .source import CsvSource, Importer, Tally
 
@@ -92,3 +93,7 @@ class ImportService:
                 return ActivityImport(scope, self.clock, tally)
             case ImportKind.SITES:
                 return SiteImport(scope, self.clock, tally)
+            case ImportKind.REGISTER:
+                return RegisterImport(scope, self.clock, tally)
+            case ImportKind.DEATHS:
+                return DeathImport(scope, self.clock, tally)

@@ -28,6 +28,7 @@ from hub.calls.announce import Announcer
 from hub.calls.participants import actor
 from hub.clock import Clock, as_utc
 from hub.errors import Forbidden, InvalidState
+from hub.palliative.outcome import check_gold_line_close
 from hub.prison.rules import check_call_close
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
@@ -37,6 +38,7 @@ from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call, FollowUpTask, Outcome
 from hub.storage.tables import Escalation as EscalationRow
 from schemas.codes import CallState, Disposition, Escalation, NurseCounterfactual
+from schemas.palliative import GoldLineOutcome
 from schemas.wire import AdviceEvent, CallClose, CallSnapshot
 
 from .advice import AdviceService, advice_text
@@ -55,6 +57,7 @@ class OutcomeRecord:
     escalations: Sequence[Escalation] = field(default_factory=tuple)
     follow_up_needed: bool | None = None  # None: yes when the call claims an avoided measure
     escort_needed: bool | None = None  # a prison's calls only (hub/prison/rules.py)
+    gold_line_outcome: GoldLineOutcome | None = None  # Gold Line calls only (palliative/outcome.py)
     advice_to_home: str = ""  # for the home, shown on its tablet (advice.py); may be empty
 
     @classmethod
@@ -66,6 +69,7 @@ class OutcomeRecord:
             escalations=tuple(cmd.escalations),
             follow_up_needed=cmd.follow_up_needed,
             escort_needed=cmd.escort_needed,
+            gold_line_outcome=cmd.gold_line_outcome,
             advice_to_home=cmd.advice_to_home,
         )
 
@@ -108,6 +112,7 @@ class OutcomeService:
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
             check_call_close(call.channel, record.escort_needed)
+            check_gold_line_close(call.channel, record.gold_line_outcome, record.disposition)
             closing = Closing(s, p, call, record, self.clock.now())
             await self._write(closing)
             for step in self.on_close:
@@ -138,6 +143,9 @@ class OutcomeService:
             disposition=disposition,
             nurse_counterfactual=counterfactual,
             escort_needed=record.escort_needed,
+            gold_line_outcome=(
+                None if record.gold_line_outcome is None else record.gold_line_outcome.value
+            ),
         )
         if moved is None:
             raise InvalidState(

@@ -147,6 +147,7 @@ class WrapUpService:
             escalations=tuple(answers.escalations),
             follow_up_needed=answers.follow_up_needed,
             escort_needed=answers.escort_needed,
+            gold_line_outcome=answers.gold_line_outcome,
             advice_to_home=answers.advice_to_home,
         )
         return await self.outcomes.record(p, call_id, record)  # the draft goes with it

@@ -25,7 +25,9 @@ from schemas.reports import MonthlyReportQuery, ReportFormat
 
 T = TypeVar("T")
 
-import_cli = typer.Typer(help="Import CSV files (calls, hospital activity, sites).")
+import_cli = typer.Typer(
+    help="Import CSV files (calls, hospital activity, sites, the palliative register, deaths)."
+)
 report_cli = typer.Typer(help="Commissioner reports.", no_args_is_help=True)
 reports_cli = typer.Typer(help="The counts the reports read.", no_args_is_help=True)
 SHOWN_ERRORS = 50
@@ -94,6 +96,21 @@ def import_activity(file: CsvFile, skip_invalid: SkipInvalid = False) -> None:
 def import_sites(file: CsvFile, skip_invalid: SkipInvalid = False) -> None:
     """Sites: site_ods, name, site_kind, beds, commissioner_ods, go_live."""
     _import(ImportKind.SITES, file, skip_invalid)
+
+
+@import_cli.command("register")
+def import_register(file: CsvFile, skip_invalid: SkipInvalid = False) -> None:
+    """The palliative (Gold Line) register: site_ods, nhs_number, preferred_place_of_care,
+    preferred_place_of_death, respect_status, respect_date, anticipatory_medicines,
+    anticipatory_medicines_date, district_nurse_team, gp_practice, hospice, lpa_health,
+    joined_on. A changed entry is a new version; the earlier ones are kept."""
+    _import(ImportKind.REGISTER, file, skip_invalid)
+
+
+@import_cli.command("deaths")
+def import_deaths(file: CsvFile, skip_invalid: SkipInvalid = False) -> None:
+    """Deaths of people on the palliative register: nhs_number, died_on, place."""
+    _import(ImportKind.DEATHS, file, skip_invalid)
 
 
 @report_cli.command("monthly")

@@ -204,6 +204,7 @@ class Call(SQLModel, table=True):
     prison_intent: str | None = Field(default=None, max_length=32)
     accompanied_by: list[str] | None = Field(default=None, sa_column=Column(JSON))
     escort_needed: bool | None = None  # recorded at wrap-up (prison calls only)
+    gold_line_outcome: str | None = Field(default=None, max_length=24)  # Gold Line calls only
 
 
 class CallEvent(SQLModel, table=True):
@@ -561,3 +562,9 @@ class Appointment(SQLModel, table=True):
     reminded_before_at: datetime | None = _utc(nullable=True)
     reminded_at: datetime | None = _utc(nullable=True)
     late_flagged_at: datetime | None = _utc(nullable=True)
+
+
+# The palliative register's tables live in their own module; importing them here puts them
+# on the one metadata with the rest (the migrations are checked against it).
+from .tables_palliative import Death as Death  # noqa: E402
+from .tables_palliative import PalliativeEntry as PalliativeEntry  # noqa: E402

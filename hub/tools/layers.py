@@ -31,7 +31,10 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
             {"hub.auth", "hub.audit", "hub.broker", "hub.clinical", "hub.echo", "hub.prison"}
         ),
     ),
-    ("calls and records", frozenset({"hub.calls", "hub.messages", "hub.records"})),
+    (
+        "calls and records",
+        frozenset({"hub.calls", "hub.messages", "hub.records", "hub.palliative"}),
+    ),
     ("outcomes and appointments", frozenset({"hub.outcomes", "hub.appointments"})),
     ("reports and imports", frozenset({"hub.reports", "hub.imports"})),
     ("wiring", frozenset({"hub.services", "hub.keys"})),
@@ -51,6 +54,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hub.demo_people",
                 "hub.demo_history",
                 "hub.demo_clinics",
+                "hub.demo_goldline",
                 "hub.terminal",
                 "hub.heap",
                 "hub.tools",
@@ -82,6 +86,7 @@ SAME_LAYER: frozenset[tuple[str, str]] = frozenset(
         ("hub.demo", "hub.demo_people"),  # the demo's parts, each its own module
         ("hub.demo", "hub.demo_history"),
         ("hub.demo", "hub.demo_clinics"),
+        ("hub.demo", "hub.demo_goldline"),  # the Gold Line register's part of the demo
         ("hub.tools", "hub.app"),
     }
 )

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from support.browser import DESKTOP, OpenPage, axe_violations, screenshot
+from support.browser import OpenPage, axe_violations, screenshot
 from support.hub import RunningHub
-from support.tablet import walk_to_call
+from support.tablet import console_answers_tablet
 
 ADVICE = (
     "Give her sips of water every hour tonight.\n"
@@ -25,14 +25,7 @@ async def _accessible(page: Page) -> None:
 async def test_the_tablet_shows_the_nurses_advice_after_the_call_and_on_the_residents_page(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    nurse = await open_page("nurse.one", "/console", viewport=DESKTOP)
-    await expect(nurse.locator("#connection")).to_have_text("Connected to the hub")
-    tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet/call")
-    call_id = await walk_to_call(
-        tablet, resident="Edith ResidentA", reason="breathing_difficulty", intent="gp_urgent"
-    )
-    await nurse.locator(f'#queue [data-call-id="{call_id}"] button[data-accept]').click()
-    await expect(tablet.locator("#in-call")).to_be_visible()
+    nurse, tablet, call_id = await console_answers_tablet(open_page, live_hub)
 
     # The nurse ends the call: the tablet is on its "call ended" screen, with no advice yet.
     await nurse.locator("#end").click()

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from playwright.async_api import expect
 
-from support.browser import DESKTOP, OpenPage, axe_violations, screenshot
+from support.browser import OpenPage, axe_violations, screenshot
 from support.hub import RunningHub
-from support.tablet import walk_to_call
+from support.tablet import console_answers_tablet
 
 WEAK = "The home's camera is off: weak connection"
 
@@ -16,13 +16,7 @@ WEAK = "The home's camera is off: weak connection"
 async def test_the_nurse_is_told_when_the_tablet_turns_its_camera_off_for_a_weak_link(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    nurse = await open_page("nurse.one", "/console", viewport=DESKTOP)
-    await expect(nurse.locator("#connection")).to_have_text("Connected to the hub")
-    tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet/call")
-    call_id = await walk_to_call(
-        tablet, resident="Edith ResidentA", reason="breathing_difficulty", intent="gp_urgent"
-    )
-    await nurse.locator(f'#queue [data-call-id="{call_id}"] button[data-accept]').click()
+    nurse, tablet, call_id = await console_answers_tablet(open_page, live_hub)
     home_tile = nurse.locator('#videos figure[data-role="caller"] .console-tile__media')
     await expect(home_tile).to_have_text("Video", timeout=20_000)
 

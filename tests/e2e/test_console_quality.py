@@ -8,21 +8,15 @@ from sqlmodel import select
 
 from hub.keys import DATABASE
 from hub.storage.tables import CallQualityReport
-from support.browser import DESKTOP, OpenPage
+from support.browser import OpenPage
 from support.hub import RunningHub
-from support.tablet import walk_to_call
+from support.tablet import console_answers_tablet
 
 
 async def test_the_console_reports_call_quality_when_the_nurse_ends_the_call(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    nurse = await open_page("nurse.one", "/console", viewport=DESKTOP)
-    await expect(nurse.locator("#connection")).to_have_text("Connected to the hub")
-    tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet/call")
-    call_id = await walk_to_call(
-        tablet, resident="Edith ResidentA", reason="breathing_difficulty", intent="gp_urgent"
-    )
-    await nurse.locator(f'#queue [data-call-id="{call_id}"] button[data-accept]').click()
+    nurse, tablet, call_id = await console_answers_tablet(open_page, live_hub)
     tile = nurse.locator('#videos figure[data-role="caller"] .console-tile__media')
     await expect(tile).to_have_text("Video", timeout=20_000)
     await nurse.locator("#end").click()

@@ -10,9 +10,9 @@ from playwright.async_api import expect
 
 from hub.settings import HubSettings
 from schemas.signalling import IceTransportPolicy
-from support.browser import DESKTOP, OpenPage, axe_violations
+from support.browser import OpenPage, axe_violations
 from support.hub import RunningHub
-from support.tablet import walk_to_call
+from support.tablet import console_answers_tablet
 
 HUB_PHONE = "0300 123 4567"
 WCAG = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
@@ -34,14 +34,7 @@ def settings(settings: HubSettings) -> HubSettings:
 async def test_both_sides_offer_the_way_out_when_media_does_not_start(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    nurse = await open_page("nurse.one", "/console", viewport=DESKTOP)
-    await expect(nurse.locator("#connection")).to_have_text("Connected to the hub")
-    tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet/call")
-    call_id = await walk_to_call(
-        tablet, resident="Edith ResidentA", reason="breathing_difficulty", intent="gp_urgent"
-    )
-    await nurse.locator(f'#queue [data-call-id="{call_id}"] button[data-accept]').click()
-    await expect(tablet.locator("#in-call")).to_be_visible()
+    nurse, tablet, call_id = await console_answers_tablet(open_page, live_hub)
 
     tablet_help = tablet.locator("#media-help")
     await expect(tablet_help).to_be_visible(timeout=PAST_MEDIA_START)

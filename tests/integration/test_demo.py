@@ -10,7 +10,7 @@ from sqlmodel import col, func, select
 from hub.clock import FakeClock
 from hub.demo import load_demo
 from hub.storage.engine import Database
-from hub.storage.tables import Call, Device, Organisation, Person
+from hub.storage.tables import Call, Death, Device, Organisation, PalliativeEntry, Person
 from schemas.codes import Disposition, HomeIntent, OrganisationKind
 from support.world import NOW
 
@@ -74,3 +74,23 @@ async def test_demo_data_has_a_prison_with_urgent_calls_and_a_clinic_with_booked
     assert len(clinics) == 4
     assert {"booked", "held"} <= set(booked)
     assert staff.role == "prison_staff" and staff.organisation_id == prison.id
+
+
+async def test_demo_data_has_a_gold_line_register_with_history_and_deaths(db: Database) -> None:
+    await load_demo(db, FakeClock(NOW), seed=7, months=12)
+    async with db.session() as s:
+        entries = (await s.exec(select(PalliativeEntry))).all()
+        deaths = (await s.exec(select(Death))).all()
+        at_home = (
+            await s.exec(
+                select(Person.id)
+                .join(Organisation, col(Organisation.id) == col(Person.site_id))
+                .where(Organisation.kind == OrganisationKind.OWN_HOME)
+            )
+        ).all()
+    on_register = {e.person_id for e in entries}
+    assert on_register <= set(at_home) and len(on_register) >= 5
+    assert any(e.version == 2 for e in entries), "some entries were changed: a history"
+    assert {d.place for d in deaths} == {"home", "hospice", "hospital"}
+    assert {d.person_id for d in deaths} <= on_register
+    assert all(d.died_on < NOW.date() for d in deaths)

@@ -16,7 +16,7 @@ from hub.keys import DATABASE
 from hub.storage import rows
 from schemas.codes import OrganisationKind
 
-from .browser import ROOT, TABLET, TABLET_PORTRAIT, WRITE_DOCS, screenshot
+from .browser import DESKTOP, ROOT, TABLET, TABLET_PORTRAIT, WRITE_DOCS, OpenPage, screenshot
 from .hub import RunningHub
 from .world import NOW
 
@@ -242,6 +242,22 @@ DIAGNOSE = """() => {
       : null,
   });
 }"""
+
+
+async def console_answers_tablet(
+    open_page: OpenPage, live_hub: RunningHub, nurse_username: str = "nurse.one"
+) -> tuple[Page, Page, str]:
+    """A real console and home A's tablet page: the tablet calls about Edith ResidentA and
+    the nurse accepts from her queue. Returns (console, tablet, call id) once in the call."""
+    nurse = await open_page(nurse_username, "/console", viewport=DESKTOP)
+    await expect(nurse.locator("#connection")).to_have_text("Connected to the hub")
+    tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet/call")
+    call_id = await walk_to_call(
+        tablet, resident="Edith ResidentA", reason="breathing_difficulty", intent="gp_urgent"
+    )
+    await nurse.locator(f'#queue [data-call-id="{call_id}"] button[data-accept]').click()
+    await expect(tablet.locator("#in-call")).to_be_visible()
+    return nurse, tablet, call_id
 
 
 async def wait_for_frames(page: Page, expression: str, more_than: int = 0) -> int:

@@ -7,6 +7,7 @@ import { CallView } from "./call.js";
 import { bindShortcuts, bindSingleKeySetting } from "./keys.js";
 import { fillStaffSelect, Presence } from "./presence.js";
 import { QueueView } from "./queue.js";
+import { RegisterPanel } from "./register.js";
 import { WrapUpForm } from "./wrapup.js";
 
 const $ = (id) => document.getElementById(id);
@@ -31,7 +32,8 @@ const queue = new QueueView({
   canAccept: takesCalls,
   onAccept: (callId) => accept(callId),
 });
-const view = new CallView({ hub, root: $("call"), labels, alerts });
+const register = new RegisterPanel({ card: $("palliative-card"), box: $("palliative"), labels, canEdit: takesCalls });
+const view = new CallView({ hub, root: $("call"), labels, alerts, register });
 const wrapup = runsCalls ? new WrapUpForm({ form: $("wrapup"), onClosed: closed }) : null;
 const presence = new Presence({
   hub,
@@ -115,6 +117,8 @@ async function show(call, options) {
   await view.show(call, options);
   const escort = $("group-escort_needed");
   if (escort) escort.hidden = !call.channel.startsWith("prison");
+  const goldLine = $("group-gold_line_outcome");
+  if (goldLine) goldLine.hidden = call.channel !== "gold_line";
   if (wrapup) $("wrapup").hidden = call.nurse_id !== me.id; // a drawn-in specialist does not wrap up
   if (wrapup && call.nurse_id === me.id) await wrapup.load(call.id);
   presence.checkIn();

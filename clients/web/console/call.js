@@ -27,8 +27,9 @@ function cameraOffWords(who, why) {
 const STATE_TAGS = { connected: "green", on_hold: "yellow", wrap_up: "blue", ringing: "orange" };
 
 export class CallView {
-  constructor({ hub, root, labels, alerts }) {
+  constructor({ hub, root, labels, alerts, register = null }) {
     this.hub = hub;
+    this.register = register; // the palliative register beside a Gold Line call
     this.root = root;
     this.labels = labels;
     this.alerts = alerts;
@@ -77,6 +78,7 @@ export class CallView {
       for (const m of before.sort((a, b) => a.hub_seq - b.hub_seq)) this.onMessage(m);
       this.renderStatic(call);
       this.loadResident(call);
+      this.register?.show(call);
     }
     this.renderState(call);
     if (call.state === "connected" || call.state === "on_hold") {

@@ -97,6 +97,9 @@ export class WrapUpForm {
       input.checked = answers.escalations.includes(input.value);
     }
     f.clinical_note.value = answers.clinical_note ?? "";
+    for (const input of this.form.querySelectorAll('input[name="gold_line_outcome"]')) {
+      input.checked = input.value === answers.gold_line_outcome;
+    }
     if (f.advice_to_home) f.advice_to_home.value = answers.advice_to_home ?? "";
     for (const input of this.form.querySelectorAll('input[name="escort_needed"]')) {
       input.checked = answers.escort_needed != null && input.value === (answers.escort_needed ? "yes" : "no");
@@ -118,6 +121,7 @@ export class WrapUpForm {
       advice_to_home: String(data.get("advice_to_home") ?? ""),
       follow_up_needed: follow === "yes" ? true : follow === "no" ? false : null,
       ...escortAnswer(data),
+      ...goldLineAnswer(data),
     };
   }
 
@@ -251,4 +255,11 @@ function escortAnswer(data) {
   if (document.getElementById("group-escort_needed")?.hidden !== false) return {};
   const escort = data.get("escort_needed");
   return { escort_needed: escort === "yes" ? true : escort === "no" ? false : null };
+}
+
+// A Gold Line call's record says what the call led to (the question shows only for Gold
+// Line calls; other calls send nothing for it).
+function goldLineAnswer(data) {
+  if (document.getElementById("group-gold_line_outcome")?.hidden !== false) return {};
+  return { gold_line_outcome: data.get("gold_line_outcome") || null };
 }
