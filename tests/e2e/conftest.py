@@ -10,12 +10,18 @@ import os
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
 from hub.settings import HubSettings
 from support.browser import CHROMIUM, CHROMIUM_FLAGS, TABLET, OpenPage
 from support.hub import RunningHub, running_hub
 from support.world import NOW, PASSWORD, World
+
+# How long a page may take to show what a test waits for. Two browser tests run at once on
+# CI's two cores, each with several pages decoding fake video: a page that connects in 1 s
+# alone took over 5 s (Playwright's default) there. Waits that are the behaviour under test
+# ("seen within a second") say their own timeout.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture

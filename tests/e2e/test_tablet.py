@@ -358,7 +358,10 @@ async def test_home_patients_get_one_big_button(open_page: OpenPage, live_hub: R
     await nurse.evaluate("(id) => nurse.accept(id)", call["id"])
     await wait_for_frames(tablet, REMOTE_FRAMES)
     await shoot(tablet, "home-patient-in-call")
-    await nurse.evaluate("(id) => nurse.finish(id)", call["id"])
+    # A Gold Line call's wrap-up says what it led to (issue 13).
+    await nurse.evaluate(
+        "(id) => nurse.finish(id, { gold_line_outcome: 'resolved_by_hub' })", call["id"]
+    )
     await expect(tablet.locator("#ended-title")).to_be_visible()
 
 

@@ -57,10 +57,10 @@ async () => {
     mesh.update(call, { iJustArrived: true });
     return call;
   };
-  nurse.finish = async (callId) => {
+  nurse.finish = async (callId, more = {}) => {
     await hub.command("call/end", { call_id: callId });
     await hub.command("call/close", { call_id: callId, disposition: "managed_in_place",
-      nurse_counterfactual: "gp_contact", clinical_note: "Advice given." });
+      nurse_counterfactual: "gp_contact", clinical_note: "Advice given.", ...more });
     nurse.mesh.close(); nurse.mesh = null; nurse.video.remove(); nurse.video = null;
   };
   nurse.audioPacketsIn = async () => {
@@ -187,6 +187,7 @@ async def walk_to_call(
             await on_each_step(name)
 
     await expect(tablet.locator("#who-title")).to_be_visible()
+    await tablet.wait_for_function("() => window.telehubTablet")  # its script has bound the form
     await step("1-who")
     if resident is None:
         await tablet.locator("#general-question").click()
