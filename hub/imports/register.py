@@ -19,23 +19,31 @@ from hub.storage.tables import Death
 from schemas.imports import DeathRow, RegisterRow
 from schemas.palliative import RegisterSource
 
-from .source import CsvSource, Tally
+from .source import CsvSource, R, Tally
 
 
-class RegisterImport:
+class _FileImport:
+    """One file's rows, each parsed as its model (a bad row is tallied with its line)."""
+
     def __init__(self, scope: Scope, clock: Clock, tally: Tally) -> None:
         self.scope = scope
         self.clock = clock
         self.tally = tally
 
-    async def __call__(self, session: AsyncSession, source: CsvSource) -> None:
-        repo = PalliativeRepo(session, self.clock)
-        parsed: list[tuple[int, RegisterRow]] = []
+    def parsed(self, source: CsvSource, model: type[R]) -> list[tuple[int, R]]:
+        rows: list[tuple[int, R]] = []
         for line, raw in source.records():
             self.tally.rows += 1
-            row = self.tally.parse(line, raw, RegisterRow)
+            row = self.tally.parse(line, raw, model)
             if row is not None:
-                parsed.append((line, row))
+                rows.append((line, row))
+        return rows
+
+
+class RegisterImport(_FileImport):
+    async def __call__(self, session: AsyncSession, source: CsvSource) -> None:
+        repo = PalliativeRepo(session, self.clock)
+        parsed = self.parsed(source, RegisterRow)
         people = await repo.people_at_sites(
             self.scope, keys={(row.site_ods, row.nhs_number) for _, row in parsed}
         )
@@ -73,20 +81,10 @@ class RegisterImport:
                 self.tally.updated += 1
 
 
-class DeathImport:
-    def __init__(self, scope: Scope, clock: Clock, tally: Tally) -> None:
-        self.scope = scope
-        self.clock = clock
-        self.tally = tally
-
+class DeathImport(_FileImport):
     async def __call__(self, session: AsyncSession, source: CsvSource) -> None:
         repo = PalliativeRepo(session, self.clock)
-        parsed: list[tuple[int, DeathRow]] = []
-        for line, raw in source.records():
-            self.tally.rows += 1
-            row = self.tally.parse(line, raw, DeathRow)
-            if row is not None:
-                parsed.append((line, row))
+        parsed = self.parsed(source, DeathRow)
         on_register = await repo.on_register(
             self.scope, nhs_numbers={row.nhs_number for _, row in parsed}
         )

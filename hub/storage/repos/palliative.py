@@ -8,11 +8,12 @@ from collections.abc import Collection, Sequence
 
 from sqlmodel import col, func, select
 
-from hub.errors import Conflict, NotFound
+from hub.errors import Conflict
 
 from ..scope import Scope
 from ..tables import Death, Organisation, PalliativeEntry, Person, User
 from .base import Repo
+from .people import PersonRepo
 
 Recorded = tuple[PalliativeEntry, str]
 """A version and the name of who recorded it."""
@@ -25,19 +26,7 @@ def _who(name: str | None) -> str:
 class PalliativeRepo(Repo):
     async def person(self, scope: Scope, *, person_id: int) -> Person:
         """The person, if the scope may read their record."""
-        scope.require_clinical()
-        person = (
-            await self.session.exec(
-                select(Person).where(
-                    Person.id == person_id,
-                    scope.site_clause(Person.site_id),
-                    scope.person_clause(Person.id),
-                )
-            )
-        ).first()
-        if person is None:
-            raise NotFound("No such person")
-        return person
+        return await PersonRepo(self.session, self.clock).get(scope, person_id=person_id)
 
     async def versions(self, scope: Scope, *, person_id: int) -> list[Recorded]:
         """Every version of the person's entry, newest first."""
