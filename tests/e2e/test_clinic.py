@@ -12,17 +12,11 @@ from datetime import timedelta
 from playwright.async_api import Page, expect
 
 from hub.services import SERVICES
-from hub.storage import rows
-from hub.storage.scope import SYSTEM
 from hub.storage.tables import Appointment, Call
-from schemas.api import DeviceCreate
-from schemas.codes import OrganisationKind
 from support.browser import DESKTOP, OpenPage, axe_violations
 from support.hub import RunningHub
-from support.tablet import REMOTE_FRAMES, wait_for_frames
-from support.world import NOW
+from support.tablet import PRISON_SITE, REMOTE_FRAMES, enrolled_prison_tablet, wait_for_frames
 
-PRISON = "HMP Test healthcare unit"
 FIRST = "9434765889"  # the prisoner seen at 10:30
 SECOND = "9434765870"  # booked at 10:50, never joins
 WCAG = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
@@ -40,35 +34,9 @@ async def _accessible(page: Page) -> None:
     assert await axe_violations(page, impacts=EVERY_IMPACT, tags=WCAG) == []
 
 
-async def _prison_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
-    services = live_hub.app[SERVICES]
-    async with services.database.session() as s:
-        site = rows.site(
-            "VPRIS", PRISON, commissioner=live_hub.world.commissioner_a,
-            kind=OrganisationKind.PRISON, at=NOW, beds=None,
-        )  # fmt: skip
-        s.add(site)
-        await s.flush()
-        for nhs, given, number in ((FIRST, "Jonah", "A1234BC"), (SECOND, "Ravi", "B2345CD")):
-            person = rows.resident(
-                site, nhs_number=nhs, given_name=given, family_name="Prisoner",
-                date_of_birth=NOW.date().replace(year=1980), at=NOW,
-            )  # fmt: skip
-            person.prison_number = number
-            s.add(person)
-    _, _, code = await services.identity.create_enrolment(
-        SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")
-    )
-    tablet = await open_page(None, "/enrol")
-    await tablet.locator("#enrolment-code").fill(code)
-    await tablet.locator("#enrol-button").click()
-    await tablet.wait_for_url("**/tablet")
-    return tablet
-
-
 async def _book(page: Page, time: str, nhs_number: str) -> None:
     row = page.locator("#slots tr", has=page.get_by_role("rowheader", name=f"{time} GMT"))
-    await row.get_by_label("Site").select_option(label=PRISON)
+    await row.get_by_label("Site").select_option(label=PRISON_SITE)
     await row.get_by_label("NHS number").fill(nhs_number)
     await row.get_by_role("button", name="Book").click()
 
@@ -80,7 +48,9 @@ def _row(page: Page, time: str):  # type: ignore[no-untyped-def]
 async def test_a_specialist_holds_a_booked_clinic_with_a_prison(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    tablet = await _prison_tablet(open_page, live_hub)  # 10:00 GMT
+    tablet = await enrolled_prison_tablet(
+        open_page, live_hub, [(FIRST, "Jonah", "A1234BC"), (SECOND, "Ravi", "B2345CD")]
+    )  # 10:00 GMT
     specialist = await open_page("dr.one", "/console/clinics", viewport=DESKTOP)
     await _accessible(specialist)
 

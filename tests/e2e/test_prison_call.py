@@ -5,49 +5,19 @@ records that no escort was needed; the month's report counts the escort avoided.
 
 from __future__ import annotations
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from hub.clock import london_month
 from hub.services import SERVICES
-from hub.storage import rows
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import Call
-from schemas.api import DeviceCreate
-from schemas.codes import OrganisationKind
 from schemas.reports import MonthlyReportQuery
 from support.browser import OpenPage
 from support.hub import RunningHub
-from support.tablet import NURSE, REMOTE_FRAMES, wait_for_frames
-from support.world import NOW
+from support.tablet import NURSE, REMOTE_FRAMES, enrolled_prison_tablet, wait_for_frames
 
 PRISON_NUMBER = "A1234BC"
 NURSE_FRAMES = "() => nurse.decodedFrames(nurse.video)"
-
-
-async def _prison_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
-    services = live_hub.app[SERVICES]
-    world = live_hub.world
-    async with services.database.session() as s:
-        site = rows.site(
-            "VPRIS", "HMP Test healthcare unit", commissioner=world.commissioner_a,
-            kind=OrganisationKind.PRISON, at=NOW, beds=None,
-        )  # fmt: skip
-        s.add(site)
-        await s.flush()
-        prisoner = rows.resident(
-            site, nhs_number="9434765889", given_name="Jonah", family_name="Prisoner",
-            date_of_birth=NOW.date().replace(year=1980), at=NOW,
-        )  # fmt: skip
-        prisoner.prison_number = PRISON_NUMBER
-        s.add(prisoner)
-    _, _, code = await services.identity.create_enrolment(
-        SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")
-    )
-    tablet = await open_page(None, "/enrol")
-    await tablet.locator("#enrolment-code").fill(code)
-    await tablet.locator("#enrol-button").click()
-    await tablet.wait_for_url("**/tablet")
-    return tablet
 
 
 async def _escorts_avoided(live_hub: RunningHub) -> object:
@@ -62,7 +32,9 @@ async def _escorts_avoided(live_hub: RunningHub) -> object:
 async def test_a_prison_tablet_calls_the_nurse_answers_and_the_report_counts_the_escort_avoided(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
-    tablet = await _prison_tablet(open_page, live_hub)
+    tablet = await enrolled_prison_tablet(
+        open_page, live_hub, [("9434765889", "Jonah", PRISON_NUMBER)]
+    )
     nurse = await open_page(live_hub.world.nurse.username, "/me")
     await nurse.evaluate(NURSE)
     assert await _escorts_avoided(live_hub) == 0

@@ -366,3 +366,38 @@ def _row(name: str, values: list[float]) -> str:
         f"| {name} | {statistics.median(ordered):.0f} ms | {ordered[0]:.0f} ms "
         f"| {ordered[-1]:.0f} ms | {len(ordered)} |"
     )
+
+
+PRISON_SITE = "HMP Test healthcare unit"
+
+
+async def enrolled_prison_tablet(
+    open_page: OpenPage, hub: RunningHub, prisoners: list[tuple[str, str, str]]
+) -> Page:
+    """A prison (VPRIS) with ``prisoners`` (NHS number, given name, prison number; family name
+    "Prisoner"), and a page that has enrolled as its healthcare unit's tablet."""
+    from hub.storage.scope import SYSTEM
+    from schemas.api import DeviceCreate
+
+    async with hub.app[DATABASE].session() as s:
+        site = rows.site(
+            "VPRIS", PRISON_SITE, commissioner=hub.world.commissioner_a,
+            kind=OrganisationKind.PRISON, at=NOW, beds=None,
+        )  # fmt: skip
+        s.add(site)
+        await s.flush()
+        for nhs, given, number in prisoners:
+            person = rows.resident(
+                site, nhs_number=nhs, given_name=given, family_name="Prisoner",
+                date_of_birth=NOW.date().replace(year=1980), at=NOW,
+            )  # fmt: skip
+            person.prison_number = number
+            s.add(person)
+    _, _, code = await hub.services.identity.create_enrolment(
+        SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")
+    )
+    tablet = await open_page(None, "/enrol")
+    await tablet.locator("#enrolment-code").fill(code)
+    await tablet.locator("#enrol-button").click()
+    await tablet.wait_for_url("**/tablet")
+    return tablet
