@@ -13,7 +13,7 @@ from playwright.async_api import Page, expect
 
 from hub.services import SERVICES
 from hub.storage.tables import Appointment, Call
-from support.browser import DESKTOP, OpenPage, axe_violations
+from support.browser import CONSOLE_SEES, DESKTOP, OpenPage, axe_violations
 from support.hub import RunningHub
 from support.tablet import PRISON_SITE, REMOTE_FRAMES, enrolled_prison_tablet, wait_for_frames
 
@@ -21,13 +21,6 @@ FIRST = "9434765889"  # the prisoner seen at 10:30
 SECOND = "9434765870"  # booked at 10:50, never joins
 WCAG = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
 EVERY_IMPACT = ("minor", "moderate", "serious", "critical")
-CONSOLE_SEES = """
-async (role) => {
-  const { decodedFrames } = await import('/js/shared/rtc.js');
-  const video = document.querySelector(`#videos figure[data-role="${role}"] video`);
-  return !!video && decodedFrames(video) > 5;
-}
-"""
 
 
 async def _accessible(page: Page) -> None:

@@ -17,7 +17,7 @@ from hub.storage.engine import Database
 from hub.storage.repos.identities import UserRepo
 from hub.storage.tables import Call
 from schemas.codes import Role
-from support.browser import DESKTOP, OpenPage, axe_violations, screenshot
+from support.browser import CONSOLE_SEES, DESKTOP, OpenPage, axe_violations, screenshot
 from support.hub import RunningHub
 from support.world import _user
 
@@ -71,14 +71,6 @@ TABLET_SEES = """
 (key) => {
   const video = document.querySelector(`#tablet-videos video[data-key="${key}"]`);
   return !!video && window.tablet.decodedFrames(video) > 5;
-}
-"""
-
-CONSOLE_SEES = """
-async (role) => {
-  const { decodedFrames } = await import('/js/shared/rtc.js');
-  const video = document.querySelector(`#videos figure[data-role="${role}"] video`);
-  return !!video && decodedFrames(video) > 5;
 }
 """
 

@@ -72,3 +72,13 @@ async def axe_violations(
 async def screenshot(page: Page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)
+
+
+# True once the console page decodes video from the participant of ``role`` (its tile).
+CONSOLE_SEES = """
+async (role) => {
+  const { decodedFrames } = await import('/js/shared/rtc.js');
+  const video = document.querySelector(`#videos figure[data-role="${role}"] video`);
+  return !!video && decodedFrames(video) > 5;
+}
+"""
