@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
+from hub.avoided.claims import claimed_labels, facts_of
 from hub.clock import LONDON, Clock, as_utc
 from hub.errors import Conflict, InvalidState
 from hub.storage.engine import Database
@@ -27,7 +28,6 @@ from schemas.codes import Disposition, FollowUpAnswer, Reason
 from schemas.outcomes import FollowUpRecord, FollowUpTaskPublic
 
 from .amenders import require_follow_up_recorder
-from .claims import claimed_labels, facts_of
 
 OVERDUE_AFTER = timedelta(hours=24)
 """A task not recorded a day after it fell due is flagged overdue."""

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
+from hub.avoided.claims import claimed, facts_of
 from hub.calls import states
 from hub.calls.announce import Announcer
 from hub.calls.participants import actor
@@ -42,7 +43,6 @@ from schemas.palliative import GoldLineOutcome
 from schemas.wire import AdviceEvent, CallClose, CallSnapshot
 
 from .advice import AdviceService, advice_text
-from .claims import claimed, facts_of
 
 FOLLOW_UP_AFTER = timedelta(hours=72)
 

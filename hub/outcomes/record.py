@@ -10,6 +10,7 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
+from hub.avoided.claims import facts_of, verdicts
 from hub.clock import Clock, as_utc
 from hub.errors import InvalidInput, InvalidState
 from hub.storage.engine import Database
@@ -49,7 +50,6 @@ from schemas.outcomes import (
 
 from .advice import advice_text
 from .amenders import may_amend, require_amender
-from .claims import facts_of, verdicts
 from .followups import public_tasks
 from .timeline import FIELD_LABELS, timeline_text
 

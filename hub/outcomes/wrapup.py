@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.auth.principal import Principal
+from hub.avoided.claims import claimed_labels, facts_of
 from hub.calls import states
 from hub.clock import Clock
 from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
@@ -25,7 +26,6 @@ from schemas.outcomes import (
 )
 from schemas.wire import CallSnapshot
 
-from .claims import claimed_labels, facts_of
 from .outcome import OutcomeRecord, OutcomeService
 
 DRAFTABLE = states.LIVE | {CallState.WRAP_UP}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from hub.outcomes.claims import Measure
+from hub.avoided.claims import Measure
 from hub.reports import activity, months, sections
 from hub.reports.charts import area_charts, monthly_admissions, site_charts
 from hub.reports.inputs import ReportInputs, home_of, on_service

@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from hub.outcomes.claims import Measure
+from hub.avoided.claims import Measure
 from hub.reports import trends
 from hub.reports.inputs import ReportInputs
 from hub.storage.tables import Organisation

@@ -17,7 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from hub.outcomes.claims import Measure
+from hub.avoided.claims import Measure
 
 DEFAULT_COST_TABLE = "england-default.toml"
 PENNY = Decimal("0.01")

@@ -10,8 +10,8 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from hub.avoided.claims import facts
 from hub.clock import Clock
-from hub.outcomes.claims import facts
 from hub.reports import activity, disclosure, months, prisons, trends
 from hub.reports.build import build
 from hub.reports.charts import watched_homes

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from hub.avoided.counts import SiteMonthCounts
 from hub.reports import activity, months, trends
 from hub.reports.costs import CostTable, load_cost_table
-from hub.reports.counts import SiteMonthCounts
 from hub.reports.summary import MonthCall
 from hub.storage.repos.reports import Area
 from hub.storage.tables import HospitalActivity, Organisation

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from statistics import median
 
+from hub.avoided import counts
+from hub.avoided.claims import Measure
 from hub.clock import as_utc
-from hub.outcomes.claims import Measure
-from hub.reports import activity, counts, months
+from hub.reports import activity, months
 from hub.reports.charts import SiteCharts
 from hub.reports.inputs import EscalationRead, QualityRead, ReportInputs
 from hub.reports.rates import calls_per_10_beds, per_1000_resident_years

@@ -1,6 +1,6 @@
 """Counting one month's calls: breakdowns, answer times and avoided activity. Pure.
 
-The avoided-activity rules are ``hub.outcomes.claims`` (applied, never restated here);
+The avoided-activity rules are ``hub.avoided.claims`` (applied, never restated here);
 this module only adds them up, including over pre-grouped counts of identical facts.
 """
 
@@ -16,8 +16,8 @@ from decimal import Decimal
 from enum import Enum
 from statistics import median
 
+from hub.avoided.claims import AvoidedCounts, CallFacts, Measure, assess
 from hub.clock import LONDON, as_utc
-from hub.outcomes.claims import AvoidedCounts, CallFacts, Measure, assess
 from hub.reports.costs import CostTable
 from schemas.codes import (
     Disposition,

@@ -34,7 +34,7 @@ class HospitalActivity(SQLModel, table=True):
 
 class SiteMonth(SQLModel, table=True):
     """The counts every section of the monthly report reads, per site per London month:
-    what ``hub.reports.counts`` says each call adds, kept in the same transaction as every
+    what ``hub.avoided.counts`` says each call adds, kept in the same transaction as every
     change to a call's counted columns (``hub.storage.repos.aggregates.recount``) and
     recomputed from the calls by ``telehub reports rebuild``."""
 

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hub.auth.principal import Principal
+from hub.avoided.counts import COUNTS
 from hub.clock import FakeClock, london_month
 from hub.imports.service import ImportService
 from hub.outcomes.followups import FollowUpService
 from hub.outcomes.record import CallRecordService
-from hub.reports.counts import COUNTS
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.aggregates import AggregateRepo

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.outcomes.claims import (
+from hub.avoided.claims import (
     AvoidedCounts,
     CallFacts,
     Measure,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hub.outcomes.claims import Measure
+from hub.avoided.claims import Measure
 from hub.reports.costs import (
     CostActivity,
     CostTable,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from hub.outcomes.claims import CallFacts, tally
+from hub.avoided.claims import CallFacts, tally
 from hub.reports import months, trends
 from hub.reports.activity import Home, MonthActivity, compare, periods
 from hub.reports.render_fhir import FhirCodeError, _population

@@ -1,5 +1,5 @@
 """The one writer of ``report_site_month``: the per-site, per-month counts the monthly
-report reads (``hub.reports.counts`` says what each call adds).
+report reads (``hub.avoided.counts`` says what each call adds).
 
 Every change to a call's counted columns (its site, month and the codes the rules read) is
 made through ``CallRepo`` or ``ImportRepo``, and each of those hands ``Recount`` what the
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from hub.reports.counts import COUNTS, ZERO, Counts, added, of_call
+from hub.avoided.counts import COUNTS, ZERO, Counts, added, of_call
 
 from ..scope import Scope
 from ..tables import Call, SiteMonth

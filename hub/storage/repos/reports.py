@@ -19,8 +19,8 @@ from sqlmodel import col
 from sqlmodel import select as select_model
 
 from hub import months
+from hub.avoided.counts import COUNTS, SiteMonthCounts
 from hub.errors import Forbidden, NotFound
-from hub.reports.counts import COUNTS, SiteMonthCounts
 from schemas.codes import OrganisationKind, Role
 
 from ..scope import HUB_ROLES, Scope

@@ -1,7 +1,7 @@
 """What one call adds to its site's counts for its month (``report_site_month``), and those
 counts read back as the report's tallies. Pure.
 
-The avoided-activity rules are ``hub.outcomes.claims``, applied here once per combination
+The avoided-activity rules are ``hub.avoided.claims``, applied here once per combination
 of a call's codes and never restated; a month's counts are the sum of what its calls add.
 Keeping the sum (``hub.storage.repos.aggregates``) is subtracting what a call added before a
 change and adding what it adds after, so the kept counts and the counts rebuilt from the
@@ -14,7 +14,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from hub.outcomes.claims import AvoidedCounts, Measure, assess, facts
+from hub.avoided.claims import AvoidedCounts, Measure, assess, facts
 from schemas.codes import Disposition
 
 CONFIRMED_MEASURES = (Measure.AMBULANCE, Measure.ED_ATTENDANCE, Measure.ADMISSION)
