@@ -16,15 +16,11 @@ report, so the counting code never sees a suppressed figure.
 
 from __future__ import annotations
 
-import functools
-import types
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-from pydantic import BaseModel
-
-from schemas.reports import SMALL, WITHHELD, Disclosure, MonthlyReport, Tally
+from hub.reports.disclosure_walk import Cell, cells_of
+from schemas.reports import SMALL, WITHHELD, Disclosure, MonthlyReport
 
 LOWEST_SHOWN = 8
 RULE = (
@@ -42,25 +38,6 @@ FIELDS = ("claimed", "confirmed", "unverified", "refuted")
 
 def is_small(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value < LOWEST_SHOWN
-
-
-@dataclass
-class Cell:
-    """One count in the report's JSON, by its container and key."""
-
-    container: Any
-    key: str | int
-    path: str
-    original: int
-    virtual: bool = False  # a part the report never shows (e.g. the months before last)
-
-    @property
-    def value(self) -> Tally:
-        return self.container[self.key]  # type: ignore[no-any-return]
-
-    @property
-    def shown(self) -> bool:
-        return not self.virtual and isinstance(self.value, int)
 
 
 @dataclass
@@ -85,7 +62,7 @@ def suppress(report: MonthlyReport) -> MonthlyReport:
     """The report with small numbers suppressed (primary and secondary) and the figures
     derived from them withheld."""
     data = report.model_dump(mode="json")
-    cells = {c.path: c for c in _cells(report, data, "")}
+    cells = {c.path: c for c in cells_of(report, data, "")}
     withheld: list[str] = []
     for cell in cells.values():
         if is_small(cell.value):
@@ -96,96 +73,6 @@ def suppress(report: MonthlyReport) -> MonthlyReport:
     data["disclosure"] = {"suppressed": True, "rule": RULE, "withheld": withheld}
     data["notes"] = [*data["notes"], RULE]
     return MonthlyReport.model_validate(data)
-
-
-def _is_tally(annotation: object) -> bool:
-    return get_origin(annotation) in (Union, types.UnionType) and set(get_args(annotation)) == set(
-        get_args(Tally)
-    )
-
-
-TALLY, TALLY_LIST, MODEL_LIST, OTHER = range(4)
-
-
-@functools.cache
-def _plan(model: type[BaseModel]) -> tuple[tuple[str, int], ...]:
-    """Each field of the model class and how ``_cells`` treats it, worked out once per
-    class (a report has tens of thousands of models, mostly chart points)."""
-    plan = []
-    for name, field in model.model_fields.items():
-        annotation = field.annotation
-        if _is_tally(annotation):
-            plan.append((name, TALLY))
-        elif get_origin(annotation) is list and annotation is not None:
-            (inner,) = get_args(annotation)
-            plan.append((name, TALLY_LIST if _is_tally(inner) else MODEL_LIST))
-        else:
-            plan.append((name, OTHER))
-    return tuple(plan)
-
-
-@functools.cache
-def _may_hold_tally(model: type[BaseModel]) -> bool:
-    """Whether a model of this class can hold a ``Tally`` anywhere inside it, judged from
-    its fields' annotations; anything not plainly a model or a plain value counts as yes."""
-    return any(_annotation_may_hold(f.annotation, set()) for f in model.model_fields.values())
-
-
-def _annotation_may_hold(annotation: object, seen: set[type]) -> bool:
-    if _is_tally(annotation) or annotation is Any or annotation is object:
-        return True
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if annotation in seen:
-            return False
-        seen.add(annotation)
-        return any(
-            _annotation_may_hold(f.annotation, seen) for f in annotation.model_fields.values()
-        )
-    if isinstance(annotation, type) or annotation is None or get_origin(annotation) is Literal:
-        return False
-    if get_origin(annotation) is Annotated:
-        return _annotation_may_hold(get_args(annotation)[0], seen)
-    args = get_args(annotation)
-    if get_origin(annotation) is None or not args:
-        return True  # Any, a type variable, something unforeseen: look inside
-    return any(_annotation_may_hold(a, seen) for a in args if a is not Ellipsis)
-
-
-def _cells(model: BaseModel, data: dict[str, Any], path: str) -> Iterator[Cell]:
-    """Every ``Tally`` field of the model, as a cell of its JSON. Models that cannot hold
-    a ``Tally`` (chart points, notes) are not walked."""
-    for name, kind in _plan(type(model)):
-        value = getattr(model, name)
-        here = f"{path}.{name}" if path else name
-        if kind == TALLY:
-            yield Cell(data, name, here, value)
-        elif kind == TALLY_LIST:
-            if value:
-                for i, v in enumerate(value):
-                    yield Cell(data[name], i, f"{here}.{i}", v)
-        elif kind == MODEL_LIST:
-            if value and isinstance(value[0], BaseModel) and _may_hold_tally(type(value[0])):
-                for i, v in enumerate(value):
-                    yield from _cells(v, data[name][i], f"{here}.{_key(v, i)}")
-        elif isinstance(value, BaseModel) and _may_hold_tally(type(value)):
-            yield from _cells(value, data[name], here)
-
-
-def _key(model: BaseModel, index: int) -> str:
-    for name in _key_fields(type(model)):
-        return str(getattr(model, name))
-    return str(index)
-
-
-@functools.cache
-def _key_fields(model: type[BaseModel]) -> tuple[str, ...]:
-    """The first of ``ods``, ``code``, ``measure`` the class has (what names a row)."""
-    found = [
-        name
-        for name in ("ods", "code", "measure")
-        if name in model.model_fields or hasattr(model, name)
-    ]
-    return tuple(found[:1])
 
 
 def _groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import schemas.reports as reports
-from hub.reports.disclosure import _cells, _may_hold_tally
+from hub.reports.disclosure_walk import cells_of, may_hold_tally
 from schemas.reports import SMALL, Count, Tally
 
 
@@ -26,9 +26,9 @@ def test_the_walk_skips_exactly_the_models_whose_schema_holds_no_count() -> None
     # The JSON schema names "<8" wherever a Tally can sit, however deep.
     for model in _report_models():
         holds = json.dumps(model.model_json_schema()).count(json.dumps(SMALL)) > 0
-        assert _may_hold_tally(model) is holds, model.__name__
-    assert not _may_hold_tally(reports.SpcChart)
-    assert _may_hold_tally(reports.MonthlyReport)
+        assert may_hold_tally(model) is holds, model.__name__
+    assert not may_hold_tally(reports.SpcChart)
+    assert may_hold_tally(reports.MonthlyReport)
 
 
 class _Loose(BaseModel):
@@ -52,5 +52,5 @@ def test_counts_behind_fields_typed_any_are_still_found() -> None:
         ),
     )
     data = outer.model_dump(mode="json")
-    found = {c.path: c.original for c in _cells(outer, data, "")}
+    found = {c.path: c.original for c in cells_of(outer, data, "")}
     assert found == {"direct": 3, "loose.anything.count": 5, "loose.counts.b.count": 2}
