@@ -39,6 +39,7 @@ from schemas.codes import (
     SoftSign,
 )
 from schemas.observations import Observations
+from schemas.palliative import GoldLineOutcome
 
 K = TypeVar("K")
 
@@ -153,6 +154,17 @@ def _prison_facts(call_id: str, channel: Channel, disposition: Disposition) -> d
         "accompanied_by": with_patient,
         "escort_needed": None if technical else disposition.is_hospital,
     }
+
+
+def _gold_line_outcome(call_id: str, channel: Channel, disposition: Disposition) -> str | None:
+    """A Gold Line call's outcome: the one that goes with its disposition, or (where none
+    does) the hospice or "other", drawn from the call's own id like the prison facts."""
+    if channel is not Channel.GOLD_LINE or disposition is Disposition.CALL_FAILED_TECHNICAL:
+        return None
+    fitting = [o for o in GoldLineOutcome if disposition in o.fits]
+    if fitting:
+        return fitting[0].value
+    return random.Random(call_id).choice([GoldLineOutcome.HOSPICE, GoldLineOutcome.OTHER]).value
 
 
 def _observations(rng: random.Random, poorly: bool) -> Observations:
@@ -295,6 +307,7 @@ def _one_call(
             "person_id": rng.choice(residents).id if rng.random() < 0.95 else None,
             "channel": channel.value,
             **_prison_facts(call_id, channel, disposition),
+            "gold_line_outcome": _gold_line_outcome(call_id, channel, disposition),
             "reason": reason.value,
             "secondary_reason": None,
             "home_intent": intent.value,

@@ -388,6 +388,56 @@ class PrisonSection(Report):
     )
 
 
+class GoldLineOutcomeCount(Report):
+    """One Gold Line outcome code: how many of the month's Gold Line calls led to it."""
+
+    code: str
+    label: str
+    count: Tally
+    share: float | None = Field(description="count / Gold Line calls with an outcome recorded")
+
+
+class Proportion(Report):
+    """A share with its Wilson score 95% confidence interval (``hub.reports.rates.wilson``);
+    all None when there is nothing to divide by or a count it is made from is not shown."""
+
+    share: float | None
+    lower: float | None
+    upper: float | None
+
+
+class GoldLineSection(Report):
+    """The Gold Line's month (docs/report-method.md §2c): its calls and their outcomes, the
+    people it supported, and the deaths of people on the palliative register at the area's
+    sites, set against where they wished to die and against the national share in hospital."""
+
+    calls: Tally = Field(description="gold_line calls started in the month, whatever their state")
+    calls_with_outcome: Tally = Field(description="Gold Line calls with an outcome recorded")
+    calls_without_outcome: Tally = Field(description="not (yet) closed with an outcome")
+    outcomes: list[GoldLineOutcomeCount] = Field(description="every outcome code, zeros included")
+    people_supported: Tally = Field(
+        description="distinct people (NHS numbers) with a Gold Line call in the month"
+    )
+    deaths: Tally = Field(description="deaths in the month of people on the register")
+    deaths_by_place: list[Count] = Field(description="every place of death, zeros included")
+    deaths_with_stated_preference: Tally = Field(
+        description="deaths whose preferred place (current at the death) was a place"
+    )
+    deaths_without_stated_preference: Tally = Field(
+        description="preferred place not_discussed or no_preference: not in the denominator"
+    )
+    deaths_in_preferred_place: Tally
+    preferred_place: Proportion = Field(
+        description="deaths in the preferred place / deaths with a stated preference"
+    )
+    deaths_place_known: Tally = Field(description="deaths whose place is not unknown")
+    deaths_in_hospital: Tally
+    hospital: Proportion = Field(description="deaths in hospital / deaths with the place known")
+    national_hospital_share: float = Field(description="the national share of deaths in hospital")
+    national_source: str = Field(description="where the national figure comes from")
+    preference_rule: str = Field(description="who is in the preferred-place denominator, in words")
+
+
 class MonthlyReport(Report):
     """One month of one commissioner's area (or one site). Every count follows
     CALL-CODES.md; ``docs/report-method.md`` says how to reproduce each by hand."""
@@ -425,6 +475,10 @@ class MonthlyReport(Report):
     notes: list[str]
     prisons: PrisonSection | None = Field(
         default=None, description="the area's prison healthcare units (None: it has none)"
+    )
+    gold_line: GoldLineSection | None = Field(
+        default=None,
+        description="the Gold Line (None: no own-home service, Gold Line call or register death)",
     )
 
 

@@ -145,6 +145,7 @@ def _groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
         [Group(total, parts) for total, parts in groups]
         + _year_to_date(data, cells)
         + _pooled_activity(data, cells)
+        + _gold_line(data, cells)
     )
 
 
@@ -187,6 +188,36 @@ def _pooled_activity(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group
     return groups
 
 
+def _gold_line(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
+    """The Gold Line's calls by outcome, and its deaths by place and by preference."""
+    section = data.get("gold_line")
+    if section is None:
+        return []
+
+    def at(name: str) -> Cell:
+        return cells[f"gold_line.{name}"]
+
+    places = {
+        row["code"]: at(f"deaths_by_place.{row['code']}.count")
+        for row in section["deaths_by_place"]
+    }
+    known = [cell for code, cell in places.items() if code != "unknown"]
+    return [
+        Group(at("calls"), [at("calls_with_outcome"), at("calls_without_outcome")]),
+        Group(
+            at("calls_with_outcome"),
+            [at(f"outcomes.{row['code']}.count") for row in section["outcomes"]],
+        ),
+        Group(at("deaths"), list(places.values())),
+        Group(
+            at("deaths"),
+            [at("deaths_with_stated_preference"), at("deaths_without_stated_preference")],
+        ),
+        Group(at("deaths_place_known"), known),
+        Group(at("deaths"), [at("deaths_place_known"), places["unknown"]]),
+    ]
+
+
 def _links(cells: dict[str, Cell]) -> list[list[Cell]]:
     """Cells that show the same figure twice: withheld in one place, withheld in all."""
     same = [
@@ -213,6 +244,8 @@ def _links(cells: dict[str, Cell]) -> list[list[Cell]]:
         ["totals.avoided.gp_contact.claimed", "comparison.this_month.avoided.gp_contact.claimed"]
     )
     same.append(["totals.avoided.gp_contact.claimed", "money.rows.gp_contact.costed"])
+    same.append(["gold_line.calls", "calls.by_channel.gold_line.count"])
+    same.append(["gold_line.deaths_in_hospital", "gold_line.deaths_by_place.hospital.count"])
     return [[cells[p] for p in paths if p in cells] for paths in same]
 
 

@@ -7,12 +7,15 @@ Every figure's method is in ``docs/report-method.md``.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.avoided.claims import facts
 from hub.clock import Clock
-from hub.reports import activity, disclosure, months, prisons, trends
+from hub.reports import activity, disclosure, gold_line, months, prisons, trends
 from hub.reports.build import build
 from hub.reports.charts import watched_homes
 from hub.reports.costs import CostTable
@@ -29,6 +32,7 @@ from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.reports import Area, ReportRepo
 from hub.storage.scope import Scope
+from hub.storage.tables import Organisation
 from schemas.reports import MonthlyReport, MonthlyReportQuery, WatchedHome
 
 
@@ -73,7 +77,7 @@ class ReportService:
             inputs = await self.read(
                 repo, scope, area, month, hub_ods=hub.ods_code if hub else None
             )
-            prison_section = await prisons.read_section(s, self.clock, scope, inputs.sites, month)
+            extra = await read_sections(s, self.clock, scope, inputs.sites, month)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "report_monthly",
@@ -82,7 +86,7 @@ class ReportService:
                 detail={"month": month},
             )
         with collector_paused():
-            return self.disclosed(build(inputs).model_copy(update={"prisons": prison_section}))
+            return self.disclosed(build(inputs).model_copy(update=extra))
 
     async def read(
         self, repo: ReportRepo, scope: Scope, area: Area, month: str, *, hub_ods: str | None
@@ -137,8 +141,19 @@ class ReportService:
         """The report as a commissioner may see it: small numbers suppressed unless the
         setting says a data-sharing agreement covers them."""
         if self.settings.report_suppress_small_numbers:
-            return prisons.suppress(disclosure.suppress(report))
+            return gold_line.suppress(prisons.suppress(disclosure.suppress(report)))
         return disclosure.unsuppressed(report)
+
+
+async def read_sections(
+    s: AsyncSession, clock: Clock, scope: Scope, sites: Sequence[Organisation], month: str
+) -> dict[str, Any]:
+    """The sections read apart from the month's calls (the prisons, the Gold Line), for the
+    report's sites, as ``MonthlyReport`` fields: one query or two each per report."""
+    return {
+        "prisons": await prisons.read_section(s, clock, scope, sites, month),
+        "gold_line": await gold_line.read_section(s, clock, scope, sites, month),
+    }
 
 
 @contextmanager

@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from hub.reports import prisons
 from hub.reports.build import build
-from hub.reports.engine import ReportService, collector_paused
+from hub.reports.engine import ReportService, collector_paused, read_sections
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.reports import Area, ReportRepo
 from hub.storage.scope import Scope
@@ -33,9 +32,7 @@ async def hub_wide(service: ReportService, scope: Scope, month: str) -> HubRepor
         hub_ods = hub.ods_code if hub else None
         areas = [Area(commissioner=c) for c in await repo.commissioners(scope)]
         inputs = [await service.read(repo, scope, a, month, hub_ods=hub_ods) for a in areas]
-        sections = [
-            await prisons.read_section(s, service.clock, scope, i.sites, month) for i in inputs
-        ]
+        sections = [await read_sections(s, service.clock, scope, i.sites, month) for i in inputs]
         await AuditRepo(s, service.clock).note(
             scope,
             "report_hub_wide",
@@ -45,8 +42,7 @@ async def hub_wide(service: ReportService, scope: Scope, month: str) -> HubRepor
         )
     with collector_paused():
         built = [
-            build(i).model_copy(update={"prisons": section})
-            for i, section in zip(inputs, sections, strict=True)
+            build(i).model_copy(update=extra) for i, extra in zip(inputs, sections, strict=True)
         ]
         lines = [line(r) for r in built]
         return HubReport(

@@ -5,6 +5,8 @@
   SE(ln RR) = √(1/a + 1/b); CI = exp(ln RR ± 1.96 × SE).
 - Difference in differences = a ratio of rate ratios (after/before in service homes ÷
   after/before in comparison homes), SE = √ of the sum of the four reciprocal counts.
+- A share k/n (a proportion of people) has the Wilson score 95% interval (``wilson``),
+  which stays within 0 to 1 and is sound for the small counts of one service's month.
 
 With a zero count the log method is undefined: the result says so instead of a number.
 """
@@ -135,6 +137,20 @@ def difference_in_differences(
         comparison_before.events / comparison_before.person_years
     )
     return _log_ci(service / comparison, counts)
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson score 95% interval of the share k/n (Wilson 1927; Newcombe 1998):
+    (p + z²/2n ± z√(p(1−p)/n + z²/4n²)) / (1 + z²/n), p = k/n."""
+    if n <= 0:
+        raise ValueError("a share needs at least one in the denominator")
+    if not 0 <= k <= n:
+        raise ValueError("the count must be between 0 and the denominator")
+    p, z2 = k / n, Z_95 * Z_95
+    centre = p + z2 / (2 * n)
+    spread = Z_95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    scale = 1 + z2 / n
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
 
 
 def _percent(ratio: float) -> int:

@@ -18,7 +18,7 @@ from typing import Any
 
 from fhir.resources.R4B.measurereport import MeasureReport
 
-from hub.reports import render_prisons
+from hub.reports import render_gold_line, render_prisons
 from schemas.codes import SiteKind
 from schemas.reports import WITHHELD, Avoided, MonthlyReport, Tally
 
@@ -164,6 +164,7 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
             }
         )
     groups += render_prisons.fhir_groups(report, systems, _population, ODS)
+    groups += render_gold_line.fhir_groups(report, systems, _population, base)
     subject = report.site or report.commissioner or ""
     resource: dict[str, Any] = {
         "resourceType": "MeasureReport",

@@ -14,7 +14,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from hub.reports import render_prisons
+from hub.reports import render_gold_line, render_prisons
 from hub.spreadsheet import Writer
 from schemas.reports import Avoided, MonthlyReport, PeriodSummary
 
@@ -168,6 +168,7 @@ def tables(report: MonthlyReport) -> list[Table]:
         ("rates", rates_columns, rates),
         ("hospital_activity", hospital_columns, hospital),
         *render_prisons.table(report),
+        *render_gold_line.table(report),
         (
             "disclosure",
             ["suppressed", "rule"],

@@ -1,4 +1,5 @@
-"""Rates per 1,000 resident-years, rate ratios with log-method CIs, and their wording."""
+"""Rates per 1,000 resident-years, rate ratios with log-method CIs, and their wording; Wilson
+intervals of shares."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hub.reports.rates import (
     per_1000_resident_years,
     rate_ratio,
     resident_years,
+    wilson,
 )
 
 
@@ -164,3 +166,27 @@ def test_an_interval_touching_one_says_no_change() -> None:
     assert describe_change(RateRatio(1.2, 1.0, 1.44, 0.1)) == (
         "rose by 20% (95% CI from no change to a rise of 44%; no clear change)"
     )
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "lower", "upper"),
+    [  # Newcombe (1998), Statistics in Medicine 17:857-872, Table I, method 3 (Wilson)
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+        (29, 29, 0.8830, 1.0),
+    ],
+)
+def test_the_wilson_interval_gives_the_published_figures(
+    k: int, n: int, lower: float, upper: float
+) -> None:
+    low, high = wilson(k, n)
+    assert (round(low, 4), round(high, 4)) == (lower, upper)
+
+
+def test_a_wilson_interval_needs_a_denominator_and_a_count_within_it() -> None:
+    with pytest.raises(ValueError):
+        wilson(0, 0)
+    with pytest.raises(ValueError):
+        wilson(4, 3)

@@ -1,0 +1,69 @@
+"""The rows the monthly report's Gold Line section counts: the month's Gold Line calls at the
+report's sites (already chosen through the caller's scope), and the deaths in the month of
+people on the palliative register at those sites with every version of their entry. One
+query each, whatever the number of sites."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
+
+from schemas.codes import Channel
+
+from ..scope import Scope
+from ..tables import Call, Death, PalliativeEntry, Person
+from .base import Repo
+
+
+class GoldLineReportRepo(Repo):
+    async def month_calls(
+        self, scope: Scope, *, site_ids: Sequence[int], month: str
+    ) -> Sequence[Any]:
+        """(gold_line_outcome, the caller's NHS number or None) of each Gold Line call."""
+        if not site_ids:
+            return []
+        stmt = (
+            select(col(Call.gold_line_outcome), col(Person.nhs_number))
+            .outerjoin(Person, col(Person.id) == col(Call.person_id))
+            .where(
+                col(Call.local_month) == month,
+                col(Call.site_id).in_(list(site_ids)),
+                col(Call.channel) == Channel.GOLD_LINE.value,
+                scope.site_clause(Call.site_id),
+            )
+        )
+        return (await self.session.exec(stmt)).all()
+
+    async def month_deaths(
+        self, scope: Scope, *, site_ids: Sequence[int], first: date, last: date
+    ) -> Sequence[Any]:
+        """(person, died_on, place, version, recorded_at, preferred_place_of_death): one row
+        per version of the register entry of each person who died between ``first`` and
+        ``last`` (inclusive) and is on the register at one of the sites; only people on the
+        register have a row."""
+        if not site_ids:
+            return []
+        stmt = (
+            select_columns(  # six columns: more than sqlmodel's select is typed for
+                col(Death.person_id),
+                col(Death.died_on),
+                col(Death.place),
+                col(PalliativeEntry.version),
+                col(PalliativeEntry.recorded_at),
+                col(PalliativeEntry.preferred_place_of_death),
+            )
+            .join(Person, col(Person.id) == col(Death.person_id))
+            .join(PalliativeEntry, col(PalliativeEntry.person_id) == col(Death.person_id))
+            .where(
+                col(Death.died_on) >= first,
+                col(Death.died_on) <= last,
+                col(Person.site_id).in_(list(site_ids)),
+                scope.site_clause(Person.site_id),
+            )
+            .order_by(col(Death.person_id), col(PalliativeEntry.version))
+        )
+        return (await self.session.execute(stmt)).all()
