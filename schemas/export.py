@@ -43,11 +43,17 @@ def documents() -> dict[str, dict[str, Any]]:
             if (
                 inspect.isclass(obj)
                 and issubclass(obj, BaseModel)
-                and obj.__module__ == module_name
+                and _declared_in(obj, module_name)
             ):
                 short = module_name.split(".")[-1]
                 docs[f"{short}.{name}.json"] = obj.model_json_schema()
     return docs
+
+
+def _declared_in(model: type[BaseModel], module_name: str) -> bool:
+    """Declared by the module, or by one of its parts (``schemas.reports_base`` is part of
+    ``schemas.reports``, which re-exports it), so a split keeps the documents' names."""
+    return model.__module__ == module_name or model.__module__.startswith(f"{module_name}_")
 
 
 def render(doc: dict[str, Any]) -> str:

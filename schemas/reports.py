@@ -7,89 +7,80 @@ Money is a decimal string in pounds to the penny ("693.00"), so no figure is rou
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
-from typing import Annotated, Final, Literal
+from typing import Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    ConfigDict,
     Field,
-    WithJsonSchema,
-    model_validator,
 )
 
-from .api import SPACE, OdsCode
 from .bounds import Counted
 from .codes import SiteKind
-
-# Years 1900-2999: a report reads two years back and a month ahead, which must stay dates.
-_YEAR = "(19|2[0-9])[0-9]{2}"
-_MONTH = re.compile(rf"^{_YEAR}-(0[1-9]|1[0-2])$")
-
-
-def _month(value: str) -> str:
-    if not _MONTH.match(value.strip(SPACE)):
-        raise ValueError("a month is YYYY-MM from 1900 to 2999, e.g. 2026-10")
-    return value.strip(SPACE)
-
-
-Month = Annotated[
-    str,
-    AfterValidator(_month),
-    WithJsonSchema({"type": "string", "pattern": f"^[{SPACE}]*{_YEAR}-(0[1-9]|1[0-2])[{SPACE}]*$"}),
-]
-
-
-class ReportFormat(StrEnum):
-    JSON = "json"
-    CSV = "csv"  # one table per section (hub.reports.render_tables)
-    CSV_LONG = "csv-long"  # one figure per row
-    HTML = "html"
-    PDF = "pdf"
-    FHIR = "fhir"
-
-
-class MonthlyReportQuery(BaseModel):
-    """Which report: one commissioner's area, or one site, for one month."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    month: Month
-    commissioner: OdsCode | None = None
-    site: OdsCode | None = None
-    format: ReportFormat = ReportFormat.JSON
-
-    @model_validator(mode="after")
-    def _one_subject(self) -> MonthlyReportQuery:
-        if self.commissioner and self.site:
-            raise ValueError("name a commissioner or a site, not both")
-        return self
-
-
-class Report(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-SMALL: Final = "<8"
-"""A count of 1 to 7, not shown (small-number suppression, docs/report-method.md §6)."""
-WITHHELD: Final = "*"
-"""A count of 8 or more withheld so that a small one cannot be worked out from a total."""
-Tally = Counted | Literal["<8", "*"]
-"""A count of people or calls: a whole number, or "<8" / "*" in a suppressed report."""
-
-
-class Disclosure(Report):
-    """Which small-number rule the report was produced under."""
-
-    suppressed: bool
-    rule: str = Field(description="the rule applied, in words, or why none was")
-    withheld: list[str] = Field(
-        default_factory=list, description="paths of figures not shown (suppressed or derived)"
-    )
+from .reports_base import (
+    SMALL as SMALL,
+)
+from .reports_base import (
+    WITHHELD as WITHHELD,
+)
+from .reports_base import (
+    Count as Count,
+)
+from .reports_base import (
+    Disclosure as Disclosure,
+)
+from .reports_base import (
+    Month as Month,
+)
+from .reports_base import (
+    MonthlyReportQuery as MonthlyReportQuery,
+)
+from .reports_base import (
+    Report as Report,
+)
+from .reports_base import (
+    ReportFormat as ReportFormat,
+)
+from .reports_base import (
+    Tally as Tally,
+)
+from .reports_services import (
+    GoldLineOutcomeCount as GoldLineOutcomeCount,
+)
+from .reports_services import (
+    GoldLineSection as GoldLineSection,
+)
+from .reports_services import (
+    PrisonRow as PrisonRow,
+)
+from .reports_services import (
+    PrisonSection as PrisonSection,
+)
+from .reports_services import (
+    Proportion as Proportion,
+)
+from .reports_trends import (
+    ActivityMeasure as ActivityMeasure,
+)
+from .reports_trends import (
+    ActivityRates as ActivityRates,
+)
+from .reports_trends import (
+    HomeActivity as HomeActivity,
+)
+from .reports_trends import (
+    HospitalComparison as HospitalComparison,
+)
+from .reports_trends import (
+    RateChange as RateChange,
+)
+from .reports_trends import (
+    SpcChart as SpcChart,
+)
+from .reports_trends import (
+    SpcPoint as SpcPoint,
+)
 
 
 class AvoidedCount(Report):
@@ -112,14 +103,6 @@ class Avoided(Report):
     ed_attendance: AvoidedCount
     admission: AvoidedCount
     gp_contact: ClaimedCount
-
-
-class Count(Report):
-    """One row of a breakdown: a code, its label and how many."""
-
-    code: str
-    label: str
-    count: Tally
 
 
 class SiteKindRow(Report):
@@ -220,73 +203,6 @@ class Comparison(Report):
     year_to_date: PeriodSummary
 
 
-class SpcPoint(Report):
-    month: str
-    value: float
-    special_cause: bool
-    rules: list[str]
-    variation: str
-
-
-class SpcChart(Report):
-    title: str
-    points: list[SpcPoint]
-    mean: float
-    lower_limit: float
-    upper_limit: float
-    variation: str = Field(description="variation of the latest point")
-    rule_variant: str
-    baseline_note: str | None
-
-
-class RateChange(Report):
-    """A rate ratio (or ratio of rate ratios) with its CI, and the words that say it."""
-
-    ratio: float | None
-    lower: float | None
-    upper: float | None
-    words: str
-
-
-class ActivityRates(Report):
-    events_before: Tally
-    resident_years_before: float
-    events_after: Tally
-    resident_years_after: float
-    per_1000_before: float | None
-    per_1000_after: float | None
-    change: RateChange
-
-
-class ActivityMeasure(Report):
-    """One measure (A&E attendances or emergency admissions) for a home or the area."""
-
-    service: ActivityRates
-    comparison: ActivityRates | None
-    difference_in_differences: RateChange | None
-    summary: str
-
-
-class HomeActivity(Report):
-    ods: str
-    name: str
-    go_live: date
-    split_month: str = Field(description="the go-live month, left out of both periods")
-    before: list[str] = Field(description="first and last month of the before period")
-    after: list[str]
-    ed_attendances: ActivityMeasure
-    emergency_admissions: ActivityMeasure
-
-
-class HospitalComparison(Report):
-    service_homes: Counted
-    comparison_homes: list[str] = Field(description="ODS codes of homes not on the service")
-    homes: list[HomeActivity]
-    area_ed_attendances: ActivityMeasure | None
-    area_emergency_admissions: ActivityMeasure | None
-    notes: list[str]
-
-
 class ConnectionQuality(Report):
     """How well calls connected, counted apart from what happened clinically."""
 
@@ -348,94 +264,6 @@ class Totals(Report):
     technical_failures: Tally
     avoided: Avoided
     bed_days_avoided: Decimal | None
-
-
-class PrisonRow(Report):
-    """One prison healthcare unit's month (docs/report-method.md, "Prisons")."""
-
-    ods: str
-    name: str
-    urgent_calls: Tally = Field(description="prison_urgent calls, technical failures excluded")
-    escort_expected: Tally = Field(
-        description="calls whose counterfactual was an escort (A&E, outpatients, bed watch)"
-    )
-    escorts_avoided_claimed: Tally = Field(
-        description="escort expected, and the record says no escorted transfer was needed"
-    )
-    escorts_avoided_confirmed: Tally = Field(
-        description="claimed, and the 72-hour follow-up found no A&E visit and no admission"
-    )
-    escorts_avoided_unverified: Tally = Field(description="claimed, follow-up not yet known")
-    helped_there_and_then: Tally = Field(
-        description="recorded prison calls (urgent and clinic) needing no escorted transfer"
-    )
-    recorded_calls: Tally = Field(description="prison calls whose record says either way")
-    share_helped: float | None = Field(description="helped_there_and_then / recorded_calls")
-    appointments_held: Tally
-    appointments_did_not_attend: Tally
-    did_not_attend_rate: float | None = Field(description="DNA / (held + DNA)")
-    mean_days_booking_to_appointment: float | None = Field(
-        description="mean days from booking to the slot, over appointments held or missed"
-    )
-
-
-class PrisonSection(Report):
-    prisons: list[PrisonRow]
-    total: PrisonRow = Field(description="every prison in the report's area together")
-    escort_cost: str = Field(description="the unit cost of an escort and its source, or why none")
-    escort_money_gbp: Decimal | None = Field(
-        default=None, description="omitted while no published unit cost is known"
-    )
-
-
-class GoldLineOutcomeCount(Report):
-    """One Gold Line outcome code: how many of the month's Gold Line calls led to it."""
-
-    code: str
-    label: str
-    count: Tally
-    share: float | None = Field(description="count / Gold Line calls with an outcome recorded")
-
-
-class Proportion(Report):
-    """A share with its Wilson score 95% confidence interval (``hub.reports.rates.wilson``);
-    all None when there is nothing to divide by or a count it is made from is not shown."""
-
-    share: float | None
-    lower: float | None
-    upper: float | None
-
-
-class GoldLineSection(Report):
-    """The Gold Line's month (docs/report-method.md §2c): its calls and their outcomes, the
-    people it supported, and the deaths of people on the palliative register at the area's
-    sites, set against where they wished to die and against the national share in hospital."""
-
-    calls: Tally = Field(description="gold_line calls started in the month, whatever their state")
-    calls_with_outcome: Tally = Field(description="Gold Line calls with an outcome recorded")
-    calls_without_outcome: Tally = Field(description="not (yet) closed with an outcome")
-    outcomes: list[GoldLineOutcomeCount] = Field(description="every outcome code, zeros included")
-    people_supported: Tally = Field(
-        description="distinct people (NHS numbers) with a Gold Line call in the month"
-    )
-    deaths: Tally = Field(description="deaths in the month of people on the register")
-    deaths_by_place: list[Count] = Field(description="every place of death, zeros included")
-    deaths_with_stated_preference: Tally = Field(
-        description="deaths whose preferred place (current at the death) was a place"
-    )
-    deaths_without_stated_preference: Tally = Field(
-        description="preferred place not_discussed or no_preference: not in the denominator"
-    )
-    deaths_in_preferred_place: Tally
-    preferred_place: Proportion = Field(
-        description="deaths in the preferred place / deaths with a stated preference"
-    )
-    deaths_place_known: Tally = Field(description="deaths whose place is not unknown")
-    deaths_in_hospital: Tally
-    hospital: Proportion = Field(description="deaths in hospital / deaths with the place known")
-    national_hospital_share: float = Field(description="the national share of deaths in hospital")
-    national_source: str = Field(description="where the national figure comes from")
-    preference_rule: str = Field(description="who is in the preferred-place denominator, in words")
 
 
 class MonthlyReport(Report):
