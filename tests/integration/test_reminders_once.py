@@ -28,12 +28,10 @@ from hub.broker.memory import MemoryBroker
 from hub.calls.announce import Announcer
 from hub.clock import FakeClock
 from hub.settings import HubSettings
-from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.tables import Appointment
 from schemas.appointments import AppointmentCreate, ClinicCreate
-from schemas.codes import OrganisationKind
-from support.world import NOW, World
+from support.world import World, add_prison
 
 DAY = date(2026, 11, 10)
 SLOT = datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
@@ -64,18 +62,7 @@ async def processes(settings: HubSettings) -> AsyncIterator[list[Database]]:
 
 
 async def _booked(db: Database, world: World, clock: FakeClock) -> Appointment:
-    async with db.session() as s:
-        site = rows.site(
-            "VPRIS", "HMP Test", commissioner=world.commissioner_a, kind=OrganisationKind.PRISON,
-            at=NOW,
-        )  # fmt: skip
-        s.add(site)
-        await s.flush()
-        prisoner = rows.resident(
-            site, nhs_number="9434765889", given_name="Jonah", family_name="Prisoner",
-            date_of_birth=date(1980, 5, 6), at=NOW,
-        )  # fmt: skip
-        s.add(prisoner)
+    _site, prisoner = await add_prison(db, world)
     specialist = user_principal(world.specialist)
     service = AppointmentService(db, clock)
     clinic = await service.create_clinic(

@@ -22,13 +22,11 @@ from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
 from hub.services import SERVICES
 from hub.settings import HubSettings
-from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import Appointment, Call
 from schemas.api import DeviceCreate
-from schemas.codes import OrganisationKind
-from support.world import NOW, World, sign_in
+from support.world import World, add_prison, sign_in
 from telehub_client import HubConnection
 
 DAY = date(2026, 11, 10)
@@ -54,19 +52,7 @@ class Clinic:
 async def clinic(
     settings: HubSettings, world: World, db: Database, clock: FakeClock
 ) -> AsyncIterator[Clinic]:
-    async with db.session() as s:
-        site = rows.site(
-            "VPRIS", "HMP Test", commissioner=world.commissioner_a, kind=OrganisationKind.PRISON,
-            at=NOW,
-        )  # fmt: skip
-        s.add(site)
-        await s.flush()
-        prisoner = rows.resident(
-            site, nhs_number="9434765889", given_name="Jonah", family_name="Prisoner",
-            date_of_birth=date(1980, 5, 6), at=NOW,
-        )  # fmt: skip
-        s.add(prisoner)
-        await s.flush()
+    _site, prisoner = await add_prison(db, world)
     async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
         identity = client.server.app[SERVICES].identity
         _, _, code = await identity.create_enrolment(

@@ -15,7 +15,7 @@ from hub.storage import rows
 from hub.storage.engine import Database
 from hub.storage.repos.calls import CallRepo
 from hub.storage.tables import Call, CallEvent, Message, Organisation, Person, User
-from schemas.codes import CallState, Channel, HomeIntent, Reason, Role
+from schemas.codes import CallState, Channel, HomeIntent, OrganisationKind, Reason, Role
 
 PASSWORD = "correct horse battery"
 _HASH = hash_password(PASSWORD)
@@ -59,6 +59,28 @@ async def sign_in(client: TestClient, username: str, password: str = PASSWORD) -
     )
     assert response.status == 200, await response.text()
     like_the_hubs_pages(client)
+
+
+PRISONER_NHS_NUMBER = "9434765889"
+
+
+async def add_prison(db: Database, world: World) -> tuple[Organisation, Person]:
+    """A prison healthcare unit, VPRIS "HMP Test", commissioned by commissioner A, with one
+    prisoner (Jonah Prisoner), for the booked-clinic tests."""
+    async with db.session() as s:
+        site = rows.site(
+            "VPRIS", "HMP Test", commissioner=world.commissioner_a, kind=OrganisationKind.PRISON,
+            at=NOW,
+        )  # fmt: skip
+        s.add(site)
+        await s.flush()
+        prisoner = rows.resident(
+            site, nhs_number=PRISONER_NHS_NUMBER, given_name="Jonah", family_name="Prisoner",
+            date_of_birth=date(1980, 5, 6), at=NOW,
+        )  # fmt: skip
+        s.add(prisoner)
+        await s.flush()
+    return site, prisoner
 
 
 def like_the_hubs_pages(client: TestClient) -> None:
