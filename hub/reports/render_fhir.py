@@ -114,7 +114,7 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
 
         def counts_of(sites: list[Any], m: str = measure) -> list[dict[str, Any]]:
             calls = _add([s.calls for s in sites])
-            clinical_calls = _minus(calls, _add([s.technical_failures for s in sites]))
+            clinical_calls = _minus(calls, _add([s.not_recorded for s in sites]))
             total = _sum_avoided([s.avoided for s in sites])
             return _populations(m, calls if m == "calls" else clinical_calls, total, systems)
 

@@ -43,6 +43,7 @@ from support.reports import (
     MONEY_TOTAL,
     MONEY_WITH_CLAIMED,
     MONTH,
+    NOT_RECORDED,
     SITE_AVOIDED,
     SITE_CALLS,
     TECHNICAL_FAILURES,
@@ -80,7 +81,8 @@ async def test_the_worked_example_gives_the_documented_counts(worked: MonthlyRep
     data = worked.model_dump(mode="json")
     assert data["month"] == "2026-10" and data["commissioner"] == "QAA"
     assert data["totals"]["calls"] == CALLS_TOTAL
-    assert data["totals"]["technical_failures"] == TECHNICAL_FAILURES
+    assert data["totals"]["not_recorded"] == NOT_RECORDED
+    assert data["connection"]["technical_failures"] == TECHNICAL_FAILURES
     assert _avoided(data["totals"]["avoided"]) == AVOIDED
     assert data["totals"]["bed_days_avoided"] == BED_DAYS
     by_site = {s["ods"]: s for s in data["sites"]}
@@ -123,7 +125,7 @@ async def test_calls_belong_to_their_london_month_across_the_clock_change(
 
 async def test_breakdowns_rates_and_the_hospital_comparison(worked: MonthlyReport) -> None:
     counts = {c.code: c.count for c in worked.dispositions}
-    assert counts["managed_in_place"] == 7 and counts["call_failed_technical"] == 1
+    assert counts["managed_in_place"] == 7 and counts["not_recorded"] == 1
     assert sum(counts.values()) == CALLS_TOTAL
     escalations = {c.code: c.count for c in worked.escalations}
     assert escalations == {
@@ -218,7 +220,7 @@ async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_pat
     for measure, counts in AVOIDED.items():
         found = {p["code"]["coding"][0]["code"]: p["count"] for p in groups[measure]["population"]}
         assert found["numerator"] == counts["claimed"]
-        assert found["initial-population"] == CALLS_TOTAL - TECHNICAL_FAILURES
+        assert found["initial-population"] == CALLS_TOTAL - NOT_RECORDED
         for name in ("confirmed", "unverified", "refuted"):
             if name in counts:
                 assert found[name] == counts[name]
@@ -397,7 +399,7 @@ def _tallies(value: object) -> list[object]:
     return found
 
 
-COUNT_KEYS = {*FIELDS, "calls", "technical_failures", "count", "total", "clinical", "no_outcome"}
+COUNT_KEYS = {*FIELDS, "calls", "not_recorded", "count", "total", "clinical", "no_outcome"}
 COUNT_KEYS |= {"answered", "not_answered", "within_target", "joined", "callbacks", "costed"}
 COUNT_KEYS |= {"calls_with_specialist", "care_home_calls", "residents", "confirmed"}
 COUNT_KEYS |= {"events_before", "events_after"}
@@ -415,7 +417,7 @@ async def test_small_numbers_are_suppressed_in_every_format(
     assert [v for v in _tallies(data) if isinstance(v, int) and 1 <= v <= 7] == []
 
     # Primary: 1 to 7 is "<8"; 0 and 8 or more are shown.
-    assert (data["totals"]["calls"], data["totals"]["technical_failures"]) == (17, "<8")
+    assert (data["totals"]["calls"], data["totals"]["not_recorded"]) == (17, "<8")
     for measure in MEASURES[:3]:
         assert data["totals"]["avoided"][measure] == dict.fromkeys(FIELDS, "<8")
     sites = {s["ods"]: s for s in data["sites"]}
@@ -428,7 +430,7 @@ async def test_small_numbers_are_suppressed_in_every_format(
     # withheld; 16 care-home calls = home A 12 + VRES1 4, so home A's 12 is withheld (and
     # with it the nursing homes' 12 and both rates per 10 beds); 17 = care_home 16 +
     # gold line 1; 17 = 16 answered + 1 not; the year to date 18 = 17 + September's 1.
-    assert (data["calls"]["clinical"], data["calls"]["technical_failures"]) == ("*", "<8")
+    assert (data["calls"]["clinical"], data["calls"]["not_recorded"]) == ("*", "<8")
     assert sites["VHOMA"]["calls"] == "*" and sites["VHOMA"]["calls_per_10_beds"] is None
     kinds = {k["code"]: k["calls"] for k in data["calls"]["by_site_kind"]}
     assert kinds == {

@@ -78,7 +78,8 @@ SITE_AVOIDED = {
 }
 SITE_CALLS = {"VHOMA": 12, "VRES1": 4, "VOWN1": 1, "VCMP1": 0}
 CALLS_TOTAL = 17
-TECHNICAL_FAILURES = 1
+NOT_RECORDED = 1  # C11, imported as call_failed_technical
+TECHNICAL_FAILURES = 1  # C11 too: its call-quality record says it ended by failure
 BED_DAYS = "23.7"
 MONEY = {"ambulance": "693.00", "ed_attendance": "456.00", "admission": "21353.70"}
 MONEY_TOTAL = "22502.70"
