@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub.app import create_app
 from hub.clock import FakeClock, as_utc
@@ -29,7 +29,7 @@ from hub.reports.render_tables import render_tables
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
-from hub.storage.tables import Call, CallEvent
+from hub.storage.tables import Call, CallEvent, CallQualityReport
 from schemas.codes import Role
 from schemas.imports import ImportKind
 from schemas.reports import MonthlyReport, MonthlyReportQuery
@@ -38,6 +38,7 @@ from support.reports import (
     AVOIDED,
     BED_DAYS,
     CALLS_TOTAL,
+    CONNECTION,
     MONEY,
     MONEY_GP_CLAIMED,
     MONEY_TOTAL,
@@ -556,12 +557,19 @@ async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_ma
 async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
     db: Database, world: World, tmp_path: Path
 ) -> None:
-    """C04 and C05 (home A) each lost a connection that was not resumed (C04 twice): two
-    calls with a drop at home A, whose clinical outcomes stand as recorded."""
+    """Method §7, connection quality: C04 and C05 (home A) each lost a connection that was
+    not resumed (C04 twice); C04's tablet reported 5 minutes of video and 2 by audio alone;
+    C05's tablet reported that the call ended by failure (the nurse finished it by phone:
+    specialist advice); C11 was imported as call_failed_technical. Every clinical figure
+    stands as recorded; every format gives the same connection figures."""
     await load_worked_example(db)
     async with db.session() as s:
+        ids = {
+            c.external_id: c
+            for c in (await s.exec(select(Call).where(col(Call.external_id).in_(("C04", "C05")))))
+        }
         for external, times in (("C04", 2), ("C05", 1)):
-            call = (await s.exec(select(Call).where(Call.external_id == external))).one()
+            call = ids[external]
             for _ in range(times):
                 s.add(
                     CallEvent(
@@ -571,26 +579,56 @@ async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
                         detail={"role": "caller"},
                     )
                 )
+        for external, video, audio, failed in (("C04", 300, 120, False), ("C05", 90, 0, True)):
+            s.add(
+                CallQualityReport(
+                    call_id=ids[external].id,
+                    reporter="device:1",
+                    video_seconds=video,
+                    audio_only_seconds=audio,
+                    ended_by_failure=failed,
+                    reported_at=as_utc(ids[external].started_at) + timedelta(minutes=9),
+                )
+            )
     report = await _report(db, commissioner="QAA")
-    home_a = next(s for s in report.sites if s.ods == "VHOMA").connection
-    assert (home_a.calls, home_a.calls_with_drop, home_a.technical_failures) == (12, 2, 1)
-    assert home_a.share_with_drop == pytest.approx(2 / 12)
-    area = report.connection
-    assert (area.calls, area.calls_with_drop, area.technical_failures) == (CALLS_TOTAL, 2, 1)
+    for q, calls in ((next(s for s in report.sites if s.ods == "VHOMA").connection, 12),
+                     (report.connection, CALLS_TOTAL)):  # fmt: skip
+        got = (q.calls, q.calls_with_drop, q.technical_failures, q.calls_reported)
+        assert got == (calls, *CONNECTION["counts"])
+        assert (q.calls_audio_only, q.video_minutes, q.audio_only_minutes) == (1, 6.5, 2.0)
+        assert q.share_with_drop == pytest.approx(2 / calls)
+        assert q.share_audio_only == pytest.approx(CONNECTION["share_audio_only"])
+    assert report.calls.not_recorded == NOT_RECORDED  # C11 only: C05 is clinical
     dispositions = {c.code: c.count for c in report.dispositions}
     assert dispositions["gp_followup"] == 2 and dispositions["specialist_advice"] == 1
     assert report.totals.avoided.ambulance.model_dump() == AVOIDED["ambulance"]
 
     html = render_document(report)
     row = html[html.index('data-connection="VHOMA"') :]
-    assert "16.7%" in row[:400]
+    assert all(cell in row[:600] for cell in ("16.7%", ">2<", "23.5%"))
     pdf = tmp_path / "connection.pdf"
     pdf.write_bytes(render_pdf(report))
-    assert "Connection quality" in _pdf_text(pdf) and "16.7%" in _pdf_text(pdf)
+    text = _pdf_text(pdf)
+    assert "Connection quality" in text and "16.7%" in text and "23.5%" in text
     tables = read_tables(render_tables(report))
     by_site = {r["site_ods"]: r for r in tables["connection"]}
-    assert (by_site["VHOMA"]["calls_with_drop"], by_site[""]["calls_with_drop"]) == ("2", "2")
+    for ods in ("VHOMA", ""):
+        got = tuple(by_site[ods][k] for k in ("calls_with_drop", "technical_failures",
+                                              "calls_audio_only", "audio_only_minutes"))  # fmt: skip
+        assert got == ("2", "2", "1", "2.0"), ods
+    figures = {
+        (r["section"], r["site_ods"], r["item"]): r["value"]
+        for r in csv.DictReader(io.StringIO(render_csv(report)))
+    }
+    assert figures[("connection", "", "technical_failures")] == "2"
+    assert figures[("sites", "VHOMA", "connection.calls_with_drop")] == "2"
+    fhir = json.loads(measure_report(report, base_url="https://hub.example/").model_dump_json())
+    group = next(g for g in fhir["group"] if g["code"]["coding"][0]["code"] == "connection")
+    found = {p["code"]["coding"][0]["code"]: p["count"] for p in group["population"]}
+    assert found == {"initial-population": CALLS_TOTAL, "dropped": 2, "ended-by-failure": 2,
+                     "audio-only": 1}  # fmt: skip
 
     suppressed = await _report(db, commissioner="QAA", suppress=True)
-    assert suppressed.connection.calls_with_drop == "<8"
-    assert suppressed.connection.share_with_drop is None
+    q = suppressed.connection
+    assert (q.calls_with_drop, q.technical_failures, q.calls_audio_only) == ("<8",) * 3
+    assert q.share_with_drop is None and q.share_audio_only is None

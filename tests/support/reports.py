@@ -85,6 +85,11 @@ MONEY = {"ambulance": "693.00", "ed_attendance": "456.00", "admission": "21353.7
 MONEY_TOTAL = "22502.70"
 MONEY_GP_CLAIMED = "204.90"  # 3 claimed × £68.30, kept apart from the confirmed total
 MONEY_WITH_CLAIMED = "22707.60"
+# Connection quality as test_connection_quality_is_counted_apart_from_the_clinical_outcome
+# adds it (home A and the area alike): calls with a drop (C04, C05), ended by failure (C05
+# by its tablet's report, C11 as imported), calls reported (C04, C05, C11); the audio-only
+# share of minutes = 2 / (5 + 1.5 + 2).
+CONNECTION = {"counts": (2, 2, 3), "share_audio_only": 2 / 8.5}
 ANSWER = {"answered": 16, "median": 110, "p90": 400, "within": 13}
 
 
