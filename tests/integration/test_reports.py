@@ -612,10 +612,9 @@ async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
     assert "Connection quality" in text and "16.7%" in text and "23.5%" in text
     tables = read_tables(render_tables(report))
     by_site = {r["site_ods"]: r for r in tables["connection"]}
+    columns = ("calls_with_drop", "technical_failures", "calls_audio_only", "audio_only_minutes")
     for ods in ("VHOMA", ""):
-        got = tuple(by_site[ods][k] for k in ("calls_with_drop", "technical_failures",
-                                              "calls_audio_only", "audio_only_minutes"))  # fmt: skip
-        assert got == ("2", "2", "1", "2.0"), ods
+        assert tuple(by_site[ods][k] for k in columns) == ("2", "2", "1", "2.0"), ods
     figures = {
         (r["section"], r["site_ods"], r["item"]): r["value"]
         for r in csv.DictReader(io.StringIO(render_csv(report)))
