@@ -9,7 +9,7 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,16 +29,18 @@ from hub.reports.render_tables import render_tables
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
-from hub.storage.tables import Call, CallEvent, CallQualityReport
+from hub.storage.tables import Call, CallEvent, CallQualityReport, Escalation, FollowUpTask
 from schemas.codes import Role
 from schemas.imports import ImportKind
 from schemas.reports import MonthlyReport, MonthlyReportQuery
+from support.calls import call_in_wrap_up
 from support.reports import (
     ANSWER,
     AVOIDED,
     BED_DAYS,
     CALLS_TOTAL,
     CONNECTION,
+    LIVE_CALL,
     MONEY,
     MONEY_GP_CLAIMED,
     MONEY_TOTAL,
@@ -631,3 +633,79 @@ async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
     q = suppressed.connection
     assert (q.calls_with_drop, q.technical_failures, q.calls_audio_only) == ("<8",) * 3
     assert q.share_with_drop is None and q.share_audio_only is None
+
+
+async def test_a_live_call_added_to_the_worked_example_confirms_nothing_early_and_joins_once(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path
+) -> None:
+    """Method §7, C21: a live call at home A on 21 October, ambulance_999 / admission /
+    managed_in_place; a specialist joined (the hub's record, as ``participants.join`` writes
+    it) and the nurse's wrap-up lists the join again; a follow-up tried 5 minutes after the
+    call ended is refused. Its three claims stay unverified and the join counts once, in
+    every format; the confirmed counts and the money are the example's own."""
+    await load_worked_example(db)
+    started = as_utc(datetime(2026, 10, 21, 10, 0, tzinfo=UTC))
+    call_id = await call_in_wrap_up(db, world, started=started)
+    async with db.session() as s:
+        s.add(Escalation(call_id=call_id, code="specialist_joined", at=started
+                         + timedelta(seconds=180), recorded_by=world.specialist.id))  # fmt: skip
+    clock = FakeClock(started + timedelta(minutes=12))
+    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+        await sign_in(client, world.nurse.username)
+        closed = await client.post(
+            f"/api/calls/{call_id}/outcome",
+            json={
+                "disposition": "managed_in_place",
+                "nurse_counterfactual": "admission",
+                "escalations": ["specialist_joined", "gp_contacted"],
+                "clinical_note": "Specialist joined on video; plan agreed with the home.",
+            },
+        )
+        assert closed.status == 201, await closed.text()
+        clock.advance(timedelta(minutes=2))  # 5 minutes after the call ended
+        async with db.session() as s:
+            task = (await s.exec(select(FollowUpTask).where(FollowUpTask.call_id == call_id))).one()
+        early = await client.post(
+            f"/api/follow-ups/{task.id}",
+            json={"ed_within_72h": "no", "admitted_within_72h": "no", "method": "callback"},
+        )
+        assert early.status == 409
+
+    report = await _report(db, commissioner="QAA")
+    live = LIVE_CALL
+    assert report.totals.calls == CALLS_TOTAL + 1
+    assert _avoided(report.totals.avoided.model_dump()) == live["avoided"]
+    assert report.money.total_gbp == Decimal(MONEY_TOTAL)  # nothing new is confirmed
+    assert report.money.claimed_basis_gbp == Decimal(MONEY_GP_CLAIMED)
+    escalations = {c.code: c.count for c in report.escalations}
+    assert (escalations["specialist_joined"], escalations["gp_contacted"]) == (3, 2)
+    specialists = report.specialists
+    assert (specialists.calls_with_specialist, specialists.joined) == (3, 3)
+    assert specialists.timed_joins == 1  # C21 only: imported calls carry no times
+    assert specialists.median_minutes_to_join == pytest.approx(85 / 60)  # answered +95 s
+
+    tables = read_tables(render_tables(report))
+    home_a = {r["site_ods"]: r for r in tables["sites"]}["VHOMA"]
+    assert (home_a["calls"], home_a["admission_claimed"], home_a["admission_unverified"]) == (
+        "13",
+        "4",
+        "1",
+    )
+    assert tables["escalations"][0]["specialist_joined"] == "3"
+    figures = {
+        (r["section"], r["site_ods"], r["item"]): r["value"]
+        for r in csv.DictReader(io.StringIO(render_csv(report)))
+    }
+    for measure, counts in live["avoided"].items():
+        for name, value in counts.items():
+            assert figures[("totals", "", f"avoided.{measure}.{name}")] == str(value)
+    fhir = json.loads(measure_report(report, base_url="https://hub.example/").model_dump_json())
+    groups = {g["code"]["coding"][0]["code"]: g for g in fhir["group"]}
+    found = {p["code"]["coding"][0]["code"]: p["count"] for p in groups["admission"]["population"]}
+    assert (found["numerator"], found["confirmed"], found["unverified"]) == (6, 3, 2)
+    html = render_document(report)
+    assert '<td class="nhsuk-table__cell">6</td><td class="nhsuk-table__cell">3</td>' in html
+    pdf = tmp_path / "live.pdf"
+    pdf.write_bytes(render_pdf(report))
+    text = _pdf_text(pdf)
+    assert "3 of 6 claimed" in text and "£22,502.70" in text

@@ -90,6 +90,16 @@ MONEY_WITH_CLAIMED = "22707.60"
 # by its tablet's report, C11 as imported), calls reported (C04, C05, C11); the audio-only
 # share of minutes = 2 / (5 + 1.5 + 2).
 CONNECTION = {"counts": (2, 2, 3), "share_audio_only": 2 / 8.5}
+# C21, the live call test_a_live_call_added_to_the_worked_example_... adds: its ambulance,
+# A&E and admission claims are unverified (the early follow-up was refused).
+LIVE_CALL = {
+    "avoided": {
+        "ambulance": {"claimed": 7, "confirmed": 3, "unverified": 2, "refuted": 2},
+        "ed_attendance": {"claimed": 7, "confirmed": 4, "unverified": 2, "refuted": 1},
+        "admission": {"claimed": 6, "confirmed": 3, "unverified": 2, "refuted": 1},
+        "gp_contact": {"claimed": 3},
+    }
+}
 ANSWER = {"answered": 16, "median": 110, "p90": 400, "within": 13}
 
 
