@@ -85,7 +85,7 @@ _FACTS = """
             WHEN 2 THEN 'ooh_gp' WHEN 3 THEN 'wait_and_see' ELSE 'gp_urgent' END,
        CASE abs(r2) % 8 WHEN 0 THEN 'admission' WHEN 1 THEN 'ed_attendance'
             WHEN 2 THEN 'no_nhs_contact' ELSE 'gp_contact' END,
-       CASE abs(r3) % 12 WHEN 0 THEN 'ambulance_999' WHEN 1 THEN 'call_failed_technical'
+       CASE abs(r3) % 12 WHEN 0 THEN 'ambulance_999' WHEN 1 THEN 'not_recorded'
             WHEN 2 THEN 'direct_admission' WHEN 3 THEN 'gp_followup'
             WHEN 4 THEN 'district_nurse' ELSE 'managed_in_place' END,
        CASE abs(r4) % 4 WHEN 0 THEN 'unknown' WHEN 1 THEN 'yes' ELSE 'no' END,

@@ -14,9 +14,11 @@ from sqlalchemy import insert
 
 from hub.clinical.news2 import score_news2
 from hub.clock import london_month
+from hub.storage.repos.quality import FAILURE_COLUMNS, failure_row
 from hub.storage.tables import (
     Call,
     CallEvent,
+    CallQualityReport,
     Escalation,
     FollowUpTask,
     Organisation,
@@ -63,7 +65,7 @@ DISPOSITION: dict[Disposition, float] = {
     Disposition.ED_SELF_PRESENT: 0.04,
     Disposition.DIRECT_ADMISSION: 0.03,
     Disposition.DIED_EXPECTED: 0.02,
-    Disposition.CALL_FAILED_TECHNICAL: 0.03,
+    Disposition.NOT_RECORDED: 0.03,  # the call failed before it was answered (no outcome)
 }
 REASON: dict[Reason, float] = {
     Reason.FALL_NO_INJURY: 0.14,
@@ -140,7 +142,7 @@ def _prison_facts(call_id: str, channel: Channel, disposition: Disposition) -> d
     if channel not in (Channel.PRISON_URGENT, Channel.PRISON_CLINIC):
         return {"prison_intent": None, "accompanied_by": None, "escort_needed": None}
     own = random.Random(call_id)
-    technical = disposition is Disposition.CALL_FAILED_TECHNICAL
+    technical = disposition is Disposition.NOT_RECORDED
     intent = (
         _pick(own, PRISON_INTENT)
         if channel is Channel.PRISON_URGENT
@@ -232,9 +234,15 @@ async def call_history(
                 escalations,
                 followups,
             )
+    failures = [  # its failure is the call's quality record, apart from the disposition
+        dict(zip(FAILURE_COLUMNS, failure_row(c["id"], c["closed_at"]), strict=True))
+        for c in calls
+        if c["disposition"] == Disposition.NOT_RECORDED.value
+    ]
     for table, batch in (
         (Call, calls),
         (CallEvent, events),
+        (CallQualityReport, failures),
         (Outcome, outcomes),
         (Escalation, escalations),
         (FollowUpTask, followups),
@@ -273,7 +281,7 @@ def _one_call(
     disposition = _pick(rng, DISPOSITION)
     reason = _pick(rng, REASON)
     nurse = rng.choice(nurses)
-    technical = disposition is Disposition.CALL_FAILED_TECHNICAL
+    technical = disposition is Disposition.NOT_RECORDED
     counterfactual = (
         None if technical else _pick(rng, COUNTERFACTUAL.get(intent, COUNTERFACTUAL_OTHERWISE))
     )

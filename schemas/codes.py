@@ -141,7 +141,13 @@ class Disposition(LabelledEnum):
     ED_SELF_PRESENT = "ed_self_present", "Advised to attend A&E"
     DIRECT_ADMISSION = "direct_admission", "Admitted directly"
     DIED_EXPECTED = "died_expected", "Expected death, verification supported"
+    # Not clinical, so never offered nor accepted at wrap-up (docs/report-method.md §3a).
+    # Retired: a call's technical failure is its call-quality record, apart from what happened
+    # clinically; migration 0011 turned the stored ones into ``not_recorded`` and a failure.
     CALL_FAILED_TECHNICAL = "call_failed_technical", "Call failed (technical)"
+    # No clinical disposition was recorded for the call: the calls that were
+    # ``call_failed_technical`` before it was retired (stored or imported).
+    NOT_RECORDED = "not_recorded", "Not recorded clinically"
 
     @property
     def is_hospital(self) -> bool:
@@ -150,11 +156,20 @@ class Disposition(LabelledEnum):
 
     @property
     def is_clinical(self) -> bool:
-        return self is not Disposition.CALL_FAILED_TECHNICAL
+        """Says what happened clinically: the only dispositions a nurse can record."""
+        return self not in NOT_CLINICAL_DISPOSITIONS
+
+    @classmethod
+    def clinical_choices(cls) -> list[tuple[str, str]]:
+        """The dispositions a wrap-up or an amendment offers."""
+        return [(m.value, m.label) for m in cls if m.is_clinical]
 
 
 HOSPITAL_DISPOSITIONS: frozenset[Disposition] = frozenset(
     {Disposition.AMBULANCE_999, Disposition.ED_SELF_PRESENT, Disposition.DIRECT_ADMISSION}
+)
+NOT_CLINICAL_DISPOSITIONS: frozenset[Disposition] = frozenset(
+    {Disposition.CALL_FAILED_TECHNICAL, Disposition.NOT_RECORDED}
 )
 
 

@@ -169,6 +169,11 @@ class ImportSummary(BaseModel):
     already_present: Counted = Field(description="rows that changed nothing")
     skipped: Counted = Field(description="invalid rows left out (only with --skip-invalid)")
     created_sites: list[str] = Field(default_factory=list)
+    converted_failures: Counted = Field(
+        default=0,
+        description="call rows with the retired disposition call_failed_technical, stored as "
+        "not_recorded with a call-quality record that says the call ended by failure",
+    )
     errors: list[RowError] = Field(default_factory=list)
     written: bool = Field(description="False: the file had invalid rows and nothing was written")
 
@@ -182,6 +187,11 @@ class ImportSummary(BaseModel):
         if self.kind is not ImportKind.CALLS:
             parts.append(f"{self.updated} updated")
         parts += [f"{self.already_present} already present", f"{self.skipped} skipped"]
+        if self.converted_failures:
+            parts.append(
+                f"{self.converted_failures} call_failed_technical stored as not recorded "
+                "clinically, ended by failure"
+            )
         text = f"{self.kind.value}: {self.rows} rows read; " + ", ".join(parts) + "."
         if self.created_sites:
             shown = ", ".join(self.created_sites[:10])

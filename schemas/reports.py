@@ -132,10 +132,16 @@ class Specialists(Report):
     median_minutes_to_join: float | None
 
 
+NOT_RECORDED = (
+    "calls with no clinical disposition recorded (not_recorded: the retired "
+    "call_failed_technical); a failed connection is counted under connection, not here"
+)
+
+
 class CallSummary(Report):
     total: Tally
     clinical: Tally = Field(description="calls with a clinical disposition")
-    technical_failures: Tally
+    not_recorded: Tally = Field(description=NOT_RECORDED)
     no_outcome: Tally = Field(description="calls with no disposition recorded")
     by_channel: list[Count]
     by_site_kind: list[SiteKindRow]
@@ -188,7 +194,7 @@ class PeriodSummary(Report):
     first_month: str
     last_month: str
     calls: Tally
-    technical_failures: Tally
+    not_recorded: Tally = Field(description=NOT_RECORDED)
     avoided: Avoided
     bed_days_avoided: Decimal | None
     money_gbp: Decimal | None = Field(description="value of confirmed avoided activity")
@@ -211,7 +217,10 @@ class ConnectionQuality(Report):
         description="calls in which a participant's connection was lost and not resumed "
         "within the resume window"
     )
-    technical_failures: Tally = Field(description="calls whose outcome was a technical failure")
+    technical_failures: Tally = Field(
+        description="calls that ended by a failure, as their call-quality record says "
+        "(call/quality, or the hub's record of a retired call_failed_technical)"
+    )
     share_with_drop: float | None = Field(description="calls_with_drop / calls")
     calls_reported: Tally = Field(
         default=0, description="calls whose clients reported how they went (call/quality)"
@@ -237,7 +246,7 @@ class SiteReport(Report):
         "date, a call in the last 24 months)"
     )
     calls: Tally
-    technical_failures: Tally
+    not_recorded: Tally = Field(description=NOT_RECORDED)
     calls_per_10_beds: float | None
     avoided: Avoided
     bed_days_avoided: Decimal | None
@@ -261,7 +270,7 @@ class WatchedHome(Report):
 
 class Totals(Report):
     calls: Tally
-    technical_failures: Tally
+    not_recorded: Tally = Field(description=NOT_RECORDED)
     avoided: Avoided
     bed_days_avoided: Decimal | None
 
@@ -324,7 +333,7 @@ class CommissionerLine(Report):
     name: str
     sites: Counted
     calls: Counted
-    technical_failures: Counted
+    not_recorded: Counted = Field(description=NOT_RECORDED)
     avoided: Avoided
     bed_days_avoided: Decimal | None
     money_gbp: Decimal | None = Field(description="value of confirmed avoided activity")

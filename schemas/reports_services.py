@@ -17,7 +17,7 @@ class PrisonRow(Report):
 
     ods: str
     name: str
-    urgent_calls: Tally = Field(description="prison_urgent calls, technical failures excluded")
+    urgent_calls: Tally = Field(description="prison_urgent calls with a clinical disposition")
     escort_expected: Tally = Field(
         description="calls whose counterfactual was an escort (A&E, outpatients, bed watch)"
     )

@@ -3,7 +3,8 @@ to one call's outcome. They sit next to the outcome they judge: the wrap-up show
 call claims, the outcome defaults its follow-up from them, the record lists their verdicts
 and the reports add them up (``hub.reports.summary``), never restating them.
 
-For each call that is closed and not ``call_failed_technical``:
+For each call that is closed with a clinical disposition (not ``not_recorded``, nor the
+retired ``call_failed_technical``):
 
 - avoided ambulance call-out: claimed when home_intent = ambulance_999 and disposition
   != ambulance_999 (so an ed_self_present or direct_admission disposition still claims it);
@@ -171,7 +172,7 @@ _VERDICT_BY_ANSWER: dict[FollowUpAnswer | None, Verdict] = {
 def assess(call: CallFacts) -> dict[Measure, Verdict | None]:
     """The verdict on every measure for one call; None where the measure is not claimed.
 
-    Calls not yet closed and technical failures claim nothing.
+    Calls not yet closed and calls with no clinical disposition claim nothing.
     """
     disposition = call.disposition
     if disposition is None or not disposition.is_clinical:

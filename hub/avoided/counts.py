@@ -15,7 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from hub.avoided.claims import AvoidedCounts, Measure, assess, facts
-from schemas.codes import Disposition
 
 CONFIRMED_MEASURES = (Measure.AMBULANCE, Measure.ED_ATTENDANCE, Measure.ADMISSION)
 VERDICTS = ("claimed", "confirmed", "unverified", "refuted")
@@ -45,7 +44,11 @@ def of_call(
     verdicts = assess(call)
     found = dict.fromkeys(COUNTS, 0)
     found["calls"] = 1
-    found["technical_failures"] = int(call.disposition is Disposition.CALL_FAILED_TECHNICAL)
+    # The stored column keeps its first name (0008_aggregates): it counts the calls with no
+    # clinical disposition (``not_recorded``), which the report shows as ``not_recorded``.
+    found["technical_failures"] = int(
+        call.disposition is not None and not call.disposition.is_clinical
+    )
     found["no_outcome"] = int(call.disposition is None)
     for measure, verdict in verdicts.items():
         if verdict is None:

@@ -18,9 +18,10 @@ from hub.clock import Clock
 from hub.settings import HubSettings
 from hub.storage.repos.aggregates import Recount
 from hub.storage.repos.imports import ImportRepo
+from hub.storage.repos.quality import failure_row
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
-from schemas.codes import CallState
+from schemas.codes import CallState, Disposition
 
 from .call_file import PARALLEL_FROM_BYTES, CallFile, CallRecord, call_batches
 from .source import CsvSource, Tally
@@ -49,6 +50,8 @@ CALL_COLUMNS = (
 )
 ESCALATION_COLUMNS = ("call_id", "code", "specialty", "at", "recorded_by")
 CLOSED = CallState.CLOSED.value
+RETIRED_FAILURE = Disposition.CALL_FAILED_TECHNICAL.value
+NOT_RECORDED = Disposition.NOT_RECORDED.value
 
 
 class CallImport:
@@ -130,10 +133,14 @@ class CallImport:
         site_ids = {ods: o.id for ods, o in organisations.items()}
         calls: list[tuple[Any, ...]] = []
         escalations: list[tuple[Any, ...]] = []
+        failures: list[tuple[Any, ...]] = []
         for row in new:
             (_, external_id, site_ods, _, nhs_number, channel, reason, intent, started, month,
              answered, ended, counterfactual, disposition, codes, ed, admitted) = row  # fmt: skip
             call_id = self._next_id()
+            if disposition == RETIRED_FAILURE:  # a technical fact, kept apart (method §3a)
+                disposition = NOT_RECORDED
+                failures.append(failure_row(call_id, ended or started))
             calls.append(
                 (
                     call_id,
@@ -161,7 +168,14 @@ class CallImport:
                 escalations.append((call_id, code, None, started, None))
         self._inflight = asyncio.ensure_future(
             repo.add_calls(
-                self.scope, CALL_COLUMNS, calls, ESCALATION_COLUMNS, escalations, self._counts
+                self.scope,
+                CALL_COLUMNS,
+                calls,
+                ESCALATION_COLUMNS,
+                escalations,
+                self._counts,
+                failures,
             )
         )
         self.tally.imported += len(new)
+        self.tally.converted_failures += len(failures)

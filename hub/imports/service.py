@@ -79,6 +79,7 @@ class ImportService:
             already_present=tally.already_present,
             skipped=len(tally.errors),
             created_sites=tally.created_sites,
+            converted_failures=tally.converted_failures,
             errors=tally.errors,
             written=True,
         )

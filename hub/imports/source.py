@@ -31,6 +31,7 @@ class Tally:
     imported: int = 0
     updated: int = 0
     already_present: int = 0
+    converted_failures: int = 0  # call rows given as call_failed_technical (calls.py)
     errors: list[RowError] = field(default_factory=list)
     created_sites: list[str] = field(default_factory=list)
 

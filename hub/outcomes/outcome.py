@@ -43,6 +43,7 @@ from schemas.palliative import GoldLineOutcome
 from schemas.wire import AdviceEvent, CallClose, CallSnapshot
 
 from .advice import AdviceService, advice_text
+from .disposition import check_clinical
 
 FOLLOW_UP_AFTER = timedelta(hours=72)
 
@@ -111,6 +112,7 @@ class OutcomeService:
             call = await CallRepo(s, self.clock).get(p.scope, call_id=call_id)
             if call.nurse_id != p.scope.user_id:
                 raise Forbidden("Only the nurse who took the call can close it")
+            check_clinical(record.disposition)
             check_call_close(call.channel, record.escort_needed)
             check_gold_line_close(call.channel, record.gold_line_outcome, record.disposition)
             closing = Closing(s, p, call, record, self.clock.now())

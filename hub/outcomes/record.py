@@ -50,6 +50,7 @@ from schemas.outcomes import (
 
 from .advice import advice_text
 from .amenders import may_amend, require_amender
+from .disposition import check_clinical
 from .followups import public_tasks
 from .timeline import FIELD_LABELS, timeline_text
 
@@ -258,6 +259,8 @@ class CallRecordService:
         if enum is not None:
             if new_value not in {m.value for m in enum}:
                 raise InvalidInput(f"Choose a valid {FIELD_LABELS[body.field]}", field="new_value")
+            if enum is Disposition:
+                check_clinical(new_value)
         async with self.db.session() as s:
             call = await CallRepo(s, self.clock).get(scope, call_id=call_id)
             require_amender(scope, await self._closed_by(s, scope, call_id, call.nurse_id))

@@ -43,7 +43,6 @@ def build(data: ReportInputs) -> MonthlyReport:
         sections.site(data, o, calls_by_site, tallies, charts, live) for o in data.sites
     ]
     area_calls, area_admissions = area_charts(data, admissions)
-    technical = sum(1 for c in data.calls if c.technical_failure)
 
     return MonthlyReport(
         month=month,
@@ -57,7 +56,7 @@ def build(data: ReportInputs) -> MonthlyReport:
         sites=site_reports,
         totals=Totals(
             calls=len(data.calls),
-            technical_failures=technical,
+            not_recorded=sum(1 for c in data.calls if c.not_recorded),
             avoided=avoided(total),
             bed_days_avoided=costs.bed_days(total[Measure.ADMISSION].confirmed),
         ),
@@ -67,7 +66,7 @@ def build(data: ReportInputs) -> MonthlyReport:
         escalations=breakdown(code_counts(e.code for e in data.escalations), Escalation),
         specialists=sections.specialists(data.escalations),
         connection=sections.connection(
-            len(data.calls), len({call for _site, call in data.drops}), technical, data.quality
+            len(data.calls), len({call for _site, call in data.drops}), data.quality
         ),
         money=Money(
             rows=money_rows(total, costs),

@@ -61,13 +61,10 @@ def groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
         (calls, rows("dispositions", data["dispositions"])),
         (calls, [at(f"calls.by_hour.{h}") for h in range(24)]),
         (calls, [at(f"calls.by_weekday.{d}") for d in range(7)]),
-        (calls, [at("calls.clinical"), at("calls.technical_failures"), at("calls.no_outcome")]),
+        (calls, [at("calls.clinical"), at("calls.not_recorded"), at("calls.no_outcome")]),
         (calls, [at("answer_times.answered"), at("answer_times.not_answered")]),
         (at("totals.calls"), [at(f"sites.{ods}.calls") for ods in sites]),
-        (
-            at("totals.technical_failures"),
-            [at(f"sites.{ods}.technical_failures") for ods in sites],
-        ),
+        (at("totals.not_recorded"), [at(f"sites.{ods}.not_recorded") for ods in sites]),
     ]
     blocks = ["totals.avoided", *(f"sites.{ods}.avoided" for ods in sites)]
     blocks += [f"comparison.{p}.avoided" for p in ("this_month", "last_month", "year_to_date")]
@@ -84,7 +81,7 @@ def groups(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
                     [at(f"sites.{ods}.avoided.{m}.{f}") for ods in sites],
                 )
             )
-    for count in ("calls_with_drop", "calls_reported", "calls_audio_only"):
+    for count in ("calls_with_drop", "technical_failures", "calls_reported", "calls_audio_only"):
         groups.append(
             (at(f"connection.{count}"), [at(f"sites.{ods}.connection.{count}") for ods in sites])
         )
@@ -107,7 +104,7 @@ def _year_to_date(data: dict[str, Any], cells: dict[str, Cell]) -> list[Group]:
     Withholding the year-to-date figure, not this month's, keeps the report's main counts."""
     comparison = data["comparison"]
     same_year = comparison["last_month"]["first_month"] >= comparison["year_to_date"]["first_month"]
-    paths = ["calls", "technical_failures"]
+    paths = ["calls", "not_recorded"]
     paths += [f"avoided.{m}.{f}" for m in MEASURES for f in FIELDS]
     paths.append("avoided.gp_contact.claimed")
     groups = []
@@ -175,19 +172,11 @@ def links(cells: dict[str, Cell]) -> list[list[Cell]]:
     """Cells that show the same figure twice: withheld in one place, withheld in all."""
     same = [
         ["totals.calls", "calls.total", "comparison.this_month.calls", "connection.calls"],
-        [
-            "totals.technical_failures",
-            "calls.technical_failures",
-            "comparison.this_month.technical_failures",
-            "connection.technical_failures",
-        ],
+        ["totals.not_recorded", "calls.not_recorded", "comparison.this_month.not_recorded"],
     ]
     sites = {p.split(".")[1] for p in cells if p.startswith("sites.")}
     for ods in sorted(sites):
         same.append([f"sites.{ods}.calls", f"sites.{ods}.connection.calls"])
-        same.append(
-            [f"sites.{ods}.technical_failures", f"sites.{ods}.connection.technical_failures"]
-        )
     for m in MEASURES:
         for f in FIELDS:
             same.append([f"totals.avoided.{m}.{f}", f"comparison.this_month.avoided.{m}.{f}"])

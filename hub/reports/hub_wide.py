@@ -63,7 +63,7 @@ def line(report: MonthlyReport) -> CommissionerLine:
         name=report.area_name,
         sites=sum(1 for site in report.sites if site.on_service),
         calls=_int(totals.calls),
-        technical_failures=_int(totals.technical_failures),
+        not_recorded=_int(totals.not_recorded),
         avoided=totals.avoided,
         bed_days_avoided=totals.bed_days_avoided,
         money_gbp=money.total_gbp,
@@ -88,7 +88,7 @@ def added(lines: list[CommissionerLine], hub_ods: str | None) -> CommissionerLin
         name="Whole hub",
         sites=sum(x.sites for x in lines),
         calls=sum(x.calls for x in lines),
-        technical_failures=sum(x.technical_failures for x in lines),
+        not_recorded=sum(x.not_recorded for x in lines),
         avoided=Avoided(
             **{name: measure(name) for name in MEASURES},
             gp_contact=ClaimedCount(claimed=sum(_int(x.avoided.gp_contact.claimed) for x in lines)),

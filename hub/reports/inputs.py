@@ -38,6 +38,7 @@ class QualityRead:
     call_id: str
     video_seconds: int
     audio_only_seconds: int
+    ended_by_failure: bool
 
 
 @dataclass

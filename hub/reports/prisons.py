@@ -62,7 +62,7 @@ class HeldOrMissed:
 
 
 def _clinical(call: PrisonCall) -> bool:
-    return call.disposition != Disposition.CALL_FAILED_TECHNICAL
+    return call.disposition is None or Disposition(call.disposition).is_clinical
 
 
 def claimed(call: PrisonCall) -> bool:

@@ -5,6 +5,7 @@ One group per measure (calls; avoided ambulance call-outs, A&E attendances, admi
 contacts). Populations: ``initial-population`` = calls with a clinical outcome (all calls
 for the calls group), ``numerator`` = claimed, and our own codes ``confirmed``,
 ``unverified`` and ``refuted``. Stratifiers split each group by site kind and by site (ODS).
+Then connection quality (``render_connection``) and, for an area with a prison, escorts.
 The library accepts any code, so every code is checked here against its code system first.
 
 In a report with small numbers suppressed, a count not shown ("<8" or "*") has no ``count``
@@ -18,7 +19,7 @@ from typing import Any
 
 from fhir.resources.R4B.measurereport import MeasureReport
 
-from hub.reports import render_gold_line, render_prisons
+from hub.reports import render_connection, render_gold_line, render_prisons
 from schemas.codes import SiteKind
 from schemas.reports import WITHHELD, Avoided, MonthlyReport, Tally
 
@@ -27,7 +28,9 @@ IMPROVEMENT = "http://terminology.hl7.org/CodeSystem/measure-improvement-notatio
 ODS = "https://fhir.nhs.uk/Id/ods-organization-code"
 DATA_ABSENT = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 STANDARD_POPULATIONS = frozenset({"initial-population", "numerator", "denominator"})
-HUB_POPULATIONS = frozenset({"confirmed", "unverified", "refuted"})
+HUB_POPULATIONS = frozenset(
+    {"confirmed", "unverified", "refuted", *render_connection.CONNECTION_POPULATIONS}
+)
 STATUSES = frozenset({"complete", "pending", "error"})
 TYPES = frozenset({"individual", "subject-list", "summary", "data-collection"})
 MEASURES = ("ambulance", "ed_attendance", "admission", "gp_contact")
@@ -114,7 +117,7 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
 
         def counts_of(sites: list[Any], m: str = measure) -> list[dict[str, Any]]:
             calls = _add([s.calls for s in sites])
-            clinical_calls = _minus(calls, _add([s.technical_failures for s in sites]))
+            clinical_calls = _minus(calls, _add([s.not_recorded for s in sites]))
             total = _sum_avoided([s.avoided for s in sites])
             return _populations(m, calls if m == "calls" else clinical_calls, total, systems)
 
@@ -163,6 +166,7 @@ def measure_report(report: MonthlyReport, *, base_url: str) -> MeasureReport:
                 ],
             }
         )
+    groups.append(render_connection.fhir_group(report, systems, _population, ODS))
     groups += render_prisons.fhir_groups(report, systems, _population, ODS)
     groups += render_gold_line.fhir_groups(report, systems, _population, base)
     subject = report.site or report.commissioner or ""

@@ -39,18 +39,18 @@ def tables(report: MonthlyReport) -> list[Table]:
     month, area = report.month, report.commissioner or ""
     head = ["month", "commissioner"]
     site_columns = [*head, "site_ods", "site_name", "site_kind", "beds", "go_live", "on_service"]
-    site_columns += ["calls", "technical_failures", "calls_per_10_beds", *AVOIDED_COLUMNS]
+    site_columns += ["calls", "not_recorded", "calls_per_10_beds", *AVOIDED_COLUMNS]
     site_columns += ["bed_days_avoided", "engagement_watch", "engagement_watch_since"]
     sites = [
         [month, area, s.ods, s.name, s.site_kind.value, s.beds, s.go_live, s.on_service]
-        + [s.calls, s.technical_failures, s.calls_per_10_beds, *_avoided(s.avoided)]
+        + [s.calls, s.not_recorded, s.calls_per_10_beds, *_avoided(s.avoided)]
         + [s.bed_days_avoided, s.engagement_watch, s.engagement_watch_since]
         for s in report.sites
     ]
     t = report.totals
     sites.append(
         [month, area, "", "All sites", "", report.rates.beds, "", ""]
-        + [t.calls, t.technical_failures, report.rates.calls_per_10_beds, *_avoided(t.avoided)]
+        + [t.calls, t.not_recorded, report.rates.calls_per_10_beds, *_avoided(t.avoided)]
         + [t.bed_days_avoided, bool(report.engagement_watch), ""]
     )
 
@@ -82,11 +82,11 @@ def tables(report: MonthlyReport) -> list[Table]:
     ]
 
     c, answer = report.calls, report.answer_times
-    calls_columns = [*head, "calls", "clinical", "technical_failures", "no_outcome", "answered"]
+    calls_columns = [*head, "calls", "clinical", "not_recorded", "no_outcome", "answered"]
     calls_columns += ["not_answered", "median_answer_seconds", "p90_answer_seconds"]
     calls_columns += ["answer_target_seconds", "within_target", "share_within_target"]
     calls = [
-        [month, area, c.total, c.clinical, c.technical_failures, c.no_outcome, answer.answered]
+        [month, area, c.total, c.clinical, c.not_recorded, c.no_outcome, answer.answered]
         + [answer.not_answered, answer.median_seconds, answer.p90_seconds]
         + [answer.target_seconds, answer.within_target, answer.share_within_target]
     ]
@@ -103,9 +103,9 @@ def tables(report: MonthlyReport) -> list[Table]:
     money_row += [money.claimed_basis_gbp, money.total_with_claimed_gbp, money.cost_table]
 
     def period(p: PeriodSummary) -> list[Any]:
-        return [p.label, p.first_month, p.last_month, p.calls, p.technical_failures]
+        return [p.label, p.first_month, p.last_month, p.calls, p.not_recorded]
 
-    period_columns = ["period", "first_month", "last_month", "calls", "technical_failures"]
+    period_columns = ["period", "first_month", "last_month", "calls", "not_recorded"]
     period_columns += [*AVOIDED_COLUMNS, "bed_days_avoided", "money_gbp", "claimed_basis_gbp"]
     periods = [
         [*period(p), *_avoided(p.avoided), p.bed_days_avoided, p.money_gbp, p.claimed_basis_gbp]

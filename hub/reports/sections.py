@@ -64,14 +64,13 @@ def site(
         go_live=o.go_live,
         on_service=o.id in live,
         calls=len(site_calls),
-        technical_failures=sum(1 for c in site_calls if c.technical_failure),
+        not_recorded=sum(1 for c in site_calls if c.not_recorded),
         calls_per_10_beds=_per_10_beds(len(site_calls), o.registered_beds),
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
         connection=connection(
             len(site_calls),
             sum(1 for site, _call in data.drops if site == o.id),
-            sum(1 for c in site_calls if c.technical_failure),
             [q for q in data.quality if q.site_id == o.id],
         ),
         engagement_watch=since is not None,
@@ -84,7 +83,7 @@ def site(
 def call_summary(
     data: ReportInputs, calls_by_site: dict[int, list[MonthCall]], live: set[int]
 ) -> CallSummary:
-    technical = sum(1 for c in data.calls if c.technical_failure)
+    not_recorded = sum(1 for c in data.calls if c.not_recorded)
     no_outcome = sum(1 for c in data.calls if c.facts.disposition is None)
     kinds: list[SiteKindRow] = []
     for kind in SiteKind:
@@ -103,8 +102,8 @@ def call_summary(
         )
     return CallSummary(
         total=len(data.calls),
-        clinical=len(data.calls) - technical - no_outcome,
-        technical_failures=technical,
+        clinical=len(data.calls) - not_recorded - no_outcome,
+        not_recorded=not_recorded,
         no_outcome=no_outcome,
         by_channel=breakdown(code_counts(c.channel for c in data.calls), Channel),
         by_site_kind=kinds,
@@ -114,16 +113,16 @@ def call_summary(
     )
 
 
-def connection(
-    calls: int, with_drop: int, technical: int, quality: Sequence[QualityRead]
-) -> ConnectionQuality:
-    """Connection quality from the hub's drop events and the clients' reports (§3a)."""
+def connection(calls: int, with_drop: int, quality: Sequence[QualityRead]) -> ConnectionQuality:
+    """Connection quality from the hub's drop events and the call-quality records (§3a): a
+    failure is a call with any record that says it ended by failure, whatever its
+    disposition."""
     video = sum(q.video_seconds for q in quality) / 60
     audio = sum(q.audio_only_seconds for q in quality) / 60
     return ConnectionQuality(
         calls=calls,
         calls_with_drop=with_drop,
-        technical_failures=technical,
+        technical_failures=len({q.call_id for q in quality if q.ended_by_failure}),
         share_with_drop=with_drop / calls if calls else None,
         calls_reported=len({q.call_id for q in quality}),
         calls_audio_only=len({q.call_id for q in quality if q.audio_only_seconds}),
@@ -199,7 +198,7 @@ def _period(data: ReportInputs, label: str, first: str, last: str) -> PeriodSumm
         first_month=first,
         last_month=last,
         calls=named["calls"],
-        technical_failures=named["technical_failures"],
+        not_recorded=named["technical_failures"],  # the stored column's name (0008)
         avoided=avoided(tally),
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
         money_gbp=money_total(tally, data.costs),

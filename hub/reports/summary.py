@@ -20,7 +20,6 @@ from hub.avoided.claims import AvoidedCounts, CallFacts, Measure, assess
 from hub.clock import LONDON, as_utc
 from hub.reports.costs import CostTable
 from schemas.codes import (
-    Disposition,
     LabelledEnum,
 )
 from schemas.reports import (
@@ -48,8 +47,10 @@ class MonthCall:
     facts: CallFacts
 
     @property
-    def technical_failure(self) -> bool:
-        return self.facts.disposition is Disposition.CALL_FAILED_TECHNICAL
+    def not_recorded(self) -> bool:
+        """No clinical disposition: ``not_recorded`` (the retired ``call_failed_technical``)."""
+        disposition = self.facts.disposition
+        return disposition is not None and not disposition.is_clinical
 
     @property
     def answer_seconds(self) -> float | None:

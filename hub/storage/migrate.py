@@ -26,11 +26,22 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_config()).get_current_head()
 
 
-async def upgrade(db: Database) -> None:
-    """Bring the database to the latest revision."""
+async def upgrade(db: Database, to: str = "head") -> None:
+    """Bring the database to the latest revision (or to revision ``to``: the migration
+    tests stop before the revision they test and write the rows it must carry over)."""
 
     def run(connection: Connection) -> None:
-        command.upgrade(_config(connection), "head")
+        command.upgrade(_config(connection), to)
+
+    async with db.engine.begin() as conn:
+        await conn.run_sync(run)
+
+
+async def downgrade(db: Database, to: str) -> None:
+    """Take the database back to revision ``to``."""
+
+    def run(connection: Connection) -> None:
+        command.downgrade(_config(connection), to)
 
     async with db.engine.begin() as conn:
         await conn.run_sync(run)

@@ -10,7 +10,15 @@ from sqlmodel import col, func, select
 from hub.clock import FakeClock
 from hub.demo import load_demo
 from hub.storage.engine import Database
-from hub.storage.tables import Call, Death, Device, Organisation, PalliativeEntry, Person
+from hub.storage.tables import (
+    Call,
+    CallQualityReport,
+    Death,
+    Device,
+    Organisation,
+    PalliativeEntry,
+    Person,
+)
 from schemas.codes import Disposition, HomeIntent, OrganisationKind
 from support.world import NOW
 
@@ -43,6 +51,11 @@ async def test_demo_data_is_plausible_and_loads_once(db: Database) -> None:
     assert 0.25 < share_in_place < 0.35
     gp = intents[HomeIntent.GP_URGENT] + intents[HomeIntent.OOH_GP]
     assert gp / len(calls) > 0.5 > intents[HomeIntent.AMBULANCE_999] / len(calls) * 4
+    # A failed call has no clinical disposition; its failure is its call-quality record.
+    assert dispositions[Disposition.CALL_FAILED_TECHNICAL] == 0
+    async with db.session() as s:
+        failures = (await s.exec(select(CallQualityReport.ended_by_failure))).all()
+    assert dispositions[Disposition.NOT_RECORDED] == len(failures) > 0 and all(failures)
 
 
 async def test_demo_data_has_a_prison_with_urgent_calls_and_a_clinic_with_booked_slots(

@@ -46,7 +46,8 @@ from support.world import NOW, World
 
 INTENTS = [h.value for h in HomeIntent]
 COUNTERFACTUALS = [c.value for c in NurseCounterfactual]
-DISPOSITIONS = [d.value for d in Disposition]
+DISPOSITIONS = [d.value for d in Disposition]  # as stored (not_recorded too)
+CLINICAL = [d.value for d in Disposition if d.is_clinical]  # what an amendment may choose
 ANSWERS = [a.value for a in FollowUpAnswer]
 
 live_call = st.tuples(
@@ -157,7 +158,7 @@ class Story:
         if not self.closed:
             return
         call_id = self.closed[which % len(self.closed)]
-        values = DISPOSITIONS if field == "disposition" else COUNTERFACTUALS
+        values = CLINICAL if field == "disposition" else COUNTERFACTUALS
         async with self.db.session() as s:
             current = getattr(await CallRepo(s, self.clock).get(SYSTEM, call_id=call_id), field)
         new = values[pick % len(values)]
@@ -245,7 +246,7 @@ async def test_a_call_closed_amended_and_followed_up_moves_its_month_counts(
     assert after["calls"] == was["calls"] + 1
     assert after["admission_confirmed"] == was["admission_confirmed"] + 1
     assert after["ambulance_confirmed"] == was["ambulance_confirmed"] + 1
-    await story.run(("amend", 0, "disposition", DISPOSITIONS.index("ambulance_999")))
+    await story.run(("amend", 0, "disposition", CLINICAL.index("ambulance_999")))
     amended = dict(zip(COUNTS, (await _counts(db))[(site, month)], strict=True))
     assert amended["calls"] == after["calls"]
     assert amended["ambulance_claimed"] == was["ambulance_claimed"]

@@ -9,13 +9,13 @@ import io
 import json
 import shutil
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hub.app import create_app
 from hub.clock import FakeClock, as_utc
@@ -29,20 +29,24 @@ from hub.reports.render_tables import render_tables
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
-from hub.storage.tables import Call, CallEvent
+from hub.storage.tables import Call, CallEvent, CallQualityReport, Escalation, FollowUpTask
 from schemas.codes import Role
 from schemas.imports import ImportKind
 from schemas.reports import MonthlyReport, MonthlyReportQuery
+from support.calls import call_in_wrap_up
 from support.reports import (
     ANSWER,
     AVOIDED,
     BED_DAYS,
     CALLS_TOTAL,
+    CONNECTION,
+    LIVE_CALL,
     MONEY,
     MONEY_GP_CLAIMED,
     MONEY_TOTAL,
     MONEY_WITH_CLAIMED,
     MONTH,
+    NOT_RECORDED,
     SITE_AVOIDED,
     SITE_CALLS,
     TECHNICAL_FAILURES,
@@ -80,7 +84,8 @@ async def test_the_worked_example_gives_the_documented_counts(worked: MonthlyRep
     data = worked.model_dump(mode="json")
     assert data["month"] == "2026-10" and data["commissioner"] == "QAA"
     assert data["totals"]["calls"] == CALLS_TOTAL
-    assert data["totals"]["technical_failures"] == TECHNICAL_FAILURES
+    assert data["totals"]["not_recorded"] == NOT_RECORDED
+    assert data["connection"]["technical_failures"] == TECHNICAL_FAILURES
     assert _avoided(data["totals"]["avoided"]) == AVOIDED
     assert data["totals"]["bed_days_avoided"] == BED_DAYS
     by_site = {s["ods"]: s for s in data["sites"]}
@@ -123,7 +128,7 @@ async def test_calls_belong_to_their_london_month_across_the_clock_change(
 
 async def test_breakdowns_rates_and_the_hospital_comparison(worked: MonthlyReport) -> None:
     counts = {c.code: c.count for c in worked.dispositions}
-    assert counts["managed_in_place"] == 7 and counts["call_failed_technical"] == 1
+    assert counts["managed_in_place"] == 7 and counts["not_recorded"] == 1
     assert sum(counts.values()) == CALLS_TOTAL
     escalations = {c.code: c.count for c in worked.escalations}
     assert escalations == {
@@ -218,7 +223,7 @@ async def test_every_format_shows_the_same_counts(worked: MonthlyReport, tmp_pat
     for measure, counts in AVOIDED.items():
         found = {p["code"]["coding"][0]["code"]: p["count"] for p in groups[measure]["population"]}
         assert found["numerator"] == counts["claimed"]
-        assert found["initial-population"] == CALLS_TOTAL - TECHNICAL_FAILURES
+        assert found["initial-population"] == CALLS_TOTAL - NOT_RECORDED
         for name in ("confirmed", "unverified", "refuted"):
             if name in counts:
                 assert found[name] == counts[name]
@@ -397,7 +402,7 @@ def _tallies(value: object) -> list[object]:
     return found
 
 
-COUNT_KEYS = {*FIELDS, "calls", "technical_failures", "count", "total", "clinical", "no_outcome"}
+COUNT_KEYS = {*FIELDS, "calls", "not_recorded", "count", "total", "clinical", "no_outcome"}
 COUNT_KEYS |= {"answered", "not_answered", "within_target", "joined", "callbacks", "costed"}
 COUNT_KEYS |= {"calls_with_specialist", "care_home_calls", "residents", "confirmed"}
 COUNT_KEYS |= {"events_before", "events_after"}
@@ -415,7 +420,7 @@ async def test_small_numbers_are_suppressed_in_every_format(
     assert [v for v in _tallies(data) if isinstance(v, int) and 1 <= v <= 7] == []
 
     # Primary: 1 to 7 is "<8"; 0 and 8 or more are shown.
-    assert (data["totals"]["calls"], data["totals"]["technical_failures"]) == (17, "<8")
+    assert (data["totals"]["calls"], data["totals"]["not_recorded"]) == (17, "<8")
     for measure in MEASURES[:3]:
         assert data["totals"]["avoided"][measure] == dict.fromkeys(FIELDS, "<8")
     sites = {s["ods"]: s for s in data["sites"]}
@@ -428,7 +433,7 @@ async def test_small_numbers_are_suppressed_in_every_format(
     # withheld; 16 care-home calls = home A 12 + VRES1 4, so home A's 12 is withheld (and
     # with it the nursing homes' 12 and both rates per 10 beds); 17 = care_home 16 +
     # gold line 1; 17 = 16 answered + 1 not; the year to date 18 = 17 + September's 1.
-    assert (data["calls"]["clinical"], data["calls"]["technical_failures"]) == ("*", "<8")
+    assert (data["calls"]["clinical"], data["calls"]["not_recorded"]) == ("*", "<8")
     assert sites["VHOMA"]["calls"] == "*" and sites["VHOMA"]["calls_per_10_beds"] is None
     kinds = {k["code"]: k["calls"] for k in data["calls"]["by_site_kind"]}
     assert kinds == {
@@ -554,12 +559,19 @@ async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_ma
 async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
     db: Database, world: World, tmp_path: Path
 ) -> None:
-    """C04 and C05 (home A) each lost a connection that was not resumed (C04 twice): two
-    calls with a drop at home A, whose clinical outcomes stand as recorded."""
+    """Method §7, connection quality: C04 and C05 (home A) each lost a connection that was
+    not resumed (C04 twice); C04's tablet reported 5 minutes of video and 2 by audio alone;
+    C05's tablet reported that the call ended by failure (the nurse finished it by phone:
+    specialist advice); C11 was imported as call_failed_technical. Every clinical figure
+    stands as recorded; every format gives the same connection figures."""
     await load_worked_example(db)
     async with db.session() as s:
+        ids = {
+            c.external_id: c
+            for c in (await s.exec(select(Call).where(col(Call.external_id).in_(("C04", "C05")))))
+        }
         for external, times in (("C04", 2), ("C05", 1)):
-            call = (await s.exec(select(Call).where(Call.external_id == external))).one()
+            call = ids[external]
             for _ in range(times):
                 s.add(
                     CallEvent(
@@ -569,26 +581,131 @@ async def test_connection_quality_is_counted_apart_from_the_clinical_outcome(
                         detail={"role": "caller"},
                     )
                 )
+        for external, video, audio, failed in (("C04", 300, 120, False), ("C05", 90, 0, True)):
+            s.add(
+                CallQualityReport(
+                    call_id=ids[external].id,
+                    reporter="device:1",
+                    video_seconds=video,
+                    audio_only_seconds=audio,
+                    ended_by_failure=failed,
+                    reported_at=as_utc(ids[external].started_at) + timedelta(minutes=9),
+                )
+            )
     report = await _report(db, commissioner="QAA")
-    home_a = next(s for s in report.sites if s.ods == "VHOMA").connection
-    assert (home_a.calls, home_a.calls_with_drop, home_a.technical_failures) == (12, 2, 1)
-    assert home_a.share_with_drop == pytest.approx(2 / 12)
-    area = report.connection
-    assert (area.calls, area.calls_with_drop, area.technical_failures) == (CALLS_TOTAL, 2, 1)
+    for q, calls in ((next(s for s in report.sites if s.ods == "VHOMA").connection, 12),
+                     (report.connection, CALLS_TOTAL)):  # fmt: skip
+        got = (q.calls, q.calls_with_drop, q.technical_failures, q.calls_reported)
+        assert got == (calls, *CONNECTION["counts"])
+        assert (q.calls_audio_only, q.video_minutes, q.audio_only_minutes) == (1, 6.5, 2.0)
+        assert q.share_with_drop == pytest.approx(2 / calls)
+        assert q.share_audio_only == pytest.approx(CONNECTION["share_audio_only"])
+    assert report.calls.not_recorded == NOT_RECORDED  # C11 only: C05 is clinical
     dispositions = {c.code: c.count for c in report.dispositions}
     assert dispositions["gp_followup"] == 2 and dispositions["specialist_advice"] == 1
     assert report.totals.avoided.ambulance.model_dump() == AVOIDED["ambulance"]
 
     html = render_document(report)
     row = html[html.index('data-connection="VHOMA"') :]
-    assert "16.7%" in row[:400]
+    assert all(cell in row[:600] for cell in ("16.7%", ">2<", "23.5%"))
     pdf = tmp_path / "connection.pdf"
     pdf.write_bytes(render_pdf(report))
-    assert "Connection quality" in _pdf_text(pdf) and "16.7%" in _pdf_text(pdf)
+    text = _pdf_text(pdf)
+    assert "Connection quality" in text and "16.7%" in text and "23.5%" in text
     tables = read_tables(render_tables(report))
     by_site = {r["site_ods"]: r for r in tables["connection"]}
-    assert (by_site["VHOMA"]["calls_with_drop"], by_site[""]["calls_with_drop"]) == ("2", "2")
+    columns = ("calls_with_drop", "technical_failures", "calls_audio_only", "audio_only_minutes")
+    for ods in ("VHOMA", ""):
+        assert tuple(by_site[ods][k] for k in columns) == ("2", "2", "1", "2.0"), ods
+    figures = {
+        (r["section"], r["site_ods"], r["item"]): r["value"]
+        for r in csv.DictReader(io.StringIO(render_csv(report)))
+    }
+    assert figures[("connection", "", "technical_failures")] == "2"
+    assert figures[("sites", "VHOMA", "connection.calls_with_drop")] == "2"
+    fhir = json.loads(measure_report(report, base_url="https://hub.example/").model_dump_json())
+    group = next(g for g in fhir["group"] if g["code"]["coding"][0]["code"] == "connection")
+    found = {p["code"]["coding"][0]["code"]: p["count"] for p in group["population"]}
+    assert found == {"initial-population": CALLS_TOTAL, "dropped": 2, "ended-by-failure": 2,
+                     "audio-only": 1}  # fmt: skip
 
     suppressed = await _report(db, commissioner="QAA", suppress=True)
-    assert suppressed.connection.calls_with_drop == "<8"
-    assert suppressed.connection.share_with_drop is None
+    q = suppressed.connection
+    assert (q.calls_with_drop, q.technical_failures, q.calls_audio_only) == ("<8",) * 3
+    assert q.share_with_drop is None and q.share_audio_only is None
+
+
+async def test_a_live_call_added_to_the_worked_example_confirms_nothing_early_and_joins_once(
+    settings: HubSettings, db: Database, world: World, tmp_path: Path
+) -> None:
+    """Method §7, C21: a live call at home A on 21 October, ambulance_999 / admission /
+    managed_in_place; a specialist joined (the hub's record, as ``participants.join`` writes
+    it) and the nurse's wrap-up lists the join again; a follow-up tried 5 minutes after the
+    call ended is refused. Its three claims stay unverified and the join counts once, in
+    every format; the confirmed counts and the money are the example's own."""
+    await load_worked_example(db)
+    started = as_utc(datetime(2026, 10, 21, 10, 0, tzinfo=UTC))
+    call_id = await call_in_wrap_up(db, world, started=started)
+    async with db.session() as s:
+        s.add(Escalation(call_id=call_id, code="specialist_joined", at=started
+                         + timedelta(seconds=180), recorded_by=world.specialist.id))  # fmt: skip
+    clock = FakeClock(started + timedelta(minutes=12))
+    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+        await sign_in(client, world.nurse.username)
+        closed = await client.post(
+            f"/api/calls/{call_id}/outcome",
+            json={
+                "disposition": "managed_in_place",
+                "nurse_counterfactual": "admission",
+                "escalations": ["specialist_joined", "gp_contacted"],
+                "clinical_note": "Specialist joined on video; plan agreed with the home.",
+            },
+        )
+        assert closed.status == 201, await closed.text()
+        clock.advance(timedelta(minutes=2))  # 5 minutes after the call ended
+        async with db.session() as s:
+            task = (await s.exec(select(FollowUpTask).where(FollowUpTask.call_id == call_id))).one()
+        early = await client.post(
+            f"/api/follow-ups/{task.id}",
+            json={"ed_within_72h": "no", "admitted_within_72h": "no", "method": "callback"},
+        )
+        assert early.status == 409
+
+    report = await _report(db, commissioner="QAA")
+    live = LIVE_CALL
+    assert report.totals.calls == CALLS_TOTAL + 1
+    assert _avoided(report.totals.avoided.model_dump()) == live["avoided"]
+    assert report.money.total_gbp == Decimal(MONEY_TOTAL)  # nothing new is confirmed
+    assert report.money.claimed_basis_gbp == Decimal(MONEY_GP_CLAIMED)
+    escalations = {c.code: c.count for c in report.escalations}
+    assert (escalations["specialist_joined"], escalations["gp_contacted"]) == (3, 2)
+    specialists = report.specialists
+    assert (specialists.calls_with_specialist, specialists.joined) == (3, 3)
+    assert specialists.timed_joins == 1  # C21 only: imported calls carry no times
+    assert specialists.median_minutes_to_join == pytest.approx(85 / 60)  # answered +95 s
+
+    tables = read_tables(render_tables(report))
+    home_a = {r["site_ods"]: r for r in tables["sites"]}["VHOMA"]
+    assert (home_a["calls"], home_a["admission_claimed"], home_a["admission_unverified"]) == (
+        "13",
+        "4",
+        "1",
+    )
+    assert tables["escalations"][0]["specialist_joined"] == "3"
+    figures = {
+        (r["section"], r["site_ods"], r["item"]): r["value"]
+        for r in csv.DictReader(io.StringIO(render_csv(report)))
+    }
+    for measure, counts in live["avoided"].items():
+        for name, value in counts.items():
+            assert figures[("totals", "", f"avoided.{measure}.{name}")] == str(value)
+    fhir = json.loads(measure_report(report, base_url="https://hub.example/").model_dump_json())
+    groups = {g["code"]["coding"][0]["code"]: g for g in fhir["group"]}
+    found = {p["code"]["coding"][0]["code"]: p["count"] for p in groups["admission"]["population"]}
+    assert (found["numerator"], found["confirmed"], found["unverified"]) == (6, 3, 2)
+    html = render_document(report)
+    assert '<td class="nhsuk-table__cell">6</td><td class="nhsuk-table__cell">3</td>' in html
+    pdf = tmp_path / "live.pdf"
+    pdf.write_bytes(render_pdf(report))
+    text = _pdf_text(pdf)
+    assert "3 of 6 claimed" in text and "£22,502.70" in text

@@ -78,12 +78,28 @@ SITE_AVOIDED = {
 }
 SITE_CALLS = {"VHOMA": 12, "VRES1": 4, "VOWN1": 1, "VCMP1": 0}
 CALLS_TOTAL = 17
-TECHNICAL_FAILURES = 1
+NOT_RECORDED = 1  # C11, imported as call_failed_technical
+TECHNICAL_FAILURES = 1  # C11 too: its call-quality record says it ended by failure
 BED_DAYS = "23.7"
 MONEY = {"ambulance": "693.00", "ed_attendance": "456.00", "admission": "21353.70"}
 MONEY_TOTAL = "22502.70"
 MONEY_GP_CLAIMED = "204.90"  # 3 claimed × £68.30, kept apart from the confirmed total
 MONEY_WITH_CLAIMED = "22707.60"
+# Connection quality as test_connection_quality_is_counted_apart_from_the_clinical_outcome
+# adds it (home A and the area alike): calls with a drop (C04, C05), ended by failure (C05
+# by its tablet's report, C11 as imported), calls reported (C04, C05, C11); the audio-only
+# share of minutes = 2 / (5 + 1.5 + 2).
+CONNECTION = {"counts": (2, 2, 3), "share_audio_only": 2 / 8.5}
+# C21, the live call test_a_live_call_added_to_the_worked_example_... adds: its ambulance,
+# A&E and admission claims are unverified (the early follow-up was refused).
+LIVE_CALL = {
+    "avoided": {
+        "ambulance": {"claimed": 7, "confirmed": 3, "unverified": 2, "refuted": 2},
+        "ed_attendance": {"claimed": 7, "confirmed": 4, "unverified": 2, "refuted": 1},
+        "admission": {"claimed": 6, "confirmed": 3, "unverified": 2, "refuted": 1},
+        "gp_contact": {"claimed": 3},
+    }
+}
 ANSWER = {"answered": 16, "median": 110, "p90": 400, "within": 13}
 
 

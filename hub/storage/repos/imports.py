@@ -12,9 +12,10 @@ from sqlalchemy import ARRAY, ColumnElement, DateTime, String, Table, any_, bind
 from sqlmodel import col, select
 
 from ..scope import Scope
-from ..tables import Call, Escalation, HospitalActivity, Organisation, Person
+from ..tables import Call, CallQualityReport, Escalation, HospitalActivity, Organisation, Person
 from .aggregates import Recount
 from .base import Repo
+from .quality import FAILURE_COLUMNS
 
 
 class ImportRepo(Repo):
@@ -82,9 +83,12 @@ class ImportRepo(Repo):
         escalation_columns: Sequence[str],
         escalations: Sequence[Sequence[Any]],
         counts: Recount,
+        failures: Sequence[Sequence[Any]] = (),
     ) -> None:
         """Insert calls (and their escalations) in bulk, in the session's transaction: rows
-        of values in the order of ``columns``, moments as ``bulk_moment`` makes them. Their
+        of values in the order of ``columns``, moments as ``bulk_moment`` makes them; and the
+        hub's call-quality records of those that ended by failure (``quality.failure_row``,
+        from a retired ``call_failed_technical``). Their
         counts are added to ``counts``, which ``write_counts`` writes once the import's last
         batch is in (one upsert per site and month instead of one per batch).
 
@@ -94,6 +98,7 @@ class ImportRepo(Repo):
         scope.require_admin()
         await self._bulk(Call.__table__, columns, calls)  # type: ignore[attr-defined]
         await self._bulk(Escalation.__table__, escalation_columns, escalations)  # type: ignore[attr-defined]
+        await self._bulk(CallQualityReport.__table__, FAILURE_COLUMNS, failures)  # type: ignore[attr-defined]
         counts.new_rows(columns, calls)
 
     async def write_counts(self, scope: Scope, counts: Recount) -> None:

@@ -18,6 +18,15 @@ from .base import Repo
 from .calls import CallRepo
 
 MEASURED = ("video_seconds", "audio_only_seconds", "reconnects", "resumed", "ended_by_failure")
+HUB_REPORTER = "hub"
+"""The reporter of the hub's own call-quality record: a call that ended by failure, known
+from a retired ``call_failed_technical`` disposition (migrated by 0011, or imported)."""
+FAILURE_COLUMNS = ("call_id", "reporter", *MEASURED, "reported_at")
+
+
+def failure_row(call_id: str, at: object) -> tuple[object, ...]:
+    """The hub's record that ``call_id`` ended by failure, in ``FAILURE_COLUMNS`` order."""
+    return (call_id, HUB_REPORTER, 0, 0, 0, 0, True, at)
 
 
 class QualityRepo(Repo):

@@ -190,8 +190,9 @@ class ReportRepo(Repo):
         return await self._rows(stmt)
 
     async def month_quality(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
-        """(site id, call id, video seconds, audio-only seconds) of each participant's
-        report of how the month's calls went (``call/quality``)."""
+        """(site id, call id, video seconds, audio-only seconds, ended by failure) of each
+        call-quality record of the month's calls: each participant's report
+        (``call/quality``), and the hub's record of a retired ``call_failed_technical``."""
         require_reports(scope)
         stmt = (
             select(
@@ -199,6 +200,7 @@ class ReportRepo(Repo):
                 col(Call.id),
                 col(CallQualityReport.video_seconds),
                 col(CallQualityReport.audio_only_seconds),
+                col(CallQualityReport.ended_by_failure),
             )
             .join(CallQualityReport, col(CallQualityReport.call_id) == col(Call.id))
             .where(self._calls_in(scope, area, month, month))
