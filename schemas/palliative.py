@@ -167,11 +167,27 @@ class DeathCreate(Body):
     place: DeathPlace
 
 
+CorrectionReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+
+
+class DeathCorrection(DeathCreate):
+    """A correction of a recorded death: the whole corrected record, why, and the version it
+    corrects (the current one), so two people correcting at once cannot overwrite each
+    other. The corrected version is kept."""
+
+    base_version: RowId = Field(strict=True, description="the current death record's version")
+    reason: CorrectionReason = Field(description="why the record was wrong")
+
+
 class DeathPublic(Public):
     model_config = ConfigDict(from_attributes=True)
 
+    version: RowId = Field(description="1 as first recorded; each correction adds one")
     died_on: date
     place: DeathPlace
+    reason: str | None = Field(default=None, description="a correction's reason")
     recorded_by_name: str
     recorded_at: datetime
     source: RegisterSource
@@ -179,9 +195,12 @@ class DeathPublic(Public):
 
 class PalliativeRecord(BaseModel):
     """A person's entry on the register: the current version, every earlier one (newest
-    first), and the death if recorded."""
+    first), and the death if recorded (its current version, and every version)."""
 
     person_id: RowId
     current: RegisterVersion | None
     history: list[RegisterVersion] = Field(description="every version, newest first")
     death: DeathPublic | None = None
+    death_history: list[DeathPublic] = Field(
+        default_factory=list, description="every version of the death record, newest first"
+    )
