@@ -24,6 +24,7 @@ from schemas.api import PersonCreate
 from schemas.codes import CallState, Disposition, Reason
 from schemas.nhs import is_synthetic
 from schemas.outcomes import HistoryRow
+from schemas.palliative import GoldLineOutcome
 
 
 class RecordsService:
@@ -153,5 +154,8 @@ def history_row(hit: HistoryHit) -> HistoryRow:
         reason=Reason(call.reason).label,
         state=CallState(call.state),
         disposition=Disposition(call.disposition) if call.disposition else None,
+        gold_line_outcome=GoldLineOutcome(call.gold_line_outcome)
+        if call.gold_line_outcome
+        else None,
         nurse_name=nurse.display_name if nurse else None,
     )

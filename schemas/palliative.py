@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from .api import Body, Public
 from .bounds import Counted, RowId
-from .codes import Disposition, LabelledEnum, ResuscitationStatus
+from .codes import Channel, Disposition, LabelledEnum, ResuscitationStatus
 
 
 class CarePlace(LabelledEnum):
@@ -75,6 +75,22 @@ GOLD_LINE_FITS: dict[GoldLineOutcome, frozenset[Disposition]] = {
     GoldLineOutcome.AMBULANCE: frozenset({Disposition.AMBULANCE_999}),
     GoldLineOutcome.OTHER: frozenset(),
 }
+
+
+def gold_line_problem(
+    channel: str, outcome: GoldLineOutcome | None, disposition: Disposition
+) -> str | None:
+    """What is wrong with a call's Gold Line outcome, or None: required for a Gold Line
+    call, refused for any other, and one of ``fits`` where an existing disposition fits it.
+    The one rule, for the wrap-up (``hub/palliative/outcome.py``) and the call import."""
+    if channel == Channel.GOLD_LINE and outcome is None:
+        return "Select the Gold Line outcome: what the call led to"
+    if channel != Channel.GOLD_LINE and outcome is not None:
+        return "Only a Gold Line call records a Gold Line outcome"
+    if outcome is not None and outcome.fits and disposition not in outcome.fits:
+        fitting = ", ".join(sorted(d.label.lower() for d in outcome.fits))
+        return f"{outcome.label} goes with the disposition {fitting}"
+    return None
 
 
 class YesNoUnknown(LabelledEnum):

@@ -45,6 +45,7 @@ CALL_COLUMNS = (
     "disposition",
     "ed_within_72h",
     "admitted_within_72h",
+    "gold_line_outcome",
     "source",
 )
 ESCALATION_COLUMNS = ("call_id", "code", "specialty", "at", "recorded_by")
@@ -79,6 +80,7 @@ class CallImport:
         file = CallFile(
             path=source.path,
             columns=source.columns,
+            optional=tuple(source.optional),
             kinds={ods: o.kind for ods, o in organisations.items()},
             allow_synthetic_nhs_numbers=self.settings.allow_synthetic_nhs_numbers,
             dialect=await repo.dialect(self.scope),
@@ -132,7 +134,8 @@ class CallImport:
         escalations: list[tuple[Any, ...]] = []
         for row in new:
             (_, external_id, site_ods, _, nhs_number, channel, reason, intent, started, month,
-             answered, ended, counterfactual, disposition, codes, ed, admitted) = row  # fmt: skip
+             answered, ended, counterfactual, disposition, codes, ed, admitted,
+             gold) = row  # fmt: skip
             call_id = self._next_id()
             calls.append(
                 (
@@ -154,6 +157,7 @@ class CallImport:
                     disposition,
                     ed,
                     admitted,
+                    gold,
                     SOURCE,
                 )
             )
