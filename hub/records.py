@@ -150,6 +150,7 @@ def history_row(hit: HistoryHit) -> HistoryRow:
         started_at=as_utc(call.started_at),
         site_id=call.site_id,
         site_name=hit.site.name,
+        person_id=call.person_id,
         person_name=f"{person.given_name} {person.family_name}" if person else None,
         reason=Reason(call.reason).label,
         state=CallState(call.state),

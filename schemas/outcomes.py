@@ -238,6 +238,7 @@ class HistoryRow(BaseModel):
     started_at: datetime
     site_id: RowId
     site_name: str
+    person_id: RowId | None = None
     person_name: str | None
     reason: str
     state: CallState

@@ -1,6 +1,6 @@
-// The palliative (Gold Line) register beside the call: the person's current entry, its
-// earlier versions, their death if recorded, and (for a hub nurse) the form that adds the
-// next version. Nothing is overwritten: every save is a new version on the hub.
+// The palliative (Gold Line) register beside the call and on the person's page: the
+// person's current entry, its earlier versions, their death if recorded, and (for an
+// editor) the form that adds the next version. Nothing is overwritten: every save is a new version on the hub.
 
 import { withCsrf } from "/js/shared/csrf.js";
 import { el } from "/js/shared/dom.js";
@@ -59,6 +59,13 @@ export class RegisterPanel {
     this.render(record);
   }
 
+  // The person's own page: their entry whether or not they are on the register yet.
+  async showPerson(personId) {
+    this.personId = personId;
+    const record = await this.load(personId);
+    if (record) this.render(record);
+  }
+
   async load(personId) {
     const response = await fetch(`/api/residents/${personId}/palliative`);
     if (!response.ok) {
@@ -79,7 +86,8 @@ export class RegisterPanel {
         el("dt", { class: "nhsuk-summary-list__key" }, words),
         el("dd", { class: "nhsuk-summary-list__value", dataset: { field } }, this.shown(field, current?.[field])),
       );
-    this.box.replaceChildren(
+    // replaceChildren, unlike el(), would show a null as the text "null": leave them out.
+    const parts = [
       problem ? el("p", { class: "nhsuk-error-message", role: "alert", id: "register-problem" }, problem) : null,
       current
         ? el("p", { class: "console-small console-muted", id: "register-version" }, `Version ${current.version}, by ${current.recorded_by_name}, ${londonTime(current.recorded_at, true)}`)
@@ -99,7 +107,8 @@ export class RegisterPanel {
       this.canEdit ? this.form(current, typed) : null,
       this.canEdit && current && !record.death ? this.deathForm() : null,
       this.canEdit && record.death ? this.deathForm(record.death) : null,
-    );
+    ];
+    this.box.replaceChildren(...parts.filter((part) => part !== null));
   }
 
   history(earlier) {
