@@ -24,6 +24,7 @@ from schemas.api import PersonCreate
 from schemas.codes import CallState, Disposition, Reason
 from schemas.nhs import is_synthetic
 from schemas.outcomes import HistoryRow
+from schemas.palliative import GoldLineOutcome
 
 
 class RecordsService:
@@ -149,9 +150,13 @@ def history_row(hit: HistoryHit) -> HistoryRow:
         started_at=as_utc(call.started_at),
         site_id=call.site_id,
         site_name=hit.site.name,
+        person_id=call.person_id,
         person_name=f"{person.given_name} {person.family_name}" if person else None,
         reason=Reason(call.reason).label,
         state=CallState(call.state),
         disposition=Disposition(call.disposition) if call.disposition else None,
+        gold_line_outcome=GoldLineOutcome(call.gold_line_outcome)
+        if call.gold_line_outcome
+        else None,
         nurse_name=nurse.display_name if nurse else None,
     )

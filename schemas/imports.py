@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import (
     AwareDatetime,
@@ -37,7 +37,7 @@ from .codes import (
     SiteKind,
 )
 from .nhs import NhsNumber
-from .palliative import DeathPlace, RegisterFields
+from .palliative import DeathPlace, GoldLineOutcome, RegisterFields, gold_line_problem
 from .reports import Month
 
 
@@ -67,9 +67,17 @@ class ImportKind(StrEnum):
 class Row(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    OPTIONAL: ClassVar[tuple[str, ...]] = ()
+    """Columns a file may leave out (read as empty in every row): added after files of the
+    kind were in use."""
+
     @classmethod
     def columns(cls) -> list[str]:
         return list(cls.model_fields)
+
+    @classmethod
+    def optional_columns(cls) -> list[str]:
+        return list(cls.OPTIONAL)
 
 
 class CallRow(Row):
@@ -90,6 +98,12 @@ class CallRow(Row):
     )
     ed_within_72h: FollowUpAnswer
     admitted_within_72h: FollowUpAnswer
+    gold_line_outcome: Annotated[GoldLineOutcome | None, EmptyIsNone] = Field(
+        default=None,
+        description="what a gold_line call led to: required for one, empty for any other",
+    )
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("gold_line_outcome",)
 
     @model_validator(mode="after")
     def _in_order(self) -> CallRow:
@@ -97,6 +111,9 @@ class CallRow(Row):
             raise ValueError("answered_at is before started_at")
         if self.ended_at is not None and self.ended_at < self.started_at:
             raise ValueError("ended_at is before started_at")
+        problem = gold_line_problem(self.channel, self.gold_line_outcome, self.disposition)
+        if problem is not None:
+            raise ValueError(f"gold_line_outcome: {problem}")
         return self
 
 

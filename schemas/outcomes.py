@@ -220,6 +220,9 @@ class CallRecord(BaseModel):
     disposition: Disposition | None = Field(description="As amended")
     nurse_counterfactual: NurseCounterfactual | None = Field(description="As amended")
     advice_to_home: str | None = Field(default=None, description="As amended")
+    gold_line_outcome: GoldLineOutcome | None = Field(
+        default=None, description="What a Gold Line call led to (Gold Line calls only)"
+    )
     escalations: list[EscalationPublic]
     participants: list[ParticipantRecord]
     follow_up: FollowUpTaskPublic | None
@@ -235,10 +238,14 @@ class HistoryRow(BaseModel):
     started_at: datetime
     site_id: RowId
     site_name: str
+    person_id: RowId | None = None
     person_name: str | None
     reason: str
     state: CallState
     disposition: Disposition | None
+    gold_line_outcome: GoldLineOutcome | None = Field(
+        default=None, description="What a Gold Line call led to (Gold Line calls only)"
+    )
     nurse_name: str | None
 
 

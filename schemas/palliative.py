@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstr
 
 from .api import Body, Public
 from .bounds import Counted, RowId
-from .codes import Disposition, LabelledEnum, ResuscitationStatus
+from .codes import Channel, Disposition, LabelledEnum, ResuscitationStatus
 
 
 class CarePlace(LabelledEnum):
@@ -75,6 +75,22 @@ GOLD_LINE_FITS: dict[GoldLineOutcome, frozenset[Disposition]] = {
     GoldLineOutcome.AMBULANCE: frozenset({Disposition.AMBULANCE_999}),
     GoldLineOutcome.OTHER: frozenset(),
 }
+
+
+def gold_line_problem(
+    channel: str, outcome: GoldLineOutcome | None, disposition: Disposition
+) -> str | None:
+    """What is wrong with a call's Gold Line outcome, or None: required for a Gold Line
+    call, refused for any other, and one of ``fits`` where an existing disposition fits it.
+    The one rule, for the wrap-up (``hub/palliative/outcome.py``) and the call import."""
+    if channel == Channel.GOLD_LINE and outcome is None:
+        return "Select the Gold Line outcome: what the call led to"
+    if channel != Channel.GOLD_LINE and outcome is not None:
+        return "Only a Gold Line call records a Gold Line outcome"
+    if outcome is not None and outcome.fits and disposition not in outcome.fits:
+        fitting = ", ".join(sorted(d.label.lower() for d in outcome.fits))
+        return f"{outcome.label} goes with the disposition {fitting}"
+    return None
 
 
 class YesNoUnknown(LabelledEnum):
@@ -167,11 +183,27 @@ class DeathCreate(Body):
     place: DeathPlace
 
 
+CorrectionReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+
+
+class DeathCorrection(DeathCreate):
+    """A correction of a recorded death: the whole corrected record, why, and the version it
+    corrects (the current one), so two people correcting at once cannot overwrite each
+    other. The corrected version is kept."""
+
+    base_version: RowId = Field(strict=True, description="the current death record's version")
+    reason: CorrectionReason = Field(description="why the record was wrong")
+
+
 class DeathPublic(Public):
     model_config = ConfigDict(from_attributes=True)
 
+    version: RowId = Field(description="1 as first recorded; each correction adds one")
     died_on: date
     place: DeathPlace
+    reason: str | None = Field(default=None, description="a correction's reason")
     recorded_by_name: str
     recorded_at: datetime
     source: RegisterSource
@@ -179,9 +211,12 @@ class DeathPublic(Public):
 
 class PalliativeRecord(BaseModel):
     """A person's entry on the register: the current version, every earlier one (newest
-    first), and the death if recorded."""
+    first), and the death if recorded (its current version, and every version)."""
 
     person_id: RowId
     current: RegisterVersion | None
     history: list[RegisterVersion] = Field(description="every version, newest first")
     death: DeathPublic | None = None
+    death_history: list[DeathPublic] = Field(
+        default_factory=list, description="every version of the death record, newest first"
+    )

@@ -1,5 +1,5 @@
 """A person's palliative (Gold Line) register entry over REST: read it with its history,
-add a version, record the death."""
+add a version, record the death and correct it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from aiohttp import web
 from hub.palliative.register import EDITORS
 from hub.services import SERVICES
 from schemas.api import RowId
-from schemas.palliative import DeathCreate, PalliativeRecord, RegisterChange
+from schemas.palliative import DeathCorrection, DeathCreate, PalliativeRecord, RegisterChange
 
 from .access import HUB_ROLES, allow, principal_of
 from .contract import api
@@ -45,11 +45,28 @@ async def change_entry(
     "Record a person's death: the day and the actual place",
     tag="records",
     status=201,
-    rules="recorded once; the day must not be in the future",
+    rules="recorded once (a change is a correction); the day must not be in the future",
 )
 async def record_death(
     request: web.Request, person_id: RowId, body: DeathCreate
 ) -> PalliativeRecord:
     return await request.app[SERVICES].palliative.record_death(
+        principal_of(request).scope, person_id, body
+    )
+
+
+@routes.post("/api/residents/{person_id}/death/corrections")
+@allow(*EDITORS)
+@api(
+    "Correct a person's recorded death: a new version with a reason (the old one is kept)",
+    tag="records",
+    status=201,
+    rules="base_version must be the current death record's version; a reason is required;"
+    " the day must not be in the future",
+)
+async def correct_death(
+    request: web.Request, person_id: RowId, body: DeathCorrection
+) -> PalliativeRecord:
+    return await request.app[SERVICES].palliative.correct_death(
         principal_of(request).scope, person_id, body
     )

@@ -40,6 +40,7 @@ from schemas.codes import (
 )
 from schemas.imports import CallRow
 from schemas.nhs import is_synthetic, normalise_nhs_number
+from schemas.palliative import GoldLineOutcome, gold_line_problem
 
 from .reader import FileRefused, records
 from .source import parse_row
@@ -53,9 +54,10 @@ _POLL_SECONDS = 0.5
 CallRecord = tuple[Any, ...]
 """One valid row, in the form the call table takes it: line, call_id, site_ods, site_kind,
 nhs_number, channel, reason, home_intent, started_at, local_month, answered_at, ended_at,
-nurse_counterfactual, disposition, escalations (tuple), ed_within_72h, admitted_within_72h;
-moments as the database's bulk writer takes them (``bulk_moment``). A plain tuple: a batch
-crosses to the writing process as a pickle, five times cheaper than a named tuple's."""
+nurse_counterfactual, disposition, escalations (tuple), ed_within_72h, admitted_within_72h,
+gold_line_outcome (or None); moments as the database's bulk writer takes them
+(``bulk_moment``). A plain tuple: a batch crosses to the writing process as a pickle, five
+times cheaper than a named tuple's."""
 
 
 @dataclass
@@ -75,12 +77,13 @@ class CallFile:
     kinds: dict[str, str]  # ODS code -> kind of every organisation already stored
     allow_synthetic_nhs_numbers: bool
     dialect: str
+    optional: tuple[str, ...] = ()  # columns the header may leave out
 
 
 Fields = tuple[Any, ...]
 """A valid row's values: call_id, site_ods, site_kind, nhs_number, channel, reason,
 home_intent, started_at, answered_at, ended_at (UTC datetimes or None), nurse_counterfactual,
-disposition, escalations (tuple), ed_within_72h, admitted_within_72h."""
+disposition, escalations (tuple), ed_within_72h, admitted_within_72h, gold_line_outcome."""
 
 
 class CallChecker:
@@ -122,7 +125,7 @@ class CallChecker:
 
     def _record(self, line: int, fields: Fields) -> CallRecord:
         (call_id, site_ods, site_kind, nhs_number, channel, reason, intent, started, answered,
-         ended, counterfactual, disposition, escalations, ed, admitted) = fields  # fmt: skip
+         ended, counterfactual, disposition, escalations, ed, admitted, gold) = fields  # fmt: skip
         moment = self.moment
         return (
             line,
@@ -142,6 +145,7 @@ class CallChecker:
             escalations,
             ed,
             admitted,
+            gold,
         )
 
     def _month(self, started: datetime) -> str:
@@ -172,6 +176,7 @@ def fields_of(row: CallRow) -> Fields:
         tuple(code.value for code in row.escalations),
         row.ed_within_72h.value,
         row.admitted_within_72h.value,
+        row.gold_line_outcome.value if row.gold_line_outcome else None,
     )
 
 
@@ -187,6 +192,7 @@ _COUNTERFACTUALS = _values(NurseCounterfactual)
 _DISPOSITIONS = _values(Disposition)
 _ESCALATIONS = _values(Escalation)
 _ANSWERS = _values(FollowUpAnswer)
+_GOLD_LINE_OUTCOMES = _values(GoldLineOutcome)
 _ODS = re.compile(r"[A-Za-z0-9]{3,10}", re.ASCII)
 _MOMENT = re.compile(
     r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)", re.ASCII
@@ -210,6 +216,16 @@ def plainly_valid(raw: dict[str, str]) -> Fields | None:
     site_kind, channel, reason = raw["site_kind"], raw["channel"], raw["reason"]
     intent, counterfactual = raw["home_intent"], raw["nurse_counterfactual"]
     disposition, ed, admitted = raw["disposition"], raw["ed_within_72h"], raw["admitted_within_72h"]
+    gold = raw.get("gold_line_outcome", "") or None  # a file may leave the column out
+    if (gold or channel == Channel.GOLD_LINE) and not (
+        disposition in _DISPOSITIONS
+        and (gold is None or gold in _GOLD_LINE_OUTCOMES)
+        and gold_line_problem(
+            channel, GoldLineOutcome(gold) if gold else None, Disposition(disposition)
+        )
+        is None
+    ):
+        return None
     if not (
         _ODS.fullmatch(site_ods)
         and site_kind in _SITE_KINDS
@@ -261,6 +277,7 @@ def plainly_valid(raw: dict[str, str]) -> Fields | None:
         escalations,
         ed,
         admitted,
+        gold,
     )
 
 
@@ -282,7 +299,7 @@ def read_batches(file: CallFile) -> Iterator[Batch]:
         read[0] = done
 
     batch = Batch()
-    for line, raw in records(file.path, file.columns, progress):
+    for line, raw in records(file.path, file.columns, progress, file.optional):
         batch.rows += 1
         record = checker.check(line, raw, batch.errors)
         if record is not None:

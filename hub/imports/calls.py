@@ -46,6 +46,7 @@ CALL_COLUMNS = (
     "disposition",
     "ed_within_72h",
     "admitted_within_72h",
+    "gold_line_outcome",
     "source",
 )
 ESCALATION_COLUMNS = ("call_id", "code", "specialty", "at", "recorded_by")
@@ -82,6 +83,7 @@ class CallImport:
         file = CallFile(
             path=source.path,
             columns=source.columns,
+            optional=tuple(source.optional),
             kinds={ods: o.kind for ods, o in organisations.items()},
             allow_synthetic_nhs_numbers=self.settings.allow_synthetic_nhs_numbers,
             dialect=await repo.dialect(self.scope),
@@ -136,7 +138,8 @@ class CallImport:
         failures: list[tuple[Any, ...]] = []
         for row in new:
             (_, external_id, site_ods, _, nhs_number, channel, reason, intent, started, month,
-             answered, ended, counterfactual, disposition, codes, ed, admitted) = row  # fmt: skip
+             answered, ended, counterfactual, disposition, codes, ed, admitted,
+             gold) = row  # fmt: skip
             call_id = self._next_id()
             if disposition == RETIRED_FAILURE:  # a technical fact, kept apart (method §3a)
                 disposition = NOT_RECORDED
@@ -161,6 +164,7 @@ class CallImport:
                     disposition,
                     ed,
                     admitted,
+                    gold,
                     SOURCE,
                 )
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,9 +47,13 @@ class _CountingReader(io.RawIOBase):
 
 
 def records(
-    path: Path, columns: list[str], progress: Progress | None = None
+    path: Path,
+    columns: list[str],
+    progress: Progress | None = None,
+    optional: Collection[str] = (),
 ) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, {column: text}) for each data row; blank lines are passed over."""
+    """(line number, {column: text}) for each data row; blank lines are passed over. A
+    column in ``optional`` may be left out of the header: it is then empty in every row."""
     total = path.stat().st_size
     counting = _CountingReader(path.open("rb"), total, progress)
     text = io.TextIOWrapper(io.BufferedReader(counting, 1 << 20), encoding="utf-8-sig", newline="")
@@ -62,7 +66,8 @@ def records(
         if header is None:
             raise FileRefused(1, "the file is empty; expected a header row")
         names = [h.strip().lower() for h in header]
-        missing = [c for c in columns if c not in names]
+        missing = [c for c in columns if c not in names and c not in optional]
+        absent = {c: "" for c in columns if c not in names and c in optional}
         unknown = [n for n in names if n not in columns]
         if missing or unknown or len(set(names)) != len(names):
             parts = []
@@ -88,7 +93,10 @@ def records(
             if len(fields) != width:
                 yield reader.line_num, {"__width__": f"{len(fields)} fields, expected {width}"}
                 continue
-            yield reader.line_num, dict(zip(names, fields, strict=True))
+            row = dict(zip(names, fields, strict=True))
+            if absent:
+                row.update(absent)
+            yield reader.line_num, row
         if progress is not None:
             progress(total, total)
     finally:

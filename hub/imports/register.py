@@ -3,7 +3,8 @@
 register: a person by site ODS code and NHS number, who must be registered at that site; a
 row that says what the current version says changes nothing, any other adds a new version
 (never an overwrite). deaths: a person on the register by NHS number; the death is recorded
-once (the same death again changes nothing; a different one is an invalid row). Either way
+once (the same death as the current record changes nothing; a different one is an invalid
+row whose error says to correct it on the console, where a correction has a reason). Either way
 the whole file is one transaction: nothing is written unless every row is valid."""
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ from schemas.imports import DeathRow, RegisterRow
 from schemas.palliative import RegisterSource
 
 from .source import CsvSource, R, Tally
+
+DIFFERENT_DEATH = (
+    "nhs_number: a different death is already recorded; an import does not correct one:"
+    " correct it on the person's page on the console (a correction, with its reason)"
+)
 
 
 class _FileImport:
@@ -88,7 +94,7 @@ class DeathImport(_FileImport):
         on_register = await repo.on_register(
             self.scope, nhs_numbers={row.nhs_number for _, row in parsed}
         )
-        known = await repo.deaths(
+        known = await repo.current_deaths(
             self.scope, person_ids=[pid for ids in on_register.values() for pid in ids]
         )
         today = london_date(self.clock.now())
@@ -119,7 +125,7 @@ class DeathImport(_FileImport):
                 if (stored.died_on, stored.place) == (row.died_on, row.place.value):
                     self.tally.already_present += 1
                 else:
-                    self.tally.invalid(line, "nhs_number: a different death is already recorded")
+                    self.tally.invalid(line, DIFFERENT_DEATH)
                 continue
             await repo.add_death(
                 self.scope,

@@ -47,7 +47,9 @@ class ImportService:
         written = False
         try:
             async with self.db.session() as s:
-                await importer(s, CsvSource(path, ROWS[kind].columns(), progress))
+                row = ROWS[kind]
+                source = CsvSource(path, row.columns(), progress, row.optional_columns())
+                await importer(s, source)
                 if tally.errors and not skip_invalid:
                     raise _Abandon
                 await AuditRepo(s, self.clock).note(

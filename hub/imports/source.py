@@ -64,13 +64,14 @@ class CsvSource:
     path: Path
     columns: list[str]
     progress: Progress | None = None
+    optional: list[str] = field(default_factory=list)  # columns the header may leave out
 
     @property
     def size(self) -> int:
         return self.path.stat().st_size
 
     def records(self) -> Records:
-        return records(self.path, self.columns, self.progress)
+        return records(self.path, self.columns, self.progress, self.optional)
 
 
 class Importer(Protocol):

@@ -47,6 +47,7 @@ from schemas.outcomes import (
     ResidentSummary,
     TimelineEntry,
 )
+from schemas.palliative import GoldLineOutcome
 
 from .advice import advice_text
 from .amenders import may_amend, require_amender
@@ -162,6 +163,9 @@ class CallRecordService:
             if call.nurse_counterfactual
             else None,
             advice_to_home=_advice_as_amended(given[0]) if given else None,
+            gold_line_outcome=GoldLineOutcome(call.gold_line_outcome)
+            if call.gold_line_outcome
+            else None,
             escalations=[
                 EscalationPublic(
                     code=Escalation(e.code),

@@ -15,11 +15,12 @@ from hub.clock import Clock, london_date
 from hub.errors import Conflict, InvalidInput
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
-from hub.storage.repos.palliative import PalliativeRepo
+from hub.storage.repos.palliative import ALREADY_RECORDED, CORRECTED, PalliativeRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Death, PalliativeEntry
 from schemas.codes import Role
 from schemas.palliative import (
+    DeathCorrection,
     DeathCreate,
     DeathPublic,
     PalliativeRecord,
@@ -86,6 +87,7 @@ class PalliativeService:
             repo = PalliativeRepo(s, self.clock)
             versions = await repo.versions(scope, person_id=person_id)
             death = await repo.death(scope, person_id=person_id)
+            deaths = await repo.death_versions(scope, person_id=person_id)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "read",
@@ -99,6 +101,7 @@ class PalliativeService:
             current=history[0] if history else None,
             history=history,
             death=None if death is None else _death_public(*death),
+            death_history=[_death_public(*version) for version in deaths],
         )
 
     async def change(self, scope: Scope, person_id: int, body: RegisterChange) -> PalliativeRecord:
@@ -129,7 +132,8 @@ class PalliativeService:
     async def record_death(
         self, scope: Scope, person_id: int, body: DeathCreate
     ) -> PalliativeRecord:
-        """Record the person's death (the day and the actual place), once."""
+        """Record the person's death (the day and the actual place), once: a change after
+        that is a correction (``correct_death``)."""
         scope.require(*EDITORS)
         if body.died_on > london_date(self.clock.now()):
             raise InvalidInput("The day of death is in the future", field="died_on")
@@ -154,7 +158,42 @@ class PalliativeService:
                     person_id=person_id,
                 )
         except IntegrityError:
-            raise Conflict("A death is already recorded for this person") from None
+            raise Conflict(ALREADY_RECORDED) from None
+        return await self.record(scope, person_id)
+
+    async def correct_death(
+        self, scope: Scope, person_id: int, body: DeathCorrection
+    ) -> PalliativeRecord:
+        """Correct the recorded death: a new version with its reason; the old one is kept
+        and the reports read the new one. Audited with ids and versions only."""
+        scope.require(*EDITORS)
+        if body.died_on > london_date(self.clock.now()):
+            raise InvalidInput("The day of death is in the future", field="died_on")
+        try:
+            async with self.db.session() as s:
+                death = await PalliativeRepo(s, self.clock).correct_death(
+                    scope,
+                    Death(
+                        person_id=person_id,
+                        died_on=body.died_on,
+                        place=body.place.value,
+                        reason=body.reason,
+                        source=RegisterSource.CONSOLE.value,
+                        recorded_by=scope.user_id,
+                        recorded_at=self.clock.now(),
+                    ),
+                    base_version=body.base_version,
+                )
+                await AuditRepo(s, self.clock).note(
+                    scope,
+                    "death_correction",
+                    target_type="palliative_register",
+                    target_id=person_id,
+                    person_id=person_id,
+                    detail={"death_id": death.id, "version": death.version},
+                )
+        except IntegrityError:
+            raise Conflict(CORRECTED) from None
         return await self.record(scope, person_id)
 
 
@@ -172,8 +211,10 @@ def _public(entry: PalliativeEntry, name: str) -> RegisterVersion:
 
 def _death_public(death: Death, name: str) -> DeathPublic:
     return DeathPublic(
+        version=death.version,
         died_on=death.died_on,
         place=death.place,  # type: ignore[arg-type]
+        reason=death.reason,
         recorded_by_name=name,
         recorded_at=death.recorded_at,
         source=death.source,  # type: ignore[arg-type]

@@ -36,15 +36,20 @@ class PalliativeEntry(SQLModel, table=True):
 
 
 class Death(SQLModel, table=True):
-    """A person's death as the hub learnt of it (a nurse, or an import): the day and the
-    actual place, set against the register's preferred place in the reports."""
+    """A version of a person's death as the hub learnt of it (a nurse, or an import): the
+    day and the actual place, set against the register's preferred place in the reports.
+    Amend-only: a correction is the next version, with its reason; the current death is the
+    highest version (``repos.palliative.current_deaths``), and earlier ones are kept."""
 
     __tablename__ = "death"
+    __table_args__ = (UniqueConstraint("person_id", "version", name="uq_death_version"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="person.id", unique=True, index=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    version: int = 1
     died_on: date = Field(index=True)
     place: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=500)  # a correction's; never logged
     source: str = Field(max_length=8)
     recorded_by: int | None = Field(default=None, foreign_key="hub_user.id")
     recorded_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -93,3 +93,23 @@ async def test_the_hospice_goes_with_any_disposition_and_other_calls_record_none
     assert refused.status == 422
     assert (await client.post(url, json=RECORD)).status in (200, 201)
     assert (await _stored(db, care_home)).gold_line_outcome is None
+
+
+async def test_the_outcome_is_on_the_call_record_and_in_the_history(
+    client: TestClient, world: World, db: Database
+) -> None:
+    await sign_in(client, world.nurse.username)
+    call_id = await _in_wrap_up(db, world, Channel.GOLD_LINE)
+    body = {**RECORD, "gold_line_outcome": "district_nurses"}
+    assert (await client.post(f"/api/calls/{call_id}/outcome", json=body)).status in (200, 201)
+    label = "Passed to the district nurses"
+
+    record = await client.get(f"/api/calls/{call_id}/record")
+    assert (await record.json())["gold_line_outcome"] == "district_nurses"
+    page = await client.get(f"/console/calls/{call_id}")
+    assert page.status == 200 and label in await page.text()
+
+    history = await client.get("/api/call-history")
+    rows = {row["id"]: row for row in await history.json()}
+    assert rows[call_id]["gold_line_outcome"] == "district_nurses"
+    assert label in await (await client.get("/console/history")).text()

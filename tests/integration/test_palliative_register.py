@@ -1,6 +1,7 @@
 """The palliative register over REST: a nurse's change is a new version (the old one stays,
 readable), a stale change is refused, every read and change is audited, and only the hub
-reads it (a care home's staff and a commissioner are refused). A death is recorded once."""
+reads it (a care home's staff and a commissioner are refused). A death is recorded once, and
+corrected only as a new version with a reason (the old one kept, the current one read)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from collections.abc import Sequence
 from aiohttp.test_utils import TestClient
 from sqlmodel import col, select
 
+from hub.clock import SystemClock
 from hub.storage.engine import Database
-from hub.storage.tables import AuditEvent, PalliativeEntry
+from hub.storage.repos.palliative import PalliativeRepo
+from hub.storage.scope import Scope
+from hub.storage.tables import AuditEvent, Death, PalliativeEntry
+from schemas.codes import Role
 from support.world import World, sign_in
 
 FIRST = {
@@ -119,3 +124,56 @@ async def test_a_death_is_recorded_once_against_the_register(
     read = await client.get(f"/api/residents/{person_id}/palliative")
     assert (await read.json())["death"]["place"] == "hospice"
     assert ("death_record", "ok") in [(e.action, e.outcome) for e in await _audit(db, person_id)]
+
+
+async def test_a_death_is_corrected_as_a_new_version_with_a_reason_the_old_one_kept(
+    client: TestClient, world: World, db: Database
+) -> None:
+    person_id = world.home_a.resident.id or 0
+    await sign_in(client, world.nurse.username)
+    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    first = {"died_on": "2026-10-20", "place": "hospital"}
+    assert (await client.post(f"/api/residents/{person_id}/death", json=first)).status == 201
+    url = f"/api/residents/{person_id}/death/corrections"
+    reason = "Ward clerk entered the wrong place; died at the hospice"
+    fix = {"died_on": "2026-10-21", "place": "hospice", "base_version": 1}
+    assert (await client.post(url, json=fix)).status == 422  # no reason
+    corrected = await client.post(url, json={**fix, "reason": reason})
+    assert corrected.status == 201, await corrected.text()
+    record = await corrected.json()
+    assert (record["death"]["version"], record["death"]["place"]) == (2, "hospice")
+    assert record["death"]["reason"] == reason
+    assert [(d["version"], d["place"]) for d in record["death_history"]] == [
+        (2, "hospice"),
+        (1, "hospital"),
+    ]
+    stale = await client.post(url, json={**fix, "place": "home", "reason": "again"})
+    assert stale.status == 409  # it corrects version 1, which is no longer current
+
+    async with db.session() as s:
+        stored = (await s.exec(select(Death).order_by(col(Death.version)))).all()
+        assert [(d.version, d.place, d.reason) for d in stored] == [
+            (1, "hospital", None),
+            (2, "hospice", reason),
+        ]
+        hub = Scope(role=Role.HUB_NURSE, organisation_id=world.hub.id or 0, user_id=world.nurse.id)
+        current = await PalliativeRepo(s, SystemClock()).current_deaths(hub, person_ids=[person_id])
+    assert (current[person_id].version, current[person_id].place) == (2, "hospice")
+    corrections = [e for e in await _audit(db, person_id) if e.action == "death_correction"]
+    assert [(e.outcome, e.detail) for e in corrections] == [
+        ("ok", {"death_id": stored[1].id, "version": 2})
+    ]
+    assert reason not in str(corrections[0].detail)  # ids only, never the reason
+
+
+async def test_a_second_death_record_is_refused_saying_how_to_correct_it(
+    client: TestClient, world: World
+) -> None:
+    person_id = world.home_a.resident.id or 0
+    await sign_in(client, world.nurse.username)
+    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    url = f"/api/residents/{person_id}/death"
+    assert (await client.post(url, json={"died_on": "2026-10-20", "place": "home"})).status == 201
+    again = await client.post(url, json={"died_on": "2026-10-21", "place": "home"})
+    assert again.status == 409
+    assert "correct" in (await again.json())["message"]

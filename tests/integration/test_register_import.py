@@ -105,6 +105,7 @@ async def test_deaths_are_recorded_once_for_people_on_the_register(
     other = _csv(tmp_path, "d.csv", "9434765919,2026-10-22,hospital", header=header)
     refused = await run_import(db, ImportKind.DEATHS, other)
     assert not refused.written and "already recorded" in refused.errors[0].reason
+    assert "correct it on the person's page" in refused.errors[0].reason
     stored = [(r[0], str(r[1]), r[2], r[3]) for r in await _rows(db, "death")]
     assert stored == [(world.home_a.resident.id, "2026-10-20", "home", "import")]
 

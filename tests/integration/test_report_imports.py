@@ -95,7 +95,7 @@ async def test_a_file_with_one_bad_row_writes_nothing_and_names_the_row(
 async def test_rows_are_checked_and_unknown_sites_are_created(
     db: Database, world: World, tmp_path: Path, call_reading: None
 ) -> None:
-    header = ",".join(CallRow.columns())
+    header = ",".join(c for c in CallRow.columns() if c not in CallRow.OPTIONAL)  # left out
     good = (
         "N1,VNEW1,care_home_residential,care_home,2026-10-01T09:00:00+01:00,,,,"
         "fever,gp_urgent,gp_contact,managed_in_place,,no,no"
@@ -128,6 +128,42 @@ async def test_rows_are_checked_and_unknown_sites_are_created(
     refused = await run_import(db, ImportKind.CALLS, wrong_header)
     assert not refused.written and refused.errors[0].line == 1
     assert "missing column(s)" in refused.errors[0].reason
+
+
+GOLD = "VGOLD,own_home,gold_line,2026-10-01T03:00:00Z,,,,pain,district_nurse,community_contact"
+
+
+async def test_a_gold_line_row_carries_its_outcome_checked_as_at_wrap_up(
+    db: Database, world: World, tmp_path: Path, call_reading: None
+) -> None:
+    header = ",".join(CallRow.columns())
+    rows = [
+        f"G1,{GOLD},district_nurse,,no,no,district_nurses",
+        f"G2,{GOLD},district_nurse,,no,no,",  # a Gold Line call without its outcome
+        "G3,VGOLD,own_home,home_patient,2026-10-01T03:00:00Z,,,,pain,district_nurse,"
+        "community_contact,district_nurse,,no,no,district_nurses",  # not a Gold Line call
+        f"G4,{GOLD},district_nurse,,no,no,ambulance",  # ambulance goes with 999 only
+        f"G5,{GOLD},district_nurse,,no,no,prayer",
+    ]
+    path = tmp_path / "gold.csv"
+    path.write_text("\n".join([header, *rows]) + "\n")
+    before = await _snapshot(db)
+    refused = await run_import(db, ImportKind.CALLS, path)
+    assert not refused.written and await _snapshot(db) == before
+    reasons = {e.line: e.reason for e in refused.errors}
+    assert sorted(reasons) == [3, 4, 5, 6]
+    assert reasons[3] == "gold_line_outcome: Select the Gold Line outcome: what the call led to"
+    assert reasons[4] == "gold_line_outcome: Only a Gold Line call records a Gold Line outcome"
+    assert reasons[5].startswith("gold_line_outcome: Ambulance goes with the disposition")
+    assert reasons[6].startswith("gold_line_outcome:")
+
+    path.write_text("\n".join([header, rows[0]]) + "\n")
+    assert (await run_import(db, ImportKind.CALLS, path)).imported == 1
+    async with db.engine.connect() as conn:
+        stored = (
+            await conn.execute(text("SELECT gold_line_outcome FROM call WHERE external_id = 'G1'"))
+        ).scalar_one()
+    assert stored == "district_nurses"
 
 
 async def test_activity_and_sites_are_updated_not_duplicated(

@@ -292,6 +292,12 @@ def _request(m: Matrix, key: str, t: Target) -> dict[str, Any]:
             "base_version": t.register_version,
         },
         "POST /api/residents/{person_id}/death": {"died_on": "2026-10-01", "place": "home"},
+        "POST /api/residents/{person_id}/death/corrections": {
+            "died_on": "2026-10-02",
+            "place": "hospice",
+            "reason": "wrong day and place",
+            "base_version": 1,
+        },
         "POST /api/clinics": {
             "specialty": "Dermatology",
             "clinician_id": m.world.specialist.id,
@@ -475,8 +481,8 @@ async def _answer(client: TestClient, m: Matrix, caller: str, key: str, t: Targe
             t.task_id = task.id or 0
     if "{appointment_id}" in path:  # a fresh one each time: a cancelled one stays cancelled
         t.appointment_id = await _booked(m, t)
-    if key.startswith("POST") and path.endswith(("/palliative", "/death")):
-        await _register_as_it_is(m, t)
+    if key.startswith("POST") and path.endswith(("/palliative", "/death", "/corrections")):
+        await _register_as_it_is(m, t, death=path.endswith("/corrections"))
     home = client.make_url("/")
     headers = {"Origin": f"{home.scheme}://{home.authority}"}  # as the hub's own pages send
     if caller != "anonymous":
@@ -494,9 +500,10 @@ async def _answer(client: TestClient, m: Matrix, caller: str, key: str, t: Targe
     return str(response.status)
 
 
-async def _register_as_it_is(m: Matrix, t: Target) -> None:
+async def _register_as_it_is(m: Matrix, t: Target, *, death: bool = False) -> None:
     """Each change of the register is made on its current version, and each death recorded
-    afresh (a second record of one death is a conflict, not an access rule)."""
+    afresh (a second record of one death is a conflict, not an access rule); a correction
+    (``death``) corrects a first record, made here."""
     person_id = t.home.resident.id
     async with m.db.session() as s:
         versions = (
@@ -506,6 +513,16 @@ async def _register_as_it_is(m: Matrix, t: Target) -> None:
         ).all()
         t.register_version = max(versions, default=0)
         await s.exec(delete(Death).where(col(Death.person_id) == person_id))
+        if death and person_id is not None:
+            s.add(
+                Death(
+                    person_id=person_id,
+                    died_on=date(2026, 10, 1),
+                    place="home",
+                    source="console",
+                    recorded_at=datetime(2026, 10, 1, 12, tzinfo=UTC),
+                )
+            )
 
 
 def _cell(own: str, other: str) -> str:

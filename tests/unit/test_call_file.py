@@ -34,6 +34,7 @@ PLAIN = {
     "escalations": "specialist_joined;gp_contacted",
     "ed_within_72h": "no",
     "admitted_within_72h": "unknown",
+    "gold_line_outcome": "",
 }
 
 # Other ways to write each column: plain or not, valid or not.
@@ -42,6 +43,7 @@ VARIANTS: dict[str, list[str]] = {
     "site_ods": ["vhoma", " VHOMA", "VH", "VHOMA12345", "VHOMA123456", "VH-MA", "ＶHOMA", "ıHOMA"],
     "site_kind": ["own_home", "prison", "Care_home_nursing", " own_home", "hospital", ""],
     "channel": ["gold_line", "care_home ", "CARE_HOME", "phone"],
+    "gold_line_outcome": ["resolved_by_hub", "ambulance", " hospice", "Hospice", "nonsense"],
     "started_at": [
         "2026-10-03T10:15:00Z",
         "2026-10-03T10:15:00.5+01:00",
@@ -102,6 +104,10 @@ def _rows() -> list[dict[str, str]]:
     for column, values in VARIANTS.items():
         rows += [{**PLAIN, column: value} for value in values]
     rows.append({**PLAIN, "started_at": "2026-10-03T10:15:00Z", "answered_at": "", "ended_at": ""})
+    gold_line = {**PLAIN, "channel": "gold_line"}  # its outcome is checked against the disposition
+    rows += [{**gold_line, "gold_line_outcome": v} for v in VARIANTS["gold_line_outcome"]]
+    rows.append({**gold_line, "gold_line_outcome": "ambulance", "disposition": "ambulance_999"})
+    rows.append({**gold_line, "gold_line_outcome": "resolved_by_hub", "disposition": "home"})
     return rows
 
 
@@ -124,6 +130,7 @@ def test_plain_rows_take_the_shortcut() -> None:
         {**PLAIN, "site_ods": "vhoma"},
         {**PLAIN, "answered_at": "", "ended_at": " ", "nhs_number": "", "escalations": ""},
         {**PLAIN, "started_at": "2026-10-03T09:15:00.5Z", "escalations": " hub_doctor ; ;"},
+        {**PLAIN, "channel": "gold_line", "gold_line_outcome": "resolved_by_hub"},
     ]
     for raw in plain:
         assert plainly_valid(raw) == fields_of(CallRow.model_validate(raw))

@@ -1,6 +1,6 @@
-// The palliative (Gold Line) register beside the call: the person's current entry, its
-// earlier versions, their death if recorded, and (for a hub nurse) the form that adds the
-// next version. Nothing is overwritten: every save is a new version on the hub.
+// The palliative (Gold Line) register beside the call and on the person's page: the
+// person's current entry, its earlier versions, their death if recorded, and (for an
+// editor) the form that adds the next version. Nothing is overwritten: every save is a new version on the hub.
 
 import { withCsrf } from "/js/shared/csrf.js";
 import { el } from "/js/shared/dom.js";
@@ -59,6 +59,13 @@ export class RegisterPanel {
     this.render(record);
   }
 
+  // The person's own page: their entry whether or not they are on the register yet.
+  async showPerson(personId) {
+    this.personId = personId;
+    const record = await this.load(personId);
+    if (record) this.render(record);
+  }
+
   async load(personId) {
     const response = await fetch(`/api/residents/${personId}/palliative`);
     if (!response.ok) {
@@ -79,19 +86,29 @@ export class RegisterPanel {
         el("dt", { class: "nhsuk-summary-list__key" }, words),
         el("dd", { class: "nhsuk-summary-list__value", dataset: { field } }, this.shown(field, current?.[field])),
       );
-    this.box.replaceChildren(
+    // replaceChildren, unlike el(), would show a null as the text "null": leave them out.
+    const parts = [
       problem ? el("p", { class: "nhsuk-error-message", role: "alert", id: "register-problem" }, problem) : null,
       current
         ? el("p", { class: "console-small console-muted", id: "register-version" }, `Version ${current.version}, by ${current.recorded_by_name}, ${londonTime(current.recorded_at, true)}`)
         : el("p", { class: "console-muted", id: "register-version" }, "Not on the register yet."),
       current ? el("dl", { class: "nhsuk-summary-list console-summary", id: "register-current" }, FIELDS.map(row)) : null,
       record.death
-        ? el("p", { id: "register-death" }, el("strong", {}, "Died "), `${record.death.died_on}, ${this.label("death_place", record.death.place)}`)
+        ? el(
+            "p",
+            { id: "register-death" },
+            el("strong", {}, "Died "),
+            `${record.death.died_on}, ${this.label("death_place", record.death.place)}`,
+            record.death.version > 1 ? ` (corrected: ${record.death.reason})` : "",
+          )
         : null,
+      (record.death_history ?? []).length > 1 ? this.deathHistory(record.death_history.slice(1)) : null,
       record.history.length > 1 ? this.history(record.history.slice(1)) : null,
       this.canEdit ? this.form(current, typed) : null,
       this.canEdit && current && !record.death ? this.deathForm() : null,
-    );
+      this.canEdit && record.death ? this.deathForm(record.death) : null,
+    ];
+    this.box.replaceChildren(...parts.filter((part) => part !== null));
   }
 
   history(earlier) {
@@ -156,23 +173,41 @@ export class RegisterPanel {
     );
   }
 
-  deathForm() {
+  deathHistory(earlier) {
+    return el(
+      "details",
+      { class: "nhsuk-details", id: "register-death-history" },
+      el("summary", { class: "nhsuk-details__summary" }, el("span", { class: "nhsuk-details__summary-text" }, `Earlier death records (${earlier.length})`)),
+      el(
+        "ol",
+        { class: "nhsuk-details__text console-small" },
+        earlier.map((d) => el("li", {}, `Version ${d.version}, ${d.recorded_by_name}, ${londonTime(d.recorded_at, true)}: ${d.died_on}, ${this.label("death_place", d.place)}`)),
+      ),
+    );
+  }
+
+  // The first record of a death, or (given the current record) its correction: a new
+  // version with a reason; the hub keeps the one it corrects.
+  deathForm(death = null) {
     const form = el(
       "form",
-      { id: "death-form", novalidate: true, onsubmit: (e) => (e.preventDefault(), this.recordDeath(form)) },
-      el("div", { class: "nhsuk-form-group" }, el("label", { class: "nhsuk-label console-small", for: "death-date" }, "Date of death"), el("input", { class: "nhsuk-input nhsuk-input--width-10", id: "death-date", name: "died_on", type: "date", max: TODAY() })),
+      { id: "death-form", novalidate: true, onsubmit: (e) => (e.preventDefault(), this.recordDeath(form, death)) },
+      el("div", { class: "nhsuk-form-group" }, el("label", { class: "nhsuk-label console-small", for: "death-date" }, "Date of death"), el("input", { class: "nhsuk-input nhsuk-input--width-10", id: "death-date", name: "died_on", type: "date", max: TODAY(), value: death?.died_on ?? "" })),
       el(
         "div",
         { class: "nhsuk-form-group" },
         el("label", { class: "nhsuk-label console-small", for: "death-place" }, "Place of death"),
-        el("select", { class: "nhsuk-select", id: "death-place", name: "place" }, Object.entries(this.labels.death_place).map(([code, text]) => el("option", { value: code }, text))),
+        el("select", { class: "nhsuk-select", id: "death-place", name: "place" }, Object.entries(this.labels.death_place).map(([code, text]) => el("option", { value: code, selected: code === death?.place }, text))),
       ),
-      el("button", { type: "submit", class: "nhsuk-button nhsuk-button--secondary console-button-small", id: "death-save" }, "Record the death"),
+      death
+        ? el("div", { class: "nhsuk-form-group" }, el("label", { class: "nhsuk-label console-small", for: "death-reason" }, "Why the record was wrong"), el("input", { class: "nhsuk-input", id: "death-reason", name: "reason", type: "text", maxlength: 500, autocomplete: "off" }))
+        : null,
+      el("button", { type: "submit", class: "nhsuk-button nhsuk-button--secondary console-button-small", id: "death-save" }, death ? "Save the correction" : "Record the death"),
     );
     return el(
       "details",
       { class: "nhsuk-details", id: "register-death-record" },
-      el("summary", { class: "nhsuk-details__summary" }, el("span", { class: "nhsuk-details__summary-text" }, "Record a death")),
+      el("summary", { class: "nhsuk-details__summary" }, el("span", { class: "nhsuk-details__summary-text" }, death ? "Correct the death record" : "Record a death")),
       el("div", { class: "nhsuk-details__text" }, form),
     );
   }
@@ -183,8 +218,11 @@ export class RegisterPanel {
     await this.send(`/api/residents/${this.personId}/palliative`, body, body);
   }
 
-  async recordDeath(form) {
-    await this.send(`/api/residents/${this.personId}/death`, { died_on: form.elements.died_on.value || null, place: form.elements.place.value });
+  async recordDeath(form, death) {
+    const body = { died_on: form.elements.died_on.value || null, place: form.elements.place.value };
+    if (!death) return this.send(`/api/residents/${this.personId}/death`, body);
+    const correction = { ...body, reason: form.elements.reason.value, base_version: death.version };
+    return this.send(`/api/residents/${this.personId}/death/corrections`, correction);
   }
 
   async send(url, body, typed = null) {

@@ -5,7 +5,10 @@ sites (and the scope's person, for a device enrolled to one)."""
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 
+from sqlalchemy import exists
+from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
 from hub.errors import Conflict
@@ -17,6 +20,13 @@ from .people import PersonRepo
 
 Recorded = tuple[PalliativeEntry, str]
 """A version and the name of who recorded it."""
+
+
+ALREADY_RECORDED = (
+    "A death is already recorded for this person; to change it, correct it (a new version"
+    " with a reason, on the person's page or POST /api/residents/{person_id}/death/corrections)"
+)
+CORRECTED = "The death record was corrected by someone else; reload it to see their correction"
 
 
 def _who(name: str | None) -> str:
@@ -70,22 +80,54 @@ class PalliativeRepo(Repo):
         return entry
 
     async def death(self, scope: Scope, *, person_id: int) -> tuple[Death, str] | None:
+        """The person's current death record (``current_deaths``) and who recorded it."""
         await self.person(scope, person_id=person_id)
-        row = (
+        current = (await self.current_deaths(scope, person_ids=[person_id])).get(person_id)
+        if current is None:
+            return None
+        user = (
+            None
+            if current.recorded_by is None
+            else await self.session.get(User, current.recorded_by)
+        )
+        return current, _who(None if user is None else user.display_name)
+
+    async def death_versions(self, scope: Scope, *, person_id: int) -> list[tuple[Death, str]]:
+        """Every version of the person's death record, newest (the current one) first."""
+        await self.person(scope, person_id=person_id)
+        rows = (
             await self.session.exec(
                 select(Death, User.display_name)
                 .outerjoin(User, col(User.id) == col(Death.recorded_by))
                 .where(Death.person_id == person_id)
+                .order_by(col(Death.version).desc())
             )
-        ).first()
-        return None if row is None else (row[0], _who(row[1]))
+        ).all()
+        return [(death, _who(name)) for death, name in rows]
 
     async def add_death(self, scope: Scope, death: Death) -> Death:
-        """Record a death, once: a second record of one person's death is refused."""
+        """Record a death, the first time: a second record of one person's death is refused
+        (a change is a correction, ``correct_death``)."""
         scope.require_hub()
         await self.person(scope, person_id=death.person_id)
         if await self.death(scope, person_id=death.person_id) is not None:
-            raise Conflict("A death is already recorded for this person")
+            raise Conflict(ALREADY_RECORDED)
+        death.version = 1
+        self.session.add(death)
+        await self.session.flush()
+        return death
+
+    async def correct_death(self, scope: Scope, death: Death, *, base_version: int) -> Death:
+        """Add ``death`` as the version after ``base_version``, which must be the current
+        one (else Conflict, or racing, the unique version's IntegrityError); the earlier
+        versions are kept."""
+        scope.require_hub()
+        current = await self.death(scope, person_id=death.person_id)
+        if current is None:
+            raise Conflict("No death is recorded for this person: record it first")
+        if current[0].version != base_version:
+            raise Conflict(CORRECTED)
+        death.version = base_version + 1
         self.session.add(death)
         await self.session.flush()
         return death
@@ -159,11 +201,39 @@ class PalliativeRepo(Repo):
         ).all()
         return {entry.person_id: entry for entry in rows}
 
-    async def deaths(self, scope: Scope, *, person_ids: Sequence[int]) -> dict[int, Death]:
+    async def current_deaths(
+        self,
+        scope: Scope,
+        *,
+        person_ids: Sequence[int] | None = None,
+        died_from: date | None = None,
+        died_before: date | None = None,
+    ) -> dict[int, Death]:
+        """THE current death of each person (the latest version of their death record;
+        earlier versions are corrected ones), by person id, for people at the scope's sites:
+        optionally only these people, and only deaths on days in [died_from, died_before).
+        Every read of "the" death (the register, the imports, the reports) goes through
+        this query."""
         scope.require_hub()
-        if not person_ids:
+        if person_ids is not None and not person_ids:
             return {}
-        rows = (
-            await self.session.exec(select(Death).where(col(Death.person_id).in_(list(person_ids))))
-        ).all()
+        newer = aliased(Death)
+        query = (
+            select(Death)
+            .join(Person, col(Person.id) == col(Death.person_id))
+            .where(
+                scope.site_clause(Person.site_id),
+                ~exists().where(
+                    col(newer.person_id) == col(Death.person_id),
+                    col(newer.version) > col(Death.version),
+                ),
+            )
+        )
+        if person_ids is not None:
+            query = query.where(col(Death.person_id).in_(list(person_ids)))
+        if died_from is not None:
+            query = query.where(col(Death.died_on) >= died_from)
+        if died_before is not None:
+            query = query.where(col(Death.died_on) < died_before)
+        rows = (await self.session.exec(query)).all()
         return {death.person_id: death for death in rows}
