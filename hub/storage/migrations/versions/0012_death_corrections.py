@@ -1,8 +1,8 @@
 """A recorded death can be corrected, amend-only: each death row is a version (the first is
 1), a correction is the next version with its reason, and earlier versions are kept
 
-Revision ID: 0011_death_corrections
-Revises: 0010_gold_register
+Revision ID: 0012_death_corrections
+Revises: 0011_clinical_disposition
 Create Date: 2026-12-02 17:20:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0011_death_corrections"
-down_revision = "0010_gold_register"
+revision = "0012_death_corrections"
+down_revision = "0011_clinical_disposition"
 branch_labels = None
 depends_on = None
 
