@@ -10,12 +10,16 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
+from hub.auth.service import user_principal
 from hub.clock import FakeClock
+from hub.palliative.register import PalliativeService
 from hub.reports.engine import ReportService
 from hub.reports.gold_line import NATIONAL_SOURCE, PREFERENCE_RULE
 from hub.reports.hub_wide import hub_wide
@@ -23,6 +27,8 @@ from hub.reports.render import render
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
+from hub.storage.tables import Person
+from schemas.palliative import DeathCorrection
 from schemas.reports import SMALL, MonthlyReport, MonthlyReportQuery, ReportFormat
 from support.gold_line import (
     CALLS_COUNT,
@@ -241,3 +247,33 @@ async def test_an_area_without_gold_line_activity_has_no_section(
     assert report.gold_line is None
     assert "table: gold_line" not in _out(report, ReportFormat.CSV)
     assert "gold-line" not in _out(report, ReportFormat.FHIR)
+
+
+async def test_a_corrected_death_counts_once_and_as_corrected(db: Database, world: World) -> None:
+    """P02 died in hospital on 12 October; the record is corrected to home (her preferred
+    place). The report counts the correction, and P02 once."""
+    await load_gold_line_example(db)
+    async with db.session() as s:
+        (p02,) = (await s.exec(select(Person).where(Person.nhs_number == "9434766028"))).all()
+    nurse = user_principal(world.nurse).scope
+    register = PalliativeService(db, FakeClock(NOW))
+    await register.correct_death(
+        nurse,
+        p02.id or 0,
+        DeathCorrection(
+            died_on=date(2026, 10, 12), place="home", base_version=1, reason="place misread"
+        ),
+    )
+    g = (await _report(db)).gold_line
+    assert g is not None
+    assert g.deaths == DEATHS_COUNT  # P02 once, not once per version
+    by_place = {d.code: d.count for d in g.deaths_by_place}
+    assert (by_place["home"], by_place["hospital"]) == (
+        DEATHS_BY_PLACE["home"] + 1,
+        DEATHS_BY_PLACE["hospital"] - 1,
+    )
+    assert (g.deaths_in_preferred_place, g.deaths_with_stated_preference) == (
+        IN_PREFERRED + 1,
+        STATED,
+    )
+    assert (g.deaths_in_hospital, g.deaths_place_known) == (IN_HOSPITAL - 1, PLACE_KNOWN)

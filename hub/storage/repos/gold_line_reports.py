@@ -17,6 +17,7 @@ from schemas.codes import Channel
 from ..scope import Scope
 from ..tables import Call, Death, PalliativeEntry, Person
 from .base import Repo
+from .palliative import is_current_death
 
 
 class GoldLineReportRepo(Repo):
@@ -42,9 +43,9 @@ class GoldLineReportRepo(Repo):
         self, scope: Scope, *, site_ids: Sequence[int], first: date, last: date
     ) -> Sequence[Any]:
         """(person, died_on, place, version, recorded_at, preferred_place_of_death): one row
-        per version of the register entry of each person who died between ``first`` and
-        ``last`` (inclusive) and is on the register at one of the sites; only people on the
-        register have a row."""
+        per version of the register entry of each person whose current death (the latest
+        correction) is between ``first`` and ``last`` (inclusive) and who is on the register
+        at one of the sites; only people on the register have a row."""
         if not site_ids:
             return []
         stmt = (
@@ -63,6 +64,7 @@ class GoldLineReportRepo(Repo):
                 col(Death.died_on) <= last,
                 col(Person.site_id).in_(list(site_ids)),
                 scope.site_clause(Person.site_id),
+                is_current_death(),  # a corrected death counts once, as corrected
             )
             .order_by(col(Death.person_id), col(PalliativeEntry.version))
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from sqlalchemy import exists
+from sqlalchemy import ColumnElement, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import col, func, select
 
@@ -27,6 +27,15 @@ ALREADY_RECORDED = (
     " with a reason, on the person's page or POST /api/residents/{person_id}/death/corrections)"
 )
 CORRECTED = "The death record was corrected by someone else; reload it to see their correction"
+
+
+def is_current_death() -> ColumnElement[bool]:
+    """A ``Death`` row that is its person's current death: no later version corrects it.
+    Every read of "the" death (the register, the imports, the reports) filters by this."""
+    newer = aliased(Death)
+    return ~exists().where(
+        col(newer.person_id) == col(Death.person_id), col(newer.version) > col(Death.version)
+    )
 
 
 def _who(name: str | None) -> str:
@@ -217,17 +226,10 @@ class PalliativeRepo(Repo):
         scope.require_hub()
         if person_ids is not None and not person_ids:
             return {}
-        newer = aliased(Death)
         query = (
             select(Death)
             .join(Person, col(Person.id) == col(Death.person_id))
-            .where(
-                scope.site_clause(Person.site_id),
-                ~exists().where(
-                    col(newer.person_id) == col(Death.person_id),
-                    col(newer.version) > col(Death.version),
-                ),
-            )
+            .where(scope.site_clause(Person.site_id), is_current_death())
         )
         if person_ids is not None:
             query = query.where(col(Death.person_id).in_(list(person_ids)))
