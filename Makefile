@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 # The NHS.UK frontend: our own CSS build (clients/web/nhsuk.scss: the core and only the
-# components our pages use) and the package's JavaScript and assets as they are.
+# components our pages use) and the package's assets (logo, icons) as they are. Its
+# JavaScript is not served: no page of ours initialises an NHS.UK component's script.
 NHSUK_CSS  := hub/web/static/nhsuk/nhsuk.min.css
-NHSUK_JS   := hub/web/static/nhsuk/nhsuk-frontend.min.js
+NHSUK_ASSETS := hub/web/static/nhsuk/.assets-stamp
 NHSUK_DIST := clients/web/node_modules/nhsuk-frontend/dist/nhsuk
 NPM_STAMP  := clients/web/node_modules/.installed-stamp
 
@@ -56,16 +57,17 @@ system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-assets: $(NHSUK_CSS) $(NHSUK_JS)
+assets: $(NHSUK_CSS) $(NHSUK_ASSETS)
 
 # npm ci empties node_modules first, so the stamp inside it goes with it.
 $(NPM_STAMP): clients/web/package.json clients/web/package-lock.json
 	npm ci --prefix clients/web --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(NHSUK_JS): $(NPM_STAMP)
+$(NHSUK_ASSETS): $(NPM_STAMP)
+	rm -rf hub/web/static/nhsuk/assets
 	mkdir -p hub/web/static/nhsuk
-	cp -R $(NHSUK_DIST)/nhsuk-frontend.min.js $(NHSUK_DIST)/assets hub/web/static/nhsuk/
+	cp -R $(NHSUK_DIST)/assets hub/web/static/nhsuk/
 	touch $@
 
 # Compiled by npm sass (pinned in clients/web/package.json), then its fonts pointed at the
