@@ -3,7 +3,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-NHSUK  := hub/web/static/nhsuk/nhsuk-frontend.min.css
+# The NHS.UK frontend: our own CSS build (clients/web/nhsuk.scss: the core and only the
+# components our pages use) and the package's assets (logo, icons) as they are. Its
+# JavaScript is not served: no page of ours initialises an NHS.UK component's script.
+NHSUK_CSS  := hub/web/static/nhsuk/nhsuk.min.css
+NHSUK_ASSETS := hub/web/static/nhsuk/.assets-stamp
+NHSUK_DIST := clients/web/node_modules/nhsuk-frontend/dist/nhsuk
+NPM_STAMP  := clients/web/node_modules/.installed-stamp
 
 # The test suites talk to this machine's PostgreSQL and Redis. Set either to empty to skip
 # that suite on a laptop without the service; CI sets them and never skips.
@@ -51,23 +57,38 @@ system:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-assets: $(NHSUK)
+assets: $(NHSUK_CSS) $(NHSUK_ASSETS)
 
-$(NHSUK): clients/web/package.json clients/web/package-lock.json
+# npm ci empties node_modules first, so the stamp inside it goes with it.
+$(NPM_STAMP): clients/web/package.json clients/web/package-lock.json
 	npm ci --prefix clients/web --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(NHSUK_ASSETS): $(NPM_STAMP)
+	rm -rf hub/web/static/nhsuk/assets
 	mkdir -p hub/web/static/nhsuk
-	cp -R clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css \
-	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.js \
-	      clients/web/node_modules/nhsuk-frontend/dist/nhsuk/assets hub/web/static/nhsuk/
-	# Fonts from the hub itself, not assets.nhs.uk (see hub/web/self_host.py).
-	$(PYTHON) hub/web/self_host.py $(NHSUK)
-	touch $(NHSUK)
+	cp -R $(NHSUK_DIST)/assets hub/web/static/nhsuk/
+	touch $@
+
+# Compiled by npm sass (pinned in clients/web/package.json), then its fonts pointed at the
+# hub itself, not assets.nhs.uk (see hub/web/self_host.py); rebuilt when the entry, the
+# package or a font in hub/web/static/fonts/ changes.
+$(NHSUK_CSS): clients/web/nhsuk.scss hub/web/self_host.py $(NPM_STAMP) $(wildcard hub/web/static/fonts/*)
+	mkdir -p hub/web/static/nhsuk
+	clients/web/node_modules/.bin/sass --load-path=clients/web/node_modules --style=compressed \
+	  --no-source-map clients/web/nhsuk.scss $@.tmp
+	$(PYTHON) hub/web/self_host.py $@.tmp
+	mv $@.tmp $@
 
 # The screenshots in docs/screens/ and the tablet's call set-up table in docs/performance.md
 # are written by these targets only; make test leaves every tracked file as it found it.
 .PHONY: screens bench-call-setup
+# make screens runs the browser tests that take a screenshot (shoot or screenshot), two at a
+# time, but not the call set-up measurement (make bench-call-setup writes that table).
+SCREEN_TESTS = $(shell grep -lE 'await (shoot|screenshot)[^a-z_]' tests/e2e/*.py)
 screens: install assets system
-	HUB_WRITE_DOCS=1 $(BIN)/pytest tests/e2e -q
+	HUB_WRITE_DOCS=1 $(BIN)/pytest $(SCREEN_TESTS) -q -n 2 \
+	  --deselect "tests/e2e/test_tablet.py::test_accept_to_first_frame_is_close_to_a_direct_connection"
 
 bench-call-setup: install assets system
 	HUB_WRITE_DOCS=1 $(BIN)/pytest -q -s \

@@ -7,7 +7,7 @@ package: an NHS organisation with the licence puts the .woff2/.woff files in
 hub/web/static/fonts/ and runs ``make assets`` again. Without them the @font-face rules are
 dropped and pages use NHS.UK's own fallback (Arial), with no request for a missing file.
 
-    python3 hub/web/self_host.py hub/web/static/nhsuk/nhsuk-frontend.min.css
+    python3 hub/web/self_host.py hub/web/static/nhsuk/nhsuk.min.css
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from playwright.async_api import expect
 
 from support.browser import OpenPage, axe_violations, screenshot
 from support.hub import RunningHub
-from support.tablet import console_answers_tablet
+from support.tablet import console_answers_tablet, shoot
 
 WEAK = "The home's camera is off: weak connection"
 
@@ -26,6 +26,7 @@ async def test_the_nurse_is_told_when_the_tablet_turns_its_camera_off_for_a_weak
     await expect(tablet.locator("#call-status")).to_contain_text(
         "Your video is off because the connection is weak"
     )
+    await shoot(tablet, "camera-off-weak-link")
     await expect(home_tile).to_have_text(WEAK)
     await expect(home_tile).not_to_have_text("Picture frozen")
     assert await axe_violations(nurse) == []

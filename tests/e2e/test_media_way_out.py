@@ -10,9 +10,9 @@ from playwright.async_api import expect
 
 from hub.settings import HubSettings
 from schemas.signalling import IceTransportPolicy
-from support.browser import OpenPage, axe_violations
+from support.browser import OpenPage, axe_violations, screenshot
 from support.hub import RunningHub
-from support.tablet import console_answers_tablet
+from support.tablet import console_answers_tablet, shoot
 
 HUB_PHONE = "0300 123 4567"
 WCAG = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa")
@@ -49,6 +49,8 @@ async def test_both_sides_offer_the_way_out_when_media_does_not_start(
     await expect(console_help).to_contain_text(HUB_PHONE)
     assert await axe_violations(nurse, tags=WCAG) == []
     assert await axe_violations(tablet, tags=WCAG) == []
+    await shoot(tablet, "media-way-out")
+    await screenshot(nurse, "console-media-way-out")
 
     # Sound only: the console's own camera stops being sent, and the offer goes away.
     await nurse.locator("#media-audio-only").click()

@@ -19,7 +19,7 @@ from schemas.codes import Role
 from support.browser import DESKTOP, OpenPage, axe_violations, screenshot
 from support.calls import call_request
 from support.hub import RunningHub
-from support.tablet import walk_to_call
+from support.tablet import shoot, walk_to_call
 from support.world import _user
 
 # Counts the tones a page starts through WebAudio (the browser's own API, not our code):
@@ -273,12 +273,7 @@ async def test_a_three_way_call_shows_each_picture_once_and_its_media_state_on_b
     await expect(media).to_have_attribute("data-media", "frozen", timeout=20_000)
     await expect(media).to_contain_text("frozen")
     await expect(tablet.locator("#call-status")).not_to_have_text("Connected to Nurse.One.")
-
-
-async def shoot_media(tablet: Page, name: str) -> None:
-    from support.tablet import shoot
-
-    await shoot(tablet, name)
+    await shoot(tablet, "picture-frozen")
 
 
 async def _queue_of(live_hub: RunningHub, calls: int) -> list[str]:
@@ -502,7 +497,7 @@ async def test_with_no_nurse_on_shift_the_tablet_tells_the_truth(
     await expect(phone).to_have_text(HUB_PHONE)
     await expect(phone).to_have_attribute("href", "tel:03001234567")
     await expect(truth).not_to_contain_text("waited longer")
-    await shoot_media(tablet, "no-nurse")
+    await shoot(tablet, "no-nurse")
     assert await axe_violations(tablet) == []
 
     live_hub.clock.advance(timedelta(minutes=6))
