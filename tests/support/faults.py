@@ -44,8 +44,17 @@ VALID_STATES = {"requested", "queued", "ringing", "connected", "on_hold", "wrap_
 class HubProcess:
     """One ``telehub serve`` on its own port, with its log in the test's directory."""
 
-    def __init__(self, settings: HubSettings, workdir: Path, name: str, **env: str) -> None:
+    def __init__(
+        self,
+        settings: HubSettings,
+        workdir: Path,
+        name: str,
+        *,
+        cpus: set[int] | None = None,
+        **env: str,
+    ) -> None:
         self.settings = settings
+        self.cpus = cpus  # the CPUs it runs on (a benchmark keeps it off the load generator's)
         self.port = free_port()
         self.name = name
         self.log = workdir / f"{name}.log"
@@ -78,6 +87,7 @@ class HubProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=None if self.cpus is None else self._pin,
             )
         async with aiohttp.ClientSession() as http:
             deadline = time.monotonic() + within
@@ -91,6 +101,10 @@ class HubProcess:
                             return self.ready_at
                 await asyncio.sleep(0.05)  # a process starting: nothing to wait on but its port
         raise RuntimeError(f"{self.name} not ready within {within} s")
+
+    def _pin(self) -> None:  # in the child, before exec: every thread it starts inherits it
+        assert self.cpus is not None
+        os.sched_setaffinity(0, self.cpus)
 
     async def kill(self) -> None:
         """kill -9: no drain, no cleanup, sockets die with the process."""
