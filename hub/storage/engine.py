@@ -94,6 +94,30 @@ class Database:
             raise
 
     @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session whose every statement is its own transaction, for work that needs no
+        atomicity across its statements: a lookup, a single conditional UPDATE, reads that
+        are each consistent alone. On PostgreSQL (read committed: each statement sees its
+        own snapshot either way) it saves the BEGIN and COMMIT round trips. Rows cannot be
+        added or changed through it (nor audited: the chain is sealed in a transaction);
+        on SQLite it is an ordinary ``session()``."""
+        if self._turn is not None:
+            async with self.session() as session:
+                yield session
+            return
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                    yield session
+                    if session.new or session.dirty or session.deleted:
+                        raise RuntimeError("Database.autocommit() cannot add or change rows")
+        except Exception as exc:
+            if unreachable(exc):
+                raise Unavailable(UNAVAILABLE) from exc
+            raise
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A read-only session that need not wait for writers (long report queries)."""
         try:
