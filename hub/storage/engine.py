@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import Unavailable
@@ -24,11 +24,6 @@ if TYPE_CHECKING:
     from hub.settings import HubSettings
 
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
-
-# A pooled PostgreSQL connection is checked before use (see _checked_out): for nothing if it
-# came back to the pool less than this long ago, with a ping (three round trips with
-# asyncpg) if it has sat there longer.
-PING_AFTER_IDLE_SECONDS = 5.0
 
 
 class Database:
@@ -54,9 +49,7 @@ class Database:
                 hide_parameters=True,  # errors in the log never hold the values written
                 connect_args={"server_settings": server_settings},
             )
-            event.listen(self.engine.sync_engine.pool, "connect", _checked_in)  # new: live
-            event.listen(self.engine.sync_engine.pool, "checkin", _checked_in)
-            event.listen(self.engine.sync_engine.pool, "checkout", self._checked_out)
+            event.listen(self.engine.sync_engine.pool, "checkout", _checked_out)
         self._turn = asyncio.Lock() if url.startswith("sqlite") else None
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
@@ -129,23 +122,6 @@ class Database:
                 raise Unavailable(UNAVAILABLE) from exc
             raise
 
-    def _checked_out(self, dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
-        """Instead of ``pool_pre_ping`` on every check-out (three round trips each, the most
-        of a socket's registration): a connection the server or the network closed is
-        known to the driver without asking; one idle longer than PING_AFTER_IDLE_SECONDS
-        is pinged. Either, found dead, is replaced before use (the pool retries the
-        check-out); a disconnection found in use invalidates the whole pool as before."""
-        driver = getattr(dbapi_connection, "driver_connection", None)
-        if driver is not None and driver.is_closed():
-            raise DisconnectionError("the connection was closed while in the pool")
-        idle_since = record.info.get(_IDLE_SINCE)
-        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
-            return
-        try:
-            self.engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:
-            raise DisconnectionError("the connection did not answer a ping") from exc
-
     async def ping(self) -> None:
         """Raise if the database cannot be reached."""
         async with self.engine.connect() as conn:
@@ -182,11 +158,19 @@ def unreachable(exc: BaseException) -> bool:
     return False
 
 
-_IDLE_SINCE = "idle_since"
-
-
-def _checked_in(_dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
-    record.info[_IDLE_SINCE] = time.monotonic()
+def _checked_out(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """Instead of ``pool_pre_ping``, whose asyncpg ping is three round trips on every
+    check-out (BEGIN, the ping, ROLLBACK: the most of a socket's registration): one the
+    driver knows the server closed is replaced without asking, any other is pinged with
+    one round trip (a simple query). Found dead, it is replaced before use (the
+    pool retries the check-out) and the work does not fail."""
+    driver = dbapi_connection.driver_connection
+    if driver.is_closed():
+        raise DisconnectionError("the server closed this connection while it was pooled")
+    try:
+        await_(driver.execute("SELECT 1"))
+    except Exception as exc:
+        raise DisconnectionError("this pooled connection did not answer") from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
