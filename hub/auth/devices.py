@@ -121,9 +121,13 @@ class DeviceIdentity(IdentityBase):
         await self._attempt(
             "ws_credential", (Guard.WS_CREDENTIAL, client), (Guard.WS_CREDENTIAL, credential)
         )
-        async with self.db.session() as s:
-            device = await self._enrolled(s, credential, detail={"via": "websocket"})
-        if device is None:
+        async with self.db.autocommit() as s:  # one lookup: no transaction around it
+            device = await DeviceRepo(s, self.clock).by_credential(
+                credential_hash=token_hash(credential)
+            )
+        if device is None or device.revoked_at is not None:
+            async with self.db.session() as s:
+                await self._refused(s, device, detail={"via": "websocket"})
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device)
 
@@ -137,13 +141,19 @@ class DeviceIdentity(IdentityBase):
         )
         if device is not None and device.revoked_at is None:
             return device
+        await self._refused(s, device, detail=detail)
+        return None
+
+    async def _refused(
+        self, s: AsyncSession, device: Device | None, *, detail: dict[str, str] | None
+    ) -> None:
+        """Audit a sign-in with an unknown (None) or revoked device's credential."""
         await AuditRepo(s, self.clock).record(
             actor="anonymous" if device is None else f"device:{device.id}",
             action="device_sign_in",
             outcome="refused",
             detail=detail,
         )
-        return None
 
     async def devices(self, scope: Scope, site_id: int) -> Sequence[Device]:
         """A site's devices, enrolled, waiting for their code, and revoked (audited: their

@@ -248,7 +248,10 @@ class IdentityService(DeviceIdentity):
     async def redeem_ticket(self, ticket: str) -> Principal:
         """Exchange a websocket ticket, once, for the principal it was issued to (and, if a
         session issued it, only while that session is live)."""
-        async with self.db.session() as s:
+        # Each step is one statement that needs nothing from a transaction around it: the
+        # ticket is taken by one conditional UPDATE (of two sockets racing with it, one
+        # gets it), then its session and its user or device are read.
+        async with self.db.autocommit() as s:
             sessions = SessionRepo(s, self.clock)
             found = await sessions.consume_ticket(token_hash=token_hash(ticket))
             principal = None
@@ -256,11 +259,11 @@ class IdentityService(DeviceIdentity):
                 session = await sessions.live_by_id(session_id=found.session_id)
                 if found.session_id is None or session is not None:
                     principal = await self._principal_of(s, found.user_id, found.device_id, session)
-            if principal is None:
+        if principal is None:
+            async with self.db.session() as s:
                 await AuditRepo(s, self.clock).record(
                     actor="anonymous", action="ticket_redeem", outcome="refused"
                 )
-        if principal is None:
             raise Unauthorised("This ticket is unknown, expired or already used")
         return principal
 

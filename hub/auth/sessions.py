@@ -4,6 +4,7 @@ counted against the throttle, and a session opened."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -67,20 +68,26 @@ class IdentityBase:
 
     async def _attempt(self, action: str, *guards: tuple[Guard, str | None]) -> None:
         """Count an attempt against each guard whose key is known (hashed here); when one
-        is exhausted, audit the refusal and raise ``Throttled`` before any check runs."""
-        try:
-            for guard, key in guards:
-                if key is not None:
-                    await self.throttle.attempt(guard, hashed(key))
-        except Throttled as exc:
+        is exhausted, audit the refusal and raise ``Throttled`` before any check runs.
+
+        The guards are counted at the same time (their round trips to a shared store
+        overlap rather than follow each other), so an attempt one guard refuses still
+        counts against the others."""
+        counted = await asyncio.gather(
+            *(self.throttle.attempt(g, hashed(k)) for g, k in guards if k is not None),
+            return_exceptions=True,
+        )
+        failed = next((x for x in counted if isinstance(x, BaseException)), None)
+        if isinstance(failed, Throttled):
             async with self.db.session() as s:
                 await AuditRepo(s, self.clock).record(
                     actor="anonymous",
                     action=action,
                     outcome="throttled",
-                    detail={"guard": exc.guard.value},
+                    detail={"guard": failed.guard.value},
                 )
-            raise
+        if failed is not None:
+            raise failed
 
     async def _open_session(
         self,

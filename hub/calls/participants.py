@@ -135,7 +135,9 @@ class ParticipantService:
         """A participant is back: it keeps its place in every call it had not left. A nurse
         also gets every call still theirs to finish (live, or in wrap-up after everyone
         was lost), so they can always see and close it."""
-        async with self.db.session() as s:
+        # One conditional UPDATE (nothing to change for a tablet in no call) and a nurse's
+        # read of their own calls: neither needs a transaction around it.
+        async with self.db.autocommit() as s:
             call_ids = list(
                 await ParticipantRepo(s, self.clock).set_connected(
                     key=p.key, connected=True, process_id=self.process_id or None
@@ -152,7 +154,7 @@ class ParticipantService:
         return [x for x in snapshots if x.state not in states.FINISHED]
 
     async def disconnected(self, p: Principal) -> None:
-        async with self.db.session() as s:
+        async with self.db.autocommit() as s:  # one conditional UPDATE
             call_ids = await ParticipantRepo(s, self.clock).set_connected(
                 key=p.key, connected=False
             )

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.errors import Unavailable
@@ -45,10 +46,10 @@ class Database:
                 url,
                 pool_size=10,
                 max_overflow=20,
-                pool_pre_ping=True,
                 hide_parameters=True,  # errors in the log never hold the values written
                 connect_args={"server_settings": server_settings},
             )
+            event.listen(self.engine.sync_engine.pool, "checkout", _checked_out)
         self._turn = asyncio.Lock() if url.startswith("sqlite") else None
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
@@ -80,6 +81,30 @@ class Database:
                         await seal(session)
                 finally:
                     _holding.reset(token)
+        except Exception as exc:
+            if unreachable(exc):
+                raise Unavailable(UNAVAILABLE) from exc
+            raise
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncSession]:
+        """A session whose every statement is its own transaction, for work that needs no
+        atomicity across its statements: a lookup, a single conditional UPDATE, reads that
+        are each consistent alone. On PostgreSQL (read committed: each statement sees its
+        own snapshot either way) it saves the BEGIN and COMMIT round trips. Rows cannot be
+        added or changed through it (nor audited: the chain is sealed in a transaction);
+        on SQLite it is an ordinary ``session()``."""
+        if self._turn is not None:
+            async with self.session() as session:
+                yield session
+            return
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                    yield session
+                    if session.new or session.dirty or session.deleted:
+                        raise RuntimeError("Database.autocommit() cannot add or change rows")
         except Exception as exc:
             if unreachable(exc):
                 raise Unavailable(UNAVAILABLE) from exc
@@ -131,6 +156,21 @@ def unreachable(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _checked_out(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """Instead of ``pool_pre_ping``, whose asyncpg ping is three round trips on every
+    check-out (BEGIN, the ping, ROLLBACK: the most of a socket's registration): one the
+    driver knows the server closed is replaced without asking, any other is pinged with
+    one round trip (a simple query). Found dead, it is replaced before use (the
+    pool retries the check-out) and the work does not fail."""
+    driver = dbapi_connection.driver_connection
+    if driver.is_closed():
+        raise DisconnectionError("the server closed this connection while it was pooled")
+    try:
+        await_(driver.execute("SELECT 1"))
+    except Exception as exc:
+        raise DisconnectionError("this pooled connection did not answer") from exc
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -14,24 +12,8 @@ from hub.clock import SystemClock
 from hub.realtime.roster import TTL_SPREAD, Roster
 from hub.storage.engine import Database
 from hub.storage.tables import CallParticipant
+from support.statements import counted
 from support.world import NOW, World
-
-
-@contextmanager
-def counted_selects(db: Database) -> Iterator[list[str]]:
-    """Every SELECT the database really runs while the block runs."""
-    seen: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    engine = db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 async def _join(db: Database, call_id: str, key: str) -> None:
@@ -45,11 +27,11 @@ async def test_many_candidates_for_an_unread_call_share_one_query(
     call_id = world.home_a.call.id
     await _join(db, call_id, "user:1")
     roster = Roster(db, SystemClock())
-    with counted_selects(db) as selects:
+    with counted(db) as seen:
         answers = await asyncio.gather(*(roster.joined(call_id) for _ in range(50)))
         assert await roster.joined(call_id) == frozenset({"user:1"})
     assert set(answers) == {frozenset({"user:1"})}
-    assert len(selects) == 1
+    assert len(seen.selects) == 1
 
 
 async def test_a_change_while_reading_is_not_kept(db: Database, world: World) -> None:

@@ -44,8 +44,17 @@ VALID_STATES = {"requested", "queued", "ringing", "connected", "on_hold", "wrap_
 class HubProcess:
     """One ``telehub serve`` on its own port, with its log in the test's directory."""
 
-    def __init__(self, settings: HubSettings, workdir: Path, name: str, **env: str) -> None:
+    def __init__(
+        self,
+        settings: HubSettings,
+        workdir: Path,
+        name: str,
+        *,
+        cpus: set[int] | None = None,
+        **env: str,
+    ) -> None:
         self.settings = settings
+        self.cpus = cpus  # the CPUs it runs on (a benchmark keeps it off the load generator's)
         self.port = free_port()
         self.name = name
         self.log = workdir / f"{name}.log"
@@ -78,6 +87,7 @@ class HubProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                preexec_fn=None if self.cpus is None else self._pin,
             )
         async with aiohttp.ClientSession() as http:
             deadline = time.monotonic() + within
@@ -91,6 +101,10 @@ class HubProcess:
                             return self.ready_at
                 await asyncio.sleep(0.05)  # a process starting: nothing to wait on but its port
         raise RuntimeError(f"{self.name} not ready within {within} s")
+
+    def _pin(self) -> None:  # in the child, before exec: every thread it starts inherits it
+        assert self.cpus is not None
+        os.sched_setaffinity(0, self.cpus)
 
     async def kill(self) -> None:
         """kill -9: no drain, no cleanup, sockets die with the process."""
@@ -160,6 +174,7 @@ class Sender:
         self.site_id = site_id
         self.retry = retry  # error codes after which the same message is sent again
         self.acked: dict[str, int] = {}  # client_message_id -> seq the hub gave it
+        self.sent_at: dict[str, float] = {}  # client_message_id -> first sent (monotonic)
         self.errors: list[str] = []
         self.retried: list[str] = []  # the codes answered to sends that were tried again
         self._stop = asyncio.Event()
@@ -173,6 +188,7 @@ class Sender:
         while not self._stop.is_set():
             n += 1
             mid = f"{self.prefix}-{n}"
+            self.sent_at[mid] = time.monotonic()
             while not self._stop.is_set():
                 try:
                     extra = {"site_id": self.site_id} if self.site_id else {}
@@ -198,6 +214,47 @@ class Sender:
         if self._task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._task, 30)
+
+
+class Shown:
+    """When each message (by client id) was first shown by any of these readers: a task
+    woken by each reader's ``message_arrived``."""
+
+    def __init__(self, readers: list[Client]) -> None:
+        self.at: dict[str, float] = {}
+        self._tasks = [asyncio.create_task(self._watch(r.conn)) for r in readers]
+
+    async def _watch(self, conn: HubConnection) -> None:
+        done = 0
+        while True:
+            await conn.message_arrived.wait()
+            conn.message_arrived.clear()
+            now = time.monotonic()
+            for seq in conn.shown_order[done:]:
+                self.at.setdefault(str(conn.messages[seq]["client_message_id"]), now)
+            done = len(conn.shown_order)
+
+    def send_to_shown(
+        self,
+        senders: list[Sender],
+        since: float,
+        until: float,
+        shown_before: float = float("inf"),
+    ) -> list[float]:
+        """Send-to-shown, seconds, of the messages first sent between ``since`` and
+        ``until`` and shown (before ``shown_before``)."""
+        return [
+            self.at[mid] - at
+            for sender in senders
+            for mid, at in sender.sent_at.items()
+            if since <= at < until and self.at.get(mid, shown_before) < shown_before
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 async def device_client(

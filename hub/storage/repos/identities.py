@@ -161,6 +161,17 @@ class SessionRepo(Repo):
         found = (
             await self.session.exec(select(WebSession).where(WebSession.token_hash == token_hash))
         ).first()
+        return self._if_live(found, idle)
+
+    async def live_by_id(self, *, session_id: int | None) -> WebSession | None:
+        """The session with this id if it is live (a ticket's issuing session)."""
+        if session_id is None:
+            return None
+        return self._if_live(await self.session.get(WebSession, session_id, populate_existing=True))
+
+    def _if_live(
+        self, found: WebSession | None, idle: timedelta | None = None
+    ) -> WebSession | None:
         if found is None or found.revoked_at is not None:
             return None
         now = self.clock.now()
@@ -169,15 +180,6 @@ class SessionRepo(Repo):
         if idle is not None and as_utc(found.last_seen_at or found.created_at) + idle <= now:
             return None
         return found
-
-    async def live_by_id(self, *, session_id: int | None) -> WebSession | None:
-        """The session with this id if it is live (a ticket's issuing session)."""
-        if session_id is None:
-            return None
-        found = await self.session.get(WebSession, session_id, populate_existing=True)
-        if found is None:
-            return None
-        return await self.live(token_hash=found.token_hash)
 
     async def ended_among(self, *, token_hashes: Collection[str]) -> set[str]:
         """Which of these sessions are no longer live (revoked, expired or gone)."""
@@ -257,9 +259,7 @@ class SessionRepo(Repo):
                 col(Ticket.expires_at) > now,
             )
             .values(used_at=now)
-            .returning(col(Ticket.id))
+            .returning(Ticket)  # the whole row: no second read
+            .execution_options(synchronize_session=False)
         )
-        ticket_id = result.scalar_one_or_none()
-        if ticket_id is None:
-            return None
-        return await self.session.get(Ticket, ticket_id, populate_existing=True)
+        return result.scalar_one_or_none()
