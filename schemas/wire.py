@@ -43,7 +43,15 @@ from .errors import ErrorBody
 from .observations import Observations
 from .outcomes import ADVICE_MAX, AdvicePublic
 from .palliative import GoldLineOutcome
-from .signalling import IceCandidate, IceServer, IceTransportPolicy, ParticipantKey, Sdp, Signal
+from .signalling import (
+    FirstOffer,
+    IceCandidate,
+    IceServer,
+    IceTransportPolicy,
+    ParticipantKey,
+    Sdp,
+    Signal,
+)
 
 CallId = Annotated[str, Field(min_length=1, max_length=36)]
 ClientId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
@@ -154,6 +162,8 @@ class CallGet(CallRef):
 
 class CallAccept(CallRef):
     type: Literal["call/accept"]
+    # Optional: the nurse's offer to the caller, relayed once the accept is committed.
+    offer: FirstOffer | None = None
 
 
 class CallHold(CallRef):
