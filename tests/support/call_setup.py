@@ -47,6 +47,7 @@ TRACE = """
   hub.setupTraced = true;
   const command = hub.command.bind(hub);
   hub.command = (type, fields) => {
+    if (type === "call/accept" && fields.offer) window.setupMark("offer sent"); // with the accept
     if (type.startsWith("signal/")) {
       window.setupMark(`${type.slice(7)} sent`);
       watch(mesh()?.peers.get(fields.to)?.pc);
@@ -71,11 +72,11 @@ class Stage:
     name: str
     start: str
     end: str
-    hub: bool = True  # the call through the hub has this stage
-    direct: bool = True  # the direct connection has it too
+    direct: bool = True  # the direct connection has this stage too
 
 
-# Each stage from one mark to the next, in the order a call goes through them. The marks:
+# Each stage from one mark to the next, in the order a call goes through them (the offer is
+# sent with the accept, or after its reply by a client that does not). The marks:
 # "accept" (the nurse sends call/accept; for the direct connection, the nurse's page starts
 # its offer), "committed" (the hub's database commits the accept), "first frame" (the
 # tablet's first decoded frame of the nurse's video), and TRACE's marks in the page that
@@ -84,9 +85,8 @@ STAGES = (
     Stage("accept to the database's commit", "accept", "committed", direct=False),
     Stage("commit to the call event at the tablet (fan-out)", "committed", "connected event", direct=False),
     Stage("commit to the accept's reply at the nurse", "committed", "accept reply", direct=False),
-    Stage("accept's reply to the offer sent", "accept reply", "offer sent", direct=False),
-    Stage("start to the offer sent", "accept", "offer sent", hub=False),
-    Stage("offer relayed to the tablet", "offer sent", "offer received"),
+    Stage("accept (direct: start) to the offer sent", "accept", "offer sent"),
+    Stage("offer sent to the offer at the tablet", "offer sent", "offer received"),
     Stage("tablet: offer to its answer sent", "offer received", "answer sent"),
     Stage("answer relayed to the nurse", "answer sent", "answer received"),
     Stage("tablet: answer sent to ICE connected", "answer sent", "ice connected"),
@@ -162,7 +162,7 @@ def breakdown(hub: SetupMarks, direct: SetupMarks) -> list[str]:
         "|---|---|---|---|",
     ]
     for stage in (*STAGES, TOTAL):
-        through = hub.stage(stage) if stage.hub else []
+        through = hub.stage(stage)
         alone = direct.stage(stage) if stage.direct else []
         name = f"**{stage.name}**" if stage is TOTAL else stage.name
         lines.append(

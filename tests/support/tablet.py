@@ -46,7 +46,6 @@ async () => {
     document.body.append(video);
     nurse.video = video;
     nurse.acceptAt = performance.timeOrigin + performance.now();
-    const call = await hub.command("call/accept", { call_id: callId });
     const mesh = new CallMesh({ hub, callId, selfKey: hub.authOk.who.participant_key,
       localStream: nurse.stream, configuration: { iceServers: hub.authOk.ice_servers } });
     mesh.addEventListener("remote-stream", (e) => {
@@ -54,7 +53,19 @@ async () => {
       video.srcObject = e.detail.stream;
       video.play().catch(() => {});
     });
+    // As the console does: the first offer to the caller goes with the accept.
+    const waiting = nurse.queue.find((e) => e.call.id === callId)?.call ?? nurse.calls[callId];
+    const caller = waiting?.participants.find((p) => p.role === "caller" && p.connected);
+    const offer = caller ? await mesh.offerAhead(caller.key) : null;
+    let call;
+    try {
+      call = await hub.command("call/accept", offer ? { call_id: callId, offer } : { call_id: callId });
+    } catch (err) {
+      mesh.close();
+      throw err;
+    }
     nurse.mesh = mesh;
+    mesh.release();
     mesh.update(call, { iJustArrived: true });
     return call;
   };
