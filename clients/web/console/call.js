@@ -163,6 +163,8 @@ export class CallView {
 
   async startMedia(call, { arrived }) {
     await this.openCamera();
+    // Here, not as the camera opens: a fresh call's show() has just cleared the tiles.
+    if (this.localStream) this.addTile("self", this.localStream, "You", { self: true });
     if (!this.mesh) {
       this.mesh = this.newMesh(call.id);
       this.mesh.update(call, { iJustArrived: arrived });
@@ -178,7 +180,6 @@ export class CallView {
     this.camera ??= navigator.mediaDevices.getUserMedia({ video: true, audio: true }).then(
       (stream) => {
         this.localStream = stream;
-        this.addTile("self", stream, "You", { self: true });
         return stream;
       },
       (err) => {
