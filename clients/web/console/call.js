@@ -73,7 +73,8 @@ export class CallView {
       this.joinedAt = performance.now();
       this.$("idle").hidden = true;
       this.root.hidden = false;
-      this.$("videos").replaceChildren();
+      // Tiles of the media made ahead of the accept (offerAhead) are this call's: kept.
+      if (this.mesh?.callId !== call.id) this.$("videos").replaceChildren();
       this.messages = [];
       this.$("thread").replaceChildren();
       // What the home sent about this call before it was answered (the socket has the
