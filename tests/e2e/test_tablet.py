@@ -566,7 +566,8 @@ async def test_accept_to_first_frame_is_close_to_a_direct_connection(
             ) from None
         first = await receiver.evaluate("() => window.direct.firstFrameAt")
         direct_ms.append(first - started)
-        direct.add(started, first, nurse=await page_marks(sender), tablet=await page_marks(receiver))
+        sent, heard = await page_marks(sender), await page_marks(receiver)
+        direct.add(started, first, nurse=sent, tablet=heard)
         await sender.evaluate("() => direct.pc.close()")
         await receiver.evaluate("() => { direct.pc.close(); direct.video.remove(); }")
 

@@ -30,7 +30,9 @@ TRACE = """
   const hub = window.telehubTablet?.hub ?? window.nurse.hub;
   const mesh = () => window.telehubTablet?.view.mesh ?? window.nurse.mesh;
   window.setupMarks = {};
-  const mark = (name) => { window.setupMarks[name] ??= performance.timeOrigin + performance.now(); };
+  const mark = (name) => {
+    window.setupMarks[name] ??= performance.timeOrigin + performance.now();
+  };
   window.setupMark = mark;
   const watch = (pc) => {
     if (!pc || pc.setupWatched) return;
@@ -83,7 +85,12 @@ class Stage:
 # sends or hears each: NURSE_MARKS in the nurse's, TABLET_MARKS in the tablet's.
 STAGES = (
     Stage("accept to the database's commit", "accept", "committed", direct=False),
-    Stage("commit to the call event at the tablet (fan-out)", "committed", "connected event", direct=False),
+    Stage(
+        "commit to the call event at the tablet (fan-out)",
+        "committed",
+        "connected event",
+        direct=False,
+    ),
     Stage("commit to the accept's reply at the nurse", "committed", "accept reply", direct=False),
     Stage("accept (direct: start) to the offer sent", "accept", "offer sent"),
     Stage("offer sent to the offer at the tablet", "offer sent", "offer received"),
@@ -95,7 +102,13 @@ STAGES = (
 )  # fmt: skip
 TOTAL = Stage("accept (direct: start) to first decoded frame", "accept", "first frame")
 NURSE_MARKS = ("accept reply", "offer sent", "answer received")
-TABLET_MARKS = ("connected event", "offer received", "answer sent", "ice connected", "dtls connected")  # fmt: skip
+TABLET_MARKS = (
+    "connected event",
+    "offer received",
+    "answer sent",
+    "ice connected",
+    "dtls connected",
+)
 
 
 @dataclass

@@ -59,7 +59,8 @@ async () => {
     const offer = caller ? await mesh.offerAhead(caller.key) : null;
     let call;
     try {
-      call = await hub.command("call/accept", offer ? { call_id: callId, offer } : { call_id: callId });
+      const fields = offer ? { call_id: callId, offer } : { call_id: callId };
+      call = await hub.command("call/accept", fields);
     } catch (err) {
       mesh.close();
       throw err;
@@ -97,7 +98,9 @@ async ([role, session]) => {
   const pc = new RTCPeerConnection();
   // The moments of the set-up, as call_setup.TRACE marks them for a call through the hub.
   window.setupMarks = {};
-  const mark = (name) => { window.setupMarks[name] ??= performance.timeOrigin + performance.now(); };
+  const mark = (name) => {
+    window.setupMarks[name] ??= performance.timeOrigin + performance.now();
+  };
   const send = (msg) => {
     mark(`${msg.sdp?.type ?? "candidate"} sent`);
     return window.relay({ ...msg, session });
