@@ -10,8 +10,9 @@
 //
 // The nurse's first offer goes with the accept (offerAhead): the mesh connects to the
 // caller and makes its offer while call/accept is being sent, holding every other signal
-// (the ICE candidates gathered meanwhile) until release(), once the accept's reply says
-// the call is the nurse's; the hub relays the offer itself as soon as the accept commits.
+// (the ICE candidates gathered meanwhile) until release(): on the caller's answer or the
+// accept's reply, whichever comes first, as either says the call is the nurse's (the hub
+// relays the offer itself only once the accept is committed).
 
 const FALLBACK_OFFER_MS = 2500;
 
@@ -136,6 +137,10 @@ export class CallMesh extends EventTarget {
     if (event.call_id !== this.callId) return;
     const key = event.from_key;
     const signal = event.signal;
+    // An answer to the offer that went with the accept: the hub relays that offer only once
+    // the accept is committed, so the call is ours and the held candidates can go now,
+    // without waiting for the accept's reply.
+    if (this.held && signal.kind === "answer") this.release();
     let peer = this.peers.get(key);
     if (!peer) {
       if (signal.kind !== "offer") return;
