@@ -52,9 +52,11 @@ class HubSettings(BaseSettings):
     drain_seconds: float = Field(
         default=30.0, gt=0, le=600, description="SIGTERM: how long in-progress work may take"
     )
-    ice_servers: list[dict[str, Any]] = Field(
-        default_factory=lambda: [{"urls": ["stun:stun.l.google.com:19302"]}]
-    )
+    # None by default: no third-party STUN server learns the addresses of the NHS's devices,
+    # and on a network with no route to one an unreachable server only delays every call.
+    # Calls between devices that can reach each other connect without one; a trust lists
+    # its own STUN or TURN servers here (docs/operations.md, TURN).
+    ice_servers: list[dict[str, Any]] = Field(default_factory=list)
     turn_shared_secret: str | None = None
     ice_transport_policy: IceTransportPolicy = Field(
         default=IceTransportPolicy.ALL,

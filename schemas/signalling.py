@@ -28,6 +28,17 @@ class OfferSignal(BaseModel):
     ice_restart: bool = False
 
 
+class FirstOffer(BaseModel):
+    """The accepting nurse's offer to the caller, sent with ``call/accept``: the hub relays it
+    to ``to`` as a ``signal`` event once the accept is committed, a round trip sooner than a
+    ``signal/offer`` sent after the accept's reply."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    to: ParticipantKey
+    sdp: Sdp
+
+
 class AnswerSignal(BaseModel):
     kind: Literal["answer"] = "answer"
     sdp: Sdp

@@ -26,7 +26,7 @@ from .codes import (
 from .observations import Observations
 from .outcomes import ADVICE_MAX
 from .palliative import GoldLineOutcome
-from .signalling import IceCandidate, ParticipantKey, Sdp
+from .signalling import FirstOffer, IceCandidate, ParticipantKey, Sdp
 from .wire_base import CallId, ClientId, Pin
 
 
@@ -77,6 +77,8 @@ class CallGet(CallRef):
 
 class CallAccept(CallRef):
     type: Literal["call/accept"]
+    # Optional: the nurse's offer to the caller, relayed once the accept is committed.
+    offer: FirstOffer | None = None
 
 
 class CallHold(CallRef):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from pydantic import BaseModel
+
 from hub.auth.principal import Principal, user_key
 from hub.broker import topics
 from hub.broker.fanout import Fanout
@@ -31,6 +33,7 @@ from schemas.wire import (
     QueueEntry,
     QueueEvent,
     RingEvent,
+    signal_event_json,
 )
 
 from . import states
@@ -112,6 +115,12 @@ class Announcer:
         for key in keys:
             await self.fanout.event(topics.participant(key), frame)
         return snapshot
+
+    async def signal(self, call_id: str, *, from_key: str, to_key: str, signal: BaseModel) -> None:
+        """A signal handed to the hub with a committed change (the nurse's first offer with
+        ``call/accept``), to the one participant it is for, as ``signal/*`` relays it."""
+        event = signal_event_json(call_id, from_key, signal.model_dump_json())
+        await self.fanout.event_json(topics.participant(to_key), event)
 
     async def advice(self, call_id: str, event: AdviceEvent) -> None:
         """The nurse's advice to the home: to the call's callers only (the home's tablet,

@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from hub.auth.principal import Principal
 from hub.clinical.news2 import score_news2
 from hub.clock import Clock, london_month
-from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
+from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from hub.prison.rules import check_call_start, prison_facts
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -31,6 +31,7 @@ from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
 from hub.storage.tables import Call, CallEvent, CallParticipant, User
 from schemas.codes import CallState, Channel, OrganisationKind, Role
+from schemas.signalling import FirstOffer, OfferSignal
 from schemas.wire import CallSnapshot, CallStart
 
 from . import states
@@ -199,12 +200,22 @@ class CallService:
         return await self.announce.call_changed(call_id)
 
     # -- a nurse answers ------------------------------------------------------------------
-    async def accept(self, p: Principal, call_id: str) -> CallSnapshot:
+    async def accept(
+        self, p: Principal, call_id: str, offer: FirstOffer | None = None
+    ) -> CallSnapshot:
+        """The nurse takes the call. With ``offer`` (the nurse's offer to the caller), the
+        offer is relayed the moment the accept is committed, before the announcements, so the
+        caller's answer is not held up by them; an offer to anyone not joined to the call is
+        refused before anything changes."""
         me = p.scope.user_id
         assert me is not None
         async with self.db.session() as s:
             repo = CallRepo(s, self.clock)
             await repo.get(p.scope, call_id=call_id)
+            if offer is not None:
+                to = await ParticipantRepo(s, self.clock).find(call_id=call_id, key=offer.to)
+                if to is None or to.joined_at is None or to.key == p.key:
+                    raise NotFound("That participant is not in this call")
             busy = [
                 c
                 for c in await repo.waiting(p.scope, states=states.LIVE | {CallState.WRAP_UP})
@@ -237,6 +248,9 @@ class CallService:
                     process_id=self.process_id or None,
                 )
             )
+        if offer is not None:
+            signal = OfferSignal(sdp=offer.sdp)
+            await self.announce.signal(call_id, from_key=p.key, to_key=offer.to, signal=signal)
         await self.announce.queue_changed()
         return await self.announce.call_changed(call_id)
 

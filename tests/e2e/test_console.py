@@ -7,6 +7,7 @@ history with its timeline; 72 hours later the follow-up confirms what the call a
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -83,6 +84,12 @@ async def _connected(page: Page) -> None:
     await expect(page.locator("#connection")).to_have_text("Connected to the hub")
 
 
+def _keep_accept(accepts: list[dict[str, Any]], payload: str | bytes) -> None:
+    frame = json.loads(payload)
+    if frame.get("type") == "call/accept":
+        accepts.append(frame)
+
+
 async def test_a_call_from_tablet_to_record_with_a_specialist_and_a_lost_race(
     open_page: OpenPage, live_hub: RunningHub, db: Database
 ) -> None:
@@ -93,6 +100,10 @@ async def test_a_call_from_tablet_to_record_with_a_specialist_and_a_lost_race(
     nurse_one = await open_page("nurse.one", "/console", viewport=DESKTOP)
     nurse_two = await open_page("nurse.two", "/console", viewport=LAPTOP)
     specialist = await open_page("dr.one", "/console", viewport=DESKTOP)
+    accepts: list[dict[str, Any]] = []  # every call/accept either nurse's console sends
+    for page in (nurse_one, nurse_two):
+        page.on("websocket", lambda ws: ws.on("framesent", lambda f: _keep_accept(accepts, f)))
+        await page.reload()  # its socket again, now watched
     for page in (nurse_one, nurse_two, specialist):
         await _connected(page)
     await expect(nurse_one.locator("#roster")).to_contain_text("Dr.One")
@@ -133,6 +144,11 @@ async def test_a_call_from_tablet_to_record_with_a_specialist_and_a_lost_race(
     await expect(loser.locator("#alert")).to_contain_text(f"Taken by {winner_name}")
     await expect(loser.locator("#call")).to_be_hidden()
     await screenshot(loser, "console-taken")
+    # Each console sent its first offer to the caller with its accept (issue 19): the hub
+    # relays the winner's once the accept commits, and the loser's went nowhere.
+    caller_key = call["participants"][0]["key"]
+    assert [a["call_id"] for a in accepts] == [call["id"], call["id"]]
+    assert all(a["offer"]["to"] == caller_key and a["offer"]["sdp"] for a in accepts)
 
     # both ends see decoded video
     nurse_id = world.nurse.id if won_by_one else await _user_id(db, "nurse.two")

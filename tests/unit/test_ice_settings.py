@@ -19,6 +19,15 @@ from schemas.signalling import IceTransportPolicy
 NOW = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 
 
+def test_no_ice_server_by_default_so_no_third_party_hears_of_a_call(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HUB_ICE_SERVERS", raising=False)
+    settings = HubSettings()
+    assert settings.ice_servers == []
+    assert ice_servers_for(settings, "device:7", NOW) == []
+
+
 def test_relay_only_without_a_turn_server_is_refused() -> None:
     with pytest.raises(ValidationError, match="needs a turn: or turns: server"):
         HubSettings(

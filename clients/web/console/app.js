@@ -98,11 +98,14 @@ async function accept(callId) {
     return;
   }
   try {
-    const call = await hub.command("call/accept", { call_id: callId });
+    // The first offer goes with the accept when the camera is ready (docs/protocol.md).
+    const offer = await view.offerAhead(queue.entryOf(callId)?.call);
+    const call = await hub.command("call/accept", offer ? { call_id: callId, offer } : { call_id: callId });
     hideRing();
     await show(call, { arrived: true });
     $("call-heading").focus(); // not the page body: the nurse's next key acts on the call
   } catch (err) {
+    view.abandonAhead();
     const row = $("queue").querySelector(`[data-call-id="${CSS.escape(callId)}"]`);
     row?.classList.add("console-queue__item--taken");
     if (err.code === "conflict") {

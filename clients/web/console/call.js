@@ -24,6 +24,9 @@ function cameraOffWords(who, why) {
   return `${whose} camera is off`;
 }
 
+// How long an accept waits for the camera to open so that its offer can go with it.
+const CAMERA_AHEAD_MS = 500;
+
 const STATE_TAGS = { connected: "green", on_hold: "yellow", wrap_up: "blue", ringing: "orange" };
 
 export class CallView {
@@ -36,6 +39,7 @@ export class CallView {
     this.call = null;
     this.mesh = null;
     this.localStream = null;
+    this.camera = null; // the camera opening (a promise of the stream, or null if it failed)
     this.joinedAt = null;
     this.messages = [];
     this.$ = (id) => document.getElementById(id);
@@ -69,7 +73,8 @@ export class CallView {
       this.joinedAt = performance.now();
       this.$("idle").hidden = true;
       this.root.hidden = false;
-      this.$("videos").replaceChildren();
+      // Tiles of the media made ahead of the accept (offerAhead) are this call's: kept.
+      if (this.mesh?.callId !== call.id) this.$("videos").replaceChildren();
       this.messages = [];
       this.$("thread").replaceChildren();
       // What the home sent about this call before it was answered (the socket has the
@@ -158,34 +163,70 @@ export class CallView {
   }
 
   async startMedia(call, { arrived }) {
-    if (!this.localStream) {
-      try {
-        this.localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-      } catch (err) {
-        this.alerts.show(`Camera or microphone unavailable: ${err.message}. You can still talk by message.`, { tone: "urgent", sticky: true });
-      }
-      if (this.localStream) this.addTile("self", this.localStream, "You", { self: true });
-    }
+    await this.openCamera();
+    // Here, not as the camera opens: a fresh call's show() has just cleared the tiles.
+    if (this.localStream) this.addTile("self", this.localStream, "You", { self: true });
     if (!this.mesh) {
-      this.mesh = new CallMesh({
-        hub: this.hub,
-        callId: call.id,
-        selfKey: this.selfKey,
-        localStream: this.localStream,
-        configuration: rtcConfiguration(this.hub.authOk),
-      });
-      this.mesh.addEventListener("remote-stream", (e) => this.addTile(e.detail.key, e.detail.stream));
-      this.mesh.addEventListener("peer-left", (e) => this.removeTile(e.detail.key));
-      this.mesh.addEventListener("peer-media", (e) => this.peerMedia(e.detail));
-      this.mesh.addEventListener("peer-state", (e) => {
-        const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(e.detail.key)}"]`);
-        if (tile) tile.dataset.state = e.detail.state;
-      });
+      this.mesh = this.newMesh(call.id);
       this.mesh.update(call, { iJustArrived: arrived });
     } else {
-      this.mesh.update(call);
+      this.mesh.release(); // after offerAhead: the accept is ours, send what was held
+      this.mesh.update(call, { iJustArrived: arrived });
     }
     this.labelTiles();
+  }
+
+  // The camera and microphone, opened once per call (shared by offerAhead and startMedia).
+  openCamera() {
+    this.camera ??= navigator.mediaDevices.getUserMedia({ video: true, audio: true }).then(
+      (stream) => {
+        this.localStream = stream;
+        return stream;
+      },
+      (err) => {
+        this.alerts.show(`Camera or microphone unavailable: ${err.message}. You can still talk by message.`, { tone: "urgent", sticky: true });
+        return null;
+      },
+    );
+    return this.camera;
+  }
+
+  newMesh(callId) {
+    const mesh = new CallMesh({
+      hub: this.hub,
+      callId,
+      selfKey: this.selfKey,
+      localStream: this.localStream,
+      configuration: rtcConfiguration(this.hub.authOk),
+    });
+    mesh.addEventListener("remote-stream", (e) => this.addTile(e.detail.key, e.detail.stream));
+    mesh.addEventListener("peer-left", (e) => this.removeTile(e.detail.key));
+    mesh.addEventListener("peer-media", (e) => this.peerMedia(e.detail));
+    mesh.addEventListener("peer-state", (e) => {
+      const tile = this.$("videos").querySelector(`[data-key="${CSS.escape(e.detail.key)}"]`);
+      if (tile) tile.dataset.state = e.detail.state;
+    });
+    return mesh;
+  }
+
+  // Before call/accept: the first offer to the waiting call's caller, to go with the accept
+  // (docs/protocol.md), so the hub relays it the moment the accept commits. Waits for the
+  // camera at most CAMERA_AHEAD_MS (a camera slow to open, or a permission prompt, must not
+  // hold up the accept); null when there is no camera yet, no caller to offer to, or a call
+  // already in front of this console: the accept then goes alone and media starts after it.
+  async offerAhead(waiting) {
+    const caller = waiting?.participants.find((p) => p.role === "caller" && p.connected);
+    if (!caller || this.call || this.mesh) return null;
+    const late = new Promise((resolve) => setTimeout(() => resolve(null), CAMERA_AHEAD_MS));
+    const stream = await Promise.race([this.openCamera(), late]);
+    if (!stream || this.call || this.mesh) return null;
+    this.mesh = this.newMesh(waiting.id);
+    return this.mesh.offerAhead(caller.key);
+  }
+
+  // The accept was refused: drop the offer made for it, and the camera opened for it.
+  abandonAhead() {
+    if (!this.call) this.stopMedia();
   }
 
   stopMedia() {
@@ -193,9 +234,14 @@ export class CallView {
     for (const key of this.mesh?.peers.keys() ?? []) this.watch.forget(key);
     this.mesh?.close();
     this.mesh = null;
+    const camera = this.camera;
+    this.camera = null;
     if (this.localStream) {
       for (const track of this.localStream.getTracks()) track.stop();
       this.localStream = null;
+    } else {
+      // Still opening: stop it once it opens (offerAhead gave up waiting for it).
+      camera?.then((stream) => stream?.getTracks().forEach((t) => t.stop()));
     }
     this.$("videos").replaceChildren();
   }

@@ -7,6 +7,12 @@
 // resolved by the "perfect negotiation" pattern (the polite side rolls back), so peers
 // that follow another rule still connect. Candidates trickle: nothing waits for ICE
 // gathering to finish.
+//
+// The nurse's first offer goes with the accept (offerAhead): the mesh connects to the
+// caller and makes its offer while call/accept is being sent, holding every other signal
+// (the ICE candidates gathered meanwhile) until release(): on the caller's answer or the
+// accept's reply, whichever comes first, as either says the call is the nurse's (the hub
+// relays the offer itself only once the accept is committed).
 
 const FALLBACK_OFFER_MS = 2500;
 
@@ -26,6 +32,8 @@ export class CallMesh extends EventTarget {
     this.localStream = localStream;
     this.configuration = configuration;
     this.peers = new Map(); // key -> {pc, makingOffer, ignoreOffer, polite, timer}
+    this.held = null; // signals not yet sent (offerAhead until release), else null
+    this.heldOffer = null; // offerAhead's resolve, until its offer is made
     this.onSignal = (e) => this.handleSignal(e.detail);
     hub.addEventListener("hub-signal", this.onSignal);
     this.onOnline = () => this.restartIce();
@@ -92,16 +100,47 @@ export class CallMesh extends EventTarget {
       await pc.setLocalDescription();
       this.send("signal/offer", key, { sdp: pc.localDescription.sdp, ice_restart: iceRestart });
     } catch (err) {
+      this.#offerMade(null);
       this.dispatchEvent(new CustomEvent("error", { detail: err }));
     } finally {
       peer.makingOffer = false;
     }
   }
 
+  // Connect to `key` (the caller) and make the first offer now, before the hub has given
+  // us the call: resolves to {to, sdp} for call/accept's `offer` (null if no offer could be
+  // made). Every other signal is held until release() or dropped by close().
+  offerAhead(key) {
+    this.held = [];
+    const made = new Promise((resolve) => {
+      this.heldOffer = resolve;
+    });
+    this.connect(key, { offer: true });
+    return made;
+  }
+
+  // The accept's reply: the call is ours. Send what was held, in order.
+  release() {
+    const held = this.held ?? [];
+    this.held = null;
+    this.#offerMade(null);
+    for (const [type, to, fields] of held) this.send(type, to, fields);
+  }
+
+  #offerMade(offer) {
+    const resolve = this.heldOffer;
+    this.heldOffer = null;
+    resolve?.(offer);
+  }
+
   async handleSignal(event) {
     if (event.call_id !== this.callId) return;
     const key = event.from_key;
     const signal = event.signal;
+    // An answer to the offer that went with the accept: the hub relays that offer only once
+    // the accept is committed, so the call is ours and the held candidates can go now,
+    // without waiting for the accept's reply.
+    if (this.held && signal.kind === "answer") this.release();
     let peer = this.peers.get(key);
     if (!peer) {
       if (signal.kind !== "offer") return;
@@ -144,6 +183,11 @@ export class CallMesh extends EventTarget {
   }
 
   send(type, to, fields) {
+    if (this.held) {
+      if (type === "signal/offer" && this.heldOffer) this.#offerMade({ to, sdp: fields.sdp });
+      else this.held.push([type, to, fields]);
+      return;
+    }
     this.hub.command(type, { call_id: this.callId, to, ...fields }).catch(() => {});
   }
 
@@ -181,6 +225,8 @@ export class CallMesh extends EventTarget {
   }
 
   close() {
+    this.held = null;
+    this.#offerMade(null);
     for (const key of [...this.peers.keys()]) this.drop(key);
     this.hub.removeEventListener("hub-signal", this.onSignal);
     window.removeEventListener("online", this.onOnline);

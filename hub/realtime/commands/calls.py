@@ -69,7 +69,7 @@ async def get(ctx: CommandContext, cmd: CallGet) -> CallSnapshot:
 
 @commands.command("call/accept", NURSE)
 async def accept(ctx: CommandContext, cmd: CallAccept) -> CallSnapshot:
-    return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id)
+    return await _calls(ctx).accept(ctx.conn.principal, cmd.call_id, cmd.offer)
 
 
 @commands.command("call/hold", NURSE, Role.SPECIALIST)
