@@ -81,7 +81,7 @@ async def _a_drop_a_quality_report_and_an_escalation(db: Database, external_id: 
                 video_seconds=120,
                 audio_only_seconds=60,
                 reported_at=at,
-            )  # fmt: skip
+            )
         )
         s.add(Escalation(call_id=call.id, code="specialist_joined", at=at))
 
