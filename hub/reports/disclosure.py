@@ -16,10 +16,11 @@ report, so the counting code never sees a suppressed figure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from hub.reports import disclosure_groups
-from hub.reports.disclosure_groups import MEASURES
+from hub.reports.disclosure_groups import MEASURES, Group
 from hub.reports.disclosure_walk import Cell, cells_of
 from schemas.reports import SMALL, WITHHELD, Disclosure, MonthlyReport
 
@@ -84,32 +85,64 @@ def _solvable(hidden: list[Cell], remainder: int) -> bool:
 
 
 def _secondary(data: dict[str, Any], cells: dict[str, Cell]) -> None:
+    """Withhold until nothing more can be worked out: pass after pass over the links, then
+    the groups, each in order, as long as a pass withholds something. A rule whose cells
+    were not withheld since it last did nothing would do nothing again, so a pass looks
+    again only at the rules due (every rule on the first pass, then those holding a cell
+    withheld since): the same withholdings in the same order as looking at every rule."""
     groups, links = disclosure_groups.groups(data, cells), disclosure_groups.links(cells)
+    rules: list[Group | list[Cell]] = [*links, *groups]
+    holding: dict[int, list[int]] = {}
+    for n, rule in enumerate(rules):
+        for c in rule if isinstance(rule, list) else [rule.total, *rule.parts]:
+            holding.setdefault(id(c), []).append(n)
+    due = set(range(len(rules)))
+
+    def withhold(c: Cell, value: str) -> None:
+        c.container[c.key] = value
+        due.update(holding[id(c)])
+
     changed = True
     while changed:
         changed = False
-        for same in links:
-            if any(not c.shown for c in same):
-                for c in same:
-                    if c.shown and c.original:
-                        c.container[c.key] = WITHHELD if not is_small(c.original) else SMALL
-                        changed = True
-        for group in groups:
-            total, parts = group.total, group.parts
-            if not total.shown or not group.exact:
+        for n, rule in enumerate(rules):
+            if n not in due:
                 continue
-            hidden = [c for c in parts if not c.shown]
-            if not hidden:
-                continue
-            remainder = total.original - sum(c.original for c in parts if c.shown)
-            if not _solvable(hidden, remainder):
-                continue
-            candidates = sorted(
-                (c for c in parts if c.shown and c.original > 0), key=lambda c: c.original
-            )
-            target = candidates[0] if candidates and not group.prefer_total else total
-            target.container[target.key] = WITHHELD
+            due.discard(n)
+            if isinstance(rule, list):
+                changed |= _link(rule, withhold)
+            else:
+                changed |= _group(rule, withhold)
+
+
+def _link(same: list[Cell], withhold: Callable[[Cell, str], None]) -> bool:
+    """The same figure shown twice: withheld in one place, withheld in all."""
+    if all(c.shown for c in same):
+        return False
+    changed = False
+    for c in same:
+        if c.shown and c.original:
+            withhold(c, WITHHELD if not is_small(c.original) else SMALL)
             changed = True
+    return changed
+
+
+def _group(group: Group, withhold: Callable[[Cell, str], None]) -> bool:
+    """A part that could be worked out from the total and the other parts: withhold the
+    next smallest part too (or the total, when no part is left or the group prefers it)."""
+    total, parts = group.total, group.parts
+    if not total.shown or not group.exact:
+        return False
+    hidden = [c for c in parts if not c.shown]
+    if not hidden:
+        return False
+    remainder = total.original - sum(c.original for c in parts if c.shown)
+    if not _solvable(hidden, remainder):
+        return False
+    candidates = sorted((c for c in parts if c.shown and c.original > 0), key=lambda c: c.original)
+    target = candidates[0] if candidates and not group.prefer_total else total
+    withhold(target, WITHHELD)
+    return True
 
 
 def _derived(data: dict[str, Any], cells: dict[str, Cell]) -> list[str]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.avoided.claims import facts
+from hub.avoided.counts import SiteMonthCounts
 from hub.clock import Clock
 from hub.reports import activity, disclosure, gold_line, months, prisons, trends
 from hub.reports.build import build
@@ -30,9 +32,9 @@ from hub.reports.summary import MonthCall
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
-from hub.storage.repos.reports import Area, ReportRepo
+from hub.storage.repos.reports import Area, Coverage, ReportRepo
 from hub.storage.scope import Scope
-from hub.storage.tables import Organisation
+from hub.storage.tables import HospitalActivity, Organisation
 from schemas.reports import MonthlyReport, MonthlyReportQuery, WatchedHome
 
 
@@ -93,9 +95,23 @@ class ReportService:
     ) -> ReportInputs:
         """Everything one area's report for ``month`` is built from, read in the caller's
         session: the month's calls, escalations and drops, the per-site, per-month counts
-        over the trend window, and the hospital activity."""
+        over the trend window, and the hospital activity (only the area's rows)."""
         sites = await repo.sites(scope, area)
         area_sites = await repo.sites(scope, area, whole_area=True) if area.site else sites
+        rows = await read_rows(repo, scope, area, month, area_sites)
+        return self.inputs(area, month, sites, area_sites, rows, hub_ods=hub_ods)
+
+    def inputs(
+        self,
+        area: Area,
+        month: str,
+        sites: Sequence[Organisation],
+        area_sites: Sequence[Organisation],
+        rows: ReportRows,
+        *,
+        hub_ods: str | None,
+    ) -> ReportInputs:
+        """One area's ``ReportInputs`` from rows read for it (or split from the hub's)."""
         calls = [
             MonthCall(
                 site_id=r[0],
@@ -105,21 +121,9 @@ class ReportService:
                 answered_at=r[4],
                 facts=facts(*r[5:10]),
             )
-            for r in await repo.month_calls(scope, area, month=month)
+            for r in rows.calls
         ]
-        escalations = [
-            EscalationRead(*r) for r in await repo.month_escalations(scope, area, month=month)
-        ]
-        drops = [(r[0], r[1]) for r in await repo.month_drops(scope, area, month=month)]
-        quality = [QualityRead(*r) for r in await repo.month_quality(scope, area, month=month)]
-        first, _last = trends.window(month)
-        earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
-        site_months = await repo.site_months(scope, area, first_month=earliest, last_month=month)
-        homes = [home_of(o) for o in area_sites]
-        needed = activity.first_month_needed(homes, month) or month
-        hospital = await repo.activity(
-            scope, area, first_month=min(needed, month), last_month=month
-        )
+        first_activity = activity_from(area_sites, month)
         return ReportInputs(
             month=month,
             area=area,
@@ -127,11 +131,11 @@ class ReportService:
             area_sites=area_sites,
             hub_ods=hub_ods,
             calls=calls,
-            escalations=escalations,
-            drops=drops,
-            quality=quality,
-            site_months=site_months,
-            activity=hospital,
+            escalations=[EscalationRead(*r[1:]) for r in rows.escalations],
+            drops=[(r[0], r[1]) for r in rows.drops],
+            quality=[QualityRead(*r) for r in rows.quality],
+            site_months=rows.site_months,
+            activity=[a for a in rows.activity if a.month >= first_activity],
             generated_at=self.clock.now(),
             answer_target_seconds=self.settings.answer_target_seconds,
             costs=self.costs,
@@ -143,6 +147,52 @@ class ReportService:
         if self.settings.report_suppress_small_numbers:
             return gold_line.suppress(prisons.suppress(disclosure.suppress(report)))
         return disclosure.unsuppressed(report)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRows:
+    """The rows a report is made from, as the repository returns them: one area's, or the
+    whole hub's (each row carries its site, to split them by commissioner)."""
+
+    calls: Sequence[tuple[Any, ...]]
+    escalations: Sequence[tuple[Any, ...]]
+    drops: Sequence[tuple[Any, ...]]
+    quality: Sequence[tuple[Any, ...]]
+    site_months: Sequence[SiteMonthCounts]
+    activity: Sequence[HospitalActivity]
+
+
+def activity_from(area_sites: Sequence[Organisation], month: str) -> str:
+    """The first month of hospital activity the comparison of these sites reads."""
+    needed = activity.first_month_needed([home_of(o) for o in area_sites], month) or month
+    return min(needed, month)
+
+
+async def read_rows(
+    repo: ReportRepo,
+    scope: Scope,
+    covered: Coverage,
+    month: str,
+    area_sites: Sequence[Organisation],
+) -> ReportRows:
+    """One query for each kind of row, for one area or for the whole hub: the month's
+    calls, escalations, drops and quality reports, the per-site, per-month counts from the
+    earliest month the trends and comparisons need, and the hospital activity from the
+    earliest month any of ``area_sites``' comparisons needs."""
+    first, _last = trends.window(month)
+    earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
+    return ReportRows(
+        calls=await repo.month_calls(scope, covered, month=month),
+        escalations=await repo.month_escalations(scope, covered, month=month),
+        drops=await repo.month_drops(scope, covered, month=month),
+        quality=await repo.month_quality(scope, covered, month=month),
+        site_months=await repo.site_months(
+            scope, covered, first_month=earliest, last_month=month
+        ),
+        activity=await repo.activity(
+            scope, covered, first_month=activity_from(area_sites, month), last_month=month
+        ),
+    )
 
 
 async def read_sections(

@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock, london_date
 from hub.reports.rates import wilson
 from hub.storage.repos.gold_line_reports import GoldLineReportRepo
+from hub.storage.repos.reports import WholeHub
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
 from schemas.codes import OrganisationKind
@@ -141,17 +143,34 @@ async def read_section(
     """The section for the report's sites (already chosen through the caller's scope); None
     when the area has no own-home service and the month no Gold Line call and no death of
     a person on the register."""
-    ids = [o.id or 0 for o in sites]
+    calls, deaths = await read_rows(s, clock, scope, [o.id or 0 for o in sites], month)
+    return section_of(sites, calls, deaths)
+
+
+async def read_rows(
+    s: AsyncSession, clock: Clock, scope: Scope, site_ids: Sequence[int] | WholeHub, month: str
+) -> tuple[Sequence[Any], Sequence[Any]]:
+    """The repository's rows of the month's Gold Line calls and register deaths (each
+    starting with its site), at these sites or at every commissioner's (the hub-wide
+    report, to split by site and give to ``section_of``)."""
     repo = GoldLineReportRepo(s, clock)
-    calls = [GoldLineCall(*r) for r in await repo.month_calls(scope, site_ids=ids, month=month)]
-    deaths = deaths_of(
-        await repo.month_deaths(
-            scope, site_ids=ids, first=months.first_day(month), last=months.last_day(month)
-        )
+    calls = await repo.month_calls(scope, site_ids=site_ids, month=month)
+    deaths = await repo.month_deaths(
+        scope, site_ids=site_ids, first=months.first_day(month), last=months.last_day(month)
     )
-    if not calls and not deaths and not any(o.kind == OrganisationKind.OWN_HOME for o in sites):
+    return calls, deaths
+
+
+def section_of(
+    sites: Sequence[Organisation], calls: Sequence[Any], deaths: Sequence[Any]
+) -> GoldLineSection | None:
+    """The section from the rows of the report's sites (``read_rows``, each row's site
+    first; the deaths' rows in the repository's order)."""
+    found = [GoldLineCall(*r[1:]) for r in calls]
+    died = deaths_of([tuple(r[1:]) for r in deaths])
+    if not found and not died and not any(o.kind == OrganisationKind.OWN_HOME for o in sites):
         return None
-    return section(calls, deaths)
+    return section(found, died)
 
 
 def suppress(report: MonthlyReport) -> MonthlyReport:

@@ -1,6 +1,7 @@
 """The hub-wide report (hub administrators only): every commissioner's monthly report in
 one run, and the hub's totals over them. ``telehub report monthly --month M --all``,
-``GET /api/reports/hub`` and the ``/reports/hub`` page."""
+``GET /api/reports/hub`` and the ``/reports/hub`` page. Each kind of row is read once for
+the whole hub and split by commissioner (``hub.reports.hub_read``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from hub.reports.build import build
-from hub.reports.engine import ReportService, collector_paused, read_sections
+from hub.reports.engine import ReportService, collector_paused
+from hub.reports.hub_read import read_hub
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.reports import Area, ReportRepo
 from hub.storage.scope import Scope
@@ -31,8 +33,7 @@ async def hub_wide(service: ReportService, scope: Scope, month: str) -> HubRepor
         hub = await repo.hub(scope)
         hub_ods = hub.ods_code if hub else None
         areas = [Area(commissioner=c) for c in await repo.commissioners(scope)]
-        inputs = [await service.read(repo, scope, a, month, hub_ods=hub_ods) for a in areas]
-        sections = [await read_sections(s, service.clock, scope, i.sites, month) for i in inputs]
+        read = await read_hub(service, s, scope, areas, month, hub_ods=hub_ods)
         await AuditRepo(s, service.clock).note(
             scope,
             "report_hub_wide",
@@ -41,9 +42,7 @@ async def hub_wide(service: ReportService, scope: Scope, month: str) -> HubRepor
             detail={"month": month, "commissioners": len(areas)},
         )
     with collector_paused():
-        built = [
-            build(i).model_copy(update=extra) for i, extra in zip(inputs, sections, strict=True)
-        ]
+        built = [build(a.inputs).model_copy(update=a.sections) for a in read]
         lines = [line(r) for r in built]
         return HubReport(
             month=month,

@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock, LondonDays, as_utc
 from hub.storage.repos.prison_reports import PrisonReportRepo
+from hub.storage.repos.reports import WholeHub
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
 from schemas.codes import (
@@ -146,19 +147,44 @@ async def read_section(
     s: AsyncSession, clock: Clock, scope: Scope, sites: Sequence[Organisation], month: str
 ) -> PrisonSection | None:
     """The section for the report's sites (already chosen through the caller's scope)."""
-    prisons = [o for o in sites if o.kind == OrganisationKind.PRISON]
+    prisons = prisons_of(sites)
     if not prisons:
         return None
-    ids = [p.id or 0 for p in prisons]
+    calls, booked = await read_rows(s, clock, scope, [p.id or 0 for p in prisons], month)
+    return section(prisons, calls, booked)
+
+
+async def read_rows(
+    s: AsyncSession, clock: Clock, scope: Scope, site_ids: Sequence[int] | WholeHub, month: str
+) -> tuple[list[PrisonCall], list[HeldOrMissed]]:
+    """The month's prison calls and appointments held or missed, at these sites or at every
+    commissioner's (the hub-wide report, to split with ``section_of``)."""
     repo = PrisonReportRepo(s, clock)
-    calls = [PrisonCall(*r) for r in await repo.month_calls(scope, site_ids=ids, month=month)]
+    calls = [PrisonCall(*r) for r in await repo.month_calls(scope, site_ids=site_ids, month=month)]
     days = LondonDays(months.first_day(month), months.last_day(month))
     assert days.since is not None and days.until is not None
     booked = [
         HeldOrMissed(*r)
-        for r in await repo.appointments(scope, site_ids=ids, since=days.since, until=days.until)
+        for r in await repo.appointments(
+            scope, site_ids=site_ids, since=days.since, until=days.until
+        )
     ]
-    return section(prisons, calls, booked)
+    return calls, booked
+
+
+def prisons_of(sites: Sequence[Organisation]) -> list[Organisation]:
+    return [o for o in sites if o.kind == OrganisationKind.PRISON]
+
+
+def section_of(
+    sites: Sequence[Organisation], calls: Sequence[PrisonCall], booked: Sequence[HeldOrMissed]
+) -> PrisonSection | None:
+    """The section for the report's sites from rows that may hold other sites' too."""
+    prisons = prisons_of(sites)
+    ids = {p.id for p in prisons}
+    return section(
+        prisons, [c for c in calls if c.site_id in ids], [a for a in booked if a.site_id in ids]
+    )
 
 
 def suppress(report: MonthlyReport) -> MonthlyReport:

@@ -8,20 +8,24 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlmodel import select
 
-from hub.clock import FakeClock
+from hub.clock import FakeClock, as_utc
 from hub.errors import Forbidden
 from hub.reports.engine import ReportService
 from hub.reports.hub_wide import hub_wide
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM, Scope
+from hub.storage.tables import Call, CallEvent, CallQualityReport, Escalation
 from schemas.codes import Role
 from schemas.reports import MonthlyReportQuery
+from support.gold_line import load_gold_line_example
 from support.reports import (
     ACTIVITY,
     AVOIDED,
@@ -63,6 +67,46 @@ async def test_every_commissioners_report_and_the_hub_totals(db: Database, world
         x.avoided.admission.confirmed  # type: ignore[misc]
         for x in hub.by_commissioner
     )
+
+
+async def _a_drop_a_quality_report_and_an_escalation(db: Database, external_id: str) -> None:
+    async with db.session() as s:
+        call = (await s.exec(select(Call).where(Call.external_id == external_id))).one()
+        at = as_utc(call.started_at) + timedelta(minutes=3)
+        s.add(CallEvent(call_id=call.id, at=at, kind="participant_dropped", detail={}))
+        s.add(
+            CallQualityReport(
+                call_id=call.id,
+                reporter="user:1",
+                video_seconds=120,
+                audio_only_seconds=60,
+                reported_at=at,
+            )
+        )
+        s.add(Escalation(call_id=call.id, code="specialist_joined", at=at))
+
+
+async def test_each_kind_of_row_is_counted_for_its_own_commissioner(
+    db: Database, world: World
+) -> None:
+    """The hub's rows, read once and split by commissioner: unsuppressed (so a count of 1
+    moved to the wrong area shows), every commissioner's report is its own report, with
+    calls, drops, quality reports, escalations, hospital activity and the Gold Line rows at
+    both commissioners' sites (C20 is home B's, QBB)."""
+    await load_worked_example(db)
+    await load_gold_line_example(db)
+    for external_id in ("C04", "C20"):
+        await _a_drop_a_quality_report_and_an_escalation(db, external_id)
+    service = _service(db, suppress=False)
+    hub = await hub_wide(service, SYSTEM, MONTH)
+    by_code = {r.commissioner: r for r in hub.reports}
+    assert {"QAA", "QBB"} <= set(by_code)
+    for code, report in by_code.items():
+        own = await service.monthly(SYSTEM, MonthlyReportQuery(month=MONTH, commissioner=code))
+        assert report == own
+    qbb = by_code["QBB"]
+    assert (qbb.connection.calls_with_drop, qbb.connection.calls_reported) == (1, 1)
+    assert qbb.specialists.joined == 1 and qbb.gold_line is not None
 
 
 async def test_only_a_hub_administrator_runs_it(db: Database, world: World) -> None:

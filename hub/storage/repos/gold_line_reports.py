@@ -1,7 +1,8 @@
 """The rows the monthly report's Gold Line section counts: the month's Gold Line calls at the
 report's sites (already chosen through the caller's scope), and the deaths in the month of
 people on the palliative register at those sites with every version of their entry. One
-query each, whatever the number of sites."""
+query each, whatever the number of sites; ``WholeHub`` reads every commissioner's sites at
+once (the hub-wide report), so every row starts with its site's id."""
 
 from __future__ import annotations
 
@@ -18,21 +19,23 @@ from ..scope import Scope
 from ..tables import Call, Death, PalliativeEntry, Person
 from .base import Repo
 from .palliative import is_current_death
+from .reports import WholeHub, among
 
 
 class GoldLineReportRepo(Repo):
     async def month_calls(
-        self, scope: Scope, *, site_ids: Sequence[int], month: str
+        self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, month: str
     ) -> Sequence[Any]:
-        """(gold_line_outcome, the caller's NHS number or None) of each Gold Line call."""
-        if not site_ids:
+        """(site, gold_line_outcome, the caller's NHS number or None) of each Gold Line
+        call."""
+        if not isinstance(site_ids, WholeHub) and not site_ids:
             return []
         stmt = (
-            select(col(Call.gold_line_outcome), col(Person.nhs_number))
+            select(col(Call.site_id), col(Call.gold_line_outcome), col(Person.nhs_number))
             .outerjoin(Person, col(Person.id) == col(Call.person_id))
             .where(
                 col(Call.local_month) == month,
-                col(Call.site_id).in_(list(site_ids)),
+                among(site_ids, col(Call.site_id)),
                 col(Call.channel) == Channel.GOLD_LINE.value,
                 scope.site_clause(Call.site_id),
             )
@@ -40,16 +43,17 @@ class GoldLineReportRepo(Repo):
         return (await self.session.exec(stmt)).all()
 
     async def month_deaths(
-        self, scope: Scope, *, site_ids: Sequence[int], first: date, last: date
+        self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, first: date, last: date
     ) -> Sequence[Any]:
-        """(person, died_on, place, version, recorded_at, preferred_place_of_death): one row
-        per version of the register entry of each person whose current death (the latest
-        correction) is between ``first`` and ``last`` (inclusive) and who is on the register
-        at one of the sites; only people on the register have a row."""
-        if not site_ids:
+        """(site, person, died_on, place, version, recorded_at, preferred_place_of_death):
+        one row per version of the register entry of each person whose current death (the
+        latest correction) is between ``first`` and ``last`` (inclusive) and who is on the
+        register at one of the sites; only people on the register have a row."""
+        if not isinstance(site_ids, WholeHub) and not site_ids:
             return []
         stmt = (
-            select_columns(  # six columns: more than sqlmodel's select is typed for
+            select_columns(  # seven columns: more than sqlmodel's select is typed for
+                col(Person.site_id),
                 col(Death.person_id),
                 col(Death.died_on),
                 col(Death.place),
@@ -62,7 +66,7 @@ class GoldLineReportRepo(Repo):
             .where(
                 col(Death.died_on) >= first,
                 col(Death.died_on) <= last,
-                col(Person.site_id).in_(list(site_ids)),
+                among(site_ids, col(Person.site_id)),
                 scope.site_clause(Person.site_id),
                 is_current_death(),  # a corrected death counts once, as corrected
             )

@@ -1,5 +1,6 @@
 """The rows the monthly report's prison section counts: prison calls and appointments of
-the report's sites (already chosen through the caller's scope) in one London month."""
+the report's sites (already chosen through the caller's scope) in one London month, or of
+every commissioner's sites at once for the hub-wide report (``WholeHub``)."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from schemas.codes import AppointmentStatus, Channel
 from ..scope import Scope
 from ..tables import Appointment, Call
 from .base import Repo
+from .reports import WholeHub, among
 
 
 class PrisonReportRepo(Repo):
     async def month_calls(
-        self, scope: Scope, *, site_ids: Sequence[int], month: str
+        self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, month: str
     ) -> Sequence[Any]:
         """(site, channel, prison_intent, escort_needed, disposition, ed_72h, admitted_72h)."""
-        if not site_ids:
+        if not isinstance(site_ids, WholeHub) and not site_ids:
             return []
         stmt = select(
             col(Call.site_id),
@@ -34,17 +36,22 @@ class PrisonReportRepo(Repo):
             col(Call.admitted_within_72h),
         ).where(
             col(Call.local_month) == month,
-            col(Call.site_id).in_(list(site_ids)),
+            among(site_ids, col(Call.site_id)),
             col(Call.channel).in_([Channel.PRISON_URGENT.value, Channel.PRISON_CLINIC.value]),
             scope.site_clause(Call.site_id),
         )
         return (await self.session.execute(stmt)).all()
 
     async def appointments(
-        self, scope: Scope, *, site_ids: Sequence[int], since: datetime, until: datetime
+        self,
+        scope: Scope,
+        *,
+        site_ids: Sequence[int] | WholeHub,
+        since: datetime,
+        until: datetime,
     ) -> Sequence[Any]:
         """(site, status, starts_at, booked_at) of appointments held or missed in the range."""
-        if not site_ids:
+        if not isinstance(site_ids, WholeHub) and not site_ids:
             return []
         stmt = select(
             col(Appointment.site_id),
@@ -52,7 +59,7 @@ class PrisonReportRepo(Repo):
             col(Appointment.starts_at),
             col(Appointment.booked_at),
         ).where(
-            col(Appointment.site_id).in_(list(site_ids)),
+            among(site_ids, col(Appointment.site_id)),
             col(Appointment.starts_at) >= since,
             col(Appointment.starts_at) < until,
             col(Appointment.status).in_(

@@ -67,6 +67,36 @@ class Area:
             )
         )
 
+    def whole(self) -> Area:
+        """The commissioner's whole area (all its sites, even when this is one site)."""
+        return Area(commissioner=self.commissioner) if self.site is not None else self
+
+
+@dataclass(frozen=True, slots=True)
+class WholeHub:
+    """Every commissioner's sites at once: what the hub-wide report reads, each kind of row
+    once for the whole hub, to split by commissioner (``hub.reports.hub_read``)."""
+
+    def sites_clause(self, site_column: Any) -> ColumnElement[bool]:
+        return site_column.in_(
+            select(col(Organisation.id)).where(col(Organisation.commissioner_id).is_not(None))
+        )
+
+    def whole(self) -> WholeHub:
+        return self
+
+
+Coverage = Area | WholeHub
+"""What a read covers: one area (a commissioner's or one site's), or the whole hub."""
+
+
+def among(sites: Sequence[int] | WholeHub, site_column: Any) -> ColumnElement[bool]:
+    """``site_column`` restricted to the listed sites (a report's, already chosen through
+    the caller's scope), or to every commissioner's (the hub-wide report)."""
+    if isinstance(sites, WholeHub):
+        return sites.sites_clause(site_column)
+    return site_column.in_(list(sites))
+
 
 class ReportRepo(Repo):
     async def area(
@@ -130,11 +160,12 @@ class ReportRepo(Repo):
         return (await self.session.exec(stmt.order_by(col(Organisation.id)))).first()
 
     async def sites(
-        self, scope: Scope, area: Area, *, whole_area: bool = False
+        self, scope: Scope, area: Coverage, *, whole_area: bool = False
     ) -> Sequence[Organisation]:
-        """The area's sites (or the one site); ``whole_area`` gives all the commissioner's."""
+        """The area's sites (or the one site); ``whole_area`` gives all the commissioner's.
+        For the whole hub: every site with a commissioner that the scope may see."""
         require_reports(scope)
-        covered = Area(commissioner=area.commissioner) if whole_area else area
+        covered = area.whole() if whole_area else area
         stmt = select_model(Organisation).where(
             col(Organisation.kind).in_(_SITE_KINDS),
             covered.sites_clause(col(Organisation.id)),
@@ -149,7 +180,7 @@ class ReportRepo(Repo):
         return [tuple(row) for row in (await connection.execute(stmt)).all()]
 
     def _calls_in(
-        self, scope: Scope, area: Area, first_month: str, last_month: str
+        self, scope: Scope, area: Coverage, first_month: str, last_month: str
     ) -> ColumnElement[bool]:
         """Calls of the area in these months. The months are listed (not a range) so both
         engines seek the (local_month, site_id) index on both columns: a range on the first
@@ -161,7 +192,9 @@ class ReportRepo(Repo):
             in_months, area.sites_clause(col(Call.site_id)), scope.site_clause(col(Call.site_id))
         )
 
-    async def month_calls(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
+    async def month_calls(
+        self, scope: Scope, area: Coverage, *, month: str
+    ) -> list[tuple[Any, ...]]:
         """The month's calls, only the columns a report reads (never clinical free text)."""
         require_reports(scope)
         stmt = select(
@@ -174,7 +207,9 @@ class ReportRepo(Repo):
         ).where(self._calls_in(scope, area, month, month))
         return await self._rows(stmt)
 
-    async def month_drops(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
+    async def month_drops(
+        self, scope: Scope, area: Coverage, *, month: str
+    ) -> list[tuple[Any, ...]]:
         """(site id, call id) of the month's calls in which a connection was lost and not
         resumed (the hub's ``participant_dropped`` event), each call once."""
         require_reports(scope)
@@ -189,7 +224,9 @@ class ReportRepo(Repo):
         )
         return await self._rows(stmt)
 
-    async def month_quality(self, scope: Scope, area: Area, *, month: str) -> list[tuple[Any, ...]]:
+    async def month_quality(
+        self, scope: Scope, area: Coverage, *, month: str
+    ) -> list[tuple[Any, ...]]:
         """(site id, call id, video seconds, audio-only seconds, ended by failure) of each
         call-quality record of the month's calls: each participant's report
         (``call/quality``), and the hub's record of a retired ``call_failed_technical``."""
@@ -208,12 +245,14 @@ class ReportRepo(Repo):
         return await self._rows(stmt)
 
     async def month_escalations(
-        self, scope: Scope, area: Area, *, month: str
+        self, scope: Scope, area: Coverage, *, month: str
     ) -> list[tuple[Any, ...]]:
-        """(call id, code, time, call answered at, call source) for the month's calls."""
+        """(call's site id, call id, code, time, call answered at, call source) for the
+        month's calls (the site, to split the hub's rows by commissioner)."""
         require_reports(scope)
         stmt = (
             select(
+                col(Call.site_id),
                 col(Escalation.call_id),
                 col(Escalation.code),
                 col(Escalation.at),
@@ -226,7 +265,7 @@ class ReportRepo(Repo):
         return await self._rows(stmt)
 
     async def site_months(
-        self, scope: Scope, area: Area, *, first_month: str, last_month: str
+        self, scope: Scope, area: Coverage, *, first_month: str, last_month: str
     ) -> list[SiteMonthCounts]:
         """The area's per-site, per-month counts over a window (``report_site_month``, kept
         as calls change): one row per site and month, never the calls' rows."""
@@ -244,12 +283,12 @@ class ReportRepo(Repo):
         ]
 
     async def activity(
-        self, scope: Scope, area: Area, *, first_month: str, last_month: str
+        self, scope: Scope, area: Coverage, *, first_month: str, last_month: str
     ) -> Sequence[HospitalActivity]:
         """Imported hospital activity of the commissioner's sites (the comparison needs the
         whole area even when the report is for one site)."""
         require_reports(scope)
-        whole_area = Area(commissioner=area.commissioner)
+        whole_area = area.whole()
         stmt = select_model(HospitalActivity).where(
             col(HospitalActivity.month).between(first_month, last_month),
             whole_area.sites_clause(col(HospitalActivity.site_id)),

@@ -1,0 +1,100 @@
+"""What the hub-wide report reads: each kind of row once for the whole hub (every
+commissioner's sites the caller may see), split by commissioner in Python (site →
+commissioner), so each commissioner's ``ReportInputs`` and sections are made from exactly
+the rows its own report (``ReportService.monthly``) reads; one query per kind of row,
+whatever the number of commissioners."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from hub.reports import gold_line, prisons
+from hub.reports.engine import ReportRows, ReportService, read_rows
+from hub.reports.inputs import ReportInputs
+from hub.storage.repos.reports import Area, ReportRepo, WholeHub
+from hub.storage.scope import Scope
+
+Row = TypeVar("Row")
+
+
+@dataclass(frozen=True, slots=True)
+class AreaRead:
+    """One commissioner's part of the hub's rows: its report's inputs and its sections (as
+    ``MonthlyReport`` fields)."""
+
+    inputs: ReportInputs
+    sections: dict[str, Any]
+
+
+def split(
+    rows: Iterable[Row], site_of: Callable[[Row], int], owner: dict[int, int]
+) -> dict[int, list[Row]]:
+    """Rows by the commissioner of their site (``owner``: site id → commissioner id), each
+    part in the rows' order; rows of a site not in ``owner`` are left out."""
+    parts: dict[int, list[Row]] = {}
+    for r in rows:
+        commissioner = owner.get(site_of(r))
+        if commissioner is not None:
+            parts.setdefault(commissioner, []).append(r)
+    return parts
+
+
+def _site_first(r: Sequence[Any]) -> int:
+    return int(r[0])
+
+
+async def read_hub(
+    service: ReportService,
+    s: AsyncSession,
+    scope: Scope,
+    areas: Sequence[Area],
+    month: str,
+    *,
+    hub_ods: str | None,
+) -> list[AreaRead]:
+    """Every area's inputs and sections for ``month``, in the order of ``areas``."""
+    repo = ReportRepo(s, service.clock)
+    hub = WholeHub()
+    sites = await repo.sites(scope, hub)
+    rows = await read_rows(repo, scope, hub, month, sites)
+    prison_calls, booked = await prisons.read_rows(s, service.clock, scope, hub, month)
+    gold_calls, deaths = await gold_line.read_rows(s, service.clock, scope, hub, month)
+    owner = {o.id: o.commissioner_id for o in sites if o.id is not None and o.commissioner_id}
+    by_area = split(sites, lambda o: o.id or 0, owner)
+    calls = split(rows.calls, _site_first, owner)
+    escalations = split(rows.escalations, _site_first, owner)
+    drops = split(rows.drops, _site_first, owner)
+    quality = split(rows.quality, _site_first, owner)
+    site_months = split(rows.site_months, lambda r: r.site_id, owner)
+    hospital = split(rows.activity, lambda r: r.site_id, owner)
+    prison_part = split(prison_calls, lambda c: c.site_id, owner)
+    booked_part = split(booked, lambda a: a.site_id, owner)
+    gold_part = split(gold_calls, _site_first, owner)
+    deaths_part = split(deaths, _site_first, owner)
+    found: list[AreaRead] = []
+    for area in areas:
+        c = area.commissioner.id or 0
+        area_sites = by_area.get(c, [])
+        part = ReportRows(
+            calls=calls.get(c, []),
+            escalations=escalations.get(c, []),
+            drops=drops.get(c, []),
+            quality=quality.get(c, []),
+            site_months=site_months.get(c, []),
+            activity=hospital.get(c, []),
+        )
+        inputs = service.inputs(area, month, area_sites, area_sites, part, hub_ods=hub_ods)
+        sections = {
+            "prisons": prisons.section_of(
+                area_sites, prison_part.get(c, []), booked_part.get(c, [])
+            ),
+            "gold_line": gold_line.section_of(
+                area_sites, gold_part.get(c, []), deaths_part.get(c, [])
+            ),
+        }
+        found.append(AreaRead(inputs, sections))
+    return found
