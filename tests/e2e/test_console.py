@@ -238,7 +238,8 @@ async def test_a_call_from_tablet_to_record_with_a_specialist_and_a_lost_race(
     await expect(nurse.locator(f'#history [data-call-id="{call["id"]}"]')).to_be_visible()
     await screenshot(nurse, "console-history")
     await _no_serious_violations(nurse)
-    await nurse.locator(f'#history [data-call-id="{call["id"]}"] a').click()
+    row = nurse.locator(f'#history [data-call-id="{call["id"]}"]')
+    await row.locator('a[href^="/console/calls/"]').click()
     timeline = nurse.locator("#timeline")
     for text in (
         "Call requested",
