@@ -123,6 +123,14 @@ bench-reports: install
 bench-restart: install system
 	HUB_WRITE_DOCS=1 $(BIN)/python benchmarks/bench_restart.py --idle $(or $(IDLE),2000) --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
 
+# Message delivery, send to shown, across two hub processes on one Redis against the floor of
+# the same clients on one process, alternately in the same run (real `telehub serve`
+# processes, the PostgreSQL at HUB_TEST_DATABASE_URL, a redis-server of its own). Writes its
+# table to docs/performance.md ("### Cross-process delivery").
+.PHONY: bench-delivery
+bench-delivery: install system
+	HUB_WRITE_DOCS=1 $(BIN)/python benchmarks/bench_delivery.py --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
+
 # A million-row call import (telehub import calls) into an empty SQLite database, then the
 # same file again (nothing may change). ROWS=200000 for a quicker run; ARGS=--pg URL adds
 # PostgreSQL. Results: docs/performance.md.
