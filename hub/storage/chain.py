@@ -63,22 +63,27 @@ async def seal(session: AsyncSession) -> None:
     pending: list[AuditEvent] = session.info.pop(_PENDING, [])
     if not pending:
         return
-    head = (
+    # Rows not yet flushed are inserted once, already chained, by the flush at the end:
+    # not inserted by the head's update (autoflush) and then updated again. The chain
+    # head's lock is held from its update to the commit, by every audited write in the
+    # hub, so each round trip saved here is one every other writer waits the less.
+    with session.no_autoflush:
+        head = (
+            await session.exec(
+                update(AuditChainHead)
+                .where(col(AuditChainHead.id) == 1)
+                .values(seq=col(AuditChainHead.seq) + len(pending))
+                .returning(col(AuditChainHead.seq), col(AuditChainHead.last_hash))
+            )
+        ).one()
+        seq, prev = int(head[0]) - len(pending), str(head[1])
+        for row in pending:
+            seq += 1
+            row.seq, row.prev_hash = seq, prev
+            row.row_hash = prev = digest(row, prev)
         await session.exec(
-            update(AuditChainHead)
-            .where(col(AuditChainHead.id) == 1)
-            .values(seq=col(AuditChainHead.seq) + len(pending))
-            .returning(col(AuditChainHead.seq), col(AuditChainHead.last_hash))
+            update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(last_hash=prev)
         )
-    ).one()
-    seq, prev = int(head[0]) - len(pending), str(head[1])
-    for row in pending:
-        seq += 1
-        row.seq, row.prev_hash = seq, prev
-        row.row_hash = prev = digest(row, prev)
-    await session.exec(
-        update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(last_hash=prev)
-    )
     await session.flush()
 
 
