@@ -92,14 +92,15 @@ class MessageService:
     async def _store(
         self, p: Principal, cmd: MessageSend, site_id: int, sender: str
     ) -> tuple[Message, bool]:
-        """One transaction: take the sequence numbers first (they lock until commit), check,
-        insert. A retried message hits the unique client id and is read back instead."""
+        """One transaction: check, take the sequence numbers, insert. The numbers lock their
+        threads' counters until commit, so they are taken last, after every check: what runs
+        after them is what every other writer to these threads waits for. A retried message
+        hits the unique client id and is read back instead."""
         scope = p.scope
         try:
             async with self.db.session() as s:
                 repo = MessageRepo(s, self.clock)
                 await OrganisationRepo(s, self.clock).get(scope, organisation_id=site_id)
-                site_seq, hub_seq = await repo.next_seqs(site_id=site_id)
                 person_id = scope.person_id or cmd.person_id
                 if cmd.call_id is not None:
                     call = await CallRepo(s, self.clock).get(scope, call_id=cmd.call_id)
@@ -117,10 +118,8 @@ class MessageService:
                     person = await PersonRepo(s, self.clock).get(scope, person_id=person_id)
                     if person.site_id != site_id:
                         raise InvalidInput("That person is at another site", field="person_id")
-                person_seq = (
-                    await repo.next_person_seq(person_id=person_id)
-                    if person_id is not None
-                    else None
+                site_seq, hub_seq, person_seq = await repo.next_seqs(
+                    site_id=site_id, person_id=person_id
                 )
                 message = await repo.add(
                     Message(

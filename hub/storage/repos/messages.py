@@ -42,26 +42,39 @@ class MessageRepo(Repo):
             )
         ).first()
 
-    async def next_seqs(self, *, site_id: int) -> tuple[int, int]:
-        """Take the next site and hub sequence numbers. Call this first in the transaction:
-        the counter rows stay locked until commit, so numbers follow commit order."""
-        return await self._bump(f"site:{site_id}"), await self._bump("hub")
+    async def next_seqs(
+        self, *, site_id: int, person_id: int | None = None
+    ) -> tuple[int, int, int | None]:
+        """Take the next site, hub and (for a message about a person) person sequence
+        numbers, in one statement. Call this as late in the transaction as it can be, just
+        before the message is added: the counter rows stay locked until commit, so numbers
+        follow commit order, and every other writer of these threads waits the while.
 
-    async def next_person_seq(self, *, person_id: int) -> int:
-        """Take the next number in one person's own thread (after ``next_seqs``, so every
-        writer takes the counters in the same order)."""
-        return await self._bump(f"person:{person_id}")
-
-    async def _bump(self, thread: str) -> int:
+        The rows are locked in the order of their names (one order for every writer, so
+        two writers cannot each hold a row the other waits for)."""
+        threads = ["hub", f"site:{site_id}"]
+        if person_id is not None:
+            threads.append(f"person:{person_id}")
+        in_order = (
+            select(ThreadCounter.thread)
+            .where(col(ThreadCounter.thread).in_(threads))
+            .order_by(col(ThreadCounter.thread))
+            .with_for_update()
+        )
         stmt = (
             update(ThreadCounter)
-            .where(col(ThreadCounter.thread) == thread)
+            .where(col(ThreadCounter.thread).in_(in_order.scalar_subquery()))
             .values(last_seq=ThreadCounter.last_seq + 1)
-            .returning(col(ThreadCounter.last_seq))
+            .returning(col(ThreadCounter.thread), col(ThreadCounter.last_seq))
         )
-        taken = (await self.session.exec(stmt)).scalar_one_or_none()
-        if taken is not None:
-            return int(taken)
+        taken = {str(t): int(n) for t, n in (await self.session.exec(stmt)).all()}
+        for thread in threads:
+            if thread not in taken:  # the thread's first counted message
+                taken[thread] = await self._first(thread)
+        person_seq = taken[threads[2]] if person_id is not None else None
+        return taken[threads[1]], taken["hub"], person_seq
+
+    async def _first(self, thread: str) -> int:
         # The thread's first counted message: start after any messages already stored (a
         # racing first writer makes this insert fail, and the caller's retry finds the row).
         stmt_max: Any
