@@ -8,7 +8,9 @@ task: pooled connections would let them reach Redis out of order, and every rece
 read each reorder as a gap. ``publish`` never waits for Redis and never fails: the
 database is the truth, so a write already committed is acknowledged whatever Redis does.
 An envelope that cannot be sent is dropped; its receivers see the gap in positions (or
-their own reconnection) and catch up from the database once Redis is back.
+their own reconnection) and catch up from the database once Redis is back. Of what waited
+behind it, a thread's messages go out when Redis answers again (``_keep_messages``); the
+rest, stale by then, is dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from redis.exceptions import RedisError
 
 from schemas.broker import ENVELOPE, Envelope
 
+from . import topics
 from .base import Deliver, OnGap, Positions
 from .catchup import CatchUp
 
@@ -35,6 +38,22 @@ NO_ONE = ""  # a topic nobody subscribes to
 
 def channel_for(deployment: str) -> str:
     return f"telehub:{deployment}:events"
+
+
+def _keep_messages(outbox: asyncio.Queue[Envelope]) -> int:
+    """After an outage, keep what waited of the threads' messages, in order, and drop the
+    rest (stale signalling, call changes: the database has the truth); how many dropped.
+
+    A message committed while this process still thought Redis away, but after a receiver
+    back on Redis had caught up from the database, reaches it only this way: that receiver
+    forgot every origin's positions when its connection came back, so the gap this outage
+    left is no gap to it. Dropped, the message waited for the client's own gap timer (2 s)
+    behind the next one. A receiver that has it already shows it once (sequence numbers)."""
+    waiting = [outbox.get_nowait() for _ in range(outbox.qsize())]
+    kept = [envelope for envelope in waiting if topics.is_thread(envelope.topic)]
+    for envelope in kept:
+        outbox.put_nowait(envelope)
+    return len(waiting) - len(kept)
 
 
 class RedisBroker:
@@ -126,9 +145,7 @@ class RedisBroker:
                 log.warning("broker publish failed (%s); dropping", type(exc).__name__)
                 self._publishing = False
                 await self._until_reachable()
-                dropped = outbox.qsize()
-                while not outbox.empty():  # stale by now: the database has the truth
-                    outbox.get_nowait()
+                dropped = _keep_messages(outbox)
                 self._publishing = True
                 log.warning("broker publishing again (%d doorbells dropped)", dropped)
                 # Receivers see the gap in positions at once, even if nothing else is

@@ -28,6 +28,11 @@ def person_thread(person_id: int) -> str:
     return f"thread:person:{person_id}"
 
 
+def is_thread(topic: str) -> bool:
+    """A thread's messages: numbered, shown once each by the client, replayed on catch-up."""
+    return topic.startswith("thread:")
+
+
 def seq_field(topic: str) -> str:
     """Which of a message's sequence numbers numbers this thread."""
     if topic == HUB_THREAD:

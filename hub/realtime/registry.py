@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
+from hub.broker import topics
 from schemas.broker import Envelope
 
 from .connection import Connection, Watermark
@@ -58,7 +59,7 @@ class Registry:
         members = self._by_topic.get(envelope.topic)
         if not members:
             return
-        is_thread = envelope.topic.startswith("thread:")
+        is_thread = topics.is_thread(envelope.topic)
         for conn in list(members):
             sub_id = conn.subscriptions.get(envelope.topic, 0)
             frame = f'{{"type":"event","id":{sub_id},"event":{envelope.body}}}'
