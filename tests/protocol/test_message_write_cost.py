@@ -6,6 +6,8 @@ not Redis, was most of send to shown on the other process; a change that adds to
 
 from __future__ import annotations
 
+import asyncio
+
 from support.hub import RunningHub
 from support.statements import counted
 
@@ -57,3 +59,29 @@ async def test_a_message_about_a_person_takes_its_three_numbers_at_once(hub: Run
     held = _held(seen.statements)
     assert sum("threadcounter" in s for s in held) == 1, held
     assert len(held) <= HELD_STATEMENTS, held
+
+
+async def test_writers_at_two_homes_about_their_residents_get_every_number_once(
+    hub: RunningHub,
+) -> None:
+    """Every writer takes its counters in one order, so none waits on another that waits
+    on it, and the numbers still follow commit order with no gap and no repeat."""
+    homes = [hub.world.home_a, hub.world.home_b]
+    tablets = [(await hub.device(home.site.ods_code), home) for home in homes for _ in range(3)]
+
+    async def send(n: int) -> list[dict[str, int]]:
+        tablet, home = tablets[n]
+        about = {"person_id": home.resident.id} if n % 2 else {}
+        return [
+            await tablet.command("message/send", client_message_id=f"c{n}-{k}", body="x", **about)
+            for k in range(8)
+        ]
+
+    sent = [m for batch in await asyncio.gather(*(send(n) for n in range(6))) for m in batch]
+    hub_seqs = sorted(m["hub_seq"] for m in sent)
+    assert hub_seqs == list(range(hub_seqs[0], hub_seqs[0] + len(sent)))
+    for home in homes:
+        site = sorted(m["site_seq"] for m in sent if m["site_id"] == home.site.id)
+        assert site == list(range(site[0], site[0] + 24))
+        about = sorted(m["person_seq"] for m in sent if m["person_id"] == home.resident.id)
+        assert about == list(range(about[0], about[0] + len(about))) and len(about) >= 8
