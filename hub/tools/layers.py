@@ -62,6 +62,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "hub.demo_home",
                 "hub.demo_people",
                 "hub.demo_history",
+                "hub.demo_case_mix",
+                "hub.demo_call",
                 "hub.demo_clinics",
                 "hub.demo_goldline",
                 "hub.terminal",
@@ -94,6 +96,9 @@ SAME_LAYER: frozenset[tuple[str, str]] = frozenset(
         ("hub.demo", "hub.demo_home"),  # the own-home patients' part of the demo
         ("hub.demo", "hub.demo_people"),  # the demo's parts, each its own module
         ("hub.demo", "hub.demo_history"),
+        ("hub.demo_history", "hub.demo_call"),  # the history's parts: one call's rows
+        ("hub.demo_history", "hub.demo_case_mix"),  # and the proportions they are drawn from
+        ("hub.demo_call", "hub.demo_case_mix"),
         ("hub.demo", "hub.demo_clinics"),
         ("hub.demo", "hub.demo_goldline"),  # the Gold Line register's part of the demo
         ("hub.tools", "hub.app"),
