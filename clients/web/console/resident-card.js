@@ -1,6 +1,6 @@
 // The resident card beside the call in front of this console: who the call is about, their
-// ReSPECT / DNACPR status, conditions, allergies, care wishes and last calls (each call's
-// record opens in a new tab, so the nurse is not drawn away from a live call).
+// ReSPECT / DNACPR status, conditions, allergies, care wishes and last calls. Their page
+// and each call's record open in a new tab, so the nurse is not drawn away from a live call.
 
 import { el } from "/js/shared/dom.js";
 import { londonTime } from "./format.js";
@@ -35,6 +35,7 @@ export class ResidentCard {
       el("div", { class: "nhsuk-summary-list__row" }, el("dt", { class: "nhsuk-summary-list__key" }, key), el("dd", { class: "nhsuk-summary-list__value" }, value || "None recorded"));
     box.replaceChildren(
       el("p", { class: "console-resident__name" }, el("strong", {}, r.name), ` · ${r.age} years · NHS ${r.nhs_number.replace(/(\d{3})(\d{3})(\d{4})/, "$1 $2 $3")}`),
+      el("p", {}, el("a", { href: `/console/people/${call.person_id}`, ...NEW_TAB }, "Open this person's page (opens in a new tab)")),
       el("p", {}, el("strong", { class: `nhsuk-tag nhsuk-tag--${resusClass} console-tag`, id: "resus" }, `ReSPECT / DNACPR: ${r.resuscitation_label}`)),
       el("dl", { class: "nhsuk-summary-list console-summary" }, row("Conditions", r.key_conditions), row("Allergies", r.allergies), row("Care wishes", r.care_wishes)),
       el("h4", { class: "nhsuk-heading-xs" }, "Last calls"),
