@@ -87,7 +87,7 @@ def build_services(
     process_id = broker.origin  # this hub process, in hub_process and call_participant
     announce = Announcer(database, clock, settings, fanout)
     shift = ShiftService(database, clock, settings)
-    announce.on_overdue.append(OnCallAlert(database, clock, settings, shift).overdue)
+    announce.on_overdue.append(OnCallAlert(database, clock, settings, roster=shift).overdue)
     calls = CallService(database, clock, settings, announce, process_id=process_id)
     advice = AdviceService(database, clock)
     outcomes = OutcomeService(database, clock, announce, advice=advice)

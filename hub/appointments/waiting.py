@@ -20,7 +20,7 @@ from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
 
-from hub.auth.principal import Principal
+from hub.auth.principal import Principal, user_key
 from hub.broker import topics
 from hub.broker.fanout import Fanout
 from hub.calls.announce import Announcer
@@ -53,10 +53,6 @@ ADMITTED = "This appointment has already been admitted or ended"
 Notice = Literal["reminder_before", "reminder_now", "arrived", "late"]
 
 
-def _key(p: Principal) -> str:
-    return p.scope.actor
-
-
 class WaitingRoom:
     def __init__(self, db: Database, clock: Clock, fanout: Fanout, announce: Announcer) -> None:
         self.db = db
@@ -81,7 +77,7 @@ class WaitingRoom:
             if now >= as_utc(slot.ends_at):
                 raise InvalidState("This appointment's time has passed")
             a.arrived_at = a.arrived_at or now
-            a.arrived_by = _key(p)
+            a.arrived_by = p.key  # the participant key of who arrived
             s.add(a)
             await AuditRepo(s, self.clock).note(
                 p.scope, "appointment_arrive", target_type="appointment", target_id=a.id,
@@ -174,7 +170,7 @@ class WaitingRoom:
             await participants.add(
                 CallParticipant(
                     call_id=call_id,
-                    key=_key(p),
+                    key=p.key,
                     user_id=scope.user_id,
                     role="nurse",
                     name=p.name,
@@ -232,4 +228,4 @@ class WaitingRoom:
         self, clinician_id: int, what: Notice, public: AppointmentPublic
     ) -> None:
         event = AppointmentEvent(what=what, appointment=public)
-        await self.fanout.event(topics.participant(f"user:{clinician_id}"), event)
+        await self.fanout.event(topics.participant(user_key(clinician_id)), event)

@@ -6,6 +6,10 @@ The mail goes over SMTP to ``on_call_lead_email`` through ``smtp_host``/``smtp_p
 holds no clinical detail, no resident's name and no NHS number: the site, the call's
 priority and how long it has waited, and where to answer. A call is alerted once (the
 timers mark a call overdue once).
+
+Whether a nurse is free is the shift roster's to say (``hub/outcomes/shift.py``, a layer
+above calls): the alert asks through the :class:`NurseRoster` port, and the one place
+services are built (``hub/services.py``) hands it the shift service.
 """
 
 from __future__ import annotations
@@ -14,9 +18,9 @@ import asyncio
 import logging
 import smtplib
 from email.message import EmailMessage
+from typing import Protocol
 
 from hub.clock import Clock
-from hub.outcomes.shift import ShiftService
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.calls import CallRepo
@@ -27,14 +31,20 @@ log = logging.getLogger("hub.on_call")
 SMTP_TIMEOUT_SECONDS = 10
 
 
+class NurseRoster(Protocol):
+    async def nurses(self) -> tuple[int, int]:
+        """(signed in, free): hub nurses on shift now, and those free to answer."""
+        ...
+
+
 class OnCallAlert:
     def __init__(
-        self, db: Database, clock: Clock, settings: HubSettings, shift: ShiftService
+        self, db: Database, clock: Clock, settings: HubSettings, roster: NurseRoster
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.shift = shift
+        self.roster = roster
         self.sending: set[asyncio.Task[bool]] = set()  # held until done (not collected early)
 
     def overdue(self, call_id: str, waited_seconds: int) -> None:
@@ -54,7 +64,7 @@ class OnCallAlert:
         """Email the on-call lead if no nurse is free; True when a mail was sent."""
         if not self.configured:
             return False
-        signed_in, free = await self.shift.nurses()
+        signed_in, free = await self.roster.nurses()
         if free:
             return False
         async with self.db.read() as s:

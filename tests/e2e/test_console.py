@@ -157,6 +157,14 @@ async def test_a_call_from_tablet_to_record_with_a_specialist_and_a_lost_race(
     await expect(nurse.locator("#sbard")).to_contain_text("breathless")
     await expect(nurse.locator("#resident")).to_contain_text("Penicillin")
     await expect(nurse.locator("#resident")).to_contain_text("ReSPECT / DNACPR")
+    # the card links the caller's person's page, in a new tab: not away from the live call
+    # (axe judges the card with the call below)
+    person_link = nurse.locator("#resident a", has_text="person's page")
+    await expect(person_link).to_have_text("Open this person's page (opens in a new tab)")
+    resident_id = world.home_a.resident.id
+    await expect(person_link).to_have_attribute("href", f"/console/people/{resident_id}")
+    await expect(person_link).to_have_attribute("target", "_blank")
+    await expect(person_link).to_have_attribute("rel", "noopener")
     await expect(loser.locator("#roster")).to_contain_text("On a call · Home A")
 
     # the nurse messages the site during the call (press M, type, Enter)

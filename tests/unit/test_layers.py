@@ -26,6 +26,9 @@ def test_the_rules_the_architecture_names_hold() -> None:
     domain = {"hub.calls", "hub.outcomes", "hub.messages", "hub.records", "hub.reports"}
     assert not {(d, "hub.realtime") for d in domain} & pairs
     assert ("hub.keys", "hub.realtime") not in pairs
+    # calls asks the shift roster (a layer up) through a port wired in hub/services.py
+    assert ("hub.calls", "hub.outcomes") not in pairs
+    assert ("hub.calls", "hub.outcomes") not in layers.KNOWN_DEPARTURES
 
 
 def _tree(root: Path, files: dict[str, str]) -> Path:
