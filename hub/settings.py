@@ -80,7 +80,7 @@ class HubSettings(BaseSettings):
     auth_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # A herd of returning clients is bounded (hub/realtime/admission.py).
     ws_auth_backlog: int = Field(
-        default=500, ge=1, description="sockets in the auth phase before new ones get 503"
+        default=5000, ge=1, description="sockets in the auth phase before new ones get 503"
     )
     heartbeat_seconds: float = Field(default=20.0, ge=1, le=120)
     command_rate_per_second: float = Field(

@@ -8,9 +8,11 @@ fail (its 30 s check-out timeout) and start again. With ``HUB_WS_AUTH_BACKLOG`` 
 already in the auth phase (upgraded, not yet answered), a new upgrade is refused before any
 work, with 503 and ``Retry-After``, which the clients honour (jittered) before trying again.
 
-A limit on how many registrations do their work at once (a semaphore after the auth frame)
-was measured too and left out: at 8, 32 and 64 at once it was no faster for 500 tablets
-returning together than no limit (docs/performance.md, 2026-12-03).
+Measured (docs/performance.md, 2026-12-03): refusing beyond 500 made 2,000 tablets returning
+at once slower, not faster (the refused cost the hub and the clients a request each and come
+back later), so the default, 5,000, is a guard for larger herds. A limit on how many
+registrations do their work at once (a semaphore after the auth frame) was tried too and
+left out: at 8, 32 and 64 at once it was no faster for 500 tablets than no limit.
 """
 
 from __future__ import annotations
