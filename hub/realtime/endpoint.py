@@ -233,18 +233,6 @@ async def _register(
 ) -> Connection | None:
     """Who the client is, its place in its calls and its ``auth_ok``: the connection, or
     None when it was refused (the socket closed)."""
-    # The lookup and the participant update share one database connection (one ping).
-    async with services.database.one_connection():
-        return await _registered(ws, msg, request, services, realtime)
-
-
-async def _registered(
-    ws: web.WebSocketResponse,
-    msg: WSMessage,
-    request: web.Request,
-    services: Services,
-    realtime: Realtime,
-) -> Connection | None:
     principal = await principal_for(ws, msg, services, client_address(request))
     if principal is None:
         return None

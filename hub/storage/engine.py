@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 import errno
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError
@@ -25,18 +24,6 @@ if TYPE_CHECKING:
     from hub.settings import HubSettings
 
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
-
-
-@dataclass
-class _Held:
-    """``Database.one_connection``: the task it is for, and the session once checked out."""
-
-    owner: asyncio.Task[Any] | None
-    stack: AsyncExitStack = field(default_factory=AsyncExitStack)
-    session: AsyncSession | None = None
-
-
-_held: ContextVar[_Held | None] = ContextVar("held_autocommit", default=None)
 
 
 class Database:
@@ -111,47 +98,17 @@ class Database:
             async with self.session() as session:
                 yield session
             return
-        held = _held.get()
         try:
-            if held is not None and held.owner is asyncio.current_task():
-                if held.session is None:  # the first inside one_connection(): check it out
-                    held.session = await held.stack.enter_async_context(self._autocommitting())
-                yield held.session
-                _unchanged(held.session)
-                return
-            async with self._autocommitting() as session:
-                yield session
-                _unchanged(session)
+            async with self.engine.connect() as conn:
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
+                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                    yield session
+                    if session.new or session.dirty or session.deleted:
+                        raise RuntimeError("Database.autocommit() cannot add or change rows")
         except Exception as exc:
             if unreachable(exc):
                 raise Unavailable(UNAVAILABLE) from exc
             raise
-
-    @asynccontextmanager
-    async def one_connection(self) -> AsyncIterator[None]:
-        """Every ``autocommit()`` inside it, in this task, shares one connection, checked
-        out (and pinged) at the first: a socket's registration, whose credential lookup and
-        participant update belong to different services, is one check-out and one ping, not
-        two (~1.1 ms of CPU less each, docs/performance.md 2026-12-03). Tasks started inside
-        it, and ``session()``, use their own connections as before; on SQLite it changes
-        nothing."""
-        if self._turn is not None or _held.get() is not None:
-            yield
-            return
-        held = _Held(asyncio.current_task())
-        token = _held.set(held)
-        try:
-            async with held.stack:
-                yield
-        finally:
-            _held.reset(token)
-
-    @asynccontextmanager
-    async def _autocommitting(self) -> AsyncIterator[AsyncSession]:
-        async with self.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-            async with AsyncSession(bind=conn, expire_on_commit=False) as session:
-                yield session
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -179,11 +136,6 @@ UNAVAILABLE = "The hub cannot reach its database just now; nothing was saved. Tr
 # and the server shutting down, crashed or starting up (57P01-57P03).
 _GONE_STATES = ("08", "57P01", "57P02", "57P03")
 _GONE_ERRNOS = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})
-
-
-def _unchanged(session: AsyncSession) -> None:
-    if session.new or session.dirty or session.deleted:
-        raise RuntimeError("Database.autocommit() cannot add or change rows")
 
 
 def unreachable(exc: BaseException) -> bool:

@@ -22,7 +22,6 @@ BACKGROUND = frozenset({"call timers", "clinic timers", "session upkeep", "heart
 class Counted:
     statements: list[str] = field(default_factory=list)
     transactions: int = 0  # begun; a connection in autocommit begins none
-    checkouts: int = 0  # connections taken from the pool (on PostgreSQL each one pinged)
 
     @property
     def selects(self) -> list[str]:
@@ -48,17 +47,11 @@ def counted(db: Database) -> Iterator[Counted]:
         if _foreground() and not autocommit:
             seen.transactions += 1
 
-    def checked_out(*_args: Any) -> None:
-        if _foreground():
-            seen.checkouts += 1
-
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "begin", begun)
-    event.listen(engine.pool, "checkout", checked_out)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "begin", begun)
-        event.remove(engine.pool, "checkout", checked_out)
