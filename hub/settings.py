@@ -78,6 +78,10 @@ class HubSettings(BaseSettings):
     )
     resume_window_seconds: int = Field(default=60, ge=1)
     auth_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # A herd of returning clients is bounded (hub/realtime/admission.py).
+    ws_auth_backlog: int = Field(
+        default=5000, ge=1, description="sockets in the auth phase before new ones get 503"
+    )
     heartbeat_seconds: float = Field(default=20.0, ge=1, le=120)
     command_rate_per_second: float = Field(
         default=100.0, gt=0, description="commands a socket may send per second, sustained"

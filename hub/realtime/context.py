@@ -10,6 +10,7 @@ from aiohttp import web
 
 from hub.services import Services
 
+from .admission import Admission
 from .connection import Connection
 from .drain import Drain
 from .registry import Registry
@@ -23,13 +24,14 @@ if TYPE_CHECKING:  # the dispatcher runs commands with a CommandContext
 @dataclass(frozen=True)
 class Realtime:
     """This process's sockets: who is connected, the call rosters, the command
-    dispatcher, session revocation and the shutdown drain."""
+    dispatcher, session revocation, the shutdown drain and admission to the auth phase."""
 
     registry: Registry
     roster: Roster
     dispatcher: Dispatcher
     revoker: Revoker
     drain: Drain
+    admission: Admission
 
 
 @dataclass

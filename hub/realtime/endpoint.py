@@ -9,31 +9,22 @@ import logging
 from collections.abc import AsyncIterator
 from signal import SIGTERM
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 from aiohttp.web_runner import GracefulExit
-from pydantic import ValidationError
 
 from hub.auth.principal import Principal
 from hub.broker import topics
 from hub.calls.ice import ice_servers_for
-from hub.errors import HubError, Unauthorised, Unavailable
+from hub.errors import Unavailable
 from hub.http.access import public
 from hub.http.client import client_address
 from hub.messages.service import thread_of
 from hub.services import SERVICES, Services
-from hub.settings import HubSettings
 from schemas.broker import Envelope
-from schemas.errors import ErrorBody, ErrorCode
-from schemas.wire import (
-    TOO_MANY_SOCKETS,
-    Auth,
-    AuthInvalid,
-    AuthOk,
-    CloseCode,
-    MessageEvent,
-    Who,
-)
+from schemas.wire import AuthOk, CallSnapshot, MessageEvent, Who
 
+from .admission import RETRY_AFTER_SECONDS, Admission
+from .auth_phase import first_frame, principal_for, within_cap
 from .commands import calls, echo, messages, presence, quality, queue, session, signal
 from .connection import Connection, Replay, Watermark
 from .context import REALTIME, CommandContext, Realtime
@@ -76,6 +67,7 @@ async def realtime_context(app: web.Application) -> AsyncIterator[None]:
         ),
         revoker=revoker,
         drain=drain,
+        admission=Admission(backlog=settings.ws_auth_backlog),
     )
     app[REALTIME] = realtime
     services.identity.revocations = revoker
@@ -205,53 +197,22 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPServiceUnavailable(text="draining", headers={"Retry-After": "1"})
     if not services.timers.ready:  # not yet recorded as alive (the database was away)
         raise web.HTTPServiceUnavailable(text="starting", headers={"Retry-After": "1"})
+    admission = realtime.admission
+    if admission.full:  # a herd: refused before any work, and told when to come back
+        raise web.HTTPServiceUnavailable(
+            text="busy", headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        )
     # Pings are ours (see heartbeat.py): aiohttp neither sends them nor answers them.
     ws = web.WebSocketResponse(autoping=False, max_msg_size=HARD_FRAME_LIMIT, compress=False)
-    await ws.prepare(request)
-    principal = await _auth_phase(ws, services, client_address(request))
-    if principal is None:
-        return ws
-    conn = Connection(ws, principal, request.transport)
-    if not await _within_cap(ws, conn, services.settings, realtime.registry):
-        return ws
-    realtime.registry.add(conn)
-    realtime.revoker.watch(conn)
-    own_topic = topics.participant(conn.key)
-    realtime.registry.subscribe(conn, own_topic)
-    if not principal.scope.is_hub:  # a site's sockets hear its clinic reminders
-        realtime.registry.subscribe(conn, topics.site_news(principal.scope.organisation_id))
-    held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
-    try:
-        try:
-            resumed = await services.participants.connected(principal)
-        except Exception:
-            log.exception("auth phase of %s could not complete", conn.key)
-            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+    async with admission.auth_phase():
+        await ws.prepare(request)
+        msg = await first_frame(ws, services.settings.auth_timeout_seconds)
+        if msg is None:
             return ws
-        scope = principal.scope
-        who = Who(
-            kind="device" if principal.is_device else "user",
-            id=scope.device_id if principal.is_device else scope.user_id,  # type: ignore[arg-type]
-            name=principal.name,
-            role=scope.role,
-            organisation_id=scope.organisation_id,
-            participant_key=conn.key,
-            person_id=scope.person_id,
-            relationship=principal.relationship,
-        )
-        conn.send(
-            AuthOk(
-                who=who,
-                ice_servers=ice_servers_for(services.settings, conn.key, services.clock.now()),
-                ice_transport_policy=services.settings.ice_transport_policy,
-                heartbeat_seconds=services.settings.heartbeat_seconds,
-                resume_window_seconds=services.settings.resume_window_seconds,
-                calls=resumed,
-            ).model_dump_json()
-        )
-        conn.replays.pop(own_topic, None)
-        for _, frame in held.held:
-            conn.send(frame)
+        conn = await _register(ws, msg, request, services, realtime)
+    if conn is None:
+        return ws
+    try:
         # The read loop runs as its own task, not at the bottom of the HTTP handler's chain
         # of middlewares: every frame wakes it, and each wake-up passes down that chain.
         # Cancelling this handler (shutdown) cancels the task it awaits.
@@ -259,13 +220,83 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
             _read(ws, CommandContext(conn, services, realtime)), name=f"socket {conn.key}"
         )
     finally:
-        realtime.registry.remove(conn)
-        await conn.stop()
-        # A socket the drain closed is not a participant who went: no resume window starts.
-        if not realtime.drain.draining and not realtime.registry.is_connected(conn.key):
-            with contextlib.suppress(Exception):
-                await services.participants.disconnected(principal)
+        await _forget(conn, services, realtime)
     return ws
+
+
+async def _register(
+    ws: web.WebSocketResponse,
+    msg: WSMessage,
+    request: web.Request,
+    services: Services,
+    realtime: Realtime,
+) -> Connection | None:
+    """Who the client is, its place in its calls and its ``auth_ok``: the connection, or
+    None when it was refused (the socket closed)."""
+    principal = await principal_for(ws, msg, services, client_address(request))
+    if principal is None:
+        return None
+    conn = Connection(ws, principal, request.transport)
+    if not await within_cap(ws, conn, services.settings, realtime.registry):
+        return None
+    realtime.registry.add(conn)
+    registered = False
+    try:
+        realtime.revoker.watch(conn)
+        own_topic = topics.participant(conn.key)
+        realtime.registry.subscribe(conn, own_topic)
+        if not principal.scope.is_hub:  # a site's sockets hear its clinic reminders
+            realtime.registry.subscribe(conn, topics.site_news(principal.scope.organisation_id))
+        held = conn.replays[own_topic] = Replay()  # nothing reaches the client before auth_ok
+        try:
+            resumed = await services.participants.connected(principal)
+        except Exception:
+            log.exception("auth phase of %s could not complete", conn.key)
+            await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
+            return None
+        conn.send(_auth_ok(principal, conn.key, services, resumed))
+        conn.replays.pop(own_topic, None)
+        for _, frame in held.held:
+            conn.send(frame)
+        registered = True
+    finally:
+        if not registered:
+            await _forget(conn, services, realtime)
+    return conn
+
+
+def _auth_ok(
+    principal: Principal, key: str, services: Services, resumed: list[CallSnapshot]
+) -> str:
+    scope, settings = principal.scope, services.settings
+    who = Who(
+        kind="device" if principal.is_device else "user",
+        id=scope.device_id if principal.is_device else scope.user_id,  # type: ignore[arg-type]
+        name=principal.name,
+        role=scope.role,
+        organisation_id=scope.organisation_id,
+        participant_key=key,
+        person_id=scope.person_id,
+        relationship=principal.relationship,
+    )
+    return AuthOk(
+        who=who,
+        ice_servers=ice_servers_for(settings, key, services.clock.now()),
+        ice_transport_policy=settings.ice_transport_policy,
+        heartbeat_seconds=settings.heartbeat_seconds,
+        resume_window_seconds=settings.resume_window_seconds,
+        calls=resumed,
+    ).model_dump_json()
+
+
+async def _forget(conn: Connection, services: Services, realtime: Realtime) -> None:
+    """A registered socket is gone (or its registration failed)."""
+    realtime.registry.remove(conn)
+    await conn.stop()
+    # A socket the drain closed is not a participant who went: no resume window starts.
+    if not realtime.drain.draining and not realtime.registry.is_connected(conn.key):
+        with contextlib.suppress(Exception):
+            await services.participants.disconnected(conn.principal)
 
 
 async def _read(ws: web.WebSocketResponse, ctx: CommandContext) -> None:
@@ -285,62 +316,3 @@ async def _read(ws: web.WebSocketResponse, ctx: CommandContext) -> None:
                 conn.control(pong_frame(msg.data))
         elif kind is not WSMsgType.PONG:
             break  # closing, closed or an error
-
-
-async def _auth_phase(
-    ws: web.WebSocketResponse, services: Services, client: str
-) -> Principal | None:
-    """The first frame must authenticate within the deadline; otherwise close, no state."""
-    try:
-        async with asyncio.timeout(services.settings.auth_timeout_seconds):
-            msg = await ws.receive()
-            while msg.type in (WSMsgType.PING, WSMsgType.PONG):  # keepalives may come first
-                if msg.type is WSMsgType.PING:
-                    await ws.pong(msg.data)
-                msg = await ws.receive()
-    except TimeoutError:
-        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"auth timeout")
-        return None
-    try:
-        if msg.type != WSMsgType.TEXT:
-            raise Unauthorised("Send an auth frame first")
-        try:
-            auth = Auth.model_validate_json(msg.data)  # deep nesting is a ValidationError
-        except ValidationError:
-            raise Unauthorised("The first frame must be {type: auth, ticket|credential}") from None
-        if auth.ticket is not None:
-            principal = await services.identity.redeem_ticket(auth.ticket)
-        else:
-            assert auth.credential is not None
-            principal = await services.identity.device_principal_for(auth.credential, client=client)
-    except Unavailable:  # the database is away: the client tries again, it is not refused
-        log.warning("auth phase could not complete: the database is unreachable")
-        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
-        return None
-    except HubError as exc:
-        frame = AuthInvalid(error=ErrorBody(code=exc.code, message=exc.message))
-        with contextlib.suppress(ConnectionResetError):
-            await ws.send_str(frame.model_dump_json())
-        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"auth failed")
-        return None
-    except Exception:  # the database is away: the client tries again, it is not refused
-        log.exception("auth phase could not complete")
-        await ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"try again")
-        return None
-    return principal
-
-
-async def _within_cap(
-    ws: web.WebSocketResponse, conn: Connection, settings: HubSettings, registry: Registry
-) -> bool:
-    """At most HUB_SOCKETS_PER_USER / _PER_DEVICE sockets each on this process; one more is
-    refused with a typed frame and close code, and changes nothing."""
-    cap = settings.sockets_per_device if conn.is_device else settings.sockets_per_user
-    if len(registry.of(conn.key)) < cap:
-        return True
-    log.info("refused a socket for %s: %d already open", conn.key, cap)
-    frame = AuthInvalid(error=ErrorBody(code=ErrorCode.RATE_LIMITED, message=TOO_MANY_SOCKETS))
-    with contextlib.suppress(ConnectionResetError):
-        await ws.send_str(frame.model_dump_json())
-    await ws.close(code=CloseCode.TOO_MANY_SOCKETS, message=TOO_MANY_SOCKETS.encode())
-    return False

@@ -141,3 +141,13 @@ def test_a_page_whose_ticket_request_fails_to_fetch_retries_on_the_short_waits()
     waits = json.loads(run.stdout)
     assert len(waits) >= 8 and waits[0] == 0, waits
     assert all(w <= 0.625 for w in waits[1:]), waits
+
+
+def test_a_hub_that_says_when_to_come_back_is_taken_at_its_word() -> None:
+    """A hub over its auth-phase backlog answers 503 with Retry-After: the client waits 0.5
+    to 1.5 times that (spread, so the refused do not return in step), not 0.5 s."""
+    pick = random.Random(11)
+    waits = [reconnect_wait(a, 2.0, pick, retry_after=2.0) for a in range(1, 40)]
+    assert all(1.0 <= w <= 3.0 for w in waits), waits
+    assert max(waits) - min(waits) > 1.0  # spread across the window
+    assert reconnect_wait(0, 2.0, pick, retry_after=2.0) == 0  # the first try is at once

@@ -45,6 +45,12 @@ UNREACHABLE_FAST_SECONDS = 30.0
 UNREACHABLE_STATUSES = frozenset({502, 503, 504})
 
 
+# A hub taking a herd of returning clients refuses the ones beyond its auth-phase backlog
+# with 503 and Retry-After (seconds): the client waits 0.5 to 1.5 times that, so the
+# refused come back spread over a second rather than in step.
+RETRY_AFTER_SPREAD = 0.5
+
+
 def _jittered(base: float, pick: random.Random) -> float:
     return base * (1 + RECONNECT_JITTER * (2 * pick.random() - 1))
 
@@ -58,19 +64,37 @@ def reconnect_delays(rng: random.Random | None = None) -> Iterator[float]:
 
 
 def reconnect_wait(
-    attempt: int, unreachable_for: float | None, rng: random.Random | None = None
+    attempt: int,
+    unreachable_for: float | None,
+    rng: random.Random | None = None,
+    *,
+    retry_after: float | None = None,
 ) -> float:
     """The wait before reconnection attempt ``attempt`` (0 first): the back-off schedule, or
     at most ``UNREACHABLE_WAIT`` (jittered) while nothing has answered for less than
     ``UNREACHABLE_FAST_SECONDS`` (``unreachable_for``: seconds since the first attempt that
-    nothing answered, None when the hub answered the last one)."""
+    nothing answered, None when the hub answered the last one). A hub that said when to
+    come back (``retry_after``, seconds) is taken at its word, spread by half either way."""
     if attempt == 0:
         return 0.0
     pick = rng or random.Random()
+    if retry_after is not None:
+        return retry_after * (1 + RETRY_AFTER_SPREAD * (2 * pick.random() - 1))
     base = RECONNECT_SCHEDULE[min(attempt, len(RECONNECT_SCHEDULE) - 1)]
     if unreachable_for is not None and unreachable_for < UNREACHABLE_FAST_SECONDS:
         base = min(base, UNREACHABLE_WAIT)
     return _jittered(base, pick)
+
+
+def _retry_after(exc: Exception) -> float | None:
+    """The seconds a refusing hub asked us to wait (503 with Retry-After), if it did."""
+    if not isinstance(exc, websockets.InvalidStatus):
+        return None
+    value = exc.response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, min(float(value), UNREACHABLE_FAST_SECONDS))
+    except ValueError:
+        return None  # absent, or an HTTP date: the schedule instead
 
 
 def _unreachable(exc: Exception) -> bool:
@@ -192,7 +216,7 @@ class HubConnection:
             if attempts is not None and attempt >= attempts:
                 break
             unreachable_for = None if unreachable_since is None else loop.time() - unreachable_since
-            wait = reconnect_wait(attempt, unreachable_for, pick)
+            wait = reconnect_wait(attempt, unreachable_for, pick, retry_after=_retry_after(last))
             if wait:
                 await sleep(wait)
             started = loop.time()
