@@ -209,9 +209,21 @@ def two_in_three(
     near_upper: float,
 ) -> list[bool]:
     """Rule 4: near-limit points in a window of 3, all one side of the mean, ≥ 2 near-limit."""
+    sides = [_side(v, mean) for v in values]
+    return [bool(m) for m in _two_in_three(values, sides, lower, upper, near_lower, near_upper)]
+
+
+def _two_in_three(
+    values: Sequence[float],
+    sides: Sequence[int],
+    lower: float,
+    upper: float,
+    near_lower: float,
+    near_upper: float,
+) -> list[int]:
+    """Rule 4 as 1 / 0 for each point, given each point's side of the mean."""
     near = [lower <= v <= upper and (v > near_upper or v < near_lower) for v in values]
-    sides = [(v > mean) - (v < mean) for v in values]
-    marks = [False] * len(values)
+    marks = [0] * len(values)
     for i in range(len(values) - 2):
         side = sides[i]
         if (
@@ -221,7 +233,7 @@ def two_in_three(
         ):
             for j in (i, i + 1, i + 2):
                 if near[j]:
-                    marks[j] = True
+                    marks[j] = 1
     return marks
 
 
@@ -257,42 +269,42 @@ def xmr_chart(
     mean takes its trend's direction instead.
     """
     xs = [float(v) for v in values]
-    if len(xs) < 2:
+    n = len(xs)
+    if n < 2:
         raise ValueError("an XmR chart needs at least 2 points")
-    if not all(math.isfinite(v) for v in xs):
+    if not all(map(math.isfinite, xs)):
         raise ValueError("XmR values must be finite numbers")
     if shift_length < 2 or trend_length < 2:
         raise ValueError("shift and trend lengths must be at least 2")
-    baseline = len(xs) if baseline_points is None else baseline_points
-    if not 2 <= baseline <= len(xs):
-        raise ValueError(f"baseline_points must be between 2 and {len(xs)}")
+    baseline = n if baseline_points is None else baseline_points
+    if not 2 <= baseline <= n:
+        raise ValueError(f"baseline_points must be between 2 and {n}")
 
-    mean = fmean(xs[:baseline])
+    # One pass for each list the rules need (a hub-wide report draws tens of thousands
+    # of charts); the same figures as the rules' functions above.
+    ranges = moving_ranges(xs)
+    mean = fmean(xs if baseline == n else xs[:baseline])
     mean_mr, screened = mean_moving_range(
-        moving_ranges(xs[:baseline]), screen_outliers=screen_outliers
+        ranges if baseline == n else ranges[: baseline - 1], screen_outliers=screen_outliers
     )
     lower, upper = process_limits(mean, mean_mr, counts=counts)
     near_lower = mean - NEAR_LIMIT_FACTOR * mean_mr
     near_upper = mean + NEAR_LIMIT_FACTOR * mean_mr
 
+    sides = [(v > mean) - (v < mean) for v in xs]
     directions = _trend_directions(xs, trend_length)
-    marked = (
-        outside_limits(xs, lower, upper),
-        shift(xs, mean, shift_length),
-        [d != 0 for d in directions],
-        two_in_three(
-            xs, mean, lower=lower, upper=upper, near_lower=near_lower, near_upper=near_upper
-        ),
-    )
+    near = _two_in_three(xs, sides, lower, upper, near_lower, near_upper)
+    masks = [
+        (v > upper or v < lower) | (run != 0) << 1 | (d != 0) << 2 | t << 3
+        for v, run, d, t in zip(xs, _mark_runs(sides, shift_length), directions, near, strict=True)
+    ]
 
     points: list[XmrPoint] = []
-    for i, v in enumerate(xs):
-        rules = _RULE_SETS[marked[0][i] | marked[1][i] << 1 | marked[2][i] << 2 | marked[3][i] << 3]
-        if not rules:
-            points.append(XmrPoint(v, rules, Variation.COMMON_CAUSE))
+    for v, mask, side, d in zip(xs, masks, sides, directions, strict=True):
+        if not mask:
+            points.append(XmrPoint(v, _RULE_SETS[0], Variation.COMMON_CAUSE))
         else:
-            variation = _variation(_side(v, mean) or directions[i], improvement)
-            points.append(XmrPoint(v, rules, variation))
+            points.append(XmrPoint(v, _RULE_SETS[mask], _variation(side or d, improvement)))
 
     return XmrChart(
         points=tuple(points),
@@ -311,7 +323,7 @@ def xmr_chart(
         shift_length=shift_length,
         trend_length=trend_length,
         rule_points={
-            rule: tuple(i for i, flag in enumerate(flags) if flag)
-            for rule, flags in zip(_RULE_ORDER, marked, strict=True)
+            rule: tuple(i for i, mask in enumerate(masks) if mask >> bit & 1)
+            for bit, rule in enumerate(_RULE_ORDER)
         },
     )
