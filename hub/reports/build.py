@@ -38,7 +38,7 @@ def build(data: ReportInputs) -> MonthlyReport:
         for site_id, site_calls in calls_by_site.items()
     }
     tallies = {site_id: weighted_tally(found.items()) for site_id, found in site_facts.items()}
-    total = weighted_tally(sum(site_facts.values(), Counter()).items())
+    total = weighted_tally(Counter(c.facts for c in data.calls).items())
     admissions = monthly_admissions(data)
     charts = site_charts(data, admissions)
     site_reports = [

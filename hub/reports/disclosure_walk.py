@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from schemas.reports import Tally
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One count in the report's JSON, by its container and key."""
 
@@ -35,7 +35,7 @@ class Cell:
 
     @property
     def shown(self) -> bool:
-        return not self.virtual and isinstance(self.value, int)
+        return not self.virtual and isinstance(self.container[self.key], int)
 
 
 def _is_tally(annotation: object) -> bool:

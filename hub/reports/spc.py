@@ -100,7 +100,15 @@ class XmrChart:
     improvement: Improvement
     shift_length: int
     trend_length: int
-    rule_points: Mapping[Rule, tuple[int, ...]]  # indices each rule marked
+
+    @property
+    def rule_points(self) -> Mapping[Rule, tuple[int, ...]]:
+        """The indices of the points each rule marked (worked out when asked: a report
+        draws tens of thousands of charts and reads only their points)."""
+        return {
+            rule: tuple(i for i, p in enumerate(self.points) if rule in p.rules)
+            for rule in _RULE_ORDER
+        }
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -183,7 +191,7 @@ def shift(values: Sequence[float], mean: float, length: int = DEFAULT_RUN_LENGTH
 
 def _trend_directions(values: Sequence[float], length: int) -> list[int]:
     """+1 / −1 for points in a rising / falling run of ≥ ``length`` points, else 0."""
-    steps = [_side(b, a) for a, b in zip(values, values[1:], strict=False)]
+    steps = [(b > a) - (b < a) for a, b in zip(values, values[1:], strict=False)]
     # A run of k equal steps spans k + 1 points.
     step_marks = _mark_runs(steps, length - 1)
     directions = [0] * len(values)
@@ -299,12 +307,13 @@ def xmr_chart(
         for v, run, d, t in zip(xs, _mark_runs(sides, shift_length), directions, near, strict=True)
     ]
 
-    points: list[XmrPoint] = []
-    for v, mask, side, d in zip(xs, masks, sides, directions, strict=True):
-        if not mask:
-            points.append(XmrPoint(v, _RULE_SETS[0], Variation.COMMON_CAUSE))
-        else:
-            points.append(XmrPoint(v, _RULE_SETS[mask], _variation(side or d, improvement)))
+    common, unmarked = Variation.COMMON_CAUSE, _RULE_SETS[0]
+    points = [
+        XmrPoint(v, _RULE_SETS[mask], _variation(side or d, improvement))
+        if mask
+        else XmrPoint(v, unmarked, common)
+        for v, mask, side, d in zip(xs, masks, sides, directions, strict=True)
+    ]
 
     return XmrChart(
         points=tuple(points),
@@ -322,8 +331,4 @@ def xmr_chart(
         improvement=improvement,
         shift_length=shift_length,
         trend_length=trend_length,
-        rule_points={
-            rule: tuple(i for i, mask in enumerate(masks) if mask >> bit & 1)
-            for bit, rule in enumerate(_RULE_ORDER)
-        },
     )
