@@ -94,21 +94,29 @@ def _annotation_may_hold(annotation: object, seen: set[type]) -> bool:
 def cells_of(model: BaseModel, data: dict[str, Any], path: str) -> Iterator[Cell]:
     """Every ``Tally`` field of the model, as a cell of its JSON. Models that cannot hold
     a ``Tally`` (chart points, notes) are not walked."""
+    found: list[Cell] = []
+    _collect(model, data, path, found)
+    return iter(found)
+
+
+def _collect(model: BaseModel, data: dict[str, Any], path: str, found: list[Cell]) -> None:
+    """``cells_of`` into ``found`` (a list, not nested generators: a report has tens of
+    thousands of cells, each of which would pass up through every level)."""
     for name, kind in _plan(type(model)):
         value = getattr(model, name)
         here = f"{path}.{name}" if path else name
         if kind == TALLY:
-            yield Cell(data, name, here, value)
+            found.append(Cell(data, name, here, value))
         elif kind == TALLY_LIST:
             if value:
-                for i, v in enumerate(value):
-                    yield Cell(data[name], i, f"{here}.{i}", v)
+                items = data[name]
+                found += [Cell(items, i, f"{here}.{i}", v) for i, v in enumerate(value)]
         elif kind == MODEL_LIST:
             if value and isinstance(value[0], BaseModel) and may_hold_tally(type(value[0])):
                 for i, v in enumerate(value):
-                    yield from cells_of(v, data[name][i], f"{here}.{_key(v, i)}")
+                    _collect(v, data[name][i], f"{here}.{_key(v, i)}", found)
         elif isinstance(value, BaseModel) and may_hold_tally(type(value)):
-            yield from cells_of(value, data[name], here)
+            _collect(value, data[name], here, found)
 
 
 def _key(model: BaseModel, index: int) -> str:

@@ -31,6 +31,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import groupby
 from statistics import fmean
 from typing import Literal, NamedTuple
 
@@ -174,13 +175,10 @@ def outside_limits(values: Sequence[float], lower: float, upper: float) -> list[
 
 def _mark_runs(keys: Sequence[int], length: int) -> list[int]:
     """Mark (with its key) every element of a run of ≥ ``length`` equal non-zero keys."""
-    marks = [0] * len(keys)
-    start = 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            if keys[start] != 0 and i - start >= length:
-                marks[start:i] = [keys[start]] * (i - start)
-            start = i
+    marks: list[int] = []
+    for key, run in groupby(keys):
+        n = sum(1 for _ in run)
+        marks += [key if key and n >= length else 0] * n
     return marks
 
 
