@@ -177,7 +177,7 @@ def _mark_runs(keys: Sequence[int], length: int) -> list[int]:
     """Mark (with its key) every element of a run of ≥ ``length`` equal non-zero keys."""
     marks: list[int] = []
     for key, run in groupby(keys):
-        n = sum(1 for _ in run)
+        n = len(list(run))
         marks += [key if key and n >= length else 0] * n
     return marks
 
