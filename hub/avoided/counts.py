@@ -85,10 +85,8 @@ _INDEX = {name: i for i, name in enumerate(COUNTS)}
 
 
 def total(rows: Iterable[SiteMonthCounts]) -> Counts:
-    found = ZERO
-    for row in rows:
-        found = added(found, row.counts)
-    return found
+    """The rows' counts added up, column by column (ZERO for no rows)."""
+    return tuple(map(sum, zip(*(row.counts for row in rows), strict=True))) or ZERO
 
 
 def as_tally(counts: Counts) -> dict[Measure, AvoidedCounts]:

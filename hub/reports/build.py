@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from hub.avoided.claims import Measure
 from hub.reports import activity, months, sections
@@ -32,11 +32,13 @@ def build(data: ReportInputs) -> MonthlyReport:
     calls_by_site: dict[int, list[MonthCall]] = defaultdict(list)
     for call in data.calls:
         calls_by_site[call.site_id].append(call)
-    tallies = {
-        site_id: weighted_tally((c.facts, 1) for c in site_calls)
+    # Calls with the same facts count alike: each site's are added up by their facts.
+    site_facts = {
+        site_id: Counter(c.facts for c in site_calls)
         for site_id, site_calls in calls_by_site.items()
     }
-    total = weighted_tally((c.facts, 1) for c in data.calls)
+    tallies = {site_id: weighted_tally(found.items()) for site_id, found in site_facts.items()}
+    total = weighted_tally(Counter(c.facts for c in data.calls).items())
     admissions = monthly_admissions(data)
     charts = site_charts(data, admissions)
     site_reports = [

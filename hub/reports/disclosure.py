@@ -21,8 +21,8 @@ from typing import Any
 
 from hub.reports import disclosure_groups
 from hub.reports.disclosure_groups import MEASURES, Group
-from hub.reports.disclosure_walk import Cell, cells_of
-from schemas.reports import SMALL, WITHHELD, Disclosure, MonthlyReport
+from hub.reports.disclosure_walk import Cell, cells_of, opaque, put_back
+from schemas.reports import SMALL, WITHHELD, Disclosure, MonthlyReport, SpcChart
 
 LOWEST_SHOWN = 8
 RULE = (
@@ -48,7 +48,11 @@ def unsuppressed(report: MonthlyReport) -> MonthlyReport:
 def suppress(report: MonthlyReport) -> MonthlyReport:
     """The report with small numbers suppressed (primary and secondary) and the figures
     derived from them withheld."""
-    data = report.model_dump(mode="json")
+    # The parts that cannot hold a count (charts, most of a report's models) are not
+    # turned into JSON and back: they go into ``data`` as the models they are.
+    parts = opaque(type(report))
+    data = report.model_dump(mode="json", exclude=parts)
+    put_back(report, data, parts)
     cells = {c.path: c for c in cells_of(report, data, "")}
     withheld: list[str] = []
     for cell in cells.values():
@@ -246,8 +250,8 @@ def _enough(path: str, cells: dict[str, Cell]) -> bool:
     return original == 0 or original >= LOWEST_SHOWN
 
 
-def _small_chart(chart: dict[str, Any] | None) -> bool:
-    return chart is not None and any(is_small(round(p["value"])) for p in chart["points"])
+def _small_chart(chart: SpcChart | None) -> bool:
+    return chart is not None and any(is_small(round(p.value)) for p in chart.points)
 
 
 def _hospital(hospital: dict[str, Any], cells: dict[str, Cell]) -> list[str]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from schemas.reports import Tally
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One count in the report's JSON, by its container and key."""
 
@@ -35,7 +35,7 @@ class Cell:
 
     @property
     def shown(self) -> bool:
-        return not self.virtual and isinstance(self.value, int)
+        return not self.virtual and isinstance(self.container[self.key], int)
 
 
 def _is_tally(annotation: object) -> bool:
@@ -94,21 +94,29 @@ def _annotation_may_hold(annotation: object, seen: set[type]) -> bool:
 def cells_of(model: BaseModel, data: dict[str, Any], path: str) -> Iterator[Cell]:
     """Every ``Tally`` field of the model, as a cell of its JSON. Models that cannot hold
     a ``Tally`` (chart points, notes) are not walked."""
+    found: list[Cell] = []
+    _collect(model, data, path, found)
+    return iter(found)
+
+
+def _collect(model: BaseModel, data: dict[str, Any], path: str, found: list[Cell]) -> None:
+    """``cells_of`` into ``found`` (a list, not nested generators: a report has tens of
+    thousands of cells, each of which would pass up through every level)."""
     for name, kind in _plan(type(model)):
         value = getattr(model, name)
         here = f"{path}.{name}" if path else name
         if kind == TALLY:
-            yield Cell(data, name, here, value)
+            found.append(Cell(data, name, here, value))
         elif kind == TALLY_LIST:
             if value:
-                for i, v in enumerate(value):
-                    yield Cell(data[name], i, f"{here}.{i}", v)
+                items = data[name]
+                found += [Cell(items, i, f"{here}.{i}", v) for i, v in enumerate(value)]
         elif kind == MODEL_LIST:
             if value and isinstance(value[0], BaseModel) and may_hold_tally(type(value[0])):
                 for i, v in enumerate(value):
-                    yield from cells_of(v, data[name][i], f"{here}.{_key(v, i)}")
+                    _collect(v, data[name][i], f"{here}.{_key(v, i)}", found)
         elif isinstance(value, BaseModel) and may_hold_tally(type(value)):
-            yield from cells_of(value, data[name], here)
+            _collect(value, data[name], here, found)
 
 
 def _key(model: BaseModel, index: int) -> str:
@@ -126,3 +134,55 @@ def _key_fields(model: type[BaseModel]) -> tuple[str, ...]:
         if name in model.model_fields or hasattr(model, name)
     ]
     return tuple(found[:1])
+
+
+Opaque = dict[str, Any]
+"""The fields of a model that are models (or lists of models) holding no ``Tally`` anywhere:
+``True`` for such a field, a nested ``Opaque`` for a model field that holds some
+(``"__all__"``: in each model of a list); in ``model_dump``'s ``exclude`` form."""
+
+
+@functools.cache
+def opaque(model: type[BaseModel]) -> Opaque:
+    """The fields of the model class suppression need not see as JSON: models that cannot
+    hold a ``Tally`` (charts), however deep; worked out once per class."""
+    found: Opaque = {}
+    for name, field in model.model_fields.items():
+        inner, many = _model_of(field.annotation)
+        if inner is None:
+            continue
+        if not may_hold_tally(inner):
+            found[name] = True  # the field, one model or a list of them
+        elif part := opaque(inner):
+            found[name] = {"__all__": part} if many else part
+    return found
+
+
+def _model_of(annotation: object) -> tuple[type[BaseModel] | None, bool]:
+    """The model class a field holds (alone, optional, or as a list of them) and whether it
+    is a list; (None, False) for anything else."""
+    many = get_origin(annotation) is list
+    if many:
+        (annotation,) = get_args(annotation)
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = args[0] if len(args) == 1 else None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, many
+    return None, False
+
+
+def put_back(model: BaseModel, data: dict[str, Any], parts: Opaque) -> None:
+    """Put the model's opaque parts (left out of ``data``, its JSON) back into ``data`` as
+    the model objects themselves: validating ``data`` takes them as they are."""
+    for name, part in parts.items():
+        value = getattr(model, name)
+        if part is True:
+            data[name] = value
+        elif value is None:
+            continue
+        elif "__all__" in part:
+            for item, item_data in zip(value, data[name], strict=True):
+                put_back(item, item_data, part["__all__"])
+        else:
+            put_back(value, data[name], part)

@@ -31,6 +31,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from itertools import groupby
 from statistics import fmean
 from typing import Literal, NamedTuple
 
@@ -100,7 +101,15 @@ class XmrChart:
     improvement: Improvement
     shift_length: int
     trend_length: int
-    rule_points: Mapping[Rule, tuple[int, ...]]  # indices each rule marked
+
+    @property
+    def rule_points(self) -> Mapping[Rule, tuple[int, ...]]:
+        """The indices of the points each rule marked (worked out when asked: a report
+        draws tens of thousands of charts and reads only their points)."""
+        return {
+            rule: tuple(i for i, p in enumerate(self.points) if rule in p.rules)
+            for rule in _RULE_ORDER
+        }
 
     @property
     def values(self) -> tuple[float, ...]:
@@ -166,13 +175,10 @@ def outside_limits(values: Sequence[float], lower: float, upper: float) -> list[
 
 def _mark_runs(keys: Sequence[int], length: int) -> list[int]:
     """Mark (with its key) every element of a run of ≥ ``length`` equal non-zero keys."""
-    marks = [0] * len(keys)
-    start = 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            if keys[start] != 0 and i - start >= length:
-                marks[start:i] = [keys[start]] * (i - start)
-            start = i
+    marks: list[int] = []
+    for key, run in groupby(keys):
+        n = len(list(run))
+        marks += [key if key and n >= length else 0] * n
     return marks
 
 
@@ -183,7 +189,7 @@ def shift(values: Sequence[float], mean: float, length: int = DEFAULT_RUN_LENGTH
 
 def _trend_directions(values: Sequence[float], length: int) -> list[int]:
     """+1 / −1 for points in a rising / falling run of ≥ ``length`` points, else 0."""
-    steps = [_side(b, a) for a, b in zip(values, values[1:], strict=False)]
+    steps = [(b > a) - (b < a) for a, b in zip(values, values[1:], strict=False)]
     # A run of k equal steps spans k + 1 points.
     step_marks = _mark_runs(steps, length - 1)
     directions = [0] * len(values)
@@ -209,9 +215,21 @@ def two_in_three(
     near_upper: float,
 ) -> list[bool]:
     """Rule 4: near-limit points in a window of 3, all one side of the mean, ≥ 2 near-limit."""
+    sides = [_side(v, mean) for v in values]
+    return [bool(m) for m in _two_in_three(values, sides, lower, upper, near_lower, near_upper)]
+
+
+def _two_in_three(
+    values: Sequence[float],
+    sides: Sequence[int],
+    lower: float,
+    upper: float,
+    near_lower: float,
+    near_upper: float,
+) -> list[int]:
+    """Rule 4 as 1 / 0 for each point, given each point's side of the mean."""
     near = [lower <= v <= upper and (v > near_upper or v < near_lower) for v in values]
-    sides = [(v > mean) - (v < mean) for v in values]
-    marks = [False] * len(values)
+    marks = [0] * len(values)
     for i in range(len(values) - 2):
         side = sides[i]
         if (
@@ -221,7 +239,7 @@ def two_in_three(
         ):
             for j in (i, i + 1, i + 2):
                 if near[j]:
-                    marks[j] = True
+                    marks[j] = 1
     return marks
 
 
@@ -257,42 +275,43 @@ def xmr_chart(
     mean takes its trend's direction instead.
     """
     xs = [float(v) for v in values]
-    if len(xs) < 2:
+    n = len(xs)
+    if n < 2:
         raise ValueError("an XmR chart needs at least 2 points")
-    if not all(math.isfinite(v) for v in xs):
+    if not all(map(math.isfinite, xs)):
         raise ValueError("XmR values must be finite numbers")
     if shift_length < 2 or trend_length < 2:
         raise ValueError("shift and trend lengths must be at least 2")
-    baseline = len(xs) if baseline_points is None else baseline_points
-    if not 2 <= baseline <= len(xs):
-        raise ValueError(f"baseline_points must be between 2 and {len(xs)}")
+    baseline = n if baseline_points is None else baseline_points
+    if not 2 <= baseline <= n:
+        raise ValueError(f"baseline_points must be between 2 and {n}")
 
-    mean = fmean(xs[:baseline])
+    # One pass for each list the rules need (a hub-wide report draws tens of thousands
+    # of charts); the same figures as the rules' functions above.
+    ranges = moving_ranges(xs)
+    mean = fmean(xs if baseline == n else xs[:baseline])
     mean_mr, screened = mean_moving_range(
-        moving_ranges(xs[:baseline]), screen_outliers=screen_outliers
+        ranges if baseline == n else ranges[: baseline - 1], screen_outliers=screen_outliers
     )
     lower, upper = process_limits(mean, mean_mr, counts=counts)
     near_lower = mean - NEAR_LIMIT_FACTOR * mean_mr
     near_upper = mean + NEAR_LIMIT_FACTOR * mean_mr
 
+    sides = [(v > mean) - (v < mean) for v in xs]
     directions = _trend_directions(xs, trend_length)
-    marked = (
-        outside_limits(xs, lower, upper),
-        shift(xs, mean, shift_length),
-        [d != 0 for d in directions],
-        two_in_three(
-            xs, mean, lower=lower, upper=upper, near_lower=near_lower, near_upper=near_upper
-        ),
-    )
+    near = _two_in_three(xs, sides, lower, upper, near_lower, near_upper)
+    masks = [
+        (v > upper or v < lower) | (run != 0) << 1 | (d != 0) << 2 | t << 3
+        for v, run, d, t in zip(xs, _mark_runs(sides, shift_length), directions, near, strict=True)
+    ]
 
-    points: list[XmrPoint] = []
-    for i, v in enumerate(xs):
-        rules = _RULE_SETS[marked[0][i] | marked[1][i] << 1 | marked[2][i] << 2 | marked[3][i] << 3]
-        if not rules:
-            points.append(XmrPoint(v, rules, Variation.COMMON_CAUSE))
-        else:
-            variation = _variation(_side(v, mean) or directions[i], improvement)
-            points.append(XmrPoint(v, rules, variation))
+    common, unmarked = Variation.COMMON_CAUSE, _RULE_SETS[0]
+    points = [
+        XmrPoint(v, _RULE_SETS[mask], _variation(side or d, improvement))
+        if mask
+        else XmrPoint(v, unmarked, common)
+        for v, mask, side, d in zip(xs, masks, sides, directions, strict=True)
+    ]
 
     return XmrChart(
         points=tuple(points),
@@ -310,8 +329,4 @@ def xmr_chart(
         improvement=improvement,
         shift_length=shift_length,
         trend_length=trend_length,
-        rule_points={
-            rule: tuple(i for i, flag in enumerate(flags) if flag)
-            for rule, flags in zip(_RULE_ORDER, marked, strict=True)
-        },
     )

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from hub.reports import months
-from hub.reports.spc import Rule, XmrChart, xmr_chart
-from schemas.reports import SpcChart
+from hub.reports.spc import Rule, Variation, XmrChart, xmr_chart
+from schemas.reports import SpcChart, SpcPoint
 
 TREND_MONTHS = 24
 SCREEN_OUTLIERS = True
@@ -37,7 +37,13 @@ def series_months(report_month: str, *, go_live: date | None, active: Sequence[s
         start = max(first, min(active))
     else:
         return []
-    return months.span(start, last)
+    return list(_span(start, last))
+
+
+@functools.lru_cache(maxsize=1024)
+def _span(first: str, last: str) -> tuple[str, ...]:
+    """``months.span``, kept: a report's thousands of homes share a few dozen spans."""
+    return tuple(months.span(first, last))
 
 
 def declining(chart: XmrChart) -> bool:
@@ -82,20 +88,15 @@ def spc(title: str, series_months: Sequence[str], values: Mapping[str, float]) -
 
 
 def as_model(title: str, series_months: Sequence[str], chart: XmrChart | None) -> SpcChart | None:
-    """The chart as the report's model, validated in one call (a report has hundreds)."""
+    """The chart as the report's model, validated in one call (a report has hundreds). Its
+    points are shared between charts (``_point``)."""
     if chart is None:
         return None
     return SpcChart.model_validate(
         {
             "title": title,
             "points": [
-                {
-                    "month": month,
-                    "value": point.value,
-                    "special_cause": bool(point.rules),
-                    "rules": _rule_names(point.rules),
-                    "variation": point.variation.value,
-                }
+                _point(month, point.value, point.rules, point.variation)
                 for month, point in zip(series_months, chart.points, strict=True)
             ],
             "mean": chart.mean,
@@ -105,6 +106,20 @@ def as_model(title: str, series_months: Sequence[str], chart: XmrChart | None) -
             "rule_variant": chart.rule_variant,
             "baseline_note": chart.baseline_note,
         }
+    )
+
+
+@functools.lru_cache(maxsize=65_536)
+def _point(month: str, value: float, rules: frozenset[Rule], variation: Variation) -> SpcPoint:
+    """One point of a chart, made once: points are frozen models, and the charts of a
+    hub's thousands of homes are mostly made of the same few thousand points (the same
+    month, count and signals). ``value`` is always a float (``xmr_chart``)."""
+    return SpcPoint(
+        month=month,
+        value=value,
+        special_cause=bool(rules),
+        rules=list(_rule_names(rules)),
+        variation=variation.value,
     )
 
 

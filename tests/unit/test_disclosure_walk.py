@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import schemas.reports as reports
-from hub.reports.disclosure_walk import cells_of, may_hold_tally
+from hub.reports.disclosure_walk import cells_of, may_hold_tally, opaque, put_back
 from schemas.reports import SMALL, Count, Tally
 
 
@@ -54,3 +54,50 @@ def test_counts_behind_fields_typed_any_are_still_found() -> None:
     data = outer.model_dump(mode="json")
     found = {c.path: c.original for c in cells_of(outer, data, "")}
     assert found == {"direct": 3, "loose.anything.count": 5, "loose.counts.b.count": 2}
+
+
+class _Chart(BaseModel):
+    title: str
+    points: list[float]
+
+
+class _CountedChart(BaseModel):
+    title: str
+    count: Tally
+
+
+class _Part(BaseModel):
+    count: Tally
+    chart: _Chart
+
+
+class _Report(BaseModel):
+    chart: _Chart | None
+    counted: _CountedChart
+    charts: list[_Chart]
+    parts: list[_Part]
+    total: Tally
+
+
+def test_only_the_parts_that_cannot_hold_a_count_stay_models_in_the_json() -> None:
+    # Suppression dumps a report without its count-free parts and puts those back as the
+    # models they are; a chart that gains a count is dumped and walked like the rest.
+    parts = opaque(_Report)
+    assert parts == {"chart": True, "charts": True, "parts": {"__all__": {"chart": True}}}
+    assert opaque(reports.MonthlyReport)["sites"] == {
+        "__all__": {"spc_calls": True, "spc_avoided_admissions": True}
+    }
+    report = _Report(
+        chart=_Chart(title="a", points=[1.0]),
+        counted=_CountedChart(title="b", count=3),
+        charts=[_Chart(title="c", points=[])],
+        parts=[_Part(count=4, chart=_Chart(title="d", points=[2.0]))],
+        total=5,
+    )
+    data = report.model_dump(mode="json", exclude=parts)
+    assert "chart" not in data and data["counted"] == {"title": "b", "count": 3}
+    put_back(report, data, parts)
+    assert data["chart"] is report.chart and data["parts"][0]["chart"] is report.parts[0].chart
+    found = {c.path: c.original for c in cells_of(report, data, "")}
+    assert found == {"counted.count": 3, "parts.0.count": 4, "total": 5}
+    assert _Report.model_validate(data) == report
