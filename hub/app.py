@@ -52,7 +52,16 @@ log = logging.getLogger("hub")
 
 def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, refusal_audit, csrf_middleware, access_middleware],
+        # The pages' context (the CSP nonce, the CSRF token) first: a page refused before its
+        # handler runs (the access check) is still the hub's page, with its nonce and a
+        # working Sign out (aiohttp_jinja2's setup would add this middleware last).
+        middlewares=[
+            aiohttp_jinja2.context_processors_middleware,
+            error_middleware,
+            refusal_audit,
+            csrf_middleware,
+            access_middleware,
+        ],
         client_max_size=8 * 1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -72,8 +81,8 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         ),
         autoescape=jinja2.select_autoescape(["html", "jinja"]),
         undefined=jinja2.ChainableUndefined,
-        context_processors=[template_context, csp_nonce_context],
     )
+    app[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY] = [template_context, csp_nonce_context]
     for table in (
         health.routes,
         api_identity.routes,
