@@ -94,6 +94,52 @@ def invalid_input(exc: ValidationError, *, skip: int = 0) -> InvalidInput:
     return InvalidInput(str(problem), field=problem.field)
 
 
+UNSTORABLE = (
+    "Text cannot hold the NUL character (\\u0000) or half of a surrogate pair: "
+    "remove it and send again"
+)
+
+
+def unstorable_field(data: object, at: tuple[str, ...] = ()) -> str | None:
+    """Where ``data`` (parsed JSON, a query) holds text no database stores: a NUL, which
+    PostgreSQL refuses, or a lone surrogate, which is not UTF-8. The dotted field name ("" for
+    the value itself), None when it holds none; list indexes are left out, as in ``problems``.
+    """
+    if isinstance(data, str):
+        return ".".join(at) if not _storable(data) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = str(key)
+            if not _storable(name):
+                return ".".join(at)
+            found = unstorable_field(value, (*at, name))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = unstorable_field(value, at)
+            if found is not None:
+                return found
+    return None
+
+
+def refuse_unstorable(data: object) -> None:
+    """Refuse, naming the field, input holding text the hub cannot store (``unstorable_field``)."""
+    found = unstorable_field(data)
+    if found is not None:
+        raise InvalidInput(UNSTORABLE, field=found or None)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class Draining(HubError):
     """This process is shutting down (SIGTERM): the client starts over on another one."""
 

@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json, to_json
 
-from hub.errors import Forbidden, HubError, InvalidInput, NotFound, invalid_input
+from hub.errors import (
+    Forbidden,
+    HubError,
+    InvalidInput,
+    NotFound,
+    invalid_input,
+    refuse_unstorable,
+)
 from hub.storage.scope import Scope
 from schemas.bounds import SAFE_INTEGER_MAX
 from schemas.codes import Role
@@ -108,6 +115,7 @@ class Dispatcher:
                 raise InvalidInput("Binary frames are not accepted")
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
+            _refuse_unstorable(raw)
             # Well-formed commands are parsed and validated in one pass from the text. Any
             # other frame takes the step-by-step path, which names what is wrong with it.
             command = _valid_command(raw)
@@ -131,6 +139,8 @@ class Dispatcher:
         except HubError as exc:
             if isinstance(exc, REFUSALS):
                 await self._refused(conn, type_, exc, command if command is not None else data)
+            if command_id is None:  # a frame not read as far as its id: echo it if it has one
+                command_id = _leading_id(raw)
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
             conn.end()
             return
@@ -208,6 +218,22 @@ def _leading_id(raw: str | bytes) -> int | None:
         return None
     command_id = int(found.group(1))
     return command_id if command_id <= SAFE_INTEGER_MAX else None
+
+
+# A NUL or a surrogate reaches a JSON text only escaped; most frames have neither escape.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+
+
+def _refuse_unstorable(raw: str) -> None:
+    """A frame holding text no database stores is refused naming its field, before any
+    handler runs (PostgreSQL refuses a NUL: the handler's query would fail as ``internal``)."""
+    if _SUSPECT_ESCAPE.search(raw) is None:
+        return
+    try:
+        data = from_json(raw)
+    except ValueError:
+        return  # not JSON: the step-by-step path says so
+    refuse_unstorable(data)
 
 
 def _valid_command(raw: str) -> Any:
