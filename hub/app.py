@@ -35,6 +35,7 @@ from hub.http import (
     tablet_residents,
 )
 from hub.http.access import access_middleware
+from hub.http.bodies import storable_input
 from hub.http.csrf import csrf_middleware, template_context
 from hub.http.headers import csp_nonce_context, security_headers
 from hub.http.middleware import error_middleware
@@ -58,6 +59,7 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         middlewares=[
             aiohttp_jinja2.context_processors_middleware,
             error_middleware,
+            storable_input,
             refusal_audit,
             csrf_middleware,
             access_middleware,

@@ -3,9 +3,11 @@ dispatcher are the only two places that turn them into wire errors."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from schemas.errors import ErrorCode
 
@@ -128,6 +130,23 @@ def refuse_unstorable(data: object) -> None:
     found = unstorable_field(data)
     if found is not None:
         raise InvalidInput(UNSTORABLE, field=found or None)
+
+
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+"""A NUL or a surrogate reaches a JSON text only escaped; nearly no JSON has either escape."""
+
+
+def refuse_unstorable_json(raw: str | bytes) -> None:
+    """``refuse_unstorable`` for a JSON text, parsed only when it holds a suspect escape (one
+    regex search for nearly every frame or body). Not JSON: left to the caller's parser."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if _SUSPECT_ESCAPE.search(text) is None:
+        return
+    try:
+        data = from_json(raw)
+    except ValueError:
+        return
+    refuse_unstorable(data)
 
 
 def _storable(text: str) -> bool:

@@ -22,7 +22,7 @@ from hub.errors import (
     InvalidInput,
     NotFound,
     invalid_input,
-    refuse_unstorable,
+    refuse_unstorable_json,
 )
 from hub.storage.scope import Scope
 from schemas.bounds import SAFE_INTEGER_MAX
@@ -115,7 +115,7 @@ class Dispatcher:
                 raise InvalidInput("Binary frames are not accepted")
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
-            _refuse_unstorable(raw)
+            refuse_unstorable_json(raw)  # a NUL would fail the handler's query
             # Well-formed commands are parsed and validated in one pass from the text. Any
             # other frame takes the step-by-step path, which names what is wrong with it.
             command = _valid_command(raw)
@@ -218,22 +218,6 @@ def _leading_id(raw: str | bytes) -> int | None:
         return None
     command_id = int(found.group(1))
     return command_id if command_id <= SAFE_INTEGER_MAX else None
-
-
-# A NUL or a surrogate reaches a JSON text only escaped; most frames have neither escape.
-_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
-
-
-def _refuse_unstorable(raw: str) -> None:
-    """A frame holding text no database stores is refused naming its field, before any
-    handler runs (PostgreSQL refuses a NUL: the handler's query would fail as ``internal``)."""
-    if _SUSPECT_ESCAPE.search(raw) is None:
-        return
-    try:
-        data = from_json(raw)
-    except ValueError:
-        return  # not JSON: the step-by-step path says so
-    refuse_unstorable(data)
 
 
 def _valid_command(raw: str) -> Any:
