@@ -35,6 +35,7 @@ from hub.http import (
     tablet_residents,
 )
 from hub.http.access import access_middleware
+from hub.http.bodies import storable_input
 from hub.http.csrf import csrf_middleware, template_context
 from hub.http.headers import csp_nonce_context, security_headers
 from hub.http.middleware import error_middleware
@@ -52,7 +53,17 @@ log = logging.getLogger("hub")
 
 def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, refusal_audit, csrf_middleware, access_middleware],
+        # The pages' context (the CSP nonce, the CSRF token) first: a page refused before its
+        # handler runs (the access check) is still the hub's page, with its nonce and a
+        # working Sign out (aiohttp_jinja2's setup would add this middleware last).
+        middlewares=[
+            aiohttp_jinja2.context_processors_middleware,
+            error_middleware,
+            storable_input,
+            refusal_audit,
+            csrf_middleware,
+            access_middleware,
+        ],
         client_max_size=8 * 1024 * 1024,
     )
     app[SETTINGS] = settings
@@ -72,8 +83,8 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
         ),
         autoescape=jinja2.select_autoescape(["html", "jinja"]),
         undefined=jinja2.ChainableUndefined,
-        context_processors=[template_context, csp_nonce_context],
     )
+    app[aiohttp_jinja2.APP_CONTEXT_PROCESSORS_KEY] = [template_context, csp_nonce_context]
     for table in (
         health.routes,
         api_identity.routes,

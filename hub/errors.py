@@ -3,9 +3,11 @@ dispatcher are the only two places that turn them into wire errors."""
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from pydantic import ValidationError
+from pydantic_core import from_json
 
 from schemas.errors import ErrorCode
 
@@ -92,6 +94,69 @@ def first_problem(exc: ValidationError, *, skip: int = 0) -> Problem:
 def invalid_input(exc: ValidationError, *, skip: int = 0) -> InvalidInput:
     problem = first_problem(exc, skip=skip)
     return InvalidInput(str(problem), field=problem.field)
+
+
+UNSTORABLE = (
+    "Text cannot hold the NUL character (\\u0000) or half of a surrogate pair: "
+    "remove it and send again"
+)
+
+
+def unstorable_field(data: object, at: tuple[str, ...] = ()) -> str | None:
+    """Where ``data`` (parsed JSON, a query) holds text no database stores: a NUL, which
+    PostgreSQL refuses, or a lone surrogate, which is not UTF-8. The dotted field name ("" for
+    the value itself), None when it holds none; list indexes are left out, as in ``problems``.
+    """
+    if isinstance(data, str):
+        return ".".join(at) if not _storable(data) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            name = str(key)
+            if not _storable(name):
+                return ".".join(at)
+            found = unstorable_field(value, (*at, name))
+            if found is not None:
+                return found
+    elif isinstance(data, list):
+        for value in data:
+            found = unstorable_field(value, at)
+            if found is not None:
+                return found
+    return None
+
+
+def refuse_unstorable(data: object) -> None:
+    """Refuse, naming the field, input holding text the hub cannot store (``unstorable_field``)."""
+    found = unstorable_field(data)
+    if found is not None:
+        raise InvalidInput(UNSTORABLE, field=found or None)
+
+
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
+"""A NUL or a surrogate reaches a JSON text only escaped; nearly no JSON has either escape."""
+
+
+def refuse_unstorable_json(raw: str | bytes) -> None:
+    """``refuse_unstorable`` for a JSON text, parsed only when it holds a suspect escape (one
+    regex search for nearly every frame or body). Not JSON: left to the caller's parser."""
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    if _SUSPECT_ESCAPE.search(text) is None:
+        return
+    try:
+        data = from_json(raw)
+    except ValueError:
+        return
+    refuse_unstorable(data)
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class Draining(HubError):

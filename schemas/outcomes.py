@@ -89,6 +89,11 @@ class WrapUpDraftPublic(BaseModel):
     recorded_escalations: list[Escalation] = Field(
         description="Escalations the hub recorded itself (a specialist who joined)"
     )
+    notes: list[str] = Field(
+        default_factory=list,
+        description="Saved answers the hub could not restore (a code since retired), each "
+        "saying what to choose again; shown to the nurse with the draft",
+    )
 
 
 # -- follow-ups ---------------------------------------------------------------------------

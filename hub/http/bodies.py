@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
@@ -12,25 +12,27 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
 
-from hub.errors import InvalidInput, invalid_input
+from hub.errors import InvalidInput, invalid_input, refuse_unstorable, refuse_unstorable_json
 from schemas.bounds import INTEGER_MAX
 
 M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 BODY = "body"  # the field named when the body as a whole cannot be read
 CSRF_FIELD = "csrf_token"  # every form's; checked by hub.http.csrf, never part of a model
 
 
-async def read_body(
-    request: web.Request, model: type[M], *, optional: Collection[str] = ()
-) -> M:
+async def read_body(request: web.Request, model: type[M], *, optional: Collection[str] = ()) -> M:
     """A JSON or form body as ``model``. JSON is parsed from the bytes by pydantic, so
     bytes that are not UTF-8 and nesting deeper than its limit are typed errors too. In a
     form, an ``optional`` field left blank is not given (a browser sends "" for it)."""
     try:
         if request.content_type == "application/json":
-            return model.model_validate_json(await request.read())
+            raw = await request.read()
+            refuse_unstorable_json(raw)
+            return model.model_validate_json(raw)
         form = dict(await read_form(request))
+        refuse_unstorable(form)
         form.pop(CSRF_FIELD, None)
         for name in optional:
             if form.get(name) == "":
@@ -40,6 +42,15 @@ async def read_body(
         if exc.errors(include_url=False)[0]["type"] == "json_invalid":
             raise InvalidInput("The body is not valid JSON", field=BODY) from None
         raise invalid_input(exc) from None
+
+
+@web.middleware
+async def storable_input(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A path or query holding text no database stores is refused 422 naming it, before the
+    handler (and before the refusal's audit, which could not store it either)."""
+    refuse_unstorable(dict(request.match_info))
+    refuse_unstorable(dict(request.query))
+    return await handler(request)
 
 
 Form = MultiDictProxy[str | bytes | bytearray | web.FileField]

@@ -26,6 +26,8 @@ from schemas.outcomes import (
 )
 from schemas.wire import CallSnapshot
 
+from .disposition import check_clinical
+from .draft_answers import restored
 from .outcome import OutcomeRecord, OutcomeService
 
 DRAFTABLE = states.LIVE | {CallState.WRAP_UP}
@@ -47,6 +49,7 @@ def public_of(
     answers: WrapUpAnswers,
     draft: WrapUpDraft | None,
     recorded: list[Escalation],
+    notes: list[str] | None = None,
 ) -> WrapUpDraftPublic:
     claims = claimed_labels(
         facts_of(
@@ -66,6 +69,7 @@ def public_of(
         follow_up_default=bool(claims),
         missing=missing(answers),
         recorded_escalations=recorded,
+        notes=notes or [],
     )
 
 
@@ -90,11 +94,10 @@ class WrapUpService:
             await AuditRepo(s, self.clock).note(
                 p.scope, "read", target_type="wrap_up", target_id=call_id, person_id=call.person_id
             )
-            if draft is not None:
-                answers = WrapUpAnswers.model_validate(draft.answers)
-            else:
-                answers = WrapUpAnswers(escalations=recorded)
-            return public_of(call, answers, draft, recorded)
+            if draft is None:
+                return public_of(call, WrapUpAnswers(escalations=recorded), None, recorded)
+            saved = restored(draft.answers)  # without a retired code, and saying so
+            return public_of(call, saved.answers, draft, recorded, saved.notes)
 
     async def _recorded(self, s: AsyncSession, p: Principal, call_id: str) -> list[Escalation]:
         """Escalations already on the call (the hub records a specialist joining itself)."""
@@ -103,6 +106,8 @@ class WrapUpService:
 
     async def save(self, p: Principal, call_id: str, body: WrapUpDraftSave) -> WrapUpDraftPublic:
         answers = WrapUpAnswers.model_validate(body.model_dump(exclude={"revision"}))
+        if answers.disposition is not None:
+            check_clinical(answers.disposition)  # never kept, to be refused at closing
         try:
             async with self.db.session() as s:
                 call = await self._own_call(p, CallRepo(s, self.clock), call_id)

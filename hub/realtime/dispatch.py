@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from pydantic_core import from_json, to_json
 
-from hub.errors import Forbidden, HubError, InvalidInput, NotFound, invalid_input
+from hub.errors import (
+    Forbidden,
+    HubError,
+    InvalidInput,
+    NotFound,
+    invalid_input,
+    refuse_unstorable_json,
+)
 from hub.storage.scope import Scope
 from schemas.bounds import SAFE_INTEGER_MAX
 from schemas.codes import Role
@@ -108,6 +115,7 @@ class Dispatcher:
                 raise InvalidInput("Binary frames are not accepted")
             if len(raw) > MAX_FRAME_BYTES:
                 raise InvalidInput(f"Frame larger than {MAX_FRAME_BYTES} bytes")
+            refuse_unstorable_json(raw)  # a NUL would fail the handler's query
             # Well-formed commands are parsed and validated in one pass from the text. Any
             # other frame takes the step-by-step path, which names what is wrong with it.
             command = _valid_command(raw)
@@ -131,6 +139,8 @@ class Dispatcher:
         except HubError as exc:
             if isinstance(exc, REFUSALS):
                 await self._refused(conn, type_, exc, command if command is not None else data)
+            if command_id is None:  # a frame not read as far as its id: echo it if it has one
+                command_id = _leading_id(raw)
             conn.write(_error(command_id, exc.code, exc.message, exc.field))
             conn.end()
             return

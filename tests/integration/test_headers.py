@@ -43,6 +43,32 @@ async def test_every_page_has_a_strict_csp_and_its_inline_script_the_responses_n
     assert len(nonces) == 5  # a fresh nonce for every response
 
 
+async def test_a_refused_page_has_the_nonce_and_a_working_sign_out(
+    client: TestClient, world: World
+) -> None:
+    """A page refused before its handler runs (the access check) is still the hub's page:
+    its inline script carries the response's nonce, and its Sign out link the session's
+    CSRF token, so it signs out."""
+    await sign_in(client, world.nurse.username)
+    for path, status in (("/admin", 403), ("/console/calls/no-such-call", 404)):
+        response = await client.get(path, headers={"Accept": "text/html"})
+        assert response.status == status, path
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])
+        assert nonce is not None, path
+        html = await response.text()
+        assert f'<script nonce="{nonce.group(1)}">' in html, path
+    sign_out = re.search(r'action="(/api/auth/logout\?csrf_token=[^"]+)"', html)
+    assert sign_out is not None, html
+    home = client.make_url("/")
+    signed_out = await client.post(
+        sign_out.group(1).replace("&amp;", "&"),
+        headers={"Origin": f"{home.scheme}://{home.authority}"},
+        allow_redirects=False,
+    )
+    assert signed_out.status in (200, 204, 302, 303), await signed_out.text()
+    assert (await client.get("/api/me")).status == 401
+
+
 async def test_api_answers_are_not_cached_and_static_assets_may_be(
     client: TestClient, world: World
 ) -> None:

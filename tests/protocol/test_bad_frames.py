@@ -1,6 +1,8 @@
-"""Frames the security review fuzzed: huge integers, JSON nested past any sense, and floods
-of invalid frames. Each gets a typed error frame naming the field (never ``internal``), a
-flood is charged to the socket's budget like any command, and none leaves a traceback."""
+"""Frames the security review fuzzed: huge integers, JSON nested past any sense, text no
+database stores (a NUL, which PostgreSQL refuses; half a surrogate pair), and floods of
+invalid frames. Each gets a typed error frame naming the field (never ``internal``), echoing
+the command's id, a flood is charged to the socket's budget like any command, and none leaves
+a traceback."""
 
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ from typing import Any
 import pytest
 import websockets
 
+from schemas.export import documents
 from support.calls import call_request
 from support.hub import RunningHub
 from telehub_client import CommandFailed, HubConnection
 
 HUGE = 2**64  # past a BIGINT column
+COMMANDS = documents()["client-command.json"]
 
 
 async def _refusal(conn: HubConnection, type_: str, **fields: Any) -> CommandFailed:
@@ -114,4 +118,45 @@ async def test_a_flood_of_invalid_frames_is_charged_to_the_budget_and_logs_nothi
         # A well-formed command from the same socket is refused too, and says which.
         refused = await _refusal(tablet, "ping")
         assert refused.code == "rate_limited"
+    assert _tracebacks(caplog) == []
+
+
+def _fields(type_: str) -> list[str]:
+    name = COMMANDS["discriminator"]["mapping"][type_].split("/")[-1]
+    return [f for f in COMMANDS["$defs"][name]["properties"] if f not in ("id", "type")]
+
+
+async def test_a_nul_in_any_field_of_any_command_is_refused_by_name(
+    hub: RunningHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On PostgreSQL a NUL reached the query and failed as ``internal`` (and its refusal's
+    audit row failed too); now every command refuses it first, on both engines."""
+    nurse = await hub.staff(hub.world.nurse)
+    call = hub.world.home_a.call.id
+    for type_ in COMMANDS["discriminator"]["mapping"]:
+        for field in _fields(type_):
+            fields = {"call_id": call} if "call_id" in _fields(type_) else {}
+            refused = await _refusal(nurse, type_, **{**fields, field: "a\x00b"})
+            assert (refused.code, refused.field) == ("invalid_message", field), (type_, refused)
+    nested = await _refusal(
+        nurse, "message/send", call_id=call, client_message_id="m", body="x", extra={"k": "\x00"}
+    )
+    assert (nested.code, nested.field) == ("invalid_message", "extra.k")
+    assert "NUL" in nested.message
+    # A surrogate pair (an emoji, escaped) and a backslash-u written as text pass the check.
+    passed = await _refusal(nurse, "call/get", call_id="\U0001f600 \\u0000")
+    assert passed.code == "not_found"
+    assert _tracebacks(caplog) == []
+
+
+async def test_half_a_surrogate_pair_is_refused_echoing_the_commands_id(
+    hub: RunningHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Not JSON the hub can read: refused, and (new) with the command's id, so the client
+    hears which command it was instead of waiting for an answer that never comes."""
+    tablet = await hub.device()
+    async with asyncio.timeout(10):  # before, no answer ever came
+        refused = await _refusal(tablet, "message/send", client_message_id="m", body="\ud800")
+    assert refused.code == "invalid_message"
+    assert await tablet.command("ping") == {"pong": True}
     assert _tracebacks(caplog) == []

@@ -27,6 +27,8 @@ export class WrapUpForm {
     this.summary = form.querySelector("#wrapup-errors");
     this.summaryList = form.querySelector("#wrapup-error-list");
     this.hint = form.querySelector("#follow-up-hint");
+    this.notes = form.querySelector("#draft-notes");
+    this.noteList = form.querySelector("#draft-note-list");
     form.addEventListener("input", () => this.changed());
     form.addEventListener("change", () => this.changed());
     form.addEventListener("submit", (e) => {
@@ -47,6 +49,7 @@ export class WrapUpForm {
     this.clearErrors();
     this.form.reset();
     this.markRecorded([]);
+    this.showNotes([]);
     this.status.textContent = "";
     const response = await fetch(`/api/calls/${encodeURIComponent(callId)}/wrap-up`);
     if (!response.ok) return;
@@ -54,6 +57,14 @@ export class WrapUpForm {
     if (this.callId !== callId) return;
     this.fill(draft.answers);
     this.applyDraft(draft);
+    this.showNotes(draft.notes ?? []);
+  }
+
+  // What the hub could not restore from the saved draft (a code since retired): the nurse
+  // chooses it again, knowing why it is empty.
+  showNotes(notes) {
+    this.noteList.replaceChildren(...notes.map((note) => el("li", {}, note)));
+    this.notes.hidden = notes.length === 0;
   }
 
   // The hub records some escalations itself (a specialist who joined): show them ticked and
@@ -83,6 +94,7 @@ export class WrapUpForm {
     clearTimeout(this.timer);
     this.form.reset();
     this.markRecorded([]);
+    this.showNotes([]);
     this.clearErrors();
   }
 
