@@ -64,6 +64,7 @@ async def open_page(browser: Browser, live_hub: RunningHub) -> AsyncIterator[Ope
         contexts.append(context)
         page = await context.new_page()
         page.on("console", lambda msg: print(f"[browser {msg.type}] {msg.text}"))
+        page.on("pageerror", lambda e: print(f"[browser pageerror] {e}"))
         if username is not None:
             response = await page.request.post(
                 "/api/auth/login", data={"username": username, "password": PASSWORD}
