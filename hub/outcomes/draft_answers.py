@@ -78,6 +78,8 @@ def _name(field: str) -> str:
 
 
 def _disposition(value: object) -> Disposition | None:
+    if not isinstance(value, str):
+        return None  # not a code at all: validation drops it, with its note
     try:
         return Disposition(value)
     except ValueError:
