@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 from pathlib import Path
 
 from hub.clock import FakeClock
 from hub.imports.service import ImportService
+from hub.reports.engine import ReportService
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from hub.storage.scope import SYSTEM
+from hub.storage.scope import SYSTEM, Scope
 from schemas.imports import ImportKind, ImportSummary
+from schemas.reports import MonthlyReport, MonthlyReportQuery
 
 from .world import NOW
 
@@ -24,6 +28,8 @@ SITES, CALLS, ACTIVITY = (
     DATA / "worked_activity.csv",
 )
 MONTH = "2026-10"
+MEASURES = ("ambulance", "ed_attendance", "admission", "gp_contact")
+FIELDS = ("claimed", "confirmed", "unverified", "refuted")
 
 
 async def run_import(
@@ -116,3 +122,43 @@ def read_tables(text: str) -> dict[str, list[dict[str, str]]]:
                     break
                 rows.append(dict(zip(columns, line, strict=True)))
     return found
+
+
+async def monthly_report(
+    db: Database, scope: Scope = SYSTEM, *, suppress: bool = False, **query: str
+) -> MonthlyReport:
+    """The report, by default as for a commissioner with a data-sharing agreement (small
+    numbers shown), so the hand-worked counts can be read; ``suppress`` as by default."""
+    settings = HubSettings(environment="test", report_suppress_small_numbers=suppress)
+    service = ReportService(db, FakeClock(NOW), settings)
+    return await service.monthly(scope, MonthlyReportQuery(month=MONTH, **query))
+
+
+def avoided_of(data: dict) -> dict:  # type: ignore[type-arg]
+    """The avoided-contact counts of a report's JSON part, by measure."""
+    return {m: data[m] for m in MEASURES}
+
+
+def pdf_text(pdf: Path) -> str:
+    assert shutil.which("pdftotext"), "poppler-utils is needed (make test installs it)"
+    done = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def assert_page_one_is_not_blank(pdf: Path) -> None:
+    assert shutil.which("pdftoppm"), "poppler-utils is needed (make test installs it)"
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-gray", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+    )
+    image = next(pdf.parent.glob("report-*.pgm"))
+    data = image.read_bytes()
+    # A binary PGM: header "P5\n<w> <h>\n255\n" then one byte per pixel.
+    header_end = data.index(b"\n255\n") + 5
+    pixels = data[header_end:]
+    dark = sum(1 for b in pixels if b < 128)
+    assert len(pixels) > 10_000
+    assert dark > len(pixels) * 0.01, "page 1 is blank"
+    assert dark < len(pixels) * 0.6, "page 1 is mostly black"
