@@ -6,7 +6,8 @@ enrolled at home A), and for routes anonymous. A cell is the answer when the req
 aimed at home A's records, then "/" and the answer aimed at home B's where they differ.
 Hub roles see every home, so their two answers agree.
 
-Requests and commands are well formed (test_scope_every_route._request and ._frame), so a
+Requests and commands are well formed (test_access_matrix_routes._request and
+test_access_matrix_commands._frame), so a
 refusal is an access rule's or the record's state, not bad input. Routes answer with an
 HTTP status (302: a page sends the signed-out browser to sign in; 303: a form posted and
 redirected). Commands answer "ok" or the HTTP status of the error frame's code (403 forbidden, 404
