@@ -1,9 +1,11 @@
 """The care-home tablet in real Chromium: "I'm worried about Mrs Jones" to a video call.
 
-A tablet page (staff signed in, or an enrolled device) asks for a call with observations; a
-nurse in a second page answers with the shared browser modules (not the console page); the
-tablet's remote video shows decoded frames. Each tablet screen is checked with axe-core and
-photographed at tablet size, landscape and portrait, into docs/screens/.
+A tablet page (staff signed in) asks for a call with observations; a nurse in a second page
+answers with the shared browser modules (not the console page); the tablet's remote video
+shows decoded frames, or audio alone when the camera fails. Each tablet screen is checked
+with axe-core and photographed at tablet size into docs/screens/. The tablet's other
+screens are test_tablet_screens.py, its sign-in test_tablet_sign_in.py, its messages
+test_tablet_messages.py.
 """
 
 from __future__ import annotations
@@ -13,85 +15,33 @@ import statistics
 from datetime import UTC, datetime
 from typing import Any
 
-from playwright.async_api import Page, expect
 from playwright.async_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import expect
 from sqlmodel import select
 
-from hub.clinical.news2 import score_news2
 from hub.keys import DATABASE
-from hub.services import SERVICES
-from hub.storage.scope import SYSTEM
-from hub.storage.tables import CallEvent, CallQualityReport
-from schemas.api import DeviceCreate
-from schemas.observations import Observations
-from support.browser import TABLET_PORTRAIT, OpenPage, axe_violations
-from support.call_setup import TRACE, SetupMarks, breakdown, commit_between, commits, page_marks
+from hub.storage.tables import CallQualityReport
+from support.browser import OpenPage, assert_accessible
+from support.call_setup import (
+    TRACE,
+    SetupMarks,
+    Timing,
+    breakdown,
+    commit_between,
+    commits,
+    page_marks,
+    write_tablet_section,
+)
 from support.hub import RunningHub
 from support.tablet import (
     DIRECT_PEER,
-    NURSE,
+    NURSE_FRAMES,
     REMOTE_FRAMES,
-    Timing,
-    own_home_site,
+    nurse_page,
     shoot,
     wait_for_frames,
     walk_to_call,
-    write_tablet_section,
 )
-
-NURSE_FRAMES = "() => nurse.decodedFrames(nurse.video)"
-
-
-async def accessible(page: Page, screen: str) -> None:
-    violations = await axe_violations(page)
-    assert violations == [], f"{screen}: {[v['id'] for v in violations]}"
-
-
-async def nurse_page(open_page: OpenPage, live_hub: RunningHub) -> Page:
-    page = await open_page(live_hub.world.nurse.username, "/me")
-    await page.evaluate(NURSE)
-    return page
-
-
-async def test_an_enrolled_tablet_opens_its_home_and_signs_itself_back_in(
-    open_page: OpenPage, live_hub: RunningHub
-) -> None:
-    _, _, code = await live_hub.app[SERVICES].identity.create_enrolment(
-        SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
-    )
-    tablet = await open_page(None, "/enrol")
-    logged: list[str] = []
-    tablet.on("console", lambda msg: logged.append(msg.text))
-    await accessible(tablet, "enrol")
-    await shoot(tablet, "enrol")
-
-    await tablet.locator("#enrolment-code").fill("WRONG-CODE-1")
-    await tablet.locator("#enrol-button").click()
-    await expect(tablet.locator("#enrol-errors")).to_be_visible()
-    await expect(tablet.locator("#enrol-error-text")).to_contain_text(
-        "unknown, expired or already used"
-    )
-
-    await tablet.locator("#enrolment-code").fill(code)
-    await tablet.locator("#enrol-button").click()
-    await tablet.wait_for_url("**/tablet")
-    await expect(tablet.locator("h1")).to_have_text("Home A")
-    await expect(tablet.locator("#call-hub")).to_be_visible()
-    await accessible(tablet, "home")
-    await shoot(tablet, "home")
-
-    # The credential stays in the tablet's storage: never on a page, in a URL or a log.
-    credential = await tablet.evaluate("() => localStorage.getItem('telehub.device')")
-    assert credential and len(credential) >= 20
-    assert credential not in await tablet.content()
-    assert not any(credential in line for line in logged)
-
-    # The session expires (cookies gone): the tablet signs itself back in with the credential.
-    await tablet.context.clear_cookies()
-    await tablet.goto("/tablet/messages")
-    await tablet.wait_for_url("**/tablet/messages")
-    await expect(tablet.locator("h1")).to_have_text("Messages with the hub")
-    assert credential not in tablet.url
 
 
 async def test_a_tablet_calls_with_observations_and_a_nurse_answers_by_video(
@@ -102,7 +52,7 @@ async def test_a_tablet_calls_with_observations_and_a_nurse_answers_by_video(
     tablet = await open_page(world.home_a.staff.username, "/tablet/call")
 
     async def each_step(name: str) -> None:
-        await accessible(tablet, name)
+        await assert_accessible(tablet, name)
         await shoot(tablet, f"call-{name}")
 
     call_id = await walk_to_call(
@@ -157,7 +107,7 @@ async def test_a_tablet_calls_with_observations_and_a_nurse_answers_by_video(
     reply = tablet.locator("#call-messages li", has_text="Thank you, answering in a moment.")
     await expect(reply).to_have_count(1)
     await expect(tablet.locator("#call-messages li")).to_have_count(2)
-    await accessible(tablet, "waiting")
+    await assert_accessible(tablet, "waiting")
     await shoot(tablet, "waiting")
 
     # The nurse answers: the tablet's big video shows the nurse, and the nurse sees the tablet.
@@ -166,7 +116,7 @@ async def test_a_tablet_calls_with_observations_and_a_nurse_answers_by_video(
     await wait_for_frames(tablet, REMOTE_FRAMES)
     await wait_for_frames(nurse, NURSE_FRAMES)
     await expect(tablet.locator("#call-status")).to_have_text("Connected to Nurse.One.")
-    await accessible(tablet, "in call")
+    await assert_accessible(tablet, "in call")
     await shoot(tablet, "in-call")
 
     # Controls: mute, camera off and on, switch camera (Chromium's fake device has one).
@@ -215,7 +165,7 @@ async def test_a_tablet_calls_with_observations_and_a_nurse_answers_by_video(
     # The nurse ends the call; the tablet says so and offers the way home.
     await nurse.evaluate("(id) => nurse.finish(id)", call_id)
     await expect(tablet.locator("#ended-title")).to_have_text("The call has ended")
-    await accessible(tablet, "ended")
+    await assert_accessible(tablet, "ended")
     await shoot(tablet, "ended")
 
 
@@ -243,7 +193,7 @@ async def test_a_call_falls_back_to_audio_only_when_the_camera_fails(
     await nurse.wait_for_function("async () => (await nurse.audioPacketsIn()) > 20")
     await expect(tablet.locator("#call-status")).to_contain_text("Audio only")
     await expect(tablet.locator("#self-video")).to_be_hidden()
-    await accessible(tablet, "audio only")
+    await assert_accessible(tablet, "audio only")
     await shoot(tablet, "audio-only")
 
     # And the rule that turns video off when the uplink is poor, as judged from stats.
@@ -278,210 +228,11 @@ async def test_a_call_falls_back_to_audio_only_when_the_camera_fails(
     await nurse.evaluate("(id) => nurse.finish(id)", call_id)
 
 
-async def test_news2_shown_while_typing_matches_the_hub_score(
-    open_page: OpenPage, live_hub: RunningHub
-) -> None:
-    page = await open_page(live_hub.world.home_a.staff.username, "/tablet/call")
-    cases: list[dict[str, Any]] = [
-        {"respiration_rate": 8, "spo2": 91, "systolic_bp": 90, "pulse": 40, "temperature": 35.0},
-        {
-            "respiration_rate": 21,
-            "spo2": 96,
-            "on_oxygen": False,
-            "systolic_bp": 220,
-            "pulse": 131,
-            "consciousness": "A",
-            "temperature": 39.1,
-        },
-        {
-            "respiration_rate": 12,
-            "spo2": 94,
-            "on_oxygen": True,
-            "systolic_bp": 111,
-            "pulse": 91,
-            "consciousness": "C",
-            "temperature": 35.05,
-        },
-        {"spo2": 93, "spo2_scale": 2},
-        {"spo2": 97, "spo2_scale": 2, "on_oxygen": True, "temperature": 36.05},
-        {"spo2": 88, "spo2_scale": 2, "on_oxygen": True, "temperature": 38.05},
-        {"spo2": 86, "spo2_scale": 2, "temperature": 39.05, "pulse": 51},
-        {"respiration_rate": 25, "consciousness": "U"},
-        {"temperature": 36.0},
-        {},
-    ]
-    from_js = await page.evaluate(
-        """async (cases) => {
-          const { scoreNews2, formatNews2 } = await import('/js/tablet/news2.js');
-          return cases.map((c) => { const r = scoreNews2(c); return [r.total, r.band, r.complete,
-            Object.keys(r.parameter_scores).sort(), r.notes, formatNews2(r)]; });
-        }""",
-        cases,
-    )
-    from hub.clinical.news2 import format_news2
-
-    for case, js in zip(cases, from_js, strict=True):
-        py = score_news2(Observations.model_validate(case))
-        expected = [
-            py.total,
-            py.band.value,
-            py.complete,
-            sorted(py.parameter_scores),
-            list(py.notes),
-            format_news2(py),
-        ]
-        assert js == expected, f"{case}: browser {js} != hub {expected}"
-
-
-async def test_home_patients_get_one_big_button(open_page: OpenPage, live_hub: RunningHub) -> None:
-    ods, patient = await own_home_site(live_hub)
-    credential = await live_hub.device_credential(site_ods=ods, label="Mr Patel's tablet")
-    nurse = await nurse_page(open_page, live_hub)
-    tablet = await open_page(None, "/login")
-    await tablet.evaluate("(c) => localStorage.setItem('telehub.device', c)", credential)
-    await tablet.goto("/login?next=/tablet")  # signs itself in and goes home
-    await tablet.wait_for_url("**/tablet")
-    await expect(tablet.locator("#simple-call")).to_have_text("Call the nurse")
-    await expect(tablet.locator("#resident-search")).to_have_count(0)
-    await accessible(tablet, "home patient")
-    await shoot(tablet, "home-patient")
-    await tablet.locator("summary").click()
-    await tablet.locator("label[for='line-gold_line']").click()
-    await tablet.wait_for_function("() => window.telehubTablet")  # the page's script is running
-    await tablet.locator("#simple-call").click()
-    # The two optional questions, both skipped: the call says neither
-    for question in ("#step-problem", "#step-else"):
-        await tablet.locator(f"{question} .tablet-answer-skip").click()
-    await expect(tablet.locator("#waiting-title")).to_have_text("Calling the nurse")
-    await tablet.wait_for_function("() => telehubTablet.state.call && telehubTablet.state.call.id")
-    call = await tablet.evaluate("() => telehubTablet.state.call")
-    assert call["channel"] == "gold_line" and call["person_name"] == patient
-    assert (call["reason"], call["home_intent"]) == ("unknown", "unknown")
-    await nurse.evaluate("(id) => nurse.accept(id)", call["id"])
-    await wait_for_frames(tablet, REMOTE_FRAMES)
-    await shoot(tablet, "home-patient-in-call")
-    # A Gold Line call's wrap-up says what it led to (issue 13).
-    await nurse.evaluate(
-        "(id) => nurse.finish(id, { gold_line_outcome: 'resolved_by_hub' })", call["id"]
-    )
-    await expect(tablet.locator("#ended-title")).to_be_visible()
-
-
-async def test_the_tablet_works_in_portrait(open_page: OpenPage, live_hub: RunningHub) -> None:
-    tablet = await open_page(
-        live_hub.world.home_a.staff.username, "/tablet", viewport=TABLET_PORTRAIT
-    )
-    await expect(tablet.locator("#call-hub")).to_be_visible()
-    await accessible(tablet, "home, portrait")
-    await tablet.goto("/tablet/call")
-    await accessible(tablet, "call, portrait")
-    # A carer changes their mind while waiting: the call is cancelled, nothing more happens.
-    await walk_to_call(tablet, reason="medication_query", intent="gp_urgent")
-    await expect(tablet.locator("#queue-text")).to_have_text("You are next in the queue.")
-    await tablet.locator("#cancel-call").click()
-    await expect(tablet.locator("#ended-title")).to_have_text("Call cancelled")
-    assert await live_hub.services.announce.queue() == []
-
-
-# A 64x48 PNG, as a camera would send a (very small) photo of a wound.
-PNG = bytes.fromhex(
-    "89504e470d0a1a0a0000000d49484452000000400000003008020000002e29eb48000000434944415478"
-    "daedcf410900000804b08be8dbc4c6b2825f61b002cb74bd160101010101010101010101010101010101"
-    "010101010101010101010101010101010181ab0568c859006f8fc0290000000049454e44ae426082"
-)
-
-
-async def test_messages_round_trip_with_a_photo_each_shown_once(
-    open_page: OpenPage, live_hub: RunningHub
-) -> None:
-    world = live_hub.world
-    nurse = await nurse_page(open_page, live_hub)
-    site_id = world.home_a.site.id
-    await nurse.evaluate(
-        "(site) => nurse.hub.command('message/send', {site_id: site, client_message_id: 'n-1',"
-        " body: 'Please send a photo of the pressure area.'})",
-        site_id,
-    )
-    tablet = await open_page(world.home_a.staff.username, "/tablet")
-    await expect(tablet.locator("#unread-badge")).to_be_visible()
-    badge = await tablet.locator("#unread-badge").inner_text()
-    assert badge.endswith("unread") and int(badge.split()[0]) >= 1
-
-    await tablet.locator("#messages-link").click()
-    await expect(tablet.locator("#thread li", has_text="pressure area")).to_have_count(1)
-    await expect(tablet.locator("#thread li", has_text="hello from home A")).to_have_count(1)
-
-    # Text and a photo, to the hub.
-    await tablet.locator("#message-body").fill("Here it is: red, not broken.")
-    await tablet.locator("#message-photo").set_input_files(
-        files=[{"name": "heel.png", "mimeType": "image/png", "buffer": PNG}]
-    )
-    await tablet.locator("#send-message").click()
-    sent = tablet.locator("#thread li", has_text="Here it is: red, not broken.")
-    await expect(sent).to_have_count(1)
-    await expect(sent.locator("img")).to_have_attribute("alt", "Photo sent by you")
-    await tablet.wait_for_function(
-        "() => [...document.querySelectorAll('#thread img')]"
-        ".every((i) => i.complete && i.naturalWidth === 64)"
-    )
-    got = await nurse.wait_for_function(
-        "() => nurse.messages.find((m) => m.body === 'Here it is: red, not broken.')"
-    )
-    photo_id = (await got.json_value())["photo_id"]
-    assert photo_id
-    fetched = await nurse.evaluate(
-        "async (id) => { const r = await fetch(`/api/photos/${id}`);"
-        " return [r.status, r.headers.get('content-type'), (await r.arrayBuffer()).byteLength]; }",
-        photo_id,
-    )
-    assert fetched[:2] == [200, "image/png"] and fetched[2] > 0  # as the hub re-encoded it
-    # A file that only claims to be a picture is refused (sent as the page would send it).
-    token = await tablet.evaluate("() => document.querySelector('meta[name=csrf-token]').content")
-    refused = await tablet.request.post(
-        "/api/photos",
-        multipart={"photo": {"name": "x.png", "mimeType": "image/png", "buffer": b"<html>"}},
-        headers={"Origin": str(live_hub.server.make_url("/")).rstrip("/"), "X-CSRF-Token": token},
-    )
-    assert refused.status == 422 and "not a readable PNG" in (await refused.json())["message"]
-
-    # The hub replies while the tablet's socket is down: after it reconnects, shown once.
-    await tablet.context.set_offline(True)
-    await tablet.evaluate("() => telehubTablet.hub.drop()")
-    await expect(tablet.locator("#connection")).to_contain_text("Reconnecting to the hub…")
-    await nurse.evaluate(
-        "(site) => nurse.hub.command('message/send', {site_id: site, client_message_id: 'n-2',"
-        " body: 'Thanks. Reposition two-hourly; we will call back.'})",
-        site_id,
-    )
-    await tablet.context.set_offline(False)
-    reply = tablet.locator("#thread li", has_text="Reposition two-hourly")
-    await expect(reply).to_have_count(1, timeout=20_000)
-    await expect(tablet.locator("#connection")).to_be_hidden()
-    await tablet.evaluate("() => telehubTablet.hub.drop()")  # and once more, online this time
-    await tablet.wait_for_function("() => telehubTablet.hub.state === 'open'")
-    await tablet.wait_for_timeout(0)
-    await expect(reply).to_have_count(1)
-    assert await tablet.locator("#thread li").count() == len(
-        set(
-            await tablet.locator("#thread li").evaluate_all(
-                "(l) => l.map((x) => x.dataset.messageId)"
-            )
-        )
-    )
-    await accessible(tablet, "messages")
-    await shoot(tablet, "messages")
-
-    # Read on the tablet: the home screen's badge is gone.
-    await tablet.goto("/tablet")
-    await tablet.wait_for_function("() => telehubTablet.hub.state === 'open'")
-    await expect(tablet.locator("#unread-badge")).to_be_hidden()
-
-
 async def test_the_equipment_check_passes_with_the_hubs_echo_peer(
     open_page: OpenPage, live_hub: RunningHub
 ) -> None:
     tablet = await open_page(live_hub.world.home_a.staff.username, "/tablet/check")
-    await accessible(tablet, "check")
+    await assert_accessible(tablet, "check")
     await tablet.locator("#run-check").click()
     verdict = tablet.locator("#verdict")
     await expect(verdict).to_have_attribute("data-kind", "pass", timeout=30_000)
@@ -490,7 +241,7 @@ async def test_the_equipment_check_passes_with_the_hubs_echo_peer(
     assert result["camera"] is True and result["microphone"] is True and result["call"] is True
     for check in ("camera", "microphone", "call"):
         await expect(tablet.locator(f"[data-check='{check}']")).to_contain_text("Working")
-    await accessible(tablet, "check, done")
+    await assert_accessible(tablet, "check, done")
     await shoot(tablet, "check")
 
 
@@ -581,57 +332,3 @@ async def test_accept_to_first_frame_is_close_to_a_direct_connection(
         load=f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after",
     )
     assert statistics.median(hub_ms) < 1000, Timing.describe(hub_ms)
-
-
-async def _enrolled_tablet(open_page: OpenPage, live_hub: RunningHub) -> Page:
-    _, _, code = await live_hub.app[SERVICES].identity.create_enrolment(
-        SYSTEM, DeviceCreate(site_ods="VHOMA", label="Lounge tablet")
-    )
-    tablet = await open_page(None, "/enrol")
-    await tablet.locator("#enrolment-code").fill(code)
-    await tablet.locator("#enrol-button").click()
-    await tablet.wait_for_url("**/tablet")
-    return tablet
-
-
-async def test_a_carer_signs_a_call_on_the_shared_tablet_with_their_pin(
-    open_page: OpenPage, live_hub: RunningHub
-) -> None:
-    staff = live_hub.world.home_a.staff
-    await live_hub.app[SERVICES].identity.set_pin(SYSTEM, staff.username, "2468")
-    tablet = await _enrolled_tablet(open_page, live_hub)
-    await tablet.goto("/tablet/call")
-    # The tablet offers the names of its home's staff who have a PIN.
-    offered = tablet.locator("#pin-holders option")
-    await expect(offered).to_have_count(1)
-    assert await offered.get_attribute("value") == staff.display_name
-
-    # Not digits: refused on the tablet, before anything is sent.
-    await walk_to_call(tablet, caller=staff.display_name, pin="24a8", rings=False)
-    await expect(tablet.locator("#call-errors")).to_contain_text("Enter a PIN of 4 to 8 digits")
-    await expect(tablet.locator("#caller-pin-error")).to_be_visible()
-    await accessible(tablet, "check, PIN refused")
-    await shoot(tablet, "call-4-pin-refused")
-    # A wrong PIN: the hub refuses, the PIN is cleared, the carer can try again.
-    await tablet.locator("#caller-pin").fill("1357")
-    await tablet.locator("#start-call").click()
-    await expect(tablet.locator("#call-errors")).to_contain_text(
-        "That name and PIN do not match anyone at this home"
-    )
-    await expect(tablet.locator("#caller-pin")).to_have_value("")
-    await tablet.locator("#caller-pin").fill("2468")
-    await tablet.locator("#start-call").click()
-    await expect(tablet.locator("#waiting-title")).to_be_visible()
-    await tablet.wait_for_function("() => telehubTablet.state.call?.id")
-    call = await tablet.evaluate("() => telehubTablet.state.call")
-    assert call["participants"][0]["name"] == staff.display_name
-    await expect(tablet.locator("#caller-pin")).to_have_value("")
-    async with live_hub.app[DATABASE].session() as s:
-        requested = (
-            await s.exec(
-                select(CallEvent).where(
-                    CallEvent.call_id == call["id"], CallEvent.to_state == "requested"
-                )
-            )
-        ).one()
-    assert requested.actor_user_id == staff.id

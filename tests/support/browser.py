@@ -69,6 +69,12 @@ async def axe_violations(
     return found
 
 
+async def assert_accessible(page: Page, screen: str) -> None:
+    """The page has no serious or critical axe-core violation; ``screen`` names it."""
+    violations = await axe_violations(page)
+    assert violations == [], f"{screen}: {[v['id'] for v in violations]}"
+
+
 async def screenshot(page: Page, name: str) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True)

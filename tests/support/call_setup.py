@@ -1,6 +1,7 @@
 """Where the time goes between a nurse's accept and the tablet's first decoded frame: the
-moments of each call's set-up, marked in both pages and in the hub's database, and the
-breakdown printed beside the direct connection's (``make bench-call-setup``).
+moments of each call's set-up, marked in both pages and in the hub's database, the
+breakdown printed beside the direct connection's (``make bench-call-setup``), and the
+"## Tablet" section of docs/performance.md written from the timings.
 
 Every mark is milliseconds since the epoch on this machine's clock (the pages'
 ``performance.timeOrigin + performance.now()``, the hub's ``time.time()``), so marks from
@@ -9,6 +10,7 @@ the two pages and the hub, all on loopback, can be subtracted from one another.
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Iterator
@@ -19,6 +21,8 @@ from playwright.async_api import Page
 from sqlalchemy import event
 
 from hub.storage.engine import Database
+
+from .browser import ROOT, WRITE_DOCS
 
 # Installed in a page (the tablet's, or the nurse's once NURSE has run) after its hub socket
 # and call mesh exist; again for each call (it clears the marks, and wraps the socket once).
@@ -194,3 +198,85 @@ def _difference(through: list[float], alone: list[float]) -> str:
     if not through or not alone:
         return "—"
     return f"{statistics.median(through) - statistics.median(alone):+.0f} ms"
+
+
+@dataclass
+class Timing:
+    hub_ms: list[float]
+    direct_ms: list[float]
+
+    @staticmethod
+    def describe(values: list[float]) -> str:
+        ordered = sorted(values)
+        return (
+            f"median {statistics.median(ordered):.0f} ms (min {ordered[0]:.0f}, "
+            f"max {ordered[-1]:.0f}, n={len(ordered)})"
+        )
+
+
+PERFORMANCE = ROOT / "docs" / "performance.md"
+SETUP_TARGET_MS = 100  # issue 19: accept to first frame within this of a direct connection
+
+
+def write_tablet_section(timing: Timing, when: str, *, stages: list[str], load: str) -> None:
+    """Replace the "## Tablet" section of docs/performance.md; other sections are untouched.
+    ``stages`` is the breakdown table (``call_setup.breakdown``), ``load`` the machine's
+    load average before and after the run."""
+    difference = statistics.median(timing.hub_ms) - statistics.median(timing.direct_ms)
+    met = "met" if difference <= SETUP_TARGET_MS else "not met"
+    section = "\n".join(
+        [
+            "## Tablet",
+            "",
+            "Time from the nurse's accept (just before `call/accept` is sent) to the first decoded",
+            "frame of the nurse's video on the tablet (`requestVideoFrameCallback` on the tablet's",
+            "remote `<video>`), in headless Chromium with fake camera and microphone, hub and both",
+            "pages on loopback, measured by `tests/e2e/test_tablet.py::"
+            "test_accept_to_first_frame_is_close_to_a_direct_connection`.",
+            "The baseline, run in the same test right after, is a direct `RTCPeerConnection`",
+            "between the same two pages (the nurse's, sending the camera it already has running,",
+            "and the tablet's), signalled through the test itself with no hub: from the nurse's",
+            "page starting its offer to the tablet page's first decoded frame.",
+            f"Target (issue 19): the hub's median within {SETUP_TARGET_MS} ms of the direct one.",
+            "",
+            "| path | median | min | max | calls |",
+            "|---|---|---|---|---|",
+            _row("through the hub: accept to first frame", timing.hub_ms),
+            _row("direct between the same two pages, no hub", timing.direct_ms),
+            "",
+            f"Difference of medians: {difference:.0f} ms (the accept itself, the call events,",
+            f"and signalling relayed by the hub): {met}.",
+            f"Last run: {when}; load average (1 min) {load}, on this machine's "
+            f"{os.cpu_count()} cores.",
+            "",
+            "Where the time goes, stage by stage (each from one mark to the next, per call;",
+            "the hub's database commit is timed in the hub, every other mark in the page that",
+            "sends or hears it; stages that run side by side overlap):",
+            "",
+            *stages,
+            "",
+        ]
+    )
+    print(section)
+    if not WRITE_DOCS:
+        return
+    text = PERFORMANCE.read_text() if PERFORMANCE.exists() else "# Performance\n"
+    lines = text.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == "## Tablet"), None)
+    if start is None:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
+        )
+        tail = "".join(lines[end:])
+        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
+    PERFORMANCE.write_text(text)
+
+
+def _row(name: str, values: list[float]) -> str:
+    ordered = sorted(values)
+    return (
+        f"| {name} | {statistics.median(ordered):.0f} ms | {ordered[0]:.0f} ms "
+        f"| {ordered[-1]:.0f} ms | {len(ordered)} |"
+    )

@@ -4,9 +4,6 @@ between two pages to measure against."""
 
 from __future__ import annotations
 
-import os
-import statistics
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,7 +14,7 @@ from hub.keys import DATABASE
 from hub.storage import rows
 from schemas.codes import OrganisationKind
 
-from .browser import DESKTOP, ROOT, TABLET, TABLET_PORTRAIT, WRITE_DOCS, OpenPage, screenshot
+from .browser import DESKTOP, TABLET, TABLET_PORTRAIT, OpenPage, screenshot
 from .hub import RunningHub
 from .world import NOW
 
@@ -184,6 +181,16 @@ async ([role, session]) => {
 REMOTE_FRAMES = "() => telehubTablet.decodedFrames(document.querySelector('#remote-video'))"
 
 
+NURSE_FRAMES = "() => nurse.decodedFrames(nurse.video)"
+
+
+async def nurse_page(open_page: OpenPage, live_hub: RunningHub) -> Page:
+    """The world's nurse signed in, in a page of its own, as ``window.nurse``."""
+    page = await open_page(live_hub.world.nurse.username, "/me")
+    await page.evaluate(NURSE)
+    return page
+
+
 async def shoot(page: Page, name: str) -> None:
     """Save a screen at tablet size, landscape and portrait (docs/screens/tablet-*.png)."""
     await page.set_viewport_size(TABLET)
@@ -323,88 +330,6 @@ async def own_home_site(hub: RunningHub) -> tuple[str, str]:
             )
         )
     return "VOWN1", "Arun Patel"
-
-
-@dataclass
-class Timing:
-    hub_ms: list[float]
-    direct_ms: list[float]
-
-    @staticmethod
-    def describe(values: list[float]) -> str:
-        ordered = sorted(values)
-        return (
-            f"median {statistics.median(ordered):.0f} ms (min {ordered[0]:.0f}, "
-            f"max {ordered[-1]:.0f}, n={len(ordered)})"
-        )
-
-
-PERFORMANCE = ROOT / "docs" / "performance.md"
-SETUP_TARGET_MS = 100  # issue 19: accept to first frame within this of a direct connection
-
-
-def write_tablet_section(timing: Timing, when: str, *, stages: list[str], load: str) -> None:
-    """Replace the "## Tablet" section of docs/performance.md; other sections are untouched.
-    ``stages`` is the breakdown table (``call_setup.breakdown``), ``load`` the machine's
-    load average before and after the run."""
-    difference = statistics.median(timing.hub_ms) - statistics.median(timing.direct_ms)
-    met = "met" if difference <= SETUP_TARGET_MS else "not met"
-    section = "\n".join(
-        [
-            "## Tablet",
-            "",
-            "Time from the nurse's accept (just before `call/accept` is sent) to the first decoded",
-            "frame of the nurse's video on the tablet (`requestVideoFrameCallback` on the tablet's",
-            "remote `<video>`), in headless Chromium with fake camera and microphone, hub and both",
-            "pages on loopback, measured by `tests/e2e/test_tablet.py::"
-            "test_accept_to_first_frame_is_close_to_a_direct_connection`.",
-            "The baseline, run in the same test right after, is a direct `RTCPeerConnection`",
-            "between the same two pages (the nurse's, sending the camera it already has running,",
-            "and the tablet's), signalled through the test itself with no hub: from the nurse's",
-            "page starting its offer to the tablet page's first decoded frame.",
-            f"Target (issue 19): the hub's median within {SETUP_TARGET_MS} ms of the direct one.",
-            "",
-            "| path | median | min | max | calls |",
-            "|---|---|---|---|---|",
-            _row("through the hub: accept to first frame", timing.hub_ms),
-            _row("direct between the same two pages, no hub", timing.direct_ms),
-            "",
-            f"Difference of medians: {difference:.0f} ms (the accept itself, the call events,",
-            f"and signalling relayed by the hub): {met}.",
-            f"Last run: {when}; load average (1 min) {load}, on this machine's "
-            f"{os.cpu_count()} cores.",
-            "",
-            "Where the time goes, stage by stage (each from one mark to the next, per call;",
-            "the hub's database commit is timed in the hub, every other mark in the page that",
-            "sends or hears it; stages that run side by side overlap):",
-            "",
-            *stages,
-            "",
-        ]
-    )
-    print(section)
-    if not WRITE_DOCS:
-        return
-    text = PERFORMANCE.read_text() if PERFORMANCE.exists() else "# Performance\n"
-    lines = text.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == "## Tablet"), None)
-    if start is None:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = next(
-            (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-        )
-        tail = "".join(lines[end:])
-        text = "".join(lines[:start]) + section + ("\n" + tail if tail else "")
-    PERFORMANCE.write_text(text)
-
-
-def _row(name: str, values: list[float]) -> str:
-    ordered = sorted(values)
-    return (
-        f"| {name} | {statistics.median(ordered):.0f} ms | {ordered[0]:.0f} ms "
-        f"| {ordered[-1]:.0f} ms | {len(ordered)} |"
-    )
 
 
 PRISON_SITE = "HMP Test healthcare unit"
