@@ -1,14 +1,12 @@
 """A patient is a caller: two patients of one own-home service, each with a device enrolled
 to them. Patient one's device, through every HTTP route and every websocket command, cannot
-read or receive anything of patient two's (resident list, summary, calls, thread, photos);
-its call reaches the console carrying patient one and who is calling about them."""
+read or receive anything of patient two's (resident list, summary, calls, thread, photos).
+Live deliveries and enrolment are test_person_deliveries.py."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import aiohttp
@@ -16,159 +14,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlmodel import col, select
 
-from hub.auth.principal import Principal
-from hub.auth.service import device_principal, user_principal
 from hub.http.access import SESSION_COOKIE
 from hub.http.csrf import CSRF_HEADER, csrf_token
 from hub.realtime.context import REALTIME
-from hub.services import SERVICES
-from hub.storage import rows
 from hub.storage.engine import Database
-from hub.storage.scope import SYSTEM
-from hub.storage.tables import AuditEvent, Device, Organisation, Person
-from schemas.api import DeviceCreate
-from schemas.codes import CallerRelationship, OrganisationKind
-from schemas.wire import CallStart, MessageSend
+from hub.storage.tables import AuditEvent
 from support.access_matrix import PERSON_COMMANDS, PERSON_ROUTES
+from support.patients import PERSON_FIELDS, Patient, Service, device_socket, own_home_service
 from support.walk import PNG, STATUS_OF, app_routes, unthrottled
-from support.world import NOW, World
-from telehub_client import CommandFailed, HubConnection
-
-NHS = ("9434765846", "9434765854")  # valid, synthetic, not in the world
-PERSON_FIELDS = ("nhs_number", "given_name", "family_name", "date_of_birth", "site_id")
-
-
-@dataclass
-class Patient:
-    person: Person
-    device_id: int
-    credential: str
-    session: str
-    call_id: str
-    photo_id: int
-    message_body: str
-
-    @property
-    def markers(self) -> list[str]:
-        return [
-            self.person.family_name,
-            self.person.nhs_number,
-            self.call_id,
-            self.message_body,
-            "Latex",  # patient two's allergy
-        ]
-
-
-@dataclass
-class Service:
-    site: Organisation
-    one: Patient
-    two: Patient
-
-
-async def _patient(
-    client: TestClient,
-    site: Organisation,
-    person: Person,
-    relationship: CallerRelationship,
-    body: str,
-) -> Patient:
-    app = client.server.app
-    identity = app[SERVICES].identity
-    services = app[SERVICES]
-    device, _, code = await identity.create_enrolment(
-        SYSTEM,
-        DeviceCreate(
-            site_ods=site.ods_code,
-            label=f"{person.given_name}'s tablet",
-            person_nhs_number=person.nhs_number,
-            relationship=relationship,
-        ),
-    )
-    enrolled, credential = await identity.enrol(code)
-    assert enrolled.person_id == person.id and enrolled.relationship == relationship.value
-    principal, session = await identity.device_sign_in(credential)
-    assert principal.scope.person_id == person.id
-    call = await services.calls.start(
-        principal,
-        CallStart(
-            type="call/start",
-            id=1,
-            client_call_id=str(uuid.uuid4()),
-            channel="gold_line",
-            reason="pain",
-            home_intent="district_nurse",
-            concern="pain at night",
-        ),
-    )
-    await services.calls.cancel(principal, call.id)  # a call of theirs, over
-    photo_id = await services.messages.add_photo(principal, "image/png", PNG, quota=10**7)
-    await services.messages.send(
-        principal,
-        MessageSend(
-            type="message/send",
-            id=2,
-            client_message_id=str(uuid.uuid4()),
-            body=body,
-            photo_id=photo_id,
-        ),
-    )
-    assert enrolled.id is not None
-    return Patient(person, enrolled.id, credential, session, call.id, photo_id, body)
-
-
-async def _service(client: TestClient, world: World, db: Database) -> Service:
-    async with db.session() as s:
-        site = rows.site(
-            "VHOME1",
-            "Home Patients",
-            kind=OrganisationKind.OWN_HOME,
-            commissioner=world.commissioner_a,
-            beds=None,
-            at=NOW,
-        )
-        s.add(site)
-        await s.flush()
-        people = [
-            rows.resident(
-                site,
-                nhs_number=NHS[0],
-                given_name="Mary",
-                family_name="Patientone",
-                date_of_birth=date(1941, 5, 6),
-                allergies="None known",
-                at=NOW,
-            ),
-            rows.resident(
-                site,
-                nhs_number=NHS[1],
-                given_name="Joan",
-                family_name="Patienttwo",
-                date_of_birth=date(1938, 7, 8),
-                allergies="Latex",
-                at=NOW,
-            ),
-        ]
-        s.add_all(people)
-        await s.flush()
-    one = await _patient(client, site, people[0], CallerRelationship.CARER, "Mum is in pain")
-    two = await _patient(client, site, people[1], CallerRelationship.PATIENT, "I feel sick")
-    # The hub writes to patient two, and to the whole service.
-    messages = client.server.app[SERVICES].messages
-    nurse = user_principal(world.nurse)
-    for person_id, body in ((two.person.id, "For Joan only"), (None, "To the whole service")):
-        await messages.send(
-            nurse,
-            MessageSend(
-                type="message/send",
-                id=3,
-                site_id=site.id,
-                person_id=person_id,
-                client_message_id=str(uuid.uuid4()),
-                body=body,
-            ),
-        )
-    return Service(site, one, two)
+from support.world import World
+from telehub_client import CommandFailed
 
 
 def _fill(path: str, service: Service, aim: Patient) -> str:
@@ -245,7 +100,7 @@ def settings(settings: Any) -> Any:
 async def test_a_patients_device_reads_nothing_of_another_patient_through_any_route(
     client: TestClient, world: World, db: Database
 ) -> None:
-    service = await _service(client, world, db)
+    service = await own_home_service(client, world, db)
     keys = [f"{m} {p}" for m, p in app_routes(client.server.app)]
     assert set(keys) == set(PERSON_ROUTES), (
         f"routes without a row in access_matrix.PERSON_ROUTES: "
@@ -324,26 +179,17 @@ def _frame(service: Service, type_: str, aim: Patient, world: World) -> dict[str
     return call if type_.startswith("call/") else {}
 
 
-async def _socket(client: TestClient, credential: str) -> HubConnection:
-    url = str(client.make_url("/ws")).replace("http://", "ws://")
-
-    async def auth() -> dict[str, Any]:
-        return {"type": "auth", "credential": credential}
-
-    return await HubConnection.open(url, auth)
-
-
 async def test_a_patients_device_gets_nothing_of_another_patient_through_any_command(
     client: TestClient, world: World, db: Database
 ) -> None:
-    service = await _service(client, world, db)
+    service = await own_home_service(client, world, db)
     types = set(client.server.app[REALTIME].dispatcher.rules)
     assert types == set(PERSON_COMMANDS), (
         f"commands without a row in access_matrix.PERSON_COMMANDS: "
         f"{sorted(types - set(PERSON_COMMANDS))}; rows for commands the hub no longer has: "
         f"{sorted(set(PERSON_COMMANDS) - types)}"
     )
-    one = await _socket(client, service.one.credential)
+    one = await device_socket(client, service.one.credential)
     heard: list[str] = []
     one.listen("call", lambda e: bool(heard.append(str(e))))
     one.listen("queue", lambda e: bool(heard.append(str(e))))
@@ -372,116 +218,3 @@ async def test_a_patients_device_gets_nothing_of_another_patient_through_any_com
     assert not wrong, "answers that differ from access_matrix.PERSON_COMMANDS:\n" + (
         "\n".join(f"  {k!r}: {e!r} != {g!r}" for k, (e, g) in sorted(wrong.items()))
     )
-
-
-async def _listening(conn: HubConnection) -> list[str]:
-    heard: list[str] = []
-    for kind in ("call", "queue", "message", "ring", "presence"):
-        conn.listen(kind, lambda e: bool(heard.append(str(e))))
-    await conn.command("message/sync", after_seq=0)
-    return heard
-
-
-async def test_what_the_hub_delivers_to_patient_two_never_reaches_patient_one(
-    client: TestClient, world: World, db: Database
-) -> None:
-    service = await _service(client, world, db)
-    one = await _socket(client, service.one.credential)
-    two = await _socket(client, service.two.credential)
-    identity = client.server.app[SERVICES].identity
-    nurse_ticket, _ = await identity.issue_ticket(user_principal(world.nurse))
-    url = str(client.make_url("/ws")).replace("http://", "ws://")
-
-    async def nurse_auth() -> dict[str, Any]:
-        return {"type": "auth", "ticket": nurse_ticket}
-
-    nurse = await HubConnection.open(url, nurse_auth)
-    try:
-        heard_one = await _listening(one)
-        await two.command("message/sync", after_seq=0)
-        await nurse.command("queue/subscribe")
-        # Live: patient two calls, the hub writes to patient two and to the service.
-        await two.command(
-            "call/start",
-            client_call_id=str(uuid.uuid4()),
-            channel="gold_line",
-            reason="breathing_difficulty",
-            home_intent="ambulance_999",
-        )
-        live = ((service.two.person.id, "Joan: the nurse is coming"), (None, "The phones are back"))
-        for person_id, body in live:
-            await nurse.command(
-                "message/send",
-                site_id=service.site.id,
-                person_id=person_id,
-                client_message_id=str(uuid.uuid4()),
-                body=body,
-            )
-        await two.wait_for_messages(3)  # its own, the hub's earlier one, this one
-        # Then patient one calls and is written to: once those have arrived, anything sent
-        # earlier to patient two would have arrived first.
-        started = await one.command(
-            "call/start",
-            client_call_id=str(uuid.uuid4()),
-            channel="gold_line",
-            reason="pain",
-            home_intent="unknown",
-        )
-        await nurse.command(
-            "message/send",
-            site_id=service.site.id,
-            person_id=service.one.person.id,
-            client_message_id=str(uuid.uuid4()),
-            body="Mary: we are calling you back",
-        )
-        await one.wait_for_messages(2)
-        # The call carries patient one and who is calling about her, on the nurse's queue.
-        assert started["person_id"] == service.one.person.id
-        assert started["caller_relationship"] == "carer"
-        queued = await nurse.next_event(
-            "queue", lambda e: any(x["call"]["id"] == started["id"] for x in e["entries"])
-        )
-        entry = next(x for x in queued["entries"] if x["call"]["id"] == started["id"])
-        assert entry["call"]["person_name"] == "Mary Patientone"
-        assert entry["call"]["caller_relationship"] == "carer"
-        assert "Calling: a carer or relative." in entry["call"]["sbard"]
-        bodies = [m["body"] for m in one.messages.values()]
-        assert bodies == ["Mum is in pain", "Mary: we are calling you back"]
-        leaked = [m for m in [*service.two.markers, "Joan"] for t in heard_one if m in t]
-        assert not leaked, f"patient one's device received patient two's {leaked}"
-        assert not [t for t in heard_one if "phones are back" in t]
-    finally:
-        for conn in (one, two, nurse):
-            await conn.close()
-
-
-async def test_a_device_is_enrolled_only_to_someone_registered_at_an_own_home_service(
-    client: TestClient, world: World, db: Database
-) -> None:
-    identity = client.server.app[SERVICES].identity
-    with pytest.raises(Exception, match="own-home"):
-        await identity.create_enrolment(
-            SYSTEM,
-            DeviceCreate(
-                site_ods=world.home_a.site.ods_code,
-                label="x",
-                person_nhs_number=world.home_a.resident.nhs_number,
-            ),
-        )
-    service = await _service(client, world, db)
-    with pytest.raises(Exception, match="No one with this NHS number"):
-        await identity.create_enrolment(
-            SYSTEM,
-            DeviceCreate(
-                site_ods=service.site.ods_code,
-                label="x",
-                person_nhs_number=world.home_a.resident.nhs_number,
-            ),
-        )
-    with pytest.raises(ValueError, match="check digit"):
-        DeviceCreate(site_ods="VHOME1", label="x", person_nhs_number="9434765847")
-    async with db.session() as s:
-        device = await s.get(Device, service.one.device_id)
-    assert device is not None
-    principal: Principal = device_principal(device)
-    assert principal.relationship is CallerRelationship.CARER
