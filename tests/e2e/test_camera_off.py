@@ -20,7 +20,7 @@ async def test_the_nurse_is_told_when_the_tablet_turns_its_camera_off_for_a_weak
     home_tile = nurse.locator('#videos figure[data-role="caller"] .console-tile__media')
     await expect(home_tile).to_have_text("Video", timeout=20_000)
 
-    # The tablet's own judgement of its uplink (tests/e2e/test_night.py drives the rule)
+    # The tablet's own judgement of its uplink (tests/e2e/test_night_media.py drives the rule)
     # falls back to audio only: the camera goes off, and the nurse is told why.
     await tablet.evaluate("() => telehubTablet.view.fallBackForWeakLink()")
     await expect(tablet.locator("#call-status")).to_contain_text(
