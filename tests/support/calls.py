@@ -1,5 +1,5 @@
-"""A typical call request from a care-home tablet, and a call waiting for its wrap-up, for
-tests."""
+"""A typical call request from a care-home tablet, a call waiting for its wrap-up, and a
+complete outcome to record for it, for tests."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hub.storage.tables import Call, CallEvent, CallParticipant
 from schemas.codes import CallState, Channel, HomeIntent, Reason
 
 from .hub import RunningHub
-from .world import World
+from .world import NOW, World
 
 CALL = {
     "channel": "care_home",
@@ -94,3 +94,20 @@ async def call_in_wrap_up(
             )
         )
     return call_id
+
+
+WRAP_UP_STARTED = NOW + timedelta(minutes=5)
+
+COMPLETE_OUTCOME = {
+    "disposition": "managed_in_place",
+    "nurse_counterfactual": "admission",
+    "escalations": ["gp_contacted"],
+    "clinical_note": "Chest clear after nebuliser; GP to review tomorrow.",
+}
+
+
+async def wrap_up_call(
+    db: Database, world: World, *, home_intent: HomeIntent = HomeIntent.AMBULANCE_999
+) -> str:
+    """A call at home A that started at ``WRAP_UP_STARTED`` and waits for its wrap-up."""
+    return await call_in_wrap_up(db, world, started=WRAP_UP_STARTED, home_intent=home_intent)
