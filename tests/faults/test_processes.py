@@ -20,7 +20,6 @@ from support.faults import (
     TELEHUB,
     Client,
     HubProcess,
-    Nginx,
     Sender,
     Shown,
     add_nurses,
@@ -33,6 +32,7 @@ from support.faults import (
     report,
     staff_client,
 )
+from support.nginx import Nginx
 from support.servers import RedisServer, eventually
 from support.world import World
 
