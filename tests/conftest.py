@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +22,7 @@ from hub.app import create_app
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
+from support.servers import RedisServer
 from support.world import World, build_world
 
 PG_URL = os.environ.get("HUB_TEST_DATABASE_URL", "")
@@ -79,3 +80,15 @@ async def client(settings: HubSettings, world: World) -> AsyncIterator[TestClien
     app = create_app(settings)
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own on a spare port, which it may kill (never the
+    machine's shared one)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.kill()

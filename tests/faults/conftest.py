@@ -6,13 +6,11 @@ the test kills them. Run with ``make test`` (in parallel, pytest-xdist) or alone
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
 
 from support.faults import HubProcess
-from support.servers import RedisServer
 
 pytestmark = pytest.mark.faults
 
@@ -32,14 +30,3 @@ async def processes() -> AsyncIterator[list[HubProcess]]:
     yield started
     for process in started:
         await process.kill()
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of the test's own, which it may kill."""
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()

@@ -7,10 +7,6 @@ hears is only what the publisher sent after it was back."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from redis.asyncio import Redis
 
 from hub.broker import topics
@@ -20,16 +16,6 @@ from support.servers import RedisServer, eventually
 
 CHANNEL = "telehub:outage:events"
 USER, PASSWORD = "publisher", "publisher-password"
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 async def test_messages_published_while_redis_was_away_go_out_once_it_is_back(

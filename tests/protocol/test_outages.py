@@ -5,8 +5,7 @@ kills and starts again."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -26,16 +25,6 @@ from telehub_client.connection import SERVICE_RESTART
 @pytest.fixture
 def backend() -> str:
     return "sqlite"  # what these test is the socket side; the database is the same either way
-
-
-@pytest.fixture
-def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.kill()
 
 
 @pytest.fixture
