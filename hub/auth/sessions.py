@@ -14,7 +14,7 @@ from hub.clock import Clock, as_utc
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
-from hub.storage.repos.identities import SessionRepo
+from hub.storage.repos.identities import DeviceSignIn, SessionRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device, User, WebSession
 from schemas.codes import CallerRelationship, Role
@@ -31,7 +31,7 @@ def user_principal(user: User, session: WebSession | None = None) -> Principal:
     return Principal(scope=scope, name=user.display_name, **_session_fields(session))
 
 
-def device_principal(device: Device, session: WebSession | None = None) -> Principal:
+def device_principal(device: Device | DeviceSignIn, session: WebSession | None = None) -> Principal:
     assert device.id is not None
     scope = Scope(
         role=Role.CARE_HOME_STAFF,
@@ -41,7 +41,11 @@ def device_principal(device: Device, session: WebSession | None = None) -> Princ
     )
     relationship = CallerRelationship(device.relationship) if device.relationship else None
     return Principal(
-        scope=scope, name=device.label, relationship=relationship, **_session_fields(session)
+        scope=scope,
+        name=device.label,
+        relationship=relationship,
+        in_call=device.in_call if isinstance(device, DeviceSignIn) else None,
+        **_session_fields(session),
     )
 
 

@@ -135,6 +135,8 @@ class ParticipantService:
         """A participant is back: it keeps its place in every call it had not left. A nurse
         also gets every call still theirs to finish (live, or in wrap-up after everyone
         was lost), so they can always see and close it."""
+        if p.is_device and p.in_call is False:  # its sign-in read that it is in no call
+            return []
         # One conditional UPDATE (nothing to change for a tablet in no call) and a nurse's
         # read of their own calls: neither needs a transaction around it.
         async with self.db.autocommit() as s:
