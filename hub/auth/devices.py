@@ -14,6 +14,7 @@ from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
+from hub.storage.repos.sign_in import SignInRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device
 from schemas.api import DeviceCreate
@@ -122,7 +123,7 @@ class DeviceIdentity(IdentityBase):
             "ws_credential", (Guard.WS_CREDENTIAL, client), (Guard.WS_CREDENTIAL, credential)
         )
         async with self.db.autocommit() as s:  # one lookup: no transaction around it
-            device = await DeviceRepo(s, self.clock).sign_in(
+            device = await SignInRepo(s, self.clock).device_by_credential(
                 credential_hash=token_hash(credential), key_prefix=DEVICE_KEY_PREFIX
             )
         if device is None or device.revoked_at is not None:

@@ -8,11 +8,13 @@ from datetime import datetime
 from hub.storage.scope import Scope
 from schemas.codes import CallerRelationship, Role
 
+USER_KEY_PREFIX = "user:"
+
 
 def user_key(user_id: int | None) -> str:
     """A member of staff's participant key: the topic their sockets hear, their place in a
     call, the sender of their messages. Built here only."""
-    return f"user:{user_id}"
+    return f"{USER_KEY_PREFIX}{user_id}"
 
 
 DEVICE_KEY_PREFIX = "device:"

@@ -135,17 +135,19 @@ class ParticipantService:
         """A participant is back: it keeps its place in every call it had not left. A nurse
         also gets every call still theirs to finish (live, or in wrap-up after everyone
         was lost), so they can always see and close it."""
-        if p.is_device and p.in_call is False:  # its sign-in read that it is in no call
+        staff = p.scope.user_id is not None and not p.is_device
+        placed = p.in_call is not False  # its sign-in read whether it is in a call (or not)
+        if not (placed or staff):
             return []
-        # One conditional UPDATE (nothing to change for a tablet in no call) and a nurse's
-        # read of their own calls: neither needs a transaction around it.
+        # One conditional UPDATE (skipped for a client its sign-in found in no call) and a
+        # nurse's read of their own calls: neither needs a transaction around it.
+        call_ids: list[str] = []
         async with self.db.autocommit() as s:
-            call_ids = list(
-                await ParticipantRepo(s, self.clock).set_connected(
+            if placed:
+                call_ids += await ParticipantRepo(s, self.clock).set_connected(
                     key=p.key, connected=True, process_id=self.process_id or None
                 )
-            )
-            if p.scope.user_id is not None and not p.is_device:
+            if staff:
                 mine = await CallRepo(s, self.clock).waiting(
                     SYSTEM, states=states.LIVE | {CallState.WRAP_UP}, nurse_id=p.scope.user_id
                 )

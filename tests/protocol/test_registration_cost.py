@@ -75,6 +75,22 @@ async def test_an_idle_tablet_registers_with_one_statement_and_no_transaction(
     assert _cost(seen, backend) == (1, 0 if backend == "postgres" else -1), seen.statements
 
 
+async def test_a_nurse_in_no_call_registers_without_marking_a_place(
+    hub: RunningHub, backend: str
+) -> None:
+    _, tickets = await _signed_in_staff(hub, hub.world.nurse)
+
+    async def auth() -> dict[str, Any]:
+        return {"type": "auth", "ticket": tickets.pop()}
+
+    second = HubConnection(hub.url, auth)  # a second tab: nothing of the first is counted
+    hub.opened.append(second)
+    seen = await _registering(hub, second)
+    # The ticket taken, its session read, her user read with (in the same statement) that
+    # she is in no call; her own calls to finish read. No participant UPDATE.
+    assert _cost(seen, backend) == (4, 0 if backend == "postgres" else -1), seen.statements
+
+
 async def test_a_tablet_and_nurse_in_a_call_re_register_within_their_statements(
     hub: RunningHub, backend: str
 ) -> None:

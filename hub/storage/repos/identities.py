@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from sqlalchemy import case, or_, update
 from sqlmodel import col, select
 
@@ -14,40 +12,8 @@ from hub.clock import as_utc
 from hub.errors import InvalidInput, NotFound
 
 from ..scope import Scope
-from ..tables import CallParticipant, Device, Ticket, User, WebSession
+from ..tables import Device, Ticket, User, WebSession
 from .base import Repo
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceSignIn:
-    """What a tablet's websocket sign-in reads, in one statement: the device, and whether
-    it holds a place in a call it has not left (an idle tablet's registration then has
-    nothing to mark connected)."""
-
-    id: int
-    site_id: int
-    label: str
-    person_id: int | None
-    relationship: str | None
-    revoked_at: datetime | None
-    in_call: bool
-
-
-# Built once, in Core (no ORM objects to load: every tablet runs it on every registration,
-# docs/performance.md "Hub CPU per registration"). A participant's key is its principal's
-# (hub.auth.principal.device_key): the caller gives the prefix the device id follows.
-_PLACE_KEY = sa.bindparam("key_prefix", type_=sa.String) + sa.cast(col(Device.id), sa.String)
-_SIGN_IN = sa.select(
-    col(Device.id),
-    col(Device.site_id),
-    col(Device.label),
-    col(Device.person_id),
-    col(Device.relationship),
-    col(Device.revoked_at),
-    sa.exists()
-    .where(col(CallParticipant.key) == _PLACE_KEY, col(CallParticipant.left_at).is_(None))
-    .label("in_call"),
-).where(col(Device.credential_hash) == sa.bindparam("credential_hash"))
 
 
 class UserRepo(Repo):
@@ -178,19 +144,6 @@ class DeviceRepo(Repo):
             .where(col(Device.id) == device_id, col(Device.pin_tries) > 0)
             .values(pin_tries=col(Device.pin_tries) - 1)
         )
-
-    async def sign_in(self, *, credential_hash: str, key_prefix: str) -> DeviceSignIn | None:
-        """The device with this credential (revoked or not: the caller refuses and audits)
-        and whether a participant keyed ``key_prefix`` + its id is in a call."""
-        conn = await self.session.connection()
-        row = (
-            await conn.execute(
-                _SIGN_IN, {"credential_hash": credential_hash, "key_prefix": key_prefix}
-            )
-        ).first()
-        if row is None:
-            return None
-        return DeviceSignIn(**row._asdict())
 
     async def by_credential(self, *, credential_hash: str) -> Device | None:
         return (
