@@ -127,6 +127,11 @@ bench-restart: install system
 # the same clients on one process, alternately in the same run (real `telehub serve`
 # processes, the PostgreSQL at HUB_TEST_DATABASE_URL, a redis-server of its own). Writes its
 # table to docs/performance.md ("### Cross-process delivery").
+# Hub CPU per registration, this tree against main in the same run (issue 16).
+.PHONY: bench-registration
+bench-registration: install system
+	HUB_WRITE_DOCS=1 $(BIN)/python benchmarks/bench_registration.py --count $(or $(COUNT),300) --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)
+
 .PHONY: bench-delivery
 bench-delivery: install system
 	HUB_WRITE_DOCS=1 $(BIN)/python benchmarks/bench_delivery.py --pg "$(HUB_TEST_DATABASE_URL)" $(ARGS)

@@ -14,12 +14,13 @@ from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo
 from hub.storage.repos.organisations import OrganisationRepo
 from hub.storage.repos.people import PersonRepo
+from hub.storage.repos.sign_in import SignInRepo
 from hub.storage.scope import Scope
 from hub.storage.tables import Device
 from schemas.api import DeviceCreate
 from schemas.codes import CallerRelationship, OrganisationKind
 
-from .principal import Principal
+from .principal import DEVICE_KEY_PREFIX, Principal
 from .revocation import device_removed
 from .sessions import IdentityBase, device_principal
 from .throttle import Guard
@@ -122,12 +123,14 @@ class DeviceIdentity(IdentityBase):
             "ws_credential", (Guard.WS_CREDENTIAL, client), (Guard.WS_CREDENTIAL, credential)
         )
         async with self.db.autocommit() as s:  # one lookup: no transaction around it
-            device = await DeviceRepo(s, self.clock).by_credential(
-                credential_hash=token_hash(credential)
+            device = await SignInRepo(s, self.clock).device_by_credential(
+                credential_hash=token_hash(credential), key_prefix=DEVICE_KEY_PREFIX
             )
         if device is None or device.revoked_at is not None:
             async with self.db.session() as s:
-                await self._refused(s, device, detail={"via": "websocket"})
+                await self._refused(
+                    s, None if device is None else device.id, detail={"via": "websocket"}
+                )
             raise Unauthorised("This device is not enrolled or has been revoked")
         return device_principal(device)
 
@@ -141,15 +144,15 @@ class DeviceIdentity(IdentityBase):
         )
         if device is not None and device.revoked_at is None:
             return device
-        await self._refused(s, device, detail=detail)
+        await self._refused(s, None if device is None else device.id, detail=detail)
         return None
 
     async def _refused(
-        self, s: AsyncSession, device: Device | None, *, detail: dict[str, str] | None
+        self, s: AsyncSession, device_id: int | None, *, detail: dict[str, str] | None
     ) -> None:
         """Audit a sign-in with an unknown (None) or revoked device's credential."""
         await AuditRepo(s, self.clock).record(
-            actor="anonymous" if device is None else f"device:{device.id}",
+            actor="anonymous" if device_id is None else f"device:{device_id}",
             action="device_sign_in",
             outcome="refused",
             detail=detail,

@@ -12,8 +12,9 @@ from hub.errors import InvalidInput, NotFound, RateLimited, Unauthorised
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import DeviceRepo, SessionRepo, UserRepo
 from hub.storage.repos.organisations import OrganisationRepo
+from hub.storage.repos.sign_in import SignInRepo
 from hub.storage.scope import Scope
-from hub.storage.tables import Device, Ticket, User, WebSession
+from hub.storage.tables import Ticket, User, WebSession
 from schemas.api import UserCreate
 from schemas.broker import Revocation
 from schemas.codes import OrganisationKind, Role
@@ -21,7 +22,7 @@ from schemas.wire import PIN_RULE, is_pin
 
 from .devices import DeviceIdentity
 from .passwords import hash_password_async, verify_password
-from .principal import Principal
+from .principal import DEVICE_KEY_PREFIX, USER_KEY_PREFIX, Principal
 from .revocation import device_removed, signed_out, user_disabled
 from .sessions import device_principal, user_principal
 from .throttle import Guard
@@ -274,11 +275,12 @@ class IdentityService(DeviceIdentity):
         device_id: int | None,
         session: WebSession | None,
     ) -> Principal | None:
+        reads = SignInRepo(s, self.clock)  # each with whether it is in a call: one statement
         if user_id is not None:
-            user = await s.get(User, user_id)
+            user = await reads.user_by_id(user_id=user_id, key_prefix=USER_KEY_PREFIX)
             return user_principal(user, session) if user and user.active else None
         if device_id is not None:
-            device = await s.get(Device, device_id)
+            device = await reads.device_by_id(device_id=device_id, key_prefix=DEVICE_KEY_PREFIX)
             if device is None or device.revoked_at is not None:
                 return None
             return device_principal(device, session)

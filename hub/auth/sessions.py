@@ -15,6 +15,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
 from hub.storage.repos.identities import SessionRepo
+from hub.storage.repos.sign_in import DeviceSignIn, UserSignIn
 from hub.storage.scope import Scope
 from hub.storage.tables import Device, User, WebSession
 from schemas.codes import CallerRelationship, Role
@@ -25,13 +26,18 @@ from .throttle import Guard, Throttle, Throttled, hashed
 from .tokens import token_hash
 
 
-def user_principal(user: User, session: WebSession | None = None) -> Principal:
+def user_principal(user: User | UserSignIn, session: WebSession | None = None) -> Principal:
     assert user.id is not None
     scope = Scope(role=Role(user.role), organisation_id=user.organisation_id, user_id=user.id)
-    return Principal(scope=scope, name=user.display_name, **_session_fields(session))
+    return Principal(
+        scope=scope,
+        name=user.display_name,
+        in_call=user.in_call if isinstance(user, UserSignIn) else None,
+        **_session_fields(session),
+    )
 
 
-def device_principal(device: Device, session: WebSession | None = None) -> Principal:
+def device_principal(device: Device | DeviceSignIn, session: WebSession | None = None) -> Principal:
     assert device.id is not None
     scope = Scope(
         role=Role.CARE_HOME_STAFF,
@@ -41,7 +47,11 @@ def device_principal(device: Device, session: WebSession | None = None) -> Princ
     )
     relationship = CallerRelationship(device.relationship) if device.relationship else None
     return Principal(
-        scope=scope, name=device.label, relationship=relationship, **_session_fields(session)
+        scope=scope,
+        name=device.label,
+        relationship=relationship,
+        in_call=device.in_call if isinstance(device, DeviceSignIn) else None,
+        **_session_fields(session),
     )
 
 

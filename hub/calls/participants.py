@@ -11,7 +11,6 @@ from hub.errors import Conflict, Forbidden, InvalidInput, InvalidState
 from hub.storage.engine import Database
 from hub.storage.repos.calls import CallRepo, ParticipantRepo
 from hub.storage.repos.identities import UserRepo
-from hub.storage.scope import SYSTEM
 from hub.storage.tables import CallParticipant, Escalation
 from schemas.codes import CallState, Role
 from schemas.wire import CallSnapshot
@@ -135,19 +134,22 @@ class ParticipantService:
         """A participant is back: it keeps its place in every call it had not left. A nurse
         also gets every call still theirs to finish (live, or in wrap-up after everyone
         was lost), so they can always see and close it."""
-        # One conditional UPDATE (nothing to change for a tablet in no call) and a nurse's
-        # read of their own calls: neither needs a transaction around it.
+        nurse_id = None if p.is_device else p.scope.user_id
+        placed = p.in_call is not False  # its sign-in read whether it is in a call (or not)
+        if not placed and nurse_id is None:
+            return []
+        # One conditional UPDATE (skipped for a client its sign-in found in no call) and a
+        # nurse's read of their own calls: neither needs a transaction around it.
+        call_ids: list[str] = []
         async with self.db.autocommit() as s:
-            call_ids = list(
-                await ParticipantRepo(s, self.clock).set_connected(
+            if placed:
+                call_ids += await ParticipantRepo(s, self.clock).set_connected(
                     key=p.key, connected=True, process_id=self.process_id or None
                 )
-            )
-            if p.scope.user_id is not None and not p.is_device:
-                mine = await CallRepo(s, self.clock).waiting(
-                    SYSTEM, states=states.LIVE | {CallState.WRAP_UP}, nurse_id=p.scope.user_id
+            if nurse_id is not None:
+                call_ids += await CallRepo(s, self.clock).ids_of_nurse(
+                    nurse_id=nurse_id, states=states.LIVE | {CallState.WRAP_UP}
                 )
-                call_ids += [c.id for c in mine]
         snapshots = [
             await self.announce.call_changed(call_id) for call_id in dict.fromkeys(call_ids)
         ]

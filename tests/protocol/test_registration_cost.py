@@ -59,7 +59,7 @@ def _shows(key: str, connected: bool) -> Any:
     return where
 
 
-async def test_an_idle_tablet_registers_with_two_statements_and_no_transaction(
+async def test_an_idle_tablet_registers_with_one_statement_and_no_transaction(
     hub: RunningHub, backend: str
 ) -> None:
     credential = await hub.device_credential()
@@ -70,8 +70,25 @@ async def test_an_idle_tablet_registers_with_two_statements_and_no_transaction(
     tablet = HubConnection(hub.url, auth)
     hub.opened.append(tablet)
     seen = await _registering(hub, tablet)  # the first time costs what every time does
-    # Its credential looked up; its (no) calls marked connected.
-    assert _cost(seen, backend) == (2, 0 if backend == "postgres" else -1), seen.statements
+    # Its credential looked up, and in the same statement that it is in no call: nothing
+    # to mark connected.
+    assert _cost(seen, backend) == (1, 0 if backend == "postgres" else -1), seen.statements
+
+
+async def test_a_nurse_in_no_call_registers_without_marking_a_place(
+    hub: RunningHub, backend: str
+) -> None:
+    _, tickets = await _signed_in_staff(hub, hub.world.nurse)
+
+    async def auth() -> dict[str, Any]:
+        return {"type": "auth", "ticket": tickets.pop()}
+
+    second = HubConnection(hub.url, auth)  # a second tab: nothing of the first is counted
+    hub.opened.append(second)
+    seen = await _registering(hub, second)
+    # The ticket taken, its session read, her user read with (in the same statement) that
+    # she is in no call; her own calls to finish read. No participant UPDATE.
+    assert _cost(seen, backend) == (4, 0 if backend == "postgres" else -1), seen.statements
 
 
 async def test_a_tablet_and_nurse_in_a_call_re_register_within_their_statements(
@@ -90,7 +107,8 @@ async def test_a_tablet_and_nurse_in_a_call_re_register_within_their_statements(
     await nurse.next_event("call", _shows(tablet_key, False))  # the hub has seen it go
     back = await _registering(hub, tablet)
     assert [c["id"] for c in back_calls(tablet)] == [call["id"]]
-    # The credential; its calls marked connected; the call's snapshot (3 reads).
+    # The credential (and that it is in a call); its calls marked connected; the call's
+    # snapshot (3 reads).
     assert _cost(back, backend) == (5, snapshot), back.statements
 
     await nurse.drop()

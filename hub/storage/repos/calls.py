@@ -4,6 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -72,6 +73,15 @@ class CallRepo(Repo):
         if nurse_id is not None:
             stmt = stmt.where(col(Call.nurse_id) == nurse_id)
         return (await self.session.exec(stmt)).all()
+
+    async def ids_of_nurse(self, *, nurse_id: int, states: Iterable[CallState]) -> list[str]:
+        """The ids of ``nurse_id``'s calls in ``states``: read on every registration of
+        theirs, in Core (no ``Call`` rows loaded to take their ids)."""
+        conn = await self.session.connection()
+        stmt = sa.select(col(Call.id)).where(
+            col(Call.nurse_id) == nurse_id, col(Call.state).in_([s.value for s in states])
+        )
+        return list((await conn.execute(stmt)).scalars())
 
     async def add(self, call: Call, events: Sequence[CallEvent] = ()) -> Call:
         """Store a new call, counted for the reports in the same transaction."""
