@@ -41,8 +41,9 @@ def build(data: ReportInputs) -> MonthlyReport:
     total = weighted_tally(Counter(c.facts for c in data.calls).items())
     admissions = monthly_admissions(data)
     charts = site_charts(data, admissions)
+    links = sections.SiteLinks.of(data)
     site_reports = [
-        sections.site(data, o, calls_by_site, tallies, charts, live) for o in data.sites
+        sections.site(data, o, calls_by_site, tallies, charts, live, links) for o in data.sites
     ]
     area_calls, area_admissions = area_charts(data, admissions)
 

@@ -49,13 +49,17 @@ TALLY, TALLY_LIST, MODEL_LIST, OTHER = range(4)
 
 @functools.cache
 def _plan(model: type[BaseModel]) -> tuple[tuple[str, int], ...]:
-    """Each field of the model class and how ``cells_of`` treats it, worked out once per
-    class (a report has tens of thousands of models, mostly chart points)."""
+    """Each field of the model class that may hold a ``Tally`` and how ``cells_of`` treats
+    it, worked out once per class (a report has tens of thousands of models, mostly chart
+    points). Fields that cannot hold one (strings, figures, charts; judged as
+    ``may_hold_tally`` judges a class) are left out: they give no cells."""
     plan = []
     for name, field in model.model_fields.items():
         annotation = field.annotation
         if _is_tally(annotation):
             plan.append((name, TALLY))
+        elif not _annotation_may_hold(annotation, set()):
+            continue
         elif get_origin(annotation) is list and annotation is not None:
             (inner,) = get_args(annotation)
             plan.append((name, TALLY_LIST if _is_tally(inner) else MODEL_LIST))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from statistics import median
 
 from hub.avoided import counts
@@ -44,6 +46,22 @@ def _per_10_beds(calls: int, beds: int | None) -> float | None:
     return calls_per_10_beds(calls, beds) if beds else None
 
 
+@dataclass(frozen=True, slots=True)
+class SiteLinks:
+    """The month's drop events and call-quality records grouped by site, once per report
+    (each site's section used to scan the whole area's rows)."""
+
+    drops: Counter[int]
+    quality: dict[int, list[QualityRead]]
+
+    @classmethod
+    def of(cls, data: ReportInputs) -> SiteLinks:
+        quality: dict[int, list[QualityRead]] = defaultdict(list)
+        for q in data.quality:
+            quality[q.site_id].append(q)
+        return cls(drops=Counter(site for site, _call in data.drops), quality=quality)
+
+
 def site(
     data: ReportInputs,
     o: Organisation,
@@ -51,6 +69,7 @@ def site(
     tallies: dict[int, Tally],
     charts: SiteCharts,
     live: set[int],
+    links: SiteLinks,
 ) -> SiteReport:
     assert o.id is not None
     site_calls = calls_by_site.get(o.id, [])
@@ -70,8 +89,8 @@ def site(
         bed_days_avoided=data.costs.bed_days(tally[Measure.ADMISSION].confirmed),
         connection=connection(
             len(site_calls),
-            sum(1 for site, _call in data.drops if site == o.id),
-            [q for q in data.quality if q.site_id == o.id],
+            links.drops[o.id],
+            links.quality.get(o.id, []),
         ),
         engagement_watch=since is not None,
         engagement_watch_since=since,

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import itertools
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 
 from hub.avoided.claims import CallFacts, tally
 from hub.reports import months, trends
 from hub.reports.activity import Home, MonthActivity, compare, periods
+from hub.reports.inputs import QualityRead, ReportInputs
 from hub.reports.render_fhir import FhirCodeError, _population
+from hub.reports.sections import SiteLinks
 from hub.reports.spc import xmr_chart
 from hub.reports.summary import MonthCall, answer_times, nearest_rank, weighted_tally
 from hub.reports.svg import bars, xmr
@@ -184,3 +188,14 @@ def test_fhir_populations_refuse_unknown_codes() -> None:
     assert _population("confirmed", 1, systems)["code"]["coding"][0]["system"].endswith("/p")
     with pytest.raises(FhirCodeError):
         _population("avoided", 1, systems)
+
+
+def test_each_sites_drops_and_quality_records_are_its_own() -> None:
+    """The connection figures of each site's section come from its own rows only, in the
+    order they were read (grouped once per report, not scanned per site)."""
+    q = [QualityRead(site, f"c{i}", 60, 0, False) for i, site in enumerate((1, 2, 1, 3))]
+    read = SimpleNamespace(drops=[(1, "c0"), (2, "c1"), (1, "c2"), (1, "c2")], quality=q)
+    links = SiteLinks.of(cast(ReportInputs, read))
+    assert (links.drops[1], links.drops[2], links.drops[3]) == (3, 1, 0)
+    assert links.quality[1] == [q[0], q[2]] and links.quality[3] == [q[3]]
+    assert links.quality.get(4) is None
