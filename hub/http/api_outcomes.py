@@ -84,7 +84,11 @@ async def wrap_up_draft(request: web.Request, call_id: CallId) -> WrapUpDraftPub
 
 @routes.put("/api/calls/{call_id}/wrap-up")
 @allow(*WRAPPERS)
-@api("Save the wrap-up draft", tag="outcomes")
+@api(
+    "Save the wrap-up draft",
+    tag="outcomes",
+    rules="a disposition, when given, must be a clinical outcome (not not_recorded)",
+)
 async def save_wrap_up_draft(
     request: web.Request, call_id: CallId, body: WrapUpDraftSave
 ) -> WrapUpDraftPublic:
