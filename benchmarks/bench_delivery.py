@@ -31,9 +31,6 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the fault suite's helpers (support.faults)
@@ -52,6 +49,7 @@ from support.faults import (  # noqa: E402
     p95,
     staff_client,
 )
+from support.pg_schema import fresh_schema  # noqa: E402
 from support.servers import RedisServer, eventually  # noqa: E402
 from support.world import World, build_world  # noqa: E402
 
@@ -181,42 +179,39 @@ def _section(rounds: list[Round], before: str, after: str, args: argparse.Namesp
 
 
 async def main(args: argparse.Namespace) -> None:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(args.pg)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    load_before = _load()
-    rounds: list[Round] = []
-    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
-        redis = RedisServer(Path(tmp))
-        redis.start()
-        settings = HubSettings(
-            environment="test", database_url=args.pg, database_schema=schema, broker_url=redis.url
-        )
-        db = Database.from_settings(settings)
-        first = HubProcess(settings, Path(tmp), "first")
-        second = HubProcess(settings, Path(tmp), "second")
-        try:
-            await upgrade(db)
-            world = await build_world(db)
-            await asyncio.gather(first.start(), second.start())
-            for _ in range(args.rounds):
-                for name, readers_on in (("floor", first), ("cross-process", second)):
-                    done = await one_round(name, first, readers_on, db, world, settings, args)
-                    rounds.append(done)
-                    print(
-                        f"{name}: p50 {_ms(done.send_to_shown, 'p50')}, "
-                        f"p95 {_ms(done.send_to_shown, 'p95')}",
-                        flush=True,
-                    )
-        finally:
-            await first.kill()
-            await second.kill()
-            await db.close()
-            redis.kill()
-            async with admin.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            await admin.dispose()
+    async with fresh_schema(args.pg, "bench") as schema:
+        load_before = _load()
+        rounds: list[Round] = []
+        with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
+            redis = RedisServer(Path(tmp))
+            redis.start()
+            settings = HubSettings(
+                environment="test",
+                database_url=args.pg,
+                database_schema=schema,
+                broker_url=redis.url,
+            )
+            db = Database.from_settings(settings)
+            first = HubProcess(settings, Path(tmp), "first")
+            second = HubProcess(settings, Path(tmp), "second")
+            try:
+                await upgrade(db)
+                world = await build_world(db)
+                await asyncio.gather(first.start(), second.start())
+                for _ in range(args.rounds):
+                    for name, readers_on in (("floor", first), ("cross-process", second)):
+                        done = await one_round(name, first, readers_on, db, world, settings, args)
+                        rounds.append(done)
+                        print(
+                            f"{name}: p50 {_ms(done.send_to_shown, 'p50')}, "
+                            f"p95 {_ms(done.send_to_shown, 'p95')}",
+                            flush=True,
+                        )
+            finally:
+                await first.kill()
+                await second.kill()
+                await db.close()
+                redis.kill()
     section = _section(rounds, load_before, _load(), args)
     print(section)
     if asked():

@@ -36,12 +36,8 @@ import os
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,6 +61,7 @@ from support.faults import (  # noqa: E402
     device_client,
     identity_for,
 )
+from support.pg_schema import fresh_schema  # noqa: E402
 from support.servers import RedisServer, eventually  # noqa: E402
 from support.world import World, build_world  # noqa: E402
 
@@ -292,37 +289,31 @@ def _load() -> str:
 
 async def main(args: argparse.Namespace) -> None:
     raise_fd_limit()
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(args.pg)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    load_before = _load()
-    with tempfile.TemporaryDirectory(prefix="bench-restart-") as tmp:
-        redis = RedisServer(Path(tmp))
-        redis.start()  # before pinning: it is not the load generator's
-        pinned = _pin(args)
-        settings = HubSettings(
-            environment="test",
-            database_url=args.pg,
-            database_schema=schema,
-            broker_url=redis.url,
-        )
-        db = Database.from_settings(settings)
-        try:
-            await upgrade(db)
-            world = await build_world(db)
-            runs = [await restart(settings, db, world, Path(tmp), args, idle_count=0)]
-            if args.idle:
-                runs.append(
-                    await restart(settings, db, world, Path(tmp), args, idle_count=args.idle)
-                )
-            moved = await failover(settings, db, world, Path(tmp), args)
-        finally:
-            await db.close()
-            redis.kill()
-            async with admin.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-            await admin.dispose()
+    async with fresh_schema(args.pg, "bench") as schema:
+        load_before = _load()
+        with tempfile.TemporaryDirectory(prefix="bench-restart-") as tmp:
+            redis = RedisServer(Path(tmp))
+            redis.start()  # before pinning: it is not the load generator's
+            pinned = _pin(args)
+            settings = HubSettings(
+                environment="test",
+                database_url=args.pg,
+                database_schema=schema,
+                broker_url=redis.url,
+            )
+            db = Database.from_settings(settings)
+            try:
+                await upgrade(db)
+                world = await build_world(db)
+                runs = [await restart(settings, db, world, Path(tmp), args, idle_count=0)]
+                if args.idle:
+                    runs.append(
+                        await restart(settings, db, world, Path(tmp), args, idle_count=args.idle)
+                    )
+                moved = await failover(settings, db, world, Path(tmp), args)
+            finally:
+                await db.close()
+                redis.kill()
     figures = [f for run, _ in runs for f in run]
     section = table.section([*figures, moved], [x for _, x in runs], load_before, _load(), pinned)
     print(section)

@@ -9,19 +9,17 @@ unreachable, the tests fail: they never silently skip a service that was asked f
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.app import create_app
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
+from support.pg_schema import fresh_schema
 from support.servers import RedisServer
 from support.world import World, build_world
 
@@ -44,20 +42,13 @@ async def settings(backend: str, tmp_path: Path) -> AsyncIterator[HubSettings]:
             environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/hub.sqlite3"
         )
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_async_engine(PG_URL)
+    # pytest does not throw a test's own errors into its fixtures: an OSError here is the
+    # schema's creation or drop being refused, the service asked for not being there.
     try:
-        async with admin.begin() as conn:
-            await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except OSError as exc:  # refused: the service that was asked for is not there
-        await admin.dispose()
+        async with fresh_schema(PG_URL, "t") as schema:
+            yield HubSettings(environment="test", database_url=PG_URL, database_schema=schema)
+    except OSError as exc:
         pytest.fail(f"PostgreSQL at HUB_TEST_DATABASE_URL is unreachable: {exc}")
-    try:
-        yield HubSettings(environment="test", database_url=PG_URL, database_schema=schema)
-    finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        await admin.dispose()
 
 
 @pytest.fixture
