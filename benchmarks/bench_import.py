@@ -28,6 +28,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from hub.clock import SystemClock  # noqa: E402
 from hub.imports.service import ImportService  # noqa: E402
@@ -36,6 +37,7 @@ from hub.storage.engine import Database  # noqa: E402
 from hub.storage.migrate import upgrade  # noqa: E402
 from hub.storage.scope import SYSTEM  # noqa: E402
 from schemas.imports import CallRow, ImportKind  # noqa: E402
+from support.pg_schema import fresh_schema  # noqa: E402
 
 START = datetime(2023, 11, 1, tzinfo=UTC)
 SPAN_SECONDS = 36 * 30.44 * 86400
@@ -48,7 +50,6 @@ DISPOSITIONS = [
     "ambulance_999",
     "ed_self_present",
     "direct_admission",
-    "call_failed_technical",
 ]
 REASONS = ["fever", "fall_no_injury", "breathing_difficulty", "new_confusion", "pain"]
 ESCALATIONS = ["specialist_joined", "gp_contacted", "specialist_callback;hub_doctor"]
@@ -101,6 +102,7 @@ def write_file(path: Path, rows: int, sites: int, seed: int = 6) -> None:
                     rng.choice(ESCALATIONS) if rng.random() < 0.2 else "",
                     rng.choice(FOLLOW_UP),
                     rng.choice(FOLLOW_UP),
+                    "",  # gold_line_outcome: none of these is a Gold Line call
                 ]
             )
 
@@ -163,23 +165,12 @@ async def main() -> None:
             url = f"sqlite+aiosqlite:///{folder}/import.sqlite3"
             await _run(HubSettings(environment="test", database_url=url), path, args.profile)
         if args.pg:
-            from sqlalchemy.ext.asyncio import create_async_engine
-
-            schema = "bench_import"
-            admin = create_async_engine(args.pg)
-            async with admin.begin() as conn:
-                await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                await conn.execute(text(f"CREATE SCHEMA {schema}"))
-            try:
+            async with fresh_schema(args.pg, "bench_import", name="bench_import") as schema:
                 print("PostgreSQL (empty schema):")
                 settings = HubSettings(
                     environment="test", database_url=args.pg, database_schema=schema
                 )
                 await _run(settings, path, None)
-            finally:
-                async with admin.begin() as conn:
-                    await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-                await admin.dispose()
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
