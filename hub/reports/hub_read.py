@@ -47,6 +47,10 @@ def _site_first(r: Sequence[Any]) -> int:
     return int(r[0])
 
 
+def _site_second(r: Sequence[Any]) -> int:
+    return int(r[1])
+
+
 async def read_hub(
     service: ReportService,
     s: AsyncSession,
@@ -69,7 +73,8 @@ async def read_hub(
     escalations = split(rows.escalations, _site_first, owner)
     drops = split(rows.drops, _site_first, owner)
     quality = split(rows.quality, _site_first, owner)
-    site_months = split(rows.site_months, lambda r: r.site_id, owner)
+    trend = split(rows.trend, _site_second, owner)
+    periods = split(rows.periods, lambda r: r.site_id, owner)
     hospital = split(rows.activity, lambda r: r.site_id, owner)
     prison_part = split(prison_calls, lambda c: c.site_id, owner)
     booked_part = split(booked, lambda a: a.site_id, owner)
@@ -84,7 +89,8 @@ async def read_hub(
             escalations=escalations.get(c, []),
             drops=drops.get(c, []),
             quality=quality.get(c, []),
-            site_months=site_months.get(c, []),
+            trend=trend.get(c, []),
+            periods=periods.get(c, []),
             activity=hospital.get(c, []),
         )
         inputs = service.inputs(area, month, area_sites, area_sites, part, hub_ods=hub_ods)
