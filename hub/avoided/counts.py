@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hub.avoided.claims import AvoidedCounts, Measure, assess, facts
 
@@ -65,8 +65,7 @@ def added(a: Counts, b: Counts, times: int = 1) -> Counts:
     return tuple(x + times * y for x, y in zip(a, b, strict=True))
 
 
-@dataclass(frozen=True, slots=True)
-class SitePeriodCounts:
+class SitePeriodCounts(NamedTuple):
     """One site's counts added up over a period of months (``first_month`` to
     ``last_month``, inclusive), as the report's comparison reads them."""
 

@@ -63,9 +63,7 @@ async def _check(db: Database, covered: Coverage, site_ids: set[int]) -> None:
         trend = await repo.site_month_calls(SYSTEM, covered, first_month=FIRST, last_month=LAST)
         periods = await repo.period_counts(SYSTEM, covered, periods=[*PERIODS, PERIODS[0]])
     assert sorted(trend) == sorted(
-        (r.month, r.site_id, r.calls, r.admission_claimed)
-        for r in kept
-        if FIRST <= r.month <= LAST
+        (r.month, r.site_id, r.calls, r.admission_claimed) for r in kept if FIRST <= r.month <= LAST
     )
     expected: dict[tuple[str, str, int], Counts] = defaultdict(lambda: ZERO)
     for first, last in PERIODS:
