@@ -82,7 +82,7 @@ class ReportService:
             inputs = await self.read(
                 repo, scope, area, month, hub_ods=hub.ods_code if hub else None
             )
-            extra = await read_sections(s, self.clock, scope, inputs.sites, month)
+            extra = await read_sections(s, self.clock, scope, inputs, month)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "report_monthly",
@@ -123,6 +123,8 @@ class ReportService:
                 started_at=r[3],
                 answered_at=r[4],
                 facts=facts(*r[5:10]),
+                gold_line_outcome=r[10],
+                person_id=r[11],
             )
             for r in rows.calls
         ]
@@ -202,13 +204,16 @@ async def read_rows(
 
 
 async def read_sections(
-    s: AsyncSession, clock: Clock, scope: Scope, sites: Sequence[Organisation], month: str
+    s: AsyncSession, clock: Clock, scope: Scope, inputs: ReportInputs, month: str
 ) -> dict[str, Any]:
-    """The sections read apart from the month's calls (the prisons, the Gold Line), for the
-    report's sites, as ``MonthlyReport`` fields: one query or two each per report."""
+    """The sections read apart from the month's calls (the prisons, the Gold Line's
+    deaths), for the report's sites, as ``MonthlyReport`` fields: one query or two each per
+    report; the Gold Line's calls are the report's own calls (``inputs.calls``)."""
     return {
-        "prisons": await prisons.read_section(s, clock, scope, sites, month),
-        "gold_line": await gold_line.read_section(s, clock, scope, sites, month),
+        "prisons": await prisons.read_section(s, clock, scope, inputs.sites, month),
+        "gold_line": await gold_line.read_section(
+            s, clock, scope, inputs.sites, inputs.calls, month
+        ),
     }
 
 

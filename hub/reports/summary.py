@@ -45,6 +45,8 @@ class MonthCall(NamedTuple):
     started_at: datetime
     answered_at: datetime | None
     facts: CallFacts
+    gold_line_outcome: str | None = None  # Gold Line calls only
+    person_id: int | None = None
 
     @property
     def not_recorded(self) -> bool:

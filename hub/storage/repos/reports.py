@@ -209,7 +209,10 @@ class ReportRepo(Repo):
     async def month_calls(
         self, scope: Scope, area: Coverage, *, month: str
     ) -> list[tuple[Any, ...]]:
-        """The month's calls, only the columns a report reads (never clinical free text)."""
+        """The month's calls, only the columns a report reads (never clinical free text):
+        site, channel, reason, started, answered, the five codes of ``FACT_COLUMNS``, the
+        Gold Line outcome and the person (the Gold Line section counts its calls from these
+        rows too, rather than reading the month's calls again)."""
         require_reports(scope)
         stmt = select(
             col(Call.site_id),
@@ -218,6 +221,8 @@ class ReportRepo(Repo):
             col(Call.started_at),
             col(Call.answered_at),
             *FACT_COLUMNS,
+            col(Call.gold_line_outcome),
+            col(Call.person_id),
         ).where(self._calls_in(scope, area, month, month))
         return await self._rows(stmt)
 
