@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select as select_columns
-from sqlmodel import col
+from sqlmodel import col, select
 
 from ..scope import Scope
 from ..tables import Death, PalliativeEntry, Person
@@ -27,10 +27,12 @@ class GoldLineReportRepo(Repo):
         the caller's scope already let the report read, to count the people supported."""
         if not person_ids:
             return {}
-        stmt = select_columns(col(Person.id), col(Person.nhs_number)).where(
+        stmt = select(col(Person.id), col(Person.nhs_number)).where(
             col(Person.id).in_(list(person_ids))
         )
-        return {r[0]: r[1] for r in (await self.session.execute(stmt)).all()}
+        return {
+            person: number for person, number in (await self.session.exec(stmt)).all() if person
+        }
 
     async def month_deaths(
         self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, first: date, last: date
