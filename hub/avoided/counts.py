@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from hub.avoided.claims import AvoidedCounts, Measure, assess, facts
 
@@ -65,26 +65,17 @@ def added(a: Counts, b: Counts, times: int = 1) -> Counts:
     return tuple(x + times * y for x, y in zip(a, b, strict=True))
 
 
-@dataclass(frozen=True, slots=True)
-class SiteMonthCounts:
-    """One site's counts for one month, as the report reads them."""
+class SitePeriodCounts(NamedTuple):
+    """One site's counts added up over a period of months (``first_month`` to
+    ``last_month``, inclusive), as the report's comparison reads them."""
 
-    month: str
+    first_month: str
+    last_month: str
     site_id: int
     counts: Counts
 
-    def __getitem__(self, name: str) -> int:
-        return self.counts[_INDEX[name]]
 
-    @property
-    def calls(self) -> int:
-        return self.counts[0]
-
-
-_INDEX = {name: i for i, name in enumerate(COUNTS)}
-
-
-def total(rows: Iterable[SiteMonthCounts]) -> Counts:
+def total(rows: Iterable[SitePeriodCounts]) -> Counts:
     """The rows' counts added up, column by column (ZERO for no rows)."""
     return tuple(map(sum, zip(*(row.counts for row in rows), strict=True))) or ZERO
 

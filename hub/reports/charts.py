@@ -7,21 +7,19 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from hub.avoided.claims import Measure
 from hub.reports import trends
 from hub.reports.inputs import ReportInputs
 from hub.storage.tables import Organisation
 from schemas.reports import WatchedHome
 
 SiteCharts = dict[int, tuple[Any, Any, str | None]]
-ADMISSIONS_CLAIMED = f"{Measure.ADMISSION.value}_claimed"
 
 
 def monthly_admissions(data: ReportInputs) -> dict[int, dict[str, int]]:
     """Claimed avoided admissions per site per month over the trend window."""
     found: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in data.trend:
-        found[row.site_id][row.month] = row[ADMISSIONS_CLAIMED]
+    for month, site_id, _calls, admitted in data.trend:
+        found[site_id][month] = admitted
     return found
 
 

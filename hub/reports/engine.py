@@ -15,9 +15,9 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.avoided.claims import facts
-from hub.avoided.counts import SiteMonthCounts
+from hub.avoided.counts import SitePeriodCounts
 from hub.clock import Clock
-from hub.reports import activity, disclosure, gold_line, months, prisons, trends
+from hub.reports import activity, disclosure, gold_line, prisons, sections, trends
 from hub.reports.build import build
 from hub.reports.charts import watched_homes
 from hub.reports.costs import CostTable
@@ -32,7 +32,7 @@ from hub.reports.summary import MonthCall
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.repos.audit import AuditRepo
-from hub.storage.repos.reports import Area, Coverage, ReportRepo
+from hub.storage.repos.reports import Area, Coverage, ReportRepo, TrendRow
 from hub.storage.scope import Scope
 from hub.storage.tables import HospitalActivity, Organisation
 from schemas.reports import MonthlyReport, MonthlyReportQuery, WatchedHome
@@ -56,9 +56,12 @@ class ReportService:
             for commissioner in await repo.commissioners(scope):
                 area = Area(commissioner=commissioner)
                 sites = await repo.sites(scope, area)
-                rows = await repo.site_months(scope, area, first_month=first, last_month=last)
+                rows = await repo.site_month_calls(scope, area, first_month=first, last_month=last)
                 found += watched_homes(
-                    month, commissioner, sites, [(r.month, r.site_id, r.calls) for r in rows]
+                    month,
+                    commissioner,
+                    sites,
+                    [(m, site_id, calls) for m, site_id, calls, _ in rows],
                 )
             await AuditRepo(s, self.clock).record(
                 actor=scope.actor,
@@ -79,7 +82,7 @@ class ReportService:
             inputs = await self.read(
                 repo, scope, area, month, hub_ods=hub.ods_code if hub else None
             )
-            extra = await read_sections(s, self.clock, scope, inputs.sites, month)
+            extra = await read_sections(s, self.clock, scope, inputs, month)
             await AuditRepo(s, self.clock).note(
                 scope,
                 "report_monthly",
@@ -120,6 +123,8 @@ class ReportService:
                 started_at=r[3],
                 answered_at=r[4],
                 facts=facts(*r[5:10]),
+                gold_line_outcome=r[10],
+                person_id=r[11],
             )
             for r in rows.calls
         ]
@@ -134,7 +139,8 @@ class ReportService:
             escalations=[EscalationRead(*r[1:]) for r in rows.escalations],
             drops=[(r[0], r[1]) for r in rows.drops],
             quality=[QualityRead(*r) for r in rows.quality],
-            site_months=rows.site_months,
+            trend=rows.trend,
+            periods=rows.periods,
             activity=[a for a in rows.activity if a.month >= first_activity],
             generated_at=self.clock.now(),
             answer_target_seconds=self.settings.answer_target_seconds,
@@ -158,7 +164,8 @@ class ReportRows:
     escalations: Sequence[tuple[Any, ...]]
     drops: Sequence[tuple[Any, ...]]
     quality: Sequence[tuple[Any, ...]]
-    site_months: Sequence[SiteMonthCounts]
+    trend: Sequence[TrendRow]
+    periods: Sequence[SitePeriodCounts]
     activity: Sequence[HospitalActivity]
 
 
@@ -176,18 +183,19 @@ async def read_rows(
     area_sites: Sequence[Organisation],
 ) -> ReportRows:
     """One query for each kind of row, for one area or for the whole hub: the month's
-    calls, escalations, drops and quality reports, the per-site, per-month counts from the
-    earliest month the trends and comparisons need, and the hospital activity from the
-    earliest month any of ``area_sites``' comparisons needs."""
-    first, _last = trends.window(month)
-    earliest = min(first, months.shift(month, -1), months.financial_year_start(month))
+    calls, escalations, drops and quality reports, the per-site, per-month calls and
+    avoided admissions claimed over the trend window, each site's counts added up over the
+    comparison's periods, and the hospital activity from the earliest month any of
+    ``area_sites``' comparisons needs."""
+    first, last = trends.window(month)
     return ReportRows(
         calls=await repo.month_calls(scope, covered, month=month),
         escalations=await repo.month_escalations(scope, covered, month=month),
         drops=await repo.month_drops(scope, covered, month=month),
         quality=await repo.month_quality(scope, covered, month=month),
-        site_months=await repo.site_months(
-            scope, covered, first_month=earliest, last_month=month
+        trend=await repo.site_month_calls(scope, covered, first_month=first, last_month=last),
+        periods=await repo.period_counts(
+            scope, covered, periods=sections.comparison_periods(month)
         ),
         activity=await repo.activity(
             scope, covered, first_month=activity_from(area_sites, month), last_month=month
@@ -196,13 +204,16 @@ async def read_rows(
 
 
 async def read_sections(
-    s: AsyncSession, clock: Clock, scope: Scope, sites: Sequence[Organisation], month: str
+    s: AsyncSession, clock: Clock, scope: Scope, inputs: ReportInputs, month: str
 ) -> dict[str, Any]:
-    """The sections read apart from the month's calls (the prisons, the Gold Line), for the
-    report's sites, as ``MonthlyReport`` fields: one query or two each per report."""
+    """The sections read apart from the month's calls (the prisons, the Gold Line's
+    deaths), for the report's sites, as ``MonthlyReport`` fields: one query or two each per
+    report; the Gold Line's calls are the report's own calls (``inputs.calls``)."""
     return {
-        "prisons": await prisons.read_section(s, clock, scope, sites, month),
-        "gold_line": await gold_line.read_section(s, clock, scope, sites, month),
+        "prisons": await prisons.read_section(s, clock, scope, inputs.sites, month),
+        "gold_line": await gold_line.read_section(
+            s, clock, scope, inputs.sites, inputs.calls, month
+        ),
     }
 
 

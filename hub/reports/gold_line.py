@@ -3,12 +3,13 @@ calls and their outcomes as shares, the people supported, and the deaths in the 
 people on the palliative register at the area's sites, set against their preferred place of
 death and against the national share of deaths in hospital, with Wilson 95% intervals.
 
-Read with one query for the calls and one for the deaths, whatever the number of sites.
+Its calls are the report's own calls of the month; read with one query for the callers'
+NHS numbers and one for the deaths, whatever the number of sites.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,11 +18,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock, london_date
 from hub.reports.rates import wilson
+from hub.reports.summary import MonthCall
 from hub.storage.repos.gold_line_reports import GoldLineReportRepo
 from hub.storage.repos.reports import WholeHub
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
-from schemas.codes import OrganisationKind
+from schemas.codes import Channel, OrganisationKind
 from schemas.palliative import CarePlace, DeathPlace, GoldLineOutcome
 from schemas.reports import (
     Count,
@@ -47,6 +49,7 @@ PREFERENCE_RULE = (
     "deaths whose place is known."
 )
 NO_SHARE = Proportion(share=None, lower=None, upper=None)
+GOLD_LINE = Channel.GOLD_LINE.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,39 +141,64 @@ def section(calls: Sequence[GoldLineCall], deaths: Sequence[RegisterDeath]) -> G
 
 
 async def read_section(
-    s: AsyncSession, clock: Clock, scope: Scope, sites: Sequence[Organisation], month: str
+    s: AsyncSession,
+    clock: Clock,
+    scope: Scope,
+    sites: Sequence[Organisation],
+    calls: Sequence[MonthCall],
+    month: str,
 ) -> GoldLineSection | None:
-    """The section for the report's sites (already chosen through the caller's scope); None
-    when the area has no own-home service and the month no Gold Line call and no death of
-    a person on the register."""
-    calls, deaths = await read_rows(s, clock, scope, [o.id or 0 for o in sites], month)
-    return section_of(sites, calls, deaths)
+    """The section for the report's sites (already chosen through the caller's scope), from
+    the report's own calls of the month; None when the area has no own-home service and the
+    month no Gold Line call and no death of a person on the register."""
+    numbers = await read_nhs_numbers(s, clock, calls)
+    deaths = await read_deaths(s, clock, scope, [o.id or 0 for o in sites], month)
+    return section_of(sites, calls_of(calls, numbers), deaths)
 
 
-async def read_rows(
+async def read_nhs_numbers(
+    s: AsyncSession, clock: Clock, calls: Iterable[MonthCall]
+) -> dict[int, str | None]:
+    """The NHS numbers of the Gold Line calls' callers among these calls (read through the
+    caller's scope already), to count the people supported."""
+    people = {c.person_id for c in calls if c.channel == GOLD_LINE and c.person_id is not None}
+    return await GoldLineReportRepo(s, clock).nhs_numbers(sorted(people))
+
+
+async def read_deaths(
     s: AsyncSession, clock: Clock, scope: Scope, site_ids: Sequence[int] | WholeHub, month: str
-) -> tuple[Sequence[Any], Sequence[Any]]:
-    """The repository's rows of the month's Gold Line calls and register deaths (each
-    starting with its site), at these sites or at every commissioner's (the hub-wide
-    report, to split by site and give to ``section_of``)."""
-    repo = GoldLineReportRepo(s, clock)
-    calls = await repo.month_calls(scope, site_ids=site_ids, month=month)
-    deaths = await repo.month_deaths(
+) -> Sequence[Any]:
+    """The repository's rows of the month's register deaths (each starting with its site),
+    at these sites or at every commissioner's (the hub-wide report, to split by site and
+    give to ``section_of``)."""
+    return await GoldLineReportRepo(s, clock).month_deaths(
         scope, site_ids=site_ids, first=months.first_day(month), last=months.last_day(month)
     )
-    return calls, deaths
+
+
+def calls_of(
+    calls: Iterable[MonthCall], nhs_numbers: Mapping[int, str | None]
+) -> list[GoldLineCall]:
+    """The Gold Line calls among the month's calls, each with its caller's NHS number."""
+    return [
+        GoldLineCall(
+            c.gold_line_outcome, None if c.person_id is None else nhs_numbers.get(c.person_id)
+        )
+        for c in calls
+        if c.channel == GOLD_LINE
+    ]
 
 
 def section_of(
-    sites: Sequence[Organisation], calls: Sequence[Any], deaths: Sequence[Any]
+    sites: Sequence[Organisation], calls: Sequence[GoldLineCall], deaths: Sequence[Any]
 ) -> GoldLineSection | None:
-    """The section from the rows of the report's sites (``read_rows``, each row's site
-    first; the deaths' rows in the repository's order)."""
-    found = [GoldLineCall(*r[1:]) for r in calls]
+    """The section from the report's sites' Gold Line calls (``calls_of``) and the rows of
+    their register deaths (``read_deaths``, each row's site first, in the repository's
+    order)."""
     died = deaths_of([tuple(r[1:]) for r in deaths])
-    if not found and not died and not any(o.kind == OrganisationKind.OWN_HOME for o in sites):
+    if not calls and not died and not any(o.kind == OrganisationKind.OWN_HOME for o in sites):
         return None
-    return section(found, died)
+    return section(calls, died)
 
 
 def suppress(report: MonthlyReport) -> MonthlyReport:

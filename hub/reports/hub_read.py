@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,6 +19,7 @@ from hub.reports.engine import ReportRows, ReportService, read_rows
 from hub.reports.inputs import ReportInputs
 from hub.storage.repos.reports import Area, ReportRepo, WholeHub
 from hub.storage.scope import Scope
+from hub.storage.tables import Organisation
 
 Row = TypeVar("Row")
 
@@ -43,8 +46,10 @@ def split(
     return parts
 
 
-def _site_first(r: Sequence[Any]) -> int:
-    return int(r[0])
+# Each row's site, got in C (a Python function per row is most of splitting's cost).
+_site_first = itemgetter(0)
+_site_second = itemgetter(1)
+_site_id = attrgetter("site_id")
 
 
 async def read_hub(
@@ -61,21 +66,23 @@ async def read_hub(
     hub = WholeHub()
     sites = await repo.sites(scope, hub)
     rows = await read_rows(repo, scope, hub, month, sites)
-    prison_calls, booked = await prisons.read_rows(s, service.clock, scope, hub, month)
-    gold_calls, deaths = await gold_line.read_rows(s, service.clock, scope, hub, month)
+    # Prison calls are only counted at prisons: read the hub's prisons' rows alone.
+    prison_ids = [o.id or 0 for o in prisons.prisons_of(sites)]
+    prison_calls, booked = await prisons.read_rows(s, service.clock, scope, prison_ids, month)
+    deaths = await gold_line.read_deaths(s, service.clock, scope, hub, month)
     owner = {o.id: o.commissioner_id for o in sites if o.id is not None and o.commissioner_id}
-    by_area = split(sites, lambda o: o.id or 0, owner)
+    by_area = split(sites, attrgetter("id"), owner)
     calls = split(rows.calls, _site_first, owner)
     escalations = split(rows.escalations, _site_first, owner)
     drops = split(rows.drops, _site_first, owner)
     quality = split(rows.quality, _site_first, owner)
-    site_months = split(rows.site_months, lambda r: r.site_id, owner)
-    hospital = split(rows.activity, lambda r: r.site_id, owner)
-    prison_part = split(prison_calls, lambda c: c.site_id, owner)
-    booked_part = split(booked, lambda a: a.site_id, owner)
-    gold_part = split(gold_calls, _site_first, owner)
+    trend = split(rows.trend, _site_second, owner)
+    periods = split(rows.periods, _site_id, owner)
+    hospital = split(rows.activity, _site_id, owner)
+    prison_part = split(prison_calls, _site_id, owner)
+    booked_part = split(booked, _site_id, owner)
     deaths_part = split(deaths, _site_first, owner)
-    found: list[AreaRead] = []
+    read: list[tuple[int, Sequence[Organisation], ReportInputs]] = []
     for area in areas:
         c = area.commissioner.id or 0
         area_sites = by_area.get(c, [])
@@ -84,17 +91,24 @@ async def read_hub(
             escalations=escalations.get(c, []),
             drops=drops.get(c, []),
             quality=quality.get(c, []),
-            site_months=site_months.get(c, []),
+            trend=trend.get(c, []),
+            periods=periods.get(c, []),
             activity=hospital.get(c, []),
         )
         inputs = service.inputs(area, month, area_sites, area_sites, part, hub_ods=hub_ods)
+        read.append((c, area_sites, inputs))
+    # The Gold Line's calls are the areas' own calls; their callers' NHS numbers, at once.
+    nhs_numbers = await gold_line.read_nhs_numbers(
+        s, service.clock, chain.from_iterable(inputs.calls for _c, _sites, inputs in read)
+    )
+    found: list[AreaRead] = []
+    for c, own_sites, inputs in read:
+        gold_calls = gold_line.calls_of(inputs.calls, nhs_numbers)
         sections = {
             "prisons": prisons.section_of(
-                area_sites, prison_part.get(c, []), booked_part.get(c, [])
+                own_sites, prison_part.get(c, []), booked_part.get(c, [])
             ),
-            "gold_line": gold_line.section_of(
-                area_sites, gold_part.get(c, []), deaths_part.get(c, [])
-            ),
+            "gold_line": gold_line.section_of(own_sites, gold_calls, deaths_part.get(c, [])),
         }
         found.append(AreaRead(inputs, sections))
     return found

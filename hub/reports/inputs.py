@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from hub.avoided.counts import SiteMonthCounts
-from hub.reports import activity, months, trends
+from hub.avoided.counts import SitePeriodCounts
+from hub.reports import activity, months
 from hub.reports.costs import CostTable, load_cost_table
 from hub.reports.summary import MonthCall
-from hub.storage.repos.reports import Area
+from hub.storage.repos.reports import Area, TrendRow
 from hub.storage.tables import HospitalActivity, Organisation
 
 
@@ -54,24 +54,21 @@ class ReportInputs:
     escalations: Sequence[EscalationRead]
     drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
     quality: Sequence[QualityRead]
-    site_months: Sequence[SiteMonthCounts]
-    """Per-site, per-month counts from the earlier of the trend window's first month and
-    the comparison's (last month, the financial year) to the report month."""
+    trend: Sequence[TrendRow]
+    """(month, site id, calls, avoided admissions claimed) of each site and month over the
+    trend window (the SPC charts' months), as kept."""
+    periods: Sequence[SitePeriodCounts]
+    """Each site's counts added up over each of the comparison's periods (this month, last
+    month, the financial year to date: ``sections.comparison_periods``)."""
     activity: Sequence[HospitalActivity]
     generated_at: datetime
     answer_target_seconds: int
     costs: CostTable = field(default_factory=default_costs)
 
     @functools.cached_property
-    def trend(self) -> list[SiteMonthCounts]:
-        """The counts over the trend window (the SPC charts' months)."""
-        first, last = trends.window(self.month)
-        return [r for r in self.site_months if first <= r.month <= last]
-
-    @functools.cached_property
     def calls_per_site_month(self) -> list[tuple[str, int, int]]:
         """(month, site id, calls) over the trend window."""
-        return [(r.month, r.site_id, r.calls) for r in self.trend]
+        return [(month, site_id, calls) for month, site_id, calls, _admitted in self.trend]
 
 
 def home_of(o: Organisation) -> activity.Home:

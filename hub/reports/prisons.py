@@ -21,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from hub.clock import Clock, LondonDays, as_utc
 from hub.storage.repos.prison_reports import PrisonReportRepo
-from hub.storage.repos.reports import WholeHub
 from hub.storage.scope import Scope
 from hub.storage.tables import Organisation
 from schemas.codes import (
@@ -96,9 +95,7 @@ def row(
     helped = [c for c in recorded if c.escort_needed is False]
     held = [a for a in booked if a.status == AppointmentStatus.HELD]
     missed = [a for a in booked if a.status == AppointmentStatus.DID_NOT_ATTEND]
-    waits = [
-        (as_utc(a.starts_at) - as_utc(a.booked_at)).total_seconds() / 86400 for a in booked
-    ]
+    waits = [(as_utc(a.starts_at) - as_utc(a.booked_at)).total_seconds() / 86400 for a in booked]
     return PrisonRow(
         ods=ods,
         name=name,
@@ -155,10 +152,11 @@ async def read_section(
 
 
 async def read_rows(
-    s: AsyncSession, clock: Clock, scope: Scope, site_ids: Sequence[int] | WholeHub, month: str
+    s: AsyncSession, clock: Clock, scope: Scope, site_ids: Sequence[int], month: str
 ) -> tuple[list[PrisonCall], list[HeldOrMissed]]:
-    """The month's prison calls and appointments held or missed, at these sites or at every
-    commissioner's (the hub-wide report, to split with ``section_of``)."""
+    """The month's prison calls and appointments held or missed at these sites (one
+    report's prisons, or every prison of the hub for the hub-wide report, to split with
+    ``section_of``)."""
     repo = PrisonReportRepo(s, clock)
     calls = [PrisonCall(*r) for r in await repo.month_calls(scope, site_ids=site_ids, month=month)]
     days = LondonDays(months.first_day(month), months.last_day(month))

@@ -39,6 +39,9 @@ from schemas.reports import (
     Specialists,
 )
 
+Period = tuple[str, str]
+"""(first month, last month), inclusive."""
+
 CARE_HOMES = activity.CARE_HOMES
 
 
@@ -209,7 +212,9 @@ def rates(
 
 
 def _period(data: ReportInputs, label: str, first: str, last: str) -> PeriodSummary:
-    summed = counts.total(r for r in data.site_months if first <= r.month <= last)
+    summed = counts.total(
+        r for r in data.periods if r.first_month == first and r.last_month == last
+    )
     tally = counts.as_tally(summed)
     named = dict(zip(counts.COUNTS, summed, strict=True))
     return PeriodSummary(
@@ -225,10 +230,15 @@ def _period(data: ReportInputs, label: str, first: str, last: str) -> PeriodSumm
     )
 
 
-def comparison(data: ReportInputs) -> Comparison:
-    month = data.month
+def comparison_periods(month: str) -> tuple[Period, Period, Period]:
+    """The comparison's periods, (first month, last month) each: this month, last month
+    and the financial year to date."""
     last = months.shift(month, -1)
-    fy = months.financial_year_start(month)
+    return (month, month), (last, last), (months.financial_year_start(month), month)
+
+
+def comparison(data: ReportInputs) -> Comparison:
+    (month, _), (last, _), (fy, _) = comparison_periods(data.month)
     return Comparison(
         this_month=_period(data, months.label(month), month, month),
         last_month=_period(data, months.label(last), last, last),

@@ -1,7 +1,8 @@
-"""The rows the monthly report's Gold Line section counts: the month's Gold Line calls at the
-report's sites (already chosen through the caller's scope), and the deaths in the month of
-people on the palliative register at those sites with every version of their entry. One
-query each, whatever the number of sites; ``WholeHub`` reads every commissioner's sites at
+"""The rows the monthly report's Gold Line section reads beside the month's calls (which the
+report reads anyway, ``ReportRepo.month_calls``): the NHS numbers of the Gold Line callers,
+and the deaths in the month of people on the palliative register at the report's sites
+(already chosen through the caller's scope) with every version of their entry. One query
+each, whatever the number of sites; ``WholeHub`` reads every commissioner's sites' deaths at
 once (the hub-wide report), so every row starts with its site's id."""
 
 from __future__ import annotations
@@ -13,34 +14,25 @@ from typing import Any
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 
-from schemas.codes import Channel
-
 from ..scope import Scope
-from ..tables import Call, Death, PalliativeEntry, Person
+from ..tables import Death, PalliativeEntry, Person
 from .base import Repo
 from .palliative import is_current_death
 from .reports import WholeHub, among
 
 
 class GoldLineReportRepo(Repo):
-    async def month_calls(
-        self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, month: str
-    ) -> Sequence[Any]:
-        """(site, gold_line_outcome, the caller's NHS number or None) of each Gold Line
-        call."""
-        if not isinstance(site_ids, WholeHub) and not site_ids:
-            return []
-        stmt = (
-            select(col(Call.site_id), col(Call.gold_line_outcome), col(Person.nhs_number))
-            .outerjoin(Person, col(Person.id) == col(Call.person_id))
-            .where(
-                col(Call.local_month) == month,
-                among(site_ids, col(Call.site_id)),
-                col(Call.channel) == Channel.GOLD_LINE.value,
-                scope.site_clause(Call.site_id),
-            )
+    async def nhs_numbers(self, person_ids: Sequence[int]) -> dict[int, str | None]:
+        """The NHS number (or None) of each of these people: the callers of Gold Line calls
+        the caller's scope already let the report read, to count the people supported."""
+        if not person_ids:
+            return {}
+        stmt = select(col(Person.id), col(Person.nhs_number)).where(
+            col(Person.id).in_(list(person_ids))
         )
-        return (await self.session.exec(stmt)).all()
+        return {
+            person: number for person, number in (await self.session.exec(stmt)).all() if person
+        }
 
     async def month_deaths(
         self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, first: date, last: date

@@ -1,6 +1,6 @@
 """The rows the monthly report's prison section counts: prison calls and appointments of
-the report's sites (already chosen through the caller's scope) in one London month, or of
-every commissioner's sites at once for the hub-wide report (``WholeHub``)."""
+the report's prisons (already chosen through the caller's scope; for the hub-wide report,
+every prison of the hub at once) in one London month."""
 
 from __future__ import annotations
 
@@ -16,15 +16,14 @@ from schemas.codes import AppointmentStatus, Channel
 from ..scope import Scope
 from ..tables import Appointment, Call
 from .base import Repo
-from .reports import WholeHub, among
 
 
 class PrisonReportRepo(Repo):
     async def month_calls(
-        self, scope: Scope, *, site_ids: Sequence[int] | WholeHub, month: str
+        self, scope: Scope, *, site_ids: Sequence[int], month: str
     ) -> Sequence[Any]:
         """(site, channel, prison_intent, escort_needed, disposition, ed_72h, admitted_72h)."""
-        if not isinstance(site_ids, WholeHub) and not site_ids:
+        if not site_ids:
             return []
         stmt = select(
             col(Call.site_id),
@@ -36,7 +35,7 @@ class PrisonReportRepo(Repo):
             col(Call.admitted_within_72h),
         ).where(
             col(Call.local_month) == month,
-            among(site_ids, col(Call.site_id)),
+            col(Call.site_id).in_(list(site_ids)),
             col(Call.channel).in_([Channel.PRISON_URGENT.value, Channel.PRISON_CLINIC.value]),
             scope.site_clause(Call.site_id),
         )
@@ -46,12 +45,12 @@ class PrisonReportRepo(Repo):
         self,
         scope: Scope,
         *,
-        site_ids: Sequence[int] | WholeHub,
+        site_ids: Sequence[int],
         since: datetime,
         until: datetime,
     ) -> Sequence[Any]:
         """(site, status, starts_at, booked_at) of appointments held or missed in the range."""
-        if not isinstance(site_ids, WholeHub) and not site_ids:
+        if not site_ids:
             return []
         stmt = select(
             col(Appointment.site_id),
@@ -59,7 +58,7 @@ class PrisonReportRepo(Repo):
             col(Appointment.starts_at),
             col(Appointment.booked_at),
         ).where(
-            among(site_ids, col(Appointment.site_id)),
+            col(Appointment.site_id).in_(list(site_ids)),
             col(Appointment.starts_at) >= since,
             col(Appointment.starts_at) < until,
             col(Appointment.status).in_(

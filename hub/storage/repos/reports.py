@@ -14,12 +14,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlmodel import col
 from sqlmodel import select as select_model
 
 from hub import months
-from hub.avoided.counts import COUNTS, SiteMonthCounts
+from hub.avoided.counts import COUNTS, SitePeriodCounts
 from hub.errors import Forbidden, NotFound
 from schemas.codes import OrganisationKind, Role
 
@@ -37,6 +46,9 @@ from .base import Repo
 
 REPORT_ROLES = frozenset(HUB_ROLES | {Role.COMMISSIONER})
 _SITE_KINDS = [k.value for k in OrganisationKind if k.is_site]
+_SITE_MONTH = SiteMonth.__table__  # type: ignore[attr-defined]
+TrendRow = tuple[str, int, int, int]
+"""(month, site id, calls, avoided admissions claimed): one site's month on the trend charts."""
 FACT_COLUMNS = (
     col(Call.home_intent),
     col(Call.nurse_counterfactual),
@@ -173,7 +185,9 @@ class ReportRepo(Repo):
         )
         return (await self.session.exec(stmt.order_by(col(Organisation.ods_code)))).all()
 
-    async def _rows(self, stmt: Select[*tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    async def _rows(
+        self, stmt: Select[*tuple[Any, ...]] | CompoundSelect[*tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
         """Plain rows of a Core select, run on the session's connection: tens of thousands of
         rows need none of the ORM's per-row loading."""
         connection = await self.session.connection()
@@ -195,7 +209,10 @@ class ReportRepo(Repo):
     async def month_calls(
         self, scope: Scope, area: Coverage, *, month: str
     ) -> list[tuple[Any, ...]]:
-        """The month's calls, only the columns a report reads (never clinical free text)."""
+        """The month's calls, only the columns a report reads (never clinical free text):
+        site, channel, reason, started, answered, the five codes of ``FACT_COLUMNS``, the
+        Gold Line outcome and the person (the Gold Line section counts its calls from these
+        rows too, rather than reading the month's calls again)."""
         require_reports(scope)
         stmt = select(
             col(Call.site_id),
@@ -204,6 +221,8 @@ class ReportRepo(Repo):
             col(Call.started_at),
             col(Call.answered_at),
             *FACT_COLUMNS,
+            col(Call.gold_line_outcome),
+            col(Call.person_id),
         ).where(self._calls_in(scope, area, month, month))
         return await self._rows(stmt)
 
@@ -264,22 +283,56 @@ class ReportRepo(Repo):
         )
         return await self._rows(stmt)
 
-    async def site_months(
-        self, scope: Scope, area: Coverage, *, first_month: str, last_month: str
-    ) -> list[SiteMonthCounts]:
-        """The area's per-site, per-month counts over a window (``report_site_month``, kept
-        as calls change): one row per site and month, never the calls' rows."""
-        require_reports(scope)
-        table = SiteMonth.__table__  # type: ignore[attr-defined]
-        wanted = months.span(first_month, last_month)
-        stmt = select(table.c.month, table.c.site_id, *(table.c[n] for n in COUNTS)).where(
-            table.c.month.in_(wanted),
-            area.sites_clause(table.c.site_id),
-            scope.site_clause(table.c.site_id),
+    def _site_months_in(
+        self, scope: Scope, area: Coverage, first_month: str, last_month: str
+    ) -> ColumnElement[bool]:
+        """Rows of ``report_site_month`` of the area's sites in these months (listed, as
+        for the calls)."""
+        return and_(
+            _SITE_MONTH.c.month.in_(months.span(first_month, last_month)),
+            area.sites_clause(_SITE_MONTH.c.site_id),
+            scope.site_clause(_SITE_MONTH.c.site_id),
         )
+
+    async def site_month_calls(
+        self, scope: Scope, area: Coverage, *, first_month: str, last_month: str
+    ) -> list[TrendRow]:
+        """(month, site id, calls, avoided admissions claimed) of each of the area's sites
+        and months over a window, from the per-site, per-month counts
+        (``report_site_month``, kept as calls change): the two counts the trend charts
+        draw, one row per kept site and month, never the calls' rows."""
+        require_reports(scope)
+        stmt = select(
+            _SITE_MONTH.c.month,
+            _SITE_MONTH.c.site_id,
+            _SITE_MONTH.c.calls,
+            _SITE_MONTH.c.admission_claimed,
+        ).where(self._site_months_in(scope, area, first_month, last_month))
+        return await self._rows(stmt)
+
+    async def period_counts(
+        self, scope: Scope, area: Coverage, *, periods: Sequence[tuple[str, str]]
+    ) -> list[SitePeriodCounts]:
+        """Each of the area's sites' counts added up over each period (first to last
+        month, inclusive), by the database: one row per site and period in which the site
+        has kept counts (a period asked for twice is read once)."""
+        require_reports(scope)
+        wanted = list(dict.fromkeys(periods))
+        parts = [
+            select(
+                literal(i),
+                _SITE_MONTH.c.site_id,
+                *(func.sum(_SITE_MONTH.c[n]) for n in COUNTS),
+            )
+            .where(self._site_months_in(scope, area, first, last))
+            .group_by(_SITE_MONTH.c.site_id)
+            for i, (first, last) in enumerate(wanted)
+        ]
+        if not parts:
+            return []
+        rows = await self._rows(parts[0] if len(parts) == 1 else union_all(*parts))
         return [
-            SiteMonthCounts(month=r[0], site_id=r[1], counts=tuple(r[2:]))
-            for r in await self._rows(stmt)
+            SitePeriodCounts(wanted[r[0]][0], wanted[r[0]][1], r[1], tuple(r[2:])) for r in rows
         ]
 
     async def activity(
