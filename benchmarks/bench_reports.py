@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from benchmarks.docs import DOC, asked, replace_section  # noqa: E402
 from benchmarks.reports_world import COMMISSIONERS, LAST_MONTH, generate  # noqa: E402
@@ -45,6 +46,7 @@ from hub.storage.migrate import upgrade  # noqa: E402
 from hub.storage.repos.aggregates import rebuild_sync  # noqa: E402
 from hub.storage.scope import SYSTEM  # noqa: E402
 from schemas.reports import MonthlyReportQuery  # noqa: E402
+from support.pg_schema import fresh_schema  # noqa: E402
 
 SITES = 15_000
 CALLS_3_YEARS = 5_000_000
@@ -173,17 +175,6 @@ async def _one(backend: str, url: str, schema: str | None, args: argparse.Namesp
         await db.close()
 
 
-async def _pg_schema(url: str, name: str, *, create: bool) -> None:
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    admin = create_async_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"DROP SCHEMA IF EXISTS {name} CASCADE"))
-        if create:
-            await conn.execute(text(f"CREATE SCHEMA {name}"))
-    await admin.dispose()
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = 15,000 sites, 5M calls")
@@ -199,12 +190,9 @@ async def main() -> None:
                 url = f"sqlite+aiosqlite:///{folder}/bench_{history}.sqlite3"
                 results.append(await _one("SQLite", url, None, args, history))
             if args.pg:
-                schema = f"bench_reports_{history}"
-                await _pg_schema(args.pg, schema, create=True)
-                try:
+                name = f"bench_reports_{history}"
+                async with fresh_schema(args.pg, name, name=name) as schema:
                     results.append(await _one("PostgreSQL", args.pg, schema, args, history))
-                finally:
-                    await _pg_schema(args.pg, schema, create=False)
     _print(results, args.scale)
 
 
