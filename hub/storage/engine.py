@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -98,13 +103,26 @@ class Database:
             async with self.session() as session:
                 yield session
             return
+        async with self.lookup() as conn:
+            async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    raise RuntimeError("Database.autocommit() cannot add or change rows")
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for Core statements, each its own transaction as in ``autocommit()``,
+        with no ORM session around them: a repository's Core read (``repos/sign_in.py``)
+        needs none, and building, beginning and closing one was ~7 % of an idle tablet's
+        registration (docs/performance.md). On SQLite it is an ordinary ``session()``'s."""
+        if self._turn is not None:
+            async with self.session() as session:
+                yield await session.connection()
+            return
         try:
             async with self.engine.connect() as conn:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
-                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
-                    yield session
-                    if session.new or session.dirty or session.deleted:
-                        raise RuntimeError("Database.autocommit() cannot add or change rows")
+                yield conn
         except Exception as exc:
             if unreachable(exc):
                 raise Unavailable(UNAVAILABLE) from exc
