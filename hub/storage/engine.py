@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from hub.settings import HubSettings
 
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
+POOL_SIZE = 30  # PostgreSQL connections per hub process, at most; each kept once opened
 
 
 class Database:
@@ -49,8 +50,13 @@ class Database:
             server_settings = {"search_path": schema} if schema else {}
             self.engine = create_async_engine(
                 url,
-                pool_size=10,
-                max_overflow=20,
+                # Up to 30 connections, as before (10 + 20 overflow), but every one opened
+                # is kept: an overflow connection was closed when it came back, and a herd
+                # of registrations (more than 10 at once) opened and closed one for nearly
+                # every check-out (asyncpg's connect, ~8 % of an idle tablet's registration
+                # in a py-spy profile; docs/performance.md). The pool grows only as needed.
+                pool_size=POOL_SIZE,
+                max_overflow=0,
                 hide_parameters=True,  # errors in the log never hold the values written
                 connect_args={"server_settings": server_settings},
             )
