@@ -39,6 +39,7 @@ from hub.http.bodies import storable_input
 from hub.http.csrf import csrf_middleware, template_context
 from hub.http.headers import csp_nonce_context, security_headers
 from hub.http.middleware import error_middleware
+from hub.http.page_context import page_context
 from hub.http.refusals import refusal_audit
 from hub.keys import BROKER, CLOCK, DATABASE, SETTINGS
 from hub.realtime import endpoint
@@ -55,9 +56,10 @@ def create_app(settings: HubSettings, *, clock: Clock | None = None) -> web.Appl
     app = web.Application(
         # The pages' context (the CSP nonce, the CSRF token) first: a page refused before its
         # handler runs (the access check) is still the hub's page, with its nonce and a
-        # working Sign out (aiohttp_jinja2's setup would add this middleware last).
+        # working Sign out (aiohttp_jinja2's setup would add its middleware last). Not made
+        # for the websocket's upgrade, which renders no page (page_context.py).
         middlewares=[
-            aiohttp_jinja2.context_processors_middleware,
+            page_context,
             error_middleware,
             storable_input,
             refusal_audit,

@@ -122,8 +122,8 @@ class DeviceIdentity(IdentityBase):
         await self._attempt(
             "ws_credential", (Guard.WS_CREDENTIAL, client), (Guard.WS_CREDENTIAL, credential)
         )
-        async with self.db.autocommit() as s:  # one lookup: no transaction around it
-            device = await SignInRepo(s, self.clock).device_by_credential(
+        async with self.db.lookup() as conn:  # one Core read: no transaction, no ORM session
+            device = await SignInRepo(conn).device_by_credential(
                 credential_hash=token_hash(credential), key_prefix=DEVICE_KEY_PREFIX
             )
         if device is None or device.revoked_at is not None:

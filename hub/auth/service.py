@@ -275,7 +275,8 @@ class IdentityService(DeviceIdentity):
         device_id: int | None,
         session: WebSession | None,
     ) -> Principal | None:
-        reads = SignInRepo(s, self.clock)  # each with whether it is in a call: one statement
+        # Each with whether it is in a call: one Core statement on the session's connection.
+        reads = SignInRepo(await s.connection())
         if user_id is not None:
             user = await reads.user_by_id(user_id=user_id, key_prefix=USER_KEY_PREFIX)
             return user_principal(user, session) if user and user.active else None

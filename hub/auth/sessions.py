@@ -4,7 +4,6 @@ counted against the throttle, and a session opened."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -80,15 +79,11 @@ class IdentityBase:
         """Count an attempt against each guard whose key is known (hashed here); when one
         is exhausted, audit the refusal and raise ``Throttled`` before any check runs.
 
-        The guards are counted at the same time (their round trips to a shared store
-        overlap rather than follow each other), so an attempt one guard refuses still
-        counts against the others."""
-        counted = await asyncio.gather(
-            *(self.throttle.attempt(g, hashed(k)) for g, k in guards if k is not None),
-            return_exceptions=True,
-        )
-        failed = next((x for x in counted if isinstance(x, BaseException)), None)
-        if isinstance(failed, Throttled):
+        The guards are counted together (with Redis, in one round trip), so an attempt one
+        guard refuses still counts against the others."""
+        try:
+            await self.throttle.attempt_all([(g, hashed(k)) for g, k in guards if k is not None])
+        except Throttled as failed:
             async with self.db.session() as s:
                 await AuditRepo(s, self.clock).record(
                     actor="anonymous",
@@ -96,8 +91,7 @@ class IdentityBase:
                     outcome="throttled",
                     detail={"guard": failed.guard.value},
                 )
-        if failed is not None:
-            raise failed
+            raise
 
     async def _open_session(
         self,

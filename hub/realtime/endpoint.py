@@ -18,6 +18,7 @@ from hub.calls.ice import ice_servers_for
 from hub.errors import Unavailable
 from hub.http.access import public
 from hub.http.client import client_address
+from hub.http.page_context import WEBSOCKET_PATH
 from hub.messages.service import thread_of
 from hub.services import SERVICES, Services
 from schemas.broker import Envelope
@@ -189,7 +190,7 @@ async def catch_up(services: Services, realtime: Realtime) -> None:
                 break
 
 
-@routes.get("/ws")
+@routes.get(WEBSOCKET_PATH)
 @public  # authentication happens in the socket's own auth phase
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     services, realtime = request.app[SERVICES], request.app[REALTIME]

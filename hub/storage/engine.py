@@ -12,7 +12,12 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError, DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.util import await_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +29,7 @@ if TYPE_CHECKING:
     from hub.settings import HubSettings
 
 _holding: ContextVar[bool] = ContextVar("holding_sqlite_turn", default=False)
+POOL_SIZE = 30  # PostgreSQL connections per hub process, at most; each kept once opened
 
 
 class Database:
@@ -44,8 +50,13 @@ class Database:
             server_settings = {"search_path": schema} if schema else {}
             self.engine = create_async_engine(
                 url,
-                pool_size=10,
-                max_overflow=20,
+                # Up to 30 connections, as before (10 + 20 overflow), but every one opened
+                # is kept: an overflow connection was closed when it came back, and a herd
+                # of registrations (more than 10 at once) opened and closed one for nearly
+                # every check-out (asyncpg's connect, ~8 % of an idle tablet's registration
+                # in a py-spy profile; docs/performance.md). The pool grows only as needed.
+                pool_size=POOL_SIZE,
+                max_overflow=0,
                 hide_parameters=True,  # errors in the log never hold the values written
                 connect_args={"server_settings": server_settings},
             )
@@ -98,13 +109,26 @@ class Database:
             async with self.session() as session:
                 yield session
             return
+        async with self.lookup() as conn:
+            async with AsyncSession(bind=conn, expire_on_commit=False) as session:
+                yield session
+                if session.new or session.dirty or session.deleted:
+                    raise RuntimeError("Database.autocommit() cannot add or change rows")
+
+    @asynccontextmanager
+    async def lookup(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for Core statements, each its own transaction as in ``autocommit()``,
+        with no ORM session around them: a repository's Core read (``repos/sign_in.py``)
+        needs none, and building, beginning and closing one was ~7 % of an idle tablet's
+        registration (docs/performance.md). On SQLite it is an ordinary ``session()``'s."""
+        if self._turn is not None:
+            async with self.session() as session:
+                yield await session.connection()
+            return
         try:
             async with self.engine.connect() as conn:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
-                async with AsyncSession(bind=conn, expire_on_commit=False) as session:
-                    yield session
-                    if session.new or session.dirty or session.deleted:
-                        raise RuntimeError("Database.autocommit() cannot add or change rows")
+                yield conn
         except Exception as exc:
             if unreachable(exc):
                 raise Unavailable(UNAVAILABLE) from exc

@@ -91,3 +91,23 @@ async def test_hsts_when_the_public_url_is_https(settings: HubSettings, world: W
     async with TestClient(TestServer(create_app(https))) as client:
         response = await client.get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+async def test_the_websocket_upgrade_makes_no_page_context(
+    client: TestClient, world: World
+) -> None:
+    """/ws renders no page: its upgrade draws no CSP nonce and signs no CSRF token (every
+    tablet takes it on every registration), while a page still gets both."""
+    await sign_in(client, world.nurse.username)  # a session cookie: a token could be made
+    upgrade = {
+        "Connection": "Upgrade",
+        "Upgrade": "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    }
+    async with client.get("/ws", headers=upgrade) as response:
+        assert response.status == 101
+        assert "'nonce-" not in response.headers["Content-Security-Policy"]
+    page = await client.get("/console")
+    assert "'nonce-" in page.headers["Content-Security-Policy"]
+    assert "csrf_token" in await page.text()

@@ -1,7 +1,10 @@
 """The PostgreSQL pool's check before use (``Database._checked_out``, in place of a ping on
-every check-out) and ``Database.autocommit()``, against a real server."""
+every check-out), the connections it keeps, and ``Database.autocommit()``, against a real
+server."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 from sqlalchemy import text
@@ -51,3 +54,25 @@ async def test_autocommit_refuses_rows_it_could_not_write_atomically(db: Databas
     with pytest.raises(RuntimeError, match="cannot add or change rows"):
         async with db.autocommit() as s:
             s.add(AuditEvent(at=NOW, actor="system", action="test"))
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_connections_opened_for_a_burst_are_kept_for_the_next(db: Database) -> None:
+    """A herd of registrations takes more connections than a quiet hub holds; each one
+    closed on its return (the pool's overflow) is one opened again for the next burst."""
+    burst = 15
+    held = asyncio.Event()
+    checked_out = 0
+
+    async def one() -> None:
+        nonlocal checked_out
+        async with db.lookup() as conn:
+            await conn.execute(text("SELECT 1"))
+            checked_out += 1
+            if checked_out == burst:
+                held.set()
+            await held.wait()  # all of them at once
+
+    await asyncio.gather(*(one() for _ in range(burst)))
+    pool = db.engine.pool
+    assert pool.checkedin() == burst  # type: ignore[attr-defined]

@@ -156,7 +156,9 @@ async def test_enrolment_codes_and_device_credentials_are_throttled(
     assert signins == [401, 401, 401, 429]
 
 
-async def test_websocket_credentials_are_throttled(settings: HubSettings, world: World) -> None:
+async def test_websocket_credentials_are_throttled(
+    settings: HubSettings, world: World, db: Database
+) -> None:
     async with running_hub(
         settings.model_copy(update={"rate_ws_credential": "2/minute"}), world, NOW
     ) as hub:
@@ -170,6 +172,13 @@ async def test_websocket_credentials_are_throttled(settings: HubSettings, world:
                 await HubConnection.open(hub.url, auth)
             codes.append(refused.value.code)
     assert codes == ["unauthorised", "unauthorised", "rate_limited"]
+    async with db.session() as s:  # every refusal audited: two unknown, one throttled
+        rows = (await s.exec(select(AuditEvent).where(AuditEvent.actor == "anonymous"))).all()
+    assert sorted((r.action, r.outcome) for r in rows) == [
+        ("device_sign_in", "refused"),
+        ("device_sign_in", "refused"),
+        ("ws_credential", "throttled"),
+    ]
 
 
 @pytest.mark.redis

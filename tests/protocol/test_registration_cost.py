@@ -73,6 +73,8 @@ async def test_an_idle_tablet_registers_with_one_statement_and_no_transaction(
     # Its credential looked up, and in the same statement that it is in no call: nothing
     # to mark connected.
     assert _cost(seen, backend) == (1, 0 if backend == "postgres" else -1), seen.statements
+    if backend == "postgres":  # a Core read on a bare connection: no ORM session built
+        assert seen.sessions == 0
 
 
 async def test_a_nurse_in_no_call_registers_without_marking_a_place(

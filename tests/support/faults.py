@@ -19,6 +19,7 @@ from typing import Any
 import aiohttp
 from sqlmodel import select
 
+import hub
 from hub.auth.service import IdentityService, user_principal
 from hub.clock import SystemClock
 from hub.settings import HubSettings
@@ -40,6 +41,9 @@ from .servers import free_port
 from .world import World, _user
 
 TELEHUB = Path(sys.executable).with_name("telehub")
+# The code a spawned hub runs: the checkout this process imported ``hub`` from (a worktree's
+# own), not whichever one the shared virtualenv's editable install names.
+CHECKOUT = Path(hub.__file__).resolve().parent.parent
 VALID_STATES = {"requested", "queued", "ringing", "connected", "on_hold", "wrap_up", "closed",
                 "cancelled", "abandoned"}  # fmt: skip
 
@@ -68,6 +72,7 @@ class HubProcess:
             "HUB_HOST": "127.0.0.1",
             "HUB_PORT": str(self.port),
             "HUB_BROKER_URL": settings.broker_url,
+            "PYTHONPATH": str(CHECKOUT),
             **env,
         }
         if settings.database_schema:

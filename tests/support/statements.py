@@ -1,5 +1,6 @@
 """Counting what the database really runs: every statement sent, and every transaction
-begun (on PostgreSQL a BEGIN and a COMMIT, two more round trips each)."""
+begun (on PostgreSQL a BEGIN and a COMMIT, two more round trips each); and the ORM
+sessions that ran them (each one built, begun and closed costs the hub's CPU)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, SessionTransaction
 
 from hub.storage.engine import Database
 
@@ -22,6 +24,7 @@ BACKGROUND = frozenset({"call timers", "clinic timers", "session upkeep", "heart
 class Counted:
     statements: list[str] = field(default_factory=list)
     transactions: int = 0  # begun; a connection in autocommit begins none
+    sessions: int = 0  # ORM sessions begun on this database (in autocommit or not)
 
     @property
     def selects(self) -> list[str]:
@@ -48,10 +51,19 @@ def counted(db: Database) -> Iterator[Counted]:
             seen.transactions += 1
 
     engine = db.engine.sync_engine
+
+    def session_begun(session: Session, transaction: SessionTransaction) -> None:
+        bind = session.bind
+        if transaction.parent is None and getattr(bind, "engine", bind) is engine:
+            if _foreground():
+                seen.sessions += 1
+
     event.listen(engine, "before_cursor_execute", statement)
     event.listen(engine, "begin", begun)
+    event.listen(Session, "after_transaction_create", session_begun)
     try:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", statement)
         event.remove(engine, "begin", begun)
+        event.remove(Session, "after_transaction_create", session_begun)

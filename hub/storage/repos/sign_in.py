@@ -1,9 +1,9 @@
 """What a socket's sign-in reads: the user or device, and in the same statement whether
 its participant key holds a place in a call it has not left (a registration in no call
-then has nothing to mark connected). Core statements built once, no ORM objects loaded:
-every client runs one on every registration (docs/performance.md, "Hub CPU per
-registration"). A participant key is its principal's (``hub.auth.principal``): the
-caller gives the prefix the id follows."""
+then has nothing to mark connected). Core statements built once, run on a connection
+(``Database.lookup()``, or a session's), no ORM session or objects: every client runs one
+on every registration (docs/performance.md, "Hub CPU per registration"). A participant key
+is its principal's (``hub.auth.principal``): the caller gives the prefix the id follows."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 
 from ..tables import CallParticipant, Device, User
-from .base import Repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,10 @@ _USER_BY_ID = _with_place(
 ).where(col(User.id) == sa.bindparam("user_id"))
 
 
-class SignInRepo(Repo):
+class SignInRepo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
     async def device_by_credential(
         self, *, credential_hash: str, key_prefix: str
     ) -> DeviceSignIn | None:
@@ -88,6 +91,5 @@ class SignInRepo(Repo):
         return None if row is None else UserSignIn(**row)
 
     async def _one(self, statement: sa.Select[Any], **params: Any) -> dict[str, Any] | None:
-        conn = await self.session.connection()
-        row = (await conn.execute(statement, params)).first()
+        row = (await self.conn.execute(statement, params)).first()
         return None if row is None else dict(row._mapping)
