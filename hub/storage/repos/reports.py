@@ -211,8 +211,9 @@ class ReportRepo(Repo):
     ) -> list[tuple[Any, ...]]:
         """The month's calls, only the columns a report reads (never clinical free text):
         site, channel, reason, started, answered, the five codes of ``FACT_COLUMNS``, the
-        Gold Line outcome and the person (the Gold Line section counts its calls from these
-        rows too, rather than reading the month's calls again)."""
+        Gold Line outcome and the person, and what a prison said and the nurse recorded of
+        an escort (the Gold Line and prison sections count their calls from these rows too,
+        rather than reading the month's calls again)."""
         require_reports(scope)
         stmt = select(
             col(Call.site_id),
@@ -223,6 +224,8 @@ class ReportRepo(Repo):
             *FACT_COLUMNS,
             col(Call.gold_line_outcome),
             col(Call.person_id),
+            col(Call.prison_intent),
+            col(Call.escort_needed),
         ).where(self._calls_in(scope, area, month, month))
         return await self._rows(stmt)
 
