@@ -189,17 +189,19 @@ async def read_rows(
     month: str,
     area_sites: Sequence[Organisation],
 ) -> ReportRows:
-    """One query for each kind of row, for one area or for the whole hub: the month's
-    calls, escalations, drops and quality reports, the per-site, per-month calls and
+    """The rows of one area or of the whole hub: the month's calls, their escalations,
+    drops and quality reports (one query for the three), the per-site, per-month calls and
     avoided admissions claimed over the trend window, each site's counts added up over the
     comparison's periods, and the hospital activity from the earliest month any of
     ``area_sites``' comparisons needs."""
     first, last = trends.window(month)
+    calls = await repo.month_calls(scope, covered, month=month)
+    records = await repo.month_call_records(scope, covered, month=month)
     return ReportRows(
-        calls=await repo.month_calls(scope, covered, month=month),
-        escalations=await repo.month_escalations(scope, covered, month=month),
-        drops=await repo.month_drops(scope, covered, month=month),
-        quality=await repo.month_quality(scope, covered, month=month),
+        calls=calls,
+        escalations=records.escalations,
+        drops=records.drops,
+        quality=records.quality,
         trend=await repo.site_month_calls(scope, covered, first_month=first, last_month=last),
         periods=await repo.period_counts(
             scope, covered, periods=sections.comparison_periods(month)
