@@ -28,6 +28,7 @@ from hub.reports.inputs import (
     default_costs,
     home_of,
 )
+from hub.reports.prisons import PRISON_CHANNELS, PrisonCall
 from hub.reports.summary import MonthCall
 from hub.settings import HubSettings
 from hub.storage.engine import Database
@@ -129,6 +130,7 @@ class ReportService:
             for r in rows.calls
         ]
         first_activity = activity_from(area_sites, month)
+        prison_ids = {o.id for o in prisons.prisons_of(sites)}
         return ReportInputs(
             month=month,
             area=area,
@@ -139,6 +141,11 @@ class ReportService:
             escalations=[EscalationRead(*r[1:]) for r in rows.escalations],
             drops=[(r[0], r[1]) for r in rows.drops],
             quality=[QualityRead(*r) for r in rows.quality],
+            prison_calls=[
+                PrisonCall(r[0], r[1], r[12], r[13], r[7], r[8], r[9])
+                for r in rows.calls
+                if r[0] in prison_ids and r[1] in PRISON_CHANNELS
+            ],
             trend=rows.trend,
             periods=rows.periods,
             activity=[a for a in rows.activity if a.month >= first_activity],
@@ -182,17 +189,19 @@ async def read_rows(
     month: str,
     area_sites: Sequence[Organisation],
 ) -> ReportRows:
-    """One query for each kind of row, for one area or for the whole hub: the month's
-    calls, escalations, drops and quality reports, the per-site, per-month calls and
+    """The rows of one area or of the whole hub: the month's calls, their escalations,
+    drops and quality reports (one query for the three), the per-site, per-month calls and
     avoided admissions claimed over the trend window, each site's counts added up over the
     comparison's periods, and the hospital activity from the earliest month any of
     ``area_sites``' comparisons needs."""
     first, last = trends.window(month)
+    calls = await repo.month_calls(scope, covered, month=month)
+    records = await repo.month_call_records(scope, covered, month=month)
     return ReportRows(
-        calls=await repo.month_calls(scope, covered, month=month),
-        escalations=await repo.month_escalations(scope, covered, month=month),
-        drops=await repo.month_drops(scope, covered, month=month),
-        quality=await repo.month_quality(scope, covered, month=month),
+        calls=calls,
+        escalations=records.escalations,
+        drops=records.drops,
+        quality=records.quality,
         trend=await repo.site_month_calls(scope, covered, first_month=first, last_month=last),
         periods=await repo.period_counts(
             scope, covered, periods=sections.comparison_periods(month)
@@ -206,11 +215,13 @@ async def read_rows(
 async def read_sections(
     s: AsyncSession, clock: Clock, scope: Scope, inputs: ReportInputs, month: str
 ) -> dict[str, Any]:
-    """The sections read apart from the month's calls (the prisons, the Gold Line's
-    deaths), for the report's sites, as ``MonthlyReport`` fields: one query or two each per
-    report; the Gold Line's calls are the report's own calls (``inputs.calls``)."""
+    """The sections read apart from the month's calls (the prisons' appointments, the Gold
+    Line's deaths), for the report's sites, as ``MonthlyReport`` fields: a query or two each
+    per report; their calls are the report's own calls (``inputs.calls``)."""
     return {
-        "prisons": await prisons.read_section(s, clock, scope, inputs.sites, month),
+        "prisons": await prisons.read_section(
+            s, clock, scope, inputs.sites, inputs.prison_calls, month
+        ),
         "gold_line": await gold_line.read_section(
             s, clock, scope, inputs.sites, inputs.calls, month
         ),

@@ -66,9 +66,9 @@ async def read_hub(
     hub = WholeHub()
     sites = await repo.sites(scope, hub)
     rows = await read_rows(repo, scope, hub, month, sites)
-    # Prison calls are only counted at prisons: read the hub's prisons' rows alone.
+    # Appointments are only counted at prisons: read the hub's prisons' rows alone.
     prison_ids = [o.id or 0 for o in prisons.prisons_of(sites)]
-    prison_calls, booked = await prisons.read_rows(s, service.clock, scope, prison_ids, month)
+    booked = await prisons.read_booked(s, service.clock, scope, prison_ids, month)
     deaths = await gold_line.read_deaths(s, service.clock, scope, hub, month)
     owner = {o.id: o.commissioner_id for o in sites if o.id is not None and o.commissioner_id}
     by_area = split(sites, attrgetter("id"), owner)
@@ -79,7 +79,6 @@ async def read_hub(
     trend = split(rows.trend, _site_second, owner)
     periods = split(rows.periods, _site_id, owner)
     hospital = split(rows.activity, _site_id, owner)
-    prison_part = split(prison_calls, _site_id, owner)
     booked_part = split(booked, _site_id, owner)
     deaths_part = split(deaths, _site_first, owner)
     read: list[tuple[int, Sequence[Organisation], ReportInputs]] = []
@@ -105,9 +104,7 @@ async def read_hub(
     for c, own_sites, inputs in read:
         gold_calls = gold_line.calls_of(inputs.calls, nhs_numbers)
         sections = {
-            "prisons": prisons.section_of(
-                own_sites, prison_part.get(c, []), booked_part.get(c, [])
-            ),
+            "prisons": prisons.section_of(own_sites, inputs.prison_calls, booked_part.get(c, [])),
             "gold_line": gold_line.section_of(own_sites, gold_calls, deaths_part.get(c, [])),
         }
         found.append(AreaRead(inputs, sections))

@@ -11,6 +11,7 @@ from datetime import datetime
 from hub.avoided.counts import SitePeriodCounts
 from hub.reports import activity, months
 from hub.reports.costs import CostTable, load_cost_table
+from hub.reports.prisons import PrisonCall
 from hub.reports.summary import MonthCall
 from hub.storage.repos.reports import Area, TrendRow
 from hub.storage.tables import HospitalActivity, Organisation
@@ -54,6 +55,8 @@ class ReportInputs:
     escalations: Sequence[EscalationRead]
     drops: Sequence[tuple[int, str]]  # (site id, call id) of calls with a lost connection
     quality: Sequence[QualityRead]
+    prison_calls: Sequence[PrisonCall]
+    """The prisons' calls among ``calls`` (at the report's prisons, on a prison channel)."""
     trend: Sequence[TrendRow]
     """(month, site id, calls, avoided admissions claimed) of each site and month over the
     trend window (the SPC charts' months), as kept."""

@@ -140,34 +140,41 @@ def section(
     )
 
 
+PRISON_CHANNELS = frozenset({Channel.PRISON_URGENT.value, Channel.PRISON_CLINIC.value})
+"""The channels of a prison's calls: only these, at a prison, are the section's calls."""
+
+
 async def read_section(
-    s: AsyncSession, clock: Clock, scope: Scope, sites: Sequence[Organisation], month: str
+    s: AsyncSession,
+    clock: Clock,
+    scope: Scope,
+    sites: Sequence[Organisation],
+    calls: Sequence[PrisonCall],
+    month: str,
 ) -> PrisonSection | None:
-    """The section for the report's sites (already chosen through the caller's scope)."""
+    """The section for the report's sites (already chosen through the caller's scope), from
+    the prison calls among the report's own calls of the month (``calls``); no query when
+    none of the sites is a prison."""
     prisons = prisons_of(sites)
     if not prisons:
         return None
-    calls, booked = await read_rows(s, clock, scope, [p.id or 0 for p in prisons], month)
+    booked = await read_booked(s, clock, scope, [p.id or 0 for p in prisons], month)
     return section(prisons, calls, booked)
 
 
-async def read_rows(
+async def read_booked(
     s: AsyncSession, clock: Clock, scope: Scope, site_ids: Sequence[int], month: str
-) -> tuple[list[PrisonCall], list[HeldOrMissed]]:
-    """The month's prison calls and appointments held or missed at these sites (one
-    report's prisons, or every prison of the hub for the hub-wide report, to split with
-    ``section_of``)."""
-    repo = PrisonReportRepo(s, clock)
-    calls = [PrisonCall(*r) for r in await repo.month_calls(scope, site_ids=site_ids, month=month)]
+) -> list[HeldOrMissed]:
+    """The month's appointments held or missed at these sites (one report's prisons, or
+    every prison of the hub for the hub-wide report, to split with ``section_of``)."""
     days = LondonDays(months.first_day(month), months.last_day(month))
     assert days.since is not None and days.until is not None
-    booked = [
+    return [
         HeldOrMissed(*r)
-        for r in await repo.appointments(
+        for r in await PrisonReportRepo(s, clock).appointments(
             scope, site_ids=site_ids, since=days.since, until=days.until
         )
     ]
-    return calls, booked
 
 
 def prisons_of(sites: Sequence[Organisation]) -> list[Organisation]:

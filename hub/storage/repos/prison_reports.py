@@ -1,6 +1,7 @@
-"""The rows the monthly report's prison section counts: prison calls and appointments of
-the report's prisons (already chosen through the caller's scope; for the hub-wide report,
-every prison of the hub at once) in one London month."""
+"""The rows the monthly report's prison section reads beside the month's calls (which the
+report reads anyway, ``ReportRepo.month_calls``): the appointments of the report's prisons
+(already chosen through the caller's scope; for the hub-wide report, every prison of the
+hub at once) in one London month."""
 
 from __future__ import annotations
 
@@ -11,36 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from schemas.codes import AppointmentStatus, Channel
+from schemas.codes import AppointmentStatus
 
 from ..scope import Scope
-from ..tables import Appointment, Call
+from ..tables import Appointment
 from .base import Repo
 
 
 class PrisonReportRepo(Repo):
-    async def month_calls(
-        self, scope: Scope, *, site_ids: Sequence[int], month: str
-    ) -> Sequence[Any]:
-        """(site, channel, prison_intent, escort_needed, disposition, ed_72h, admitted_72h)."""
-        if not site_ids:
-            return []
-        stmt = select(
-            col(Call.site_id),
-            col(Call.channel),
-            col(Call.prison_intent),
-            col(Call.escort_needed),
-            col(Call.disposition),
-            col(Call.ed_within_72h),
-            col(Call.admitted_within_72h),
-        ).where(
-            col(Call.local_month) == month,
-            col(Call.site_id).in_(list(site_ids)),
-            col(Call.channel).in_([Channel.PRISON_URGENT.value, Channel.PRISON_CLINIC.value]),
-            scope.site_clause(Call.site_id),
-        )
-        return (await self.session.execute(stmt)).all()
-
     async def appointments(
         self,
         scope: Scope,

@@ -19,8 +19,10 @@ from sqlalchemy import (
     CompoundSelect,
     Select,
     and_,
+    cast,
     func,
     literal,
+    null,
     select,
     union_all,
 )
@@ -108,6 +110,32 @@ def among(sites: Sequence[int] | WholeHub, site_column: Any) -> ColumnElement[bo
     if isinstance(sites, WholeHub):
         return sites.sites_clause(site_column)
     return site_column.in_(list(sites))
+
+
+@dataclass(frozen=True, slots=True)
+class CallRecords:
+    """What the month's calls left in their child tables, as plain rows, each starting with
+    the call's site (to split the hub's rows by commissioner)."""
+
+    escalations: list[tuple[Any, ...]]
+    """(site id, call id, code, time, call answered at, call source) of each escalation."""
+    drops: list[tuple[Any, ...]]
+    """(site id, call id) of each call in which a connection was lost and not resumed (the
+    hub's ``participant_dropped`` event), each call once."""
+    quality: list[tuple[Any, ...]]
+    """(site id, call id, video seconds, audio-only seconds, ended by failure) of each
+    call-quality record: each participant's report (``call/quality``), and the hub's record
+    of a retired ``call_failed_technical``."""
+
+
+_ESCALATION, _DROP, _QUALITY = 0, 1, 2  # which table a row of ``month_call_records`` is from
+
+
+def _null(column: Any) -> ColumnElement[Any]:
+    """A typed NULL in place of ``column``: the columns another table's rows leave empty in
+    one ``UNION ALL`` (typed, so PostgreSQL can unite them and the values come back as the
+    first part's columns would)."""
+    return cast(null(), column.type)
 
 
 class ReportRepo(Repo):
@@ -211,8 +239,9 @@ class ReportRepo(Repo):
     ) -> list[tuple[Any, ...]]:
         """The month's calls, only the columns a report reads (never clinical free text):
         site, channel, reason, started, answered, the five codes of ``FACT_COLUMNS``, the
-        Gold Line outcome and the person (the Gold Line section counts its calls from these
-        rows too, rather than reading the month's calls again)."""
+        Gold Line outcome and the person, and what a prison said and the nurse recorded of
+        an escort (the Gold Line and prison sections count their calls from these rows too,
+        rather than reading the month's calls again)."""
         require_reports(scope)
         stmt = select(
             col(Call.site_id),
@@ -223,65 +252,78 @@ class ReportRepo(Repo):
             *FACT_COLUMNS,
             col(Call.gold_line_outcome),
             col(Call.person_id),
+            col(Call.prison_intent),
+            col(Call.escort_needed),
         ).where(self._calls_in(scope, area, month, month))
         return await self._rows(stmt)
 
-    async def month_drops(
-        self, scope: Scope, area: Coverage, *, month: str
-    ) -> list[tuple[Any, ...]]:
-        """(site id, call id) of the month's calls in which a connection was lost and not
-        resumed (the hub's ``participant_dropped`` event), each call once."""
+    async def month_call_records(self, scope: Scope, area: Coverage, *, month: str) -> CallRecords:
+        """The month's calls' escalations, lost connections and call-quality records, in
+        one statement: the month's calls (their id is not in the month/site index, so each
+        is looked up in the table) are found once, as a common table expression, and each
+        of the three tables is probed by their ids (``CallRecords`` says what each row
+        holds)."""
         require_reports(scope)
-        stmt = (
-            select(col(Call.site_id), col(Call.id))
-            .join(CallEvent, col(CallEvent.call_id) == col(Call.id))
-            .where(
-                self._calls_in(scope, area, month, month),
-                col(CallEvent.kind) == "participant_dropped",
+        month_call = (
+            select(col(Call.id), col(Call.site_id), col(Call.answered_at), col(Call.source))
+            .where(self._calls_in(scope, area, month, month))
+            .cte("month_call")
+        )
+        by_id = month_call.c.id
+        no_escalation = (
+            _null(Escalation.code),
+            _null(Escalation.at),
+            _null(Call.answered_at),
+            _null(Call.source),
+        )
+        no_quality = (
+            _null(CallQualityReport.video_seconds),
+            _null(CallQualityReport.audio_only_seconds),
+            _null(CallQualityReport.ended_by_failure),
+        )
+        escalations = (
+            select(
+                literal(_ESCALATION),
+                month_call.c.site_id,
+                col(Escalation.call_id),
+                col(Escalation.code),
+                col(Escalation.at),
+                month_call.c.answered_at,
+                month_call.c.source,
+                *no_quality,
             )
+            .select_from(month_call)
+            .join(Escalation, col(Escalation.call_id) == by_id)
+        )
+        drops = (
+            select(literal(_DROP), month_call.c.site_id, by_id, *no_escalation, *no_quality)
+            .select_from(month_call)
+            .join(CallEvent, col(CallEvent.call_id) == by_id)
+            .where(col(CallEvent.kind) == "participant_dropped")
             .distinct()
         )
-        return await self._rows(stmt)
-
-    async def month_quality(
-        self, scope: Scope, area: Coverage, *, month: str
-    ) -> list[tuple[Any, ...]]:
-        """(site id, call id, video seconds, audio-only seconds, ended by failure) of each
-        call-quality record of the month's calls: each participant's report
-        (``call/quality``), and the hub's record of a retired ``call_failed_technical``."""
-        require_reports(scope)
-        stmt = (
+        quality = (
             select(
-                col(Call.site_id),
-                col(Call.id),
+                literal(_QUALITY),
+                month_call.c.site_id,
+                by_id,
+                *no_escalation,
                 col(CallQualityReport.video_seconds),
                 col(CallQualityReport.audio_only_seconds),
                 col(CallQualityReport.ended_by_failure),
             )
-            .join(CallQualityReport, col(CallQualityReport.call_id) == col(Call.id))
-            .where(self._calls_in(scope, area, month, month))
+            .select_from(month_call)
+            .join(CallQualityReport, col(CallQualityReport.call_id) == by_id)
         )
-        return await self._rows(stmt)
-
-    async def month_escalations(
-        self, scope: Scope, area: Coverage, *, month: str
-    ) -> list[tuple[Any, ...]]:
-        """(call's site id, call id, code, time, call answered at, call source) for the
-        month's calls (the site, to split the hub's rows by commissioner)."""
-        require_reports(scope)
-        stmt = (
-            select(
-                col(Call.site_id),
-                col(Escalation.call_id),
-                col(Escalation.code),
-                col(Escalation.at),
-                col(Call.answered_at),
-                col(Call.source),
-            )
-            .join(Call, col(Call.id) == col(Escalation.call_id))
-            .where(self._calls_in(scope, area, month, month))
-        )
-        return await self._rows(stmt)
+        found = CallRecords([], [], [])
+        for r in await self._rows(union_all(escalations, drops, quality)):
+            if r[0] == _ESCALATION:
+                found.escalations.append(r[1:7])
+            elif r[0] == _DROP:
+                found.drops.append(r[1:3])
+            else:
+                found.quality.append((r[1], r[2], *r[7:10]))
+        return found
 
     def _site_months_in(
         self, scope: Scope, area: Coverage, first_month: str, last_month: str
