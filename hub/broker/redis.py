@@ -57,13 +57,13 @@ def _keep_messages(outbox: asyncio.Queue[Envelope]) -> int:
 
 
 class RedisBroker:
-    def __init__(self, url: str, *, channel: str) -> None:
+    def __init__(self, url: str, *, channel: str, timeout: float = TIMEOUT_SECONDS) -> None:
+        """``timeout``: how long Redis may take to answer before it counts as away (what
+        was being published then is dropped, and receivers catch up from the database)."""
         # Two clients: a subscription blocks its connection; publishing must not wait on it.
-        self._redis = Redis.from_url(
-            url, socket_connect_timeout=TIMEOUT_SECONDS, socket_timeout=TIMEOUT_SECONDS
-        )
+        self._redis = Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
         self._listener = Redis.from_url(
-            url, socket_connect_timeout=TIMEOUT_SECONDS, health_check_interval=5
+            url, socket_connect_timeout=timeout, health_check_interval=5
         )
         self._channel = channel
         self._positions = Positions()

@@ -13,7 +13,7 @@ from hub.broker.base import Broker
 from hub.broker.memory import MemoryBroker
 from hub.broker.redis import RedisBroker
 from schemas.broker import Envelope
-from support.inbox import Inbox
+from support.inbox import REDIS_ANSWERS, Inbox
 
 REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "")
 
@@ -29,7 +29,7 @@ async def brokers(request: pytest.FixtureRequest) -> AsyncIterator[tuple[Broker,
     if not REDIS_URL:
         pytest.skip("HUB_TEST_REDIS_URL is not set (make test sets it)")
     channel = f"telehub:test:{uuid.uuid4().hex}"
-    first, second = RedisBroker(REDIS_URL, channel=channel), RedisBroker(REDIS_URL, channel=channel)
+    first, second = (RedisBroker(REDIS_URL, channel=channel, timeout=REDIS_ANSWERS) for _ in "ab")
     yield first, second
     await first.close()
     await second.close()

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from hub.broker.redis import RedisBroker
 from schemas.broker import ENVELOPE, Envelope
-from support.inbox import Inbox
+from support.inbox import REDIS_ANSWERS, Inbox
 from support.servers import eventually
 
 pytestmark = pytest.mark.redis
@@ -32,8 +32,7 @@ async def channel() -> AsyncIterator[str]:
 
 async def test_envelopes_published_by_many_tasks_at_once_arrive_in_order(channel: str) -> None:
     publisher, receiver = (
-        RedisBroker(REDIS_URL, channel=channel),
-        RedisBroker(REDIS_URL, channel=channel),
+        RedisBroker(REDIS_URL, channel=channel, timeout=REDIS_ANSWERS) for _ in "ab"
     )
     inbox = Inbox()
     await receiver.start(inbox.deliver, inbox.on_gap)

@@ -6,6 +6,11 @@ import asyncio
 
 from schemas.broker import Envelope
 
+# Seconds a test broker gives Redis to answer, for tests of order on a Redis that answers: a
+# stall of the shared server or of the test worker under CI load must not count as an outage
+# there (outages have their own tests: test_broker_outage, tests/faults).
+REDIS_ANSWERS = 30.0
+
 
 class Inbox:
     def __init__(self) -> None:
