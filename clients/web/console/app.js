@@ -53,6 +53,7 @@ const STATES = {
   connecting: "Connecting to the hub…",
   open: "Connected to the hub",
   reconnecting: "Connection lost: reconnecting… (calls in progress carry on)",
+  unreachable: "The hub cannot be reached: trying again… (calls in progress carry on)",
   "signed-out": "Signed out: sign in again to keep working",
   closed: "Disconnected",
 };
@@ -309,7 +310,4 @@ bindShortcuts({
   "?": toggleShortcuts,
 });
 
-hub.connect().catch((err) => {
-  $("connection").textContent = `Could not connect to the hub: ${err.message}`;
-  hub.scheduleReconnect();
-});
+hub.start();

@@ -84,5 +84,5 @@ hub.addEventListener("hub-appointment", (e) => {
 for (const button of table.querySelectorAll("[data-admit]")) {
   button.addEventListener("click", () => admit(button));
 }
-hub.connect().catch(() => hub.scheduleReconnect());
+hub.start();
 window.telehubClinic = { hub };

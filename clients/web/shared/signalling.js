@@ -5,8 +5,10 @@
 //   hub.addEventListener("open", (e) => { /* e.detail is auth_ok; (re)subscribe here */ });
 //   hub.addEventListener("hub-event", (e) => { /* e.detail is an event body: {kind, ...} */ });
 //   hub.addEventListener("message", (e) => { /* a thread message, each shown exactly once */ });
-//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" | "ended" */ });
-//   await hub.connect();
+//   hub.addEventListener("state", (e) => { /* "connecting" | "open" | "reconnecting" |
+//     "unreachable" (never connected, nothing answered; trying again) | "signed-out" |
+//     "ended" */ });
+//   hub.start(); // connect, and keep trying until the hub answers
 //   const result = await hub.command("call/start", {...});
 //   const sent = await hub.reliably("message/send", {...}); // resent after a reconnect
 //
@@ -26,6 +28,12 @@ export const RECONNECT_JITTER = 0.25; // each wait but the first, ±25%: no thun
 // half a second of the hub being ready. A hub that answers and refuses gets the schedule.
 export const UNREACHABLE_WAIT = 0.5;
 export const UNREACHABLE_FAST_SECONDS = 30;
+
+// An attempt that has not been answered `auth_ok` (or refused) within this many seconds is
+// given up and tried again on the schedule: a ticket request or a socket left hanging by a
+// network that swallows packets, or a hub that never answers the auth frame, must not leave
+// a page at "Connecting to the hub" for good. It counts as nothing having answered.
+export const ATTEMPT_DEADLINE_SECONDS = 15;
 
 // unreachableFor: seconds since the first attempt that nothing answered; null when the hub
 // answered the last attempt.
@@ -76,13 +84,15 @@ class Unreachable extends Error {
   }
 }
 
-async function fetchTicket() {
+// A ticket bought with the page's session cookie; `signal` gives the request up.
+export async function fetchTicket({ signal } = {}) {
   let response;
   try {
     response = await fetch("/api/auth/ticket", {
       method: "POST",
       credentials: "same-origin",
       headers: withCsrf(),
+      signal,
     });
   } catch (err) {
     throw new Unreachable(String(err));
@@ -99,7 +109,8 @@ export class HubSocket extends EventTarget {
     const base = new URL(url, window.location.href);
     base.protocol = base.protocol === "https:" ? "wss:" : "ws:";
     this.url = base.toString();
-    this.getAuth = getAuth ?? (async () => ({ type: "auth", ticket: await fetchTicket() }));
+    // getAuth({ signal }): the auth frame; `signal` aborts when the attempt is given up.
+    this.getAuth = getAuth ?? (async (options) => ({ type: "auth", ticket: await fetchTicket(options) }));
     this.resumeMessages = resumeMessages;
     this.nextId = 1;
     this.pending = new Map();
@@ -129,28 +140,8 @@ export class HubSocket extends EventTarget {
   async connect() {
     if (this.endedReason) throw new CommandError("ended", this.endedReason);
     this.closedByUs = false;
-    this.setState(this.authOk ? "reconnecting" : "connecting");
-    let auth;
-    try {
-      auth = await this.getAuth();
-    } catch (err) {
-      // fetch's TypeError: nothing answered the page's own ticket request (any getAuth).
-      if (err instanceof TypeError) throw new Unreachable(String(err));
-      throw err;
-    }
-    const ws = new WebSocket(this.url);
-    this.ws = ws;
-    let opened = false;
-    const first = await new Promise((resolve, reject) => {
-      ws.onopen = () => {
-        opened = true;
-        ws.send(JSON.stringify(auth));
-      };
-      const lost = () => reject(opened ? new Disconnected() : new Unreachable("no socket"));
-      ws.onerror = lost;
-      ws.onclose = lost;
-      ws.onmessage = (m) => resolve(JSON.parse(m.data));
-    });
+    if (this.state !== "unreachable") this.setState(this.authOk ? "reconnecting" : "connecting");
+    const [ws, first] = await this.answered(AbortSignal.timeout(ATTEMPT_DEADLINE_SECONDS * 1000));
     if (first.type !== "auth_ok") {
       ws.close();
       throw new CommandError(first.error?.code ?? "unauthorised", first.error?.message ?? "Refused");
@@ -165,6 +156,40 @@ export class HubSocket extends EventTarget {
     this.dispatchEvent(new CustomEvent("open", { detail: first }));
     if (this.resumeMessages) this.followThread(ws);
     return first;
+  }
+
+  // One attempt: the auth frame, a socket, and the hub's first answer to it, or the reason
+  // there is none (the attempt given up through `signal` closes the socket it opened).
+  async answered(signal) {
+    let auth;
+    try {
+      auth = await this.getAuth({ signal });
+    } catch (err) {
+      // fetch's TypeError: nothing answered the page's own ticket request (any getAuth).
+      if (err instanceof TypeError || signal.aborted) throw new Unreachable(String(err));
+      throw err;
+    }
+    if (signal.aborted) throw new Unreachable(`no answer within ${ATTEMPT_DEADLINE_SECONDS} s`);
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    let opened = false;
+    let giveUp = null;
+    const first = await new Promise((resolve, reject) => {
+      ws.onopen = () => {
+        opened = true;
+        ws.send(JSON.stringify(auth));
+      };
+      const lost = () => reject(opened ? new Disconnected() : new Unreachable("no socket"));
+      ws.onerror = lost;
+      ws.onclose = lost;
+      ws.onmessage = (m) => resolve(JSON.parse(m.data));
+      giveUp = () => {
+        reject(new Unreachable(`no answer within ${ATTEMPT_DEADLINE_SECONDS} s`));
+        ws.close();
+      };
+      signal.addEventListener("abort", giveUp);
+    }).finally(() => signal.removeEventListener("abort", giveUp));
+    return [ws, first];
   }
 
   // Follow the thread from the last message seen. A refusal that passes (the hub's database
@@ -228,23 +253,33 @@ export class HubSocket extends EventTarget {
     this.scheduleReconnect();
   }
 
+  // Connect, and keep trying on the schedule until the hub answers, signs this page out or
+  // ends its access: a page's first connection (a dropped one reconnects by itself).
+  start() {
+    const started = Date.now();
+    this.connect().catch((err) => {
+      if (err.code === "ended") return;
+      if (err.code === "unauthorised") {
+        this.setState("signed-out");
+        return;
+      }
+      if (err.code !== "unreachable") this.unreachableSince = null;
+      else {
+        if (this.unreachableSince === null) this.unreachableSince = started;
+        // Never connected: say so until an attempt is answered (no flicker between tries).
+        // Once connected, "reconnecting" stays: a hub restarting is not the Wi-Fi's fault.
+        if (!this.authOk) this.setState("unreachable");
+      }
+      this.scheduleReconnect();
+    });
+  }
+
   scheduleReconnect() {
     const since = this.unreachableSince;
     const unreachableFor = since === null ? null : (Date.now() - since) / 1000;
     const wait = reconnectDelayMs(this.attempt++, Math.random, unreachableFor);
     setTimeout(() => {
-      if (this.closedByUs) return;
-      const started = Date.now();
-      this.connect().catch((err) => {
-        if (err.code === "ended") return;
-        if (err.code === "unauthorised") {
-          this.setState("signed-out");
-          return;
-        }
-        if (err.code !== "unreachable") this.unreachableSince = null;
-        else if (this.unreachableSince === null) this.unreachableSince = started;
-        this.scheduleReconnect();
-      });
+      if (!this.closedByUs) this.start();
     }, wait);
   }
 

@@ -15,7 +15,7 @@ import { InCallView } from "./call-view.js";
 import { PrisonForm } from "./prison-form.js";
 import { tabletAuth } from "./device.js";
 import { showInThread } from "./thread.js";
-import { bindConnection, startHub } from "./ui.js";
+import { bindConnection } from "./ui.js";
 
 const LEFT = ["You left the call", "You have left the call. The nurse will record what was agreed."];
 const CANCELLED_EARLY = ["Call cancelled", "You cancelled the call."];
@@ -274,7 +274,7 @@ $("#call-message-form")?.addEventListener("submit", async (e) => {
 // -- start ---------------------------------------------------------------------------------
 unlockOnFirstTouch();
 form.first();
-startHub(hub);
+hub.start();
 if (form.simple) {
   hub.addEventListener("open", async () => {
     const badge = $("#unread-badge");

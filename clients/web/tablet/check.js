@@ -5,7 +5,7 @@ import { HubSocket } from "/js/shared/signalling.js";
 import { decodedFrames, rtcConfiguration } from "/js/shared/rtc.js";
 import { tabletAuth } from "./device.js";
 import { $ } from "/js/shared/dom.js";
-import { bindConnection, startHub } from "./ui.js";
+import { bindConnection } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth, resumeMessages: false });
 bindConnection(hub);
@@ -198,4 +198,4 @@ $("#run-check").addEventListener("click", async () => {
   button.textContent = "Check again";
 });
 
-startHub(hub);
+hub.start();

@@ -2,6 +2,7 @@
 // only ever sent in the body of POST /api/devices/signin: never shown, logged or put in a URL.
 
 import { withCsrf } from "/js/shared/csrf.js";
+import { fetchTicket } from "/js/shared/signalling.js";
 
 const KEY = "telehub.device";
 
@@ -36,21 +37,22 @@ export function forgetDeviceCredential() {
   }
 }
 
-async function postJson(url, body) {
+async function postJson(url, body, signal = undefined) {
   return fetch(url, {
     method: "POST",
     credentials: "same-origin",
     headers: withCsrf({ "Content-Type": "application/json" }),
     body: JSON.stringify(body),
+    signal,
   });
 }
 
 // Exchange the stored credential for a session cookie (the session expired, or the browser
 // was restarted). A refusal means the device was revoked: forget the credential.
-export async function deviceSignIn() {
+export async function deviceSignIn({ signal } = {}) {
   const credential = stored();
   if (!credential) throw new SignInError("unauthorised", "This tablet is not enrolled");
-  const response = await postJson("/api/devices/signin", { credential });
+  const response = await postJson("/api/devices/signin", { credential }, signal);
   if (response.status === 401) {
     forgetDeviceCredential();
     throw new SignInError(
@@ -78,29 +80,15 @@ export async function enrolDevice(code) {
   await deviceSignIn();
 }
 
-async function ticket() {
-  const response = await fetch("/api/auth/ticket", {
-    method: "POST",
-    credentials: "same-origin",
-    headers: withCsrf(),
-  });
-  if (response.status === 401) throw new SignInError("unauthorised", "Please sign in again");
-  if ([502, 503, 504].includes(response.status)) {
-    throw new SignInError("unreachable", `The hub answered ${response.status}`); // a proxy, no hub
-  }
-  if (!response.ok) throw new SignInError("unavailable", `The hub answered ${response.status}`);
-  return (await response.json()).ticket;
-}
-
 // HubSocket's getAuth for the tablet: a single-use ticket bought with the session cookie; if
 // the session has expired, sign back in with the device credential first.
-export async function tabletAuth() {
+export async function tabletAuth({ signal } = {}) {
   try {
-    return { type: "auth", ticket: await ticket() };
+    return { type: "auth", ticket: await fetchTicket({ signal }) };
   } catch (err) {
     if (err.code !== "unauthorised" || !hasDeviceCredential()) throw err;
-    await deviceSignIn();
-    return { type: "auth", ticket: await ticket() };
+    await deviceSignIn({ signal });
+    return { type: "auth", ticket: await fetchTicket({ signal }) };
   }
 }
 

@@ -3,7 +3,7 @@
 import { HubSocket } from "/js/shared/signalling.js";
 import { tabletAuth } from "./device.js";
 import { $ } from "/js/shared/dom.js";
-import { bindConnection, startHub } from "./ui.js";
+import { bindConnection } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth, resumeMessages: false });
 bindConnection(hub);
@@ -37,4 +37,4 @@ hub.addEventListener("open", async (e) => {
   }
 });
 
-startHub(hub);
+hub.start();

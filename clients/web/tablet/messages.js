@@ -6,7 +6,7 @@ import { HubSocket, randomId } from "/js/shared/signalling.js";
 import { tabletAuth } from "./device.js";
 import { withCsrf } from "/js/shared/csrf.js";
 import { showInThread } from "./thread.js";
-import { bindConnection, startHub, showErrors } from "./ui.js";
+import { bindConnection, showErrors } from "./ui.js";
 
 const hub = new HubSocket({ getAuth: tabletAuth });
 bindConnection(hub);
@@ -98,4 +98,4 @@ form.addEventListener("submit", async (e) => {
   }
 });
 
-startHub(hub);
+hub.start();

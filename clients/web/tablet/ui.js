@@ -1,5 +1,5 @@
 // What the tablet pages share: London times, the connection banner, error summaries and
-// field errors, and connecting to the hub.
+// field errors.
 
 import { $, el } from "/js/shared/dom.js";
 import { forgetDeviceCredential } from "./device.js";
@@ -22,7 +22,7 @@ const STATES = {
   connecting: ["Connecting to the hub…", "busy"],
   reconnecting: ["Reconnecting to the hub…", "busy"],
   "signed-out": ["This tablet is signed out of the hub.", "problem"],
-  offline: ["The hub cannot be reached. Check the Wi-Fi or mobile signal.", "problem"],
+  unreachable: ["The hub cannot be reached. Check the Wi-Fi or mobile signal.", "problem"],
 };
 
 export function showConnection(state, reason = null) {
@@ -77,18 +77,3 @@ export function fieldError(input, message) {
   }
 }
 
-// Connect, and keep trying if the hub cannot be reached at first (HubSocket itself retries
-// only a connection that was once open).
-export function startHub(hub) {
-  const attempt = (wait) =>
-    hub.connect().catch((err) => {
-      if (err.code === "ended") return;
-      if (err.code === "unauthorised") {
-        showConnection("signed-out");
-        return;
-      }
-      showConnection("offline");
-      setTimeout(() => attempt(Math.min(wait * 2, 10000)), wait);
-    });
-  attempt(500);
-}
