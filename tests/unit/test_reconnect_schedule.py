@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import random
@@ -151,3 +152,41 @@ def test_a_hub_that_says_when_to_come_back_is_taken_at_its_word() -> None:
     assert all(1.0 <= w <= 3.0 for w in waits), waits
     assert max(waits) - min(waits) > 1.0  # spread across the window
     assert reconnect_wait(0, 2.0, pick, retry_after=2.0) == 0  # the first try is at once
+
+
+async def test_an_attempt_nobody_answers_is_given_up_and_made_again() -> None:
+    """A hub (or a network) that swallows the first auth frame: the client gives that attempt
+    up at its deadline and the next attempt gets in."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    sockets: list[str] = []
+
+    async def swallow_the_first(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.receive()  # the auth frame
+        if not sockets:
+            sockets.append("swallowed")
+        else:
+            sockets.append("answered")
+            await ws.send_json({"type": "auth_ok", "who": {"role": "care_home_staff"}})
+        await ws.receive()
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/ws", swallow_the_first)
+    async with TestServer(app) as server:
+
+        async def auth() -> dict[str, str]:
+            return {"type": "auth", "credential": "unused"}
+
+        conn = HubConnection(str(server.make_url("/ws")).replace("http:", "ws:", 1), auth)
+        conn.attempt_deadline = 0.5
+        async with asyncio.timeout(10):  # without a deadline the first attempt waits for ever
+            with pytest.raises(TimeoutError):
+                await conn.connect()
+            first = await conn.come_back(attempts=2, rng=random.Random(2))
+        assert first["type"] == "auth_ok"
+        await conn.close()
+    assert sockets == ["swallowed", "answered"]

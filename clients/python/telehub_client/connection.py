@@ -44,6 +44,11 @@ UNREACHABLE_WAIT = 0.5
 UNREACHABLE_FAST_SECONDS = 30.0
 UNREACHABLE_STATUSES = frozenset({502, 503, 504})
 
+# An attempt not answered (auth_ok or a refusal) within this many seconds is given up and
+# counts as nothing having answered: a network that swallows the auth frame, or a hub that
+# never answers it, must not hold a client for good (as clients/web/shared/signalling.js).
+ATTEMPT_DEADLINE_SECONDS = 15.0
+
 
 # A hub taking a herd of returning clients refuses the ones beyond its auth-phase backlog
 # with 503 and Retry-After (seconds): the client waits 0.5 to 1.5 times that, so the
@@ -135,6 +140,7 @@ class HubConnection:
     def __init__(self, url: str, auth: Auth, *, resume_messages: bool = False) -> None:
         self.url = url
         self._auth = auth
+        self.attempt_deadline = ATTEMPT_DEADLINE_SECONDS
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._ws: ClientConnection | None = None
@@ -183,9 +189,14 @@ class HubConnection:
         ended = self.access_ended
         if ended is not None:
             raise ended
-        ws = await websockets.connect(self.url, max_size=2**20, compression=None)
-        await ws.send(json.dumps(await self._auth()))
-        first = json.loads(await ws.recv())
+        async with asyncio.timeout(self.attempt_deadline):
+            ws = await websockets.connect(self.url, max_size=2**20, compression=None)
+            try:
+                await ws.send(json.dumps(await self._auth()))
+                first = json.loads(await ws.recv())
+            except BaseException:
+                ws.transport.abort()  # given up (or lost): leave nothing half open
+                raise
         if first.get("type") != "auth_ok":
             await ws.close()
             error = first.get("error", {})
