@@ -78,5 +78,5 @@ async def call_history(
         (FollowUpTask, rows.followups),
     ):
         for chunk in range(0, len(batch), BATCH):
-            await s.execute(insert(table), batch[chunk : chunk + BATCH])
+            await s.exec(insert(table), params=batch[chunk : chunk + BATCH])
     return len(rows.calls)

@@ -138,7 +138,7 @@ async def test_the_demo_history_is_the_same_for_the_same_seed(db: Database) -> N
     async with db.session() as s:
         for table in HISTORY_TABLES:
             columns = sorted(table.__table__.columns.keys())  # type: ignore[attr-defined]
-            rows = (await s.execute(select(table))).scalars().all()
+            rows = (await s.exec(select(table))).all()
             lines = sorted("|".join(_canonical(getattr(row, c)) for c in columns) for row in rows)
             digest.update(f"{table.__name__}:{len(lines)}\n".encode())
             digest.update("\n".join(lines).encode())

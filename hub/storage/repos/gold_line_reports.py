@@ -64,4 +64,4 @@ class GoldLineReportRepo(Repo):
             )
             .order_by(col(Death.person_id), col(PalliativeEntry.version))
         )
-        return (await self.session.execute(stmt)).all()
+        return (await self.session.exec(stmt)).all()  # type: ignore[call-overload]

@@ -45,4 +45,4 @@ class PrisonReportRepo(Repo):
             ),
             scope.site_clause(Appointment.site_id),
         )
-        return (await self.session.execute(stmt)).all()
+        return (await self.session.exec(stmt)).all()  # type: ignore[call-overload]
