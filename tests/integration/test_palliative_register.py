@@ -126,6 +126,23 @@ async def test_a_death_is_recorded_once_against_the_register(
     assert ("death_record", "ok") in [(e.action, e.outcome) for e in await _audit(db, person_id)]
 
 
+async def test_a_day_of_death_in_the_future_is_refused_recorded_or_corrected(
+    client: TestClient, world: World, db: Database
+) -> None:
+    person_id = world.home_a.resident.id or 0
+    await sign_in(client, world.nurse.username)
+    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    url = f"/api/residents/{person_id}/death"
+    future = {"died_on": "2099-01-01", "place": "home"}
+    for refused in (
+        await client.post(url, json=future),
+        await client.post(f"{url}/corrections", json={**future, "base_version": 1, "reason": "x"}),
+    ):
+        assert refused.status == 422
+        assert (await refused.json())["field"] == "died_on"
+    assert not [e for e in await _audit(db, person_id) if e.action.startswith("death_")]
+
+
 async def test_a_death_is_corrected_as_a_new_version_with_a_reason_the_old_one_kept(
     client: TestClient, world: World, db: Database
 ) -> None:
