@@ -31,6 +31,7 @@ from support.faults import (
     identity_for,
     p95,
     report,
+    sending,
     staff_client,
 )
 from support.nginx import Nginx
@@ -63,9 +64,7 @@ async def test_two_processes_behind_nginx_one_killed(
         tablets, nurses, call_ids = await calls_in_progress(db, settings, world, url, 10, "lb")
         clients = [*tablets, *nurses]
         senders = [Sender(t, f"lb-{n}") for n, t in enumerate(tablets[:4])]
-        for sender in senders:
-            sender.start()
-        try:
+        async with sending(senders):
             await eventually(lambda: all(len(s.acked) >= 3 for s in senders), within=60)
             await first.kill()
             killed = time.monotonic()
@@ -74,9 +73,6 @@ async def test_two_processes_behind_nginx_one_killed(
             await eventually(lambda: any(c.close_codes for c in clients))
             await eventually(lambda: all(c.reconnects for c in clients if c.close_codes), within=60)
             await flowing(senders, 3)
-        finally:
-            for sender in senders:
-                await sender.stop()
         moved = [c for c in clients if c.close_codes]
         assert all(c.reconnects for c in moved)
         failover = [c.reconnects[0] - killed for c in moved]
@@ -127,9 +123,7 @@ async def test_redis_killed_for_5_s_under_cross_process_load(
     senders = [Sender(t, f"redis-{n}") for n, t in enumerate(tablets)]
     shown = Shown(nurses)
     steady_from = time.monotonic()
-    for sender in senders:
-        sender.start()
-    try:
+    async with sending(senders):
         await eventually(lambda: all(len(s.acked) >= 20 for s in senders), within=60)
         killed = time.monotonic()
         redis.kill()
@@ -149,9 +143,6 @@ async def test_redis_killed_for_5_s_under_cross_process_load(
 
         await eventually(both_ready)
         await flowing(senders, 3)
-    finally:
-        for sender in senders:
-            await sender.stop()
     acked = await assert_nothing_lost_or_doubled(db, senders, nurses)
     caught_up = time.monotonic() - back
     await shown.stop()

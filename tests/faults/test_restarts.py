@@ -28,6 +28,7 @@ from support.faults import (
     identity_for,
     p95,
     report,
+    sending,
 )
 from support.servers import eventually
 from support.world import World
@@ -53,9 +54,7 @@ async def test_kill_9_mid_call_and_back_after_2_s(
     )
     clients = [*tablets, *nurses]
     senders = [Sender(t, f"kill-{n}") for n, t in enumerate(tablets[:SENDERS])]
-    for sender in senders:
-        sender.start()
-    try:
+    async with sending(senders):
         await flowing(senders, 3)
         await hub.kill()
         killed = time.monotonic()
@@ -64,9 +63,6 @@ async def test_kill_9_mid_call_and_back_after_2_s(
         ready = await hub.start()
         await _resumed(clients, 0)
         await flowing(senders, 3)
-    finally:
-        for sender in senders:
-            await sender.stop()
     back = [c.reconnects[0] - ready for c in clients]
     for tablet, call_id in zip(tablets, call_ids, strict=True):
         assert [c["id"] for c in tablet.conn.auth_ok["calls"]] == [call_id]  # kept its place
@@ -96,9 +92,7 @@ async def test_sigterm_drains_then_back_after_2_s(
     )
     clients = [*tablets, *nurses]
     senders = [Sender(t, f"drain-{n}") for n, t in enumerate(tablets[:SENDERS])]
-    for sender in senders:
-        sender.start()
-    try:
+    async with sending(senders):
         await flowing(senders, 3)
         hub.terminate()
         exited = await hub.exited(within=15)
@@ -114,9 +108,6 @@ async def test_sigterm_drains_then_back_after_2_s(
         ready = await hub.start()
         await _resumed(clients, 0)
         await flowing(senders, 3)
-    finally:
-        for sender in senders:
-            await sender.stop()
     back = [c.reconnects[-1] - ready for c in clients]
     acked = await assert_nothing_lost_or_doubled(db, senders, nurses)
     await assert_calls_valid(db, call_ids, expect="connected")

@@ -12,7 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -325,6 +325,18 @@ async def calls_in_progress(
     for client in (*tablets, *nurses):
         client.keep_connected()
     return tablets, nurses, call_ids
+
+
+@contextlib.asynccontextmanager
+async def sending(senders: list[Sender]) -> AsyncIterator[None]:
+    """Every sender sending through the block, and stopped at its end whatever happened."""
+    for sender in senders:
+        sender.start()
+    try:
+        yield
+    finally:
+        for sender in senders:
+            await sender.stop()
 
 
 async def flowing(senders: list[Sender], at_least: int) -> None:
