@@ -22,10 +22,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -35,10 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the fault suite's helpers (support.faults)
 
+from benchmarks.deployment import Deployment, deployment, load_average  # noqa: E402
 from benchmarks.docs import DOC, asked, replace_section  # noqa: E402
-from hub.settings import HubSettings  # noqa: E402
-from hub.storage.engine import Database  # noqa: E402
-from hub.storage.migrate import upgrade  # noqa: E402
 from support.faults import (  # noqa: E402
     Client,
     HubProcess,
@@ -49,9 +45,7 @@ from support.faults import (  # noqa: E402
     p95,
     staff_client,
 )
-from support.pg_schema import fresh_schema  # noqa: E402
-from support.servers import RedisServer, eventually  # noqa: E402
-from support.world import World, build_world  # noqa: E402
+from support.servers import eventually  # noqa: E402
 
 HEADING = "### Cross-process delivery (`make bench-delivery`)"
 STEADY_TARGET_P95 = 0.050  # s, cross-process send to shown (issue 16)
@@ -93,12 +87,11 @@ async def one_round(
     name: str,
     senders_on: HubProcess,
     readers_on: HubProcess,
-    db: Database,
-    world: World,
-    settings: HubSettings,
+    deployed: Deployment,
     args: argparse.Namespace,
 ) -> Round:
-    identity = identity_for(db, settings)
+    db, world = deployed.db, deployed.world
+    identity = identity_for(db, deployed.settings)
     tag = uuid.uuid4().hex[:6]
     tablets = [
         await device_client(identity, f"ws://127.0.0.1:{senders_on.port}/ws", "VHOMA", f"{tag}-{n}")
@@ -131,11 +124,6 @@ async def one_round(
     for client in (*tablets, *nurses):
         await client.close()
     return result
-
-
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
 def _ms(values: list[float], q: str) -> str:
@@ -179,40 +167,26 @@ def _section(rounds: list[Round], before: str, after: str, args: argparse.Namesp
 
 
 async def main(args: argparse.Namespace) -> None:
-    async with fresh_schema(args.pg, "bench") as schema:
-        load_before = _load()
-        rounds: list[Round] = []
-        with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp:
-            redis = RedisServer(Path(tmp))
-            redis.start()
-            settings = HubSettings(
-                environment="test",
-                database_url=args.pg,
-                database_schema=schema,
-                broker_url=redis.url,
-            )
-            db = Database.from_settings(settings)
-            first = HubProcess(settings, Path(tmp), "first")
-            second = HubProcess(settings, Path(tmp), "second")
-            try:
-                await upgrade(db)
-                world = await build_world(db)
-                await asyncio.gather(first.start(), second.start())
-                for _ in range(args.rounds):
-                    for name, readers_on in (("floor", first), ("cross-process", second)):
-                        done = await one_round(name, first, readers_on, db, world, settings, args)
-                        rounds.append(done)
-                        print(
-                            f"{name}: p50 {_ms(done.send_to_shown, 'p50')}, "
-                            f"p95 {_ms(done.send_to_shown, 'p95')}",
-                            flush=True,
-                        )
-            finally:
-                await first.kill()
-                await second.kill()
-                await db.close()
-                redis.kill()
-    section = _section(rounds, load_before, _load(), args)
+    load_before = load_average()
+    rounds: list[Round] = []
+    async with deployment(args.pg, "bench-delivery-") as deployed:
+        first = HubProcess(deployed.settings, deployed.workdir, "first")
+        second = HubProcess(deployed.settings, deployed.workdir, "second")
+        try:
+            await asyncio.gather(first.start(), second.start())
+            for _ in range(args.rounds):
+                for name, readers_on in (("floor", first), ("cross-process", second)):
+                    done = await one_round(name, first, readers_on, deployed, args)
+                    rounds.append(done)
+                    print(
+                        f"{name}: p50 {_ms(done.send_to_shown, 'p50')}, "
+                        f"p95 {_ms(done.send_to_shown, 'p95')}",
+                        flush=True,
+                    )
+        finally:
+            await first.kill()
+            await second.kill()
+    section = _section(rounds, load_before, load_average(), args)
     print(section)
     if asked():
         replace_section(DOC, HEADING, section)

@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -32,19 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from benchmarks.bench_restart import ONE_ADDRESS, _credentials, _load  # noqa: E402
+from benchmarks.bench_restart import ONE_ADDRESS, _credentials  # noqa: E402
+from benchmarks.deployment import deployment, load_average  # noqa: E402
 from benchmarks.docs import DOC, asked, replace_section  # noqa: E402
 from benchmarks.probes import cpu_seconds  # noqa: E402
 from benchmarks.serving import raise_fd_limit  # noqa: E402
 from hub.auth.principal import Principal  # noqa: E402
 from hub.auth.sessions import user_principal  # noqa: E402
-from hub.settings import HubSettings  # noqa: E402
-from hub.storage.engine import Database  # noqa: E402
-from hub.storage.migrate import upgrade  # noqa: E402
 from support.faults import HubProcess, add_nurses, identity_for  # noqa: E402
-from support.pg_schema import fresh_schema  # noqa: E402
-from support.servers import RedisServer  # noqa: E402
-from support.world import build_world  # noqa: E402
 from telehub_client import HubConnection  # noqa: E402
 
 HEADING = "### Hub CPU per registration"
@@ -106,49 +100,32 @@ async def _nurse_auths(identity: Any, principals: list[Principal]) -> list[Auth]
 
 async def main(args: argparse.Namespace) -> None:
     raise_fd_limit()
-    async with fresh_schema(args.pg, "bench") as schema:
-        load_before = _load()
-        figures: dict[tuple[str, str], list[float]] = {}
-        with tempfile.TemporaryDirectory(prefix="bench-registration-") as tmp:
-            trees = {args.base: _base_tree(args.base, Path(tmp) / "base"), "this tree": ROOT}
-            redis = RedisServer(Path(tmp))
-            redis.start()
-            settings = HubSettings(
-                environment="test",
-                database_url=args.pg,
-                database_schema=schema,
-                broker_url=redis.url,
-            )
-            db = Database.from_settings(settings)
-            try:
-                await upgrade(db)
-                world = await build_world(db)
-                identity = identity_for(db, settings)
-                credentials = await _credentials(identity, args.count, "bench")
-                nurses = [user_principal(u) for u in await add_nurses(db, world, args.count, "b")]
-                for round_ in range(args.rounds):
-                    for label, tree in trees.items():
-                        env = {**ONE_ADDRESS, "PYTHONPATH": str(tree)}
-                        hub = HubProcess(settings, Path(tmp), f"{round_}-{label[:4]}", **env)
-                        await hub.start(within=120)
-                        assert hub.process is not None
-                        url, pid = f"ws://127.0.0.1:{hub.port}/ws", hub.process.pid
-                        try:  # a warm-up: the first registrations compile and cache statements
-                            await _cpu_per_registration(
-                                pid, _tablet_auths(credentials[:20]), url, 20
-                            )
-                            tablets = _tablet_auths(credentials)
-                            cpu = await _cpu_per_registration(pid, tablets, url, args.concurrency)
-                            figures.setdefault((label, "idle tablet"), []).append(cpu)
-                            staff = await _nurse_auths(identity, nurses)
-                            cpu = await _cpu_per_registration(pid, staff, url, args.concurrency)
-                            figures.setdefault((label, "nurse, no call"), []).append(cpu)
-                        finally:
-                            await hub.kill()
-            finally:
-                await db.close()
-                redis.kill()
-    section = _section(figures, args, load_before, _load())
+    load_before = load_average()
+    figures: dict[tuple[str, str], list[float]] = {}
+    async with deployment(args.pg, "bench-registration-") as deployed:
+        db, settings, workdir = deployed.db, deployed.settings, deployed.workdir
+        trees = {args.base: _base_tree(args.base, workdir / "base"), "this tree": ROOT}
+        identity = identity_for(db, settings)
+        credentials = await _credentials(identity, args.count, "bench")
+        nurses = [user_principal(u) for u in await add_nurses(db, deployed.world, args.count, "b")]
+        for round_ in range(args.rounds):
+            for label, tree in trees.items():
+                env = {**ONE_ADDRESS, "PYTHONPATH": str(tree)}
+                hub = HubProcess(settings, workdir, f"{round_}-{label[:4]}", **env)
+                await hub.start(within=120)
+                assert hub.process is not None
+                url, pid = f"ws://127.0.0.1:{hub.port}/ws", hub.process.pid
+                try:  # a warm-up: the first registrations compile and cache statements
+                    await _cpu_per_registration(pid, _tablet_auths(credentials[:20]), url, 20)
+                    tablets = _tablet_auths(credentials)
+                    cpu = await _cpu_per_registration(pid, tablets, url, args.concurrency)
+                    figures.setdefault((label, "idle tablet"), []).append(cpu)
+                    staff = await _nurse_auths(identity, nurses)
+                    cpu = await _cpu_per_registration(pid, staff, url, args.concurrency)
+                    figures.setdefault((label, "nurse, no call"), []).append(cpu)
+                finally:
+                    await hub.kill()
+    section = _section(figures, args, load_before, load_average())
     print(section)
     if asked():
         replace_section(DOC, HEADING, section)

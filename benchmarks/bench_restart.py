@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the fault suite's helpers (support.faults)
 
 from benchmarks import restart_table as table  # noqa: E402
+from benchmarks.deployment import deployment, load_average  # noqa: E402
 from benchmarks.docs import DOC, asked, replace_section  # noqa: E402
 from benchmarks.probes import ReadyProbe, cpu_seconds  # noqa: E402
 from benchmarks.restart_table import HEADING, Figures  # noqa: E402
@@ -51,7 +51,6 @@ from benchmarks.serving import raise_fd_limit  # noqa: E402
 from hub.auth.service import IdentityService  # noqa: E402
 from hub.settings import HubSettings  # noqa: E402
 from hub.storage.engine import Database  # noqa: E402
-from hub.storage.migrate import upgrade  # noqa: E402
 from support.faults import (  # noqa: E402
     Client,
     HubProcess,
@@ -61,9 +60,8 @@ from support.faults import (  # noqa: E402
     device_client,
     identity_for,
 )
-from support.pg_schema import fresh_schema  # noqa: E402
-from support.servers import RedisServer, eventually  # noqa: E402
-from support.world import World, build_world  # noqa: E402
+from support.servers import eventually  # noqa: E402
+from support.world import World  # noqa: E402
 
 # Every client here connects from 127.0.0.1; tablets in the field come from their homes'
 # addresses, so the per-address budget for websocket credentials is set out of reach (the
@@ -282,40 +280,25 @@ def _pin(args: argparse.Namespace) -> str:
     return "the load generator (every client, one process) on CPU 0 and the hubs on CPU 1"
 
 
-def _load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
-
-
 async def main(args: argparse.Namespace) -> None:
     raise_fd_limit()
-    async with fresh_schema(args.pg, "bench") as schema:
-        load_before = _load()
-        with tempfile.TemporaryDirectory(prefix="bench-restart-") as tmp:
-            redis = RedisServer(Path(tmp))
-            redis.start()  # before pinning: it is not the load generator's
-            pinned = _pin(args)
-            settings = HubSettings(
-                environment="test",
-                database_url=args.pg,
-                database_schema=schema,
-                broker_url=redis.url,
-            )
-            db = Database.from_settings(settings)
-            try:
-                await upgrade(db)
-                world = await build_world(db)
-                runs = [await restart(settings, db, world, Path(tmp), args, idle_count=0)]
-                if args.idle:
-                    runs.append(
-                        await restart(settings, db, world, Path(tmp), args, idle_count=args.idle)
-                    )
-                moved = await failover(settings, db, world, Path(tmp), args)
-            finally:
-                await db.close()
-                redis.kill()
+    load_before = load_average()
+    async with deployment(args.pg, "bench-restart-") as deployed:
+        pinned = _pin(args)  # after the Redis started: it is not the load generator's
+        settings, db, world, workdir = (
+            deployed.settings,
+            deployed.db,
+            deployed.world,
+            deployed.workdir,
+        )
+        runs = [await restart(settings, db, world, workdir, args, idle_count=0)]
+        if args.idle:
+            runs.append(await restart(settings, db, world, workdir, args, idle_count=args.idle))
+        moved = await failover(settings, db, world, workdir, args)
     figures = [f for run, _ in runs for f in run]
-    section = table.section([*figures, moved], [x for _, x in runs], load_before, _load(), pinned)
+    section = table.section(
+        [*figures, moved], [x for _, x in runs], load_before, load_average(), pinned
+    )
     print(section)
     if asked():
         replace_section(DOC, HEADING, section)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from hub.palliative.register import EDITORS
+from hub.palliative.register import EDITORS, PalliativeService
 from hub.services import SERVICES
 from schemas.api import RowId
 from schemas.palliative import DeathCorrection, DeathCreate, PalliativeRecord, RegisterChange
@@ -16,11 +16,15 @@ from .contract import api
 routes = web.RouteTableDef()
 
 
+def palliative(request: web.Request) -> PalliativeService:
+    return request.app[SERVICES].palliative
+
+
 @routes.get("/api/residents/{person_id}/palliative")
 @allow(*HUB_ROLES)
 @api("A person's palliative register entry, its history and their death", tag="records")
 async def register_entry(request: web.Request, person_id: RowId) -> PalliativeRecord:
-    return await request.app[SERVICES].palliative.record(principal_of(request).scope, person_id)
+    return await palliative(request).record(principal_of(request).scope, person_id)
 
 
 @routes.post("/api/residents/{person_id}/palliative")
@@ -34,9 +38,7 @@ async def register_entry(request: web.Request, person_id: RowId) -> PalliativeRe
 async def change_entry(
     request: web.Request, person_id: RowId, body: RegisterChange
 ) -> PalliativeRecord:
-    return await request.app[SERVICES].palliative.change(
-        principal_of(request).scope, person_id, body
-    )
+    return await palliative(request).change(principal_of(request).scope, person_id, body)
 
 
 @routes.post("/api/residents/{person_id}/death")
@@ -50,9 +52,7 @@ async def change_entry(
 async def record_death(
     request: web.Request, person_id: RowId, body: DeathCreate
 ) -> PalliativeRecord:
-    return await request.app[SERVICES].palliative.record_death(
-        principal_of(request).scope, person_id, body
-    )
+    return await palliative(request).record_death(principal_of(request).scope, person_id, body)
 
 
 @routes.post("/api/residents/{person_id}/death/corrections")
@@ -67,6 +67,4 @@ async def record_death(
 async def correct_death(
     request: web.Request, person_id: RowId, body: DeathCorrection
 ) -> PalliativeRecord:
-    return await request.app[SERVICES].palliative.correct_death(
-        principal_of(request).scope, person_id, body
-    )
+    return await palliative(request).correct_death(principal_of(request).scope, person_id, body)

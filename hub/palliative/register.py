@@ -75,6 +75,45 @@ def fields_of(entry: PalliativeEntry) -> RegisterFields:
     return RegisterFields.model_validate(entry, from_attributes=True)
 
 
+def death_of(
+    person_id: int, body: DeathCreate, user_id: int | None, at: datetime, *, reason: str | None
+) -> Death:
+    """A death's row as the console records it (its version is set when it is added);
+    ``reason`` is a correction's."""
+    return Death(
+        person_id=person_id,
+        died_on=body.died_on,
+        place=body.place.value,
+        reason=reason,
+        source=RegisterSource.CONSOLE.value,
+        recorded_by=user_id,
+        recorded_at=at,
+    )
+
+
+def check_died_on(body: DeathCreate, today: date) -> None:
+    if body.died_on > today:
+        raise InvalidInput("The day of death is in the future", field="died_on")
+
+
+async def _note_register(
+    audit: AuditRepo,
+    scope: Scope,
+    action: str,
+    person_id: int,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Audit ``action`` on the person's register entry: ids and versions, never contents."""
+    await audit.note(
+        scope,
+        action,
+        target_type="palliative_register",
+        target_id=person_id,
+        person_id=person_id,
+        detail=detail,
+    )
+
+
 class PalliativeService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
@@ -88,13 +127,7 @@ class PalliativeService:
             versions = await repo.versions(scope, person_id=person_id)
             death = await repo.death(scope, person_id=person_id)
             deaths = await repo.death_versions(scope, person_id=person_id)
-            await AuditRepo(s, self.clock).note(
-                scope,
-                "read",
-                target_type="palliative_register",
-                target_id=person_id,
-                person_id=person_id,
-            )
+            await _note_register(AuditRepo(s, self.clock), scope, "read", person_id)
         history = [_public(entry, name) for entry, name in versions]
         return PalliativeRecord(
             person_id=person_id,
@@ -117,13 +150,12 @@ class PalliativeService:
                     ),
                     base_version=body.base_version,
                 )
-                await AuditRepo(s, self.clock).note(
+                await _note_register(
+                    AuditRepo(s, self.clock),
                     scope,
                     "palliative_register_change",
-                    target_type="palliative_register",
-                    target_id=person_id,
-                    person_id=person_id,
-                    detail={"version": entry.version},
+                    person_id,
+                    {"version": entry.version},
                 )
         except IntegrityError:
             raise Conflict(RACED) from None
@@ -135,28 +167,13 @@ class PalliativeService:
         """Record the person's death (the day and the actual place), once: a change after
         that is a correction (``correct_death``)."""
         scope.require(*EDITORS)
-        if body.died_on > london_date(self.clock.now()):
-            raise InvalidInput("The day of death is in the future", field="died_on")
+        check_died_on(body, london_date(self.clock.now()))
         try:
             async with self.db.session() as s:
                 await PalliativeRepo(s, self.clock).add_death(
-                    scope,
-                    Death(
-                        person_id=person_id,
-                        died_on=body.died_on,
-                        place=body.place.value,
-                        source=RegisterSource.CONSOLE.value,
-                        recorded_by=scope.user_id,
-                        recorded_at=self.clock.now(),
-                    ),
+                    scope, death_of(person_id, body, scope.user_id, self.clock.now(), reason=None)
                 )
-                await AuditRepo(s, self.clock).note(
-                    scope,
-                    "death_record",
-                    target_type="palliative_register",
-                    target_id=person_id,
-                    person_id=person_id,
-                )
+                await _note_register(AuditRepo(s, self.clock), scope, "death_record", person_id)
         except IntegrityError:
             raise Conflict(ALREADY_RECORDED) from None
         return await self.record(scope, person_id)
@@ -167,30 +184,20 @@ class PalliativeService:
         """Correct the recorded death: a new version with its reason; the old one is kept
         and the reports read the new one. Audited with ids and versions only."""
         scope.require(*EDITORS)
-        if body.died_on > london_date(self.clock.now()):
-            raise InvalidInput("The day of death is in the future", field="died_on")
+        check_died_on(body, london_date(self.clock.now()))
         try:
             async with self.db.session() as s:
                 death = await PalliativeRepo(s, self.clock).correct_death(
                     scope,
-                    Death(
-                        person_id=person_id,
-                        died_on=body.died_on,
-                        place=body.place.value,
-                        reason=body.reason,
-                        source=RegisterSource.CONSOLE.value,
-                        recorded_by=scope.user_id,
-                        recorded_at=self.clock.now(),
-                    ),
+                    death_of(person_id, body, scope.user_id, self.clock.now(), reason=body.reason),
                     base_version=body.base_version,
                 )
-                await AuditRepo(s, self.clock).note(
+                await _note_register(
+                    AuditRepo(s, self.clock),
                     scope,
                     "death_correction",
-                    target_type="palliative_register",
-                    target_id=person_id,
-                    person_id=person_id,
-                    detail={"death_id": death.id, "version": death.version},
+                    person_id,
+                    {"death_id": death.id, "version": death.version},
                 )
         except IntegrityError:
             raise Conflict(CORRECTED) from None
@@ -200,7 +207,7 @@ class PalliativeService:
 def _public(entry: PalliativeEntry, name: str) -> RegisterVersion:
     return RegisterVersion.model_validate(
         {
-            **RegisterFields.model_validate(entry, from_attributes=True).model_dump(),
+            **fields_of(entry).model_dump(),
             "version": entry.version,
             "recorded_by_name": name,
             "recorded_at": entry.recorded_at,

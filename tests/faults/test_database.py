@@ -35,6 +35,7 @@ from support.faults import (
     device_client,
     identity_for,
     report,
+    sending,
     staff_client,
 )
 from support.servers import PostgresServer, RedisServer, eventually
@@ -117,9 +118,7 @@ async def test_postgres_stopped_for_5_s_under_cross_process_load(
         client.keep_connected()
     retry = frozenset({"unavailable"})
     senders = [Sender(t, f"pg-{n}", retry=retry) for n, t in enumerate(tablets)]
-    for sender in senders:
-        sender.start()
-    try:
+    async with sending(senders):
         await eventually(lambda: all(len(s.acked) >= 3 for s in senders), within=60)
         stopped_at = time.monotonic()
         await postgres.stop()
@@ -151,9 +150,6 @@ async def test_postgres_stopped_for_5_s_under_cross_process_load(
             within=60,
         )
         writes_after = time.monotonic() - back_at
-    finally:
-        for sender in senders:
-            await sender.stop()
     assert acked_during == 0  # nothing was acknowledged that the database did not keep
     acked = await assert_nothing_lost_or_doubled(db, senders, nurses)
     assert all(set(s.retried) == {"unavailable"} for s in senders)

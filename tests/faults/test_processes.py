@@ -18,7 +18,6 @@ from hub.storage.engine import Database
 from schemas.wire import CloseCode
 from support.faults import (
     TELEHUB,
-    Client,
     HubProcess,
     Sender,
     Shown,
@@ -26,10 +25,13 @@ from support.faults import (
     assert_calls_valid,
     assert_nothing_lost_or_doubled,
     call_for,
+    calls_in_progress,
     device_client,
+    flowing,
     identity_for,
     p95,
     report,
+    sending,
     staff_client,
 )
 from support.nginx import Nginx
@@ -58,27 +60,11 @@ async def test_two_processes_behind_nginx_one_killed(
     nginx = Nginx(tmp_path, [first.port, second.port])
     await nginx.start()
     try:
-        identity = identity_for(db, settings)
         url = f"ws://127.0.0.1:{nginx.port}/ws"
-        users = await add_nurses(db, world, 10, "lb")
-        tablets: list[Client] = []
-        nurses: list[Client] = []
-        call_ids: list[str] = []
-        for n, user in enumerate(users):
-            tablet = await device_client(identity, url, "VHOMA", f"lb-tablet-{n}")
-            nurse = await staff_client(identity, url, user, resume_messages=True)
-            call = await tablet.conn.command("call/start", **call_for(world, n))
-            await nurse.conn.command("call/accept", call_id=call["id"])
-            tablets.append(tablet)
-            nurses.append(nurse)
-            call_ids.append(call["id"])
+        tablets, nurses, call_ids = await calls_in_progress(db, settings, world, url, 10, "lb")
         clients = [*tablets, *nurses]
-        for client in clients:
-            client.keep_connected()
         senders = [Sender(t, f"lb-{n}") for n, t in enumerate(tablets[:4])]
-        for sender in senders:
-            sender.start()
-        try:
+        async with sending(senders):
             await eventually(lambda: all(len(s.acked) >= 3 for s in senders), within=60)
             await first.kill()
             killed = time.monotonic()
@@ -86,14 +72,7 @@ async def test_two_processes_behind_nginx_one_killed(
             # through nginx to the survivor, the others never notice.
             await eventually(lambda: any(c.close_codes for c in clients))
             await eventually(lambda: all(c.reconnects for c in clients if c.close_codes), within=60)
-            marks = [len(s.acked) for s in senders]
-            await eventually(
-                lambda: all(len(s.acked) >= m + 3 for s, m in zip(senders, marks, strict=True)),
-                within=60,
-            )
-        finally:
-            for sender in senders:
-                await sender.stop()
+            await flowing(senders, 3)
         moved = [c for c in clients if c.close_codes]
         assert all(c.reconnects for c in moved)
         failover = [c.reconnects[0] - killed for c in moved]
@@ -144,9 +123,7 @@ async def test_redis_killed_for_5_s_under_cross_process_load(
     senders = [Sender(t, f"redis-{n}") for n, t in enumerate(tablets)]
     shown = Shown(nurses)
     steady_from = time.monotonic()
-    for sender in senders:
-        sender.start()
-    try:
+    async with sending(senders):
         await eventually(lambda: all(len(s.acked) >= 20 for s in senders), within=60)
         killed = time.monotonic()
         redis.kill()
@@ -165,14 +142,7 @@ async def test_redis_killed_for_5_s_under_cross_process_load(
             return {await _status(sites), await _status(hub_side)} == {200}
 
         await eventually(both_ready)
-        marks = [len(s.acked) for s in senders]
-        await eventually(
-            lambda: all(len(s.acked) >= m + 3 for s, m in zip(senders, marks, strict=True)),
-            within=60,
-        )
-    finally:
-        for sender in senders:
-            await sender.stop()
+        await flowing(senders, 3)
     acked = await assert_nothing_lost_or_doubled(db, senders, nurses)
     caught_up = time.monotonic() - back
     await shown.stop()

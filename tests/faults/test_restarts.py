@@ -13,20 +13,22 @@ from sqlmodel import select
 
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from hub.storage.tables import Call, CallParticipant
+from hub.storage.tables import CallParticipant
 from support.faults import (
     Client,
     HubProcess,
     Sender,
-    add_nurses,
     assert_calls_valid,
     assert_nothing_lost_or_doubled,
     call_for,
+    call_in_state,
+    calls_in_progress,
     device_client,
+    flowing,
     identity_for,
     p95,
     report,
-    staff_client,
+    sending,
 )
 from support.servers import eventually
 from support.world import World
@@ -35,34 +37,6 @@ from telehub_client.connection import SERVICE_RESTART
 CALLS = 20
 SENDERS = 5
 OUTAGE_SECONDS = 2.0  # how long the hub stays down: the scenario, not a synchronisation
-
-
-async def _calls_in_progress(
-    hub: HubProcess, db: Database, world: World, settings: HubSettings, tag: str
-) -> tuple[list[Client], list[Client], list[str]]:
-    identity = identity_for(db, settings)
-    url = f"ws://127.0.0.1:{hub.port}/ws"
-    users = await add_nurses(db, world, CALLS, tag)
-    tablets, nurses, call_ids = [], [], []
-    for n, user in enumerate(users):
-        tablet = await device_client(identity, url, "VHOMA", f"{tag}-tablet-{n}")
-        nurse = await staff_client(identity, url, user, resume_messages=True)
-        call = await tablet.conn.command("call/start", **call_for(world, n))
-        await nurse.conn.command("call/accept", call_id=call["id"])
-        tablets.append(tablet)
-        nurses.append(nurse)
-        call_ids.append(call["id"])
-    for client in (*tablets, *nurses):
-        client.keep_connected()
-    return tablets, nurses, call_ids
-
-
-async def _flowing(senders: list[Sender], at_least: int) -> None:
-    counts = [len(s.acked) for s in senders]
-    await eventually(
-        lambda: all(len(s.acked) >= c + at_least for s, c in zip(senders, counts, strict=True)),
-        within=60,
-    )
 
 
 async def _resumed(clients: list[Client], after: int) -> None:
@@ -75,23 +49,20 @@ async def test_kill_9_mid_call_and_back_after_2_s(
     hub = HubProcess(settings, tmp_path, "hub")
     processes.append(hub)
     await hub.start()
-    tablets, nurses, call_ids = await _calls_in_progress(hub, db, world, settings, "kill")
+    tablets, nurses, call_ids = await calls_in_progress(
+        db, settings, world, f"ws://127.0.0.1:{hub.port}/ws", CALLS, "kill"
+    )
     clients = [*tablets, *nurses]
     senders = [Sender(t, f"kill-{n}") for n, t in enumerate(tablets[:SENDERS])]
-    for sender in senders:
-        sender.start()
-    try:
-        await _flowing(senders, 3)
+    async with sending(senders):
+        await flowing(senders, 3)
         await hub.kill()
         killed = time.monotonic()
         await eventually(lambda: all(c.conn.lost.is_set() for c in clients))
         await asyncio.sleep(OUTAGE_SECONDS)
         ready = await hub.start()
         await _resumed(clients, 0)
-        await _flowing(senders, 3)
-    finally:
-        for sender in senders:
-            await sender.stop()
+        await flowing(senders, 3)
     back = [c.reconnects[0] - ready for c in clients]
     for tablet, call_id in zip(tablets, call_ids, strict=True):
         assert [c["id"] for c in tablet.conn.auth_ok["calls"]] == [call_id]  # kept its place
@@ -116,13 +87,13 @@ async def test_sigterm_drains_then_back_after_2_s(
     hub = HubProcess(settings, tmp_path, "hub", HUB_DRAIN_SECONDS="10")
     processes.append(hub)
     await hub.start()
-    tablets, nurses, call_ids = await _calls_in_progress(hub, db, world, settings, "drain")
+    tablets, nurses, call_ids = await calls_in_progress(
+        db, settings, world, f"ws://127.0.0.1:{hub.port}/ws", CALLS, "drain"
+    )
     clients = [*tablets, *nurses]
     senders = [Sender(t, f"drain-{n}") for n, t in enumerate(tablets[:SENDERS])]
-    for sender in senders:
-        sender.start()
-    try:
-        await _flowing(senders, 3)
+    async with sending(senders):
+        await flowing(senders, 3)
         hub.terminate()
         exited = await hub.exited(within=15)
         stopped = time.monotonic()
@@ -136,10 +107,7 @@ async def test_sigterm_drains_then_back_after_2_s(
         await asyncio.sleep(OUTAGE_SECONDS)
         ready = await hub.start()
         await _resumed(clients, 0)
-        await _flowing(senders, 3)
-    finally:
-        for sender in senders:
-            await sender.stop()
+        await flowing(senders, 3)
     back = [c.reconnects[-1] - ready for c in clients]
     acked = await assert_nothing_lost_or_doubled(db, senders, nurses)
     await assert_calls_valid(db, call_ids, expect="connected")
@@ -165,7 +133,9 @@ async def test_sigterm_then_back_after_longer_than_the_resume_window(
     hub = HubProcess(settings, tmp_path, "hub", HUB_RESUME_WINDOW_SECONDS=str(window))
     processes.append(hub)
     await hub.start()
-    tablets, nurses, call_ids = await _calls_in_progress(hub, db, world, settings, "long")
+    tablets, nurses, call_ids = await calls_in_progress(
+        db, settings, world, f"ws://127.0.0.1:{hub.port}/ws", CALLS, "long"
+    )
     clients = [*tablets, *nurses]
     hub.terminate()
     await hub.exited(within=40)
@@ -203,13 +173,7 @@ async def test_kill_9_with_a_queued_call_whose_tablet_never_returns(
     await tablet.close()  # the tablet never comes back
     spawned = time.monotonic()
     await hub.start()
-
-    async def abandoned() -> bool:
-        async with db.session() as s:
-            row = await s.get(Call, call["id"], populate_existing=True)
-        return row is not None and row.state == "abandoned"
-
-    took = await eventually(abandoned, within=60)
+    took = await eventually(call_in_state(db, call["id"], "abandoned"), within=60)
     report("kill -9, queued call's tablet gone", ready_to_abandoned_s=took, window_s=window)
     assert time.monotonic() - spawned >= window  # the window ran from the restart
 
@@ -231,13 +195,7 @@ async def test_a_peer_finds_a_killed_process_dead_and_its_tablet_abandons(
     await doomed.kill()
     killed = time.monotonic()
     await tablet.close()
-
-    async def abandoned() -> bool:
-        async with db.session() as s:
-            row = await s.get(Call, call["id"], populate_existing=True)
-        return row is not None and row.state == "abandoned"
-
-    took = await eventually(abandoned, within=60)
+    took = await eventually(call_in_state(db, call["id"], "abandoned"), within=60)
     # Not before the window, counted from when the process was last seen alive (it says
     # so once a second): the sockets died with it then.
     assert time.monotonic() - killed >= 3 - 1.5

@@ -42,6 +42,14 @@ async def _audit(db: Database, person_id: int, *, register: bool = True) -> Sequ
         return (await s.exec(stmt.order_by(col(AuditEvent.id)))).all()
 
 
+async def _nurse_and_entry(client: TestClient, world: World) -> int:
+    """A nurse signed in, and Home A's resident put on the register; the resident's id."""
+    person_id = world.home_a.resident.id or 0
+    await sign_in(client, world.nurse.username)
+    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    return person_id
+
+
 async def test_a_change_is_a_new_version_and_the_old_one_stays_readable(
     client: TestClient, world: World, db: Database
 ) -> None:
@@ -111,9 +119,7 @@ async def test_a_future_date_and_a_bad_code_are_refused(client: TestClient, worl
 async def test_a_death_is_recorded_once_against_the_register(
     client: TestClient, world: World, db: Database
 ) -> None:
-    person_id = world.home_a.resident.id or 0
-    await sign_in(client, world.nurse.username)
-    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    person_id = await _nurse_and_entry(client, world)
     url = f"/api/residents/{person_id}/death"
     recorded = await client.post(url, json={"died_on": "2026-10-20", "place": "hospice"})
     assert recorded.status == 201, await recorded.text()
@@ -126,12 +132,25 @@ async def test_a_death_is_recorded_once_against_the_register(
     assert ("death_record", "ok") in [(e.action, e.outcome) for e in await _audit(db, person_id)]
 
 
+async def test_a_day_of_death_in_the_future_is_refused_recorded_or_corrected(
+    client: TestClient, world: World, db: Database
+) -> None:
+    person_id = await _nurse_and_entry(client, world)
+    url = f"/api/residents/{person_id}/death"
+    future = {"died_on": "2099-01-01", "place": "home"}
+    for refused in (
+        await client.post(url, json=future),
+        await client.post(f"{url}/corrections", json={**future, "base_version": 1, "reason": "x"}),
+    ):
+        assert refused.status == 422
+        assert (await refused.json())["field"] == "died_on"
+    assert not [e for e in await _audit(db, person_id) if e.action.startswith("death_")]
+
+
 async def test_a_death_is_corrected_as_a_new_version_with_a_reason_the_old_one_kept(
     client: TestClient, world: World, db: Database
 ) -> None:
-    person_id = world.home_a.resident.id or 0
-    await sign_in(client, world.nurse.username)
-    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    person_id = await _nurse_and_entry(client, world)
     first = {"died_on": "2026-10-20", "place": "hospital"}
     assert (await client.post(f"/api/residents/{person_id}/death", json=first)).status == 201
     url = f"/api/residents/{person_id}/death/corrections"
@@ -169,9 +188,7 @@ async def test_a_death_is_corrected_as_a_new_version_with_a_reason_the_old_one_k
 async def test_a_second_death_record_is_refused_saying_how_to_correct_it(
     client: TestClient, world: World
 ) -> None:
-    person_id = world.home_a.resident.id or 0
-    await sign_in(client, world.nurse.username)
-    assert (await client.post(f"/api/residents/{person_id}/palliative", json=FIRST)).status == 201
+    person_id = await _nurse_and_entry(client, world)
     url = f"/api/residents/{person_id}/death"
     assert (await client.post(url, json={"died_on": "2026-10-20", "place": "home"})).status == 201
     again = await client.post(url, json={"died_on": "2026-10-21", "place": "home"})

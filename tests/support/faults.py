@@ -12,6 +12,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ from .calls import CALL
 # suite's scenarios and the restart benchmark find it.
 from .nginx import NGINX_CONF as NGINX_CONF
 from .nginx import Nginx as Nginx
-from .servers import free_port
+from .servers import eventually, free_port
 from .world import World, _user
 
 TELEHUB = Path(sys.executable).with_name("telehub")
@@ -300,6 +301,62 @@ def call_for(world: World, n: int) -> dict[str, Any]:
 
 def identity_for(db: Database, settings: HubSettings) -> IdentityService:
     return IdentityService(db, SystemClock(), settings)
+
+
+async def calls_in_progress(
+    db: Database, settings: HubSettings, world: World, url: str, count: int, tag: str
+) -> tuple[list[Client], list[Client], list[str]]:
+    """``count`` connected calls through ``url``, a new nurse and a new tablet at Home A
+    each (the nurses resume their messages), every client kept connected. Returns the
+    tablets, the nurses and the calls' ids, in the same order."""
+    identity = identity_for(db, settings)
+    users = await add_nurses(db, world, count, tag)
+    tablets: list[Client] = []
+    nurses: list[Client] = []
+    call_ids: list[str] = []
+    for n, user in enumerate(users):
+        tablet = await device_client(identity, url, "VHOMA", f"{tag}-tablet-{n}")
+        nurse = await staff_client(identity, url, user, resume_messages=True)
+        call = await tablet.conn.command("call/start", **call_for(world, n))
+        await nurse.conn.command("call/accept", call_id=call["id"])
+        tablets.append(tablet)
+        nurses.append(nurse)
+        call_ids.append(call["id"])
+    for client in (*tablets, *nurses):
+        client.keep_connected()
+    return tablets, nurses, call_ids
+
+
+@contextlib.asynccontextmanager
+async def sending(senders: list[Sender]) -> AsyncIterator[None]:
+    """Every sender sending through the block, and stopped at its end whatever happened."""
+    for sender in senders:
+        sender.start()
+    try:
+        yield
+    finally:
+        for sender in senders:
+            await sender.stop()
+
+
+async def flowing(senders: list[Sender], at_least: int) -> None:
+    """Wait until every sender has had ``at_least`` more messages acknowledged than now."""
+    counts = [len(s.acked) for s in senders]
+    await eventually(
+        lambda: all(len(s.acked) >= c + at_least for s, c in zip(senders, counts, strict=True)),
+        within=60,
+    )
+
+
+def call_in_state(db: Database, call_id: str, state: str) -> Callable[[], Awaitable[bool]]:
+    """A check for ``eventually``: whether the call's row, read afresh, is in ``state``."""
+
+    async def check() -> bool:
+        async with db.session() as s:
+            row = await s.get(Call, call_id, populate_existing=True)
+        return row is not None and row.state == state
+
+    return check
 
 
 def p95(values: list[float]) -> float:
