@@ -40,6 +40,7 @@ from .roster import Roster
 log = logging.getLogger("hub.realtime")
 
 HARD_FRAME_LIMIT = 1024 * 1024  # beyond this aiohttp closes the socket (1009)
+READ_LOOP_GRACE_SECONDS = 10.0  # a cancelled socket's command in hand may take this long
 routes = web.RouteTableDef()
 
 
@@ -216,13 +217,31 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     try:
         # The read loop runs as its own task, not at the bottom of the HTTP handler's chain
         # of middlewares: every frame wakes it, and each wake-up passes down that chain.
-        # Cancelling this handler (shutdown) cancels the task it awaits.
-        await asyncio.create_task(
+        reading = asyncio.create_task(
             _read(ws, CommandContext(conn, services, realtime)), name=f"socket {conn.key}"
         )
+        try:
+            await asyncio.shield(reading)
+        except asyncio.CancelledError:
+            await _finish_reading(reading)
+            raise
     finally:
         await _forget(conn, services, realtime)
     return ws
+
+
+async def _finish_reading(reading: asyncio.Task[None]) -> None:
+    """aiohttp cancels a socket's handler when the client's connection is lost (and at
+    shutdown). The command in hand finishes rather than being cancelled half way through
+    its transaction: on SQLite a write cancelled mid-statement could leave the database's
+    write lock held, and every other write in the hub waited out the 30 s busy timeout
+    behind it (the e2e stalls of stop 24). With the connection gone, the read loop ends
+    at its next read; one that does not within READ_LOOP_GRACE_SECONDS is cancelled."""
+    done, _ = await asyncio.wait({reading}, timeout=READ_LOOP_GRACE_SECONDS)
+    if not done:
+        reading.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reading
 
 
 async def _register(
