@@ -43,7 +43,7 @@ def serve(
 
     from hub.app import create_app
     from hub.heap import freeze_startup_objects
-    from hub.http.access_log import runner_options
+    from hub.http.runner import runner_options
     from hub.realtime.endpoint import exit_after_drain
 
     settings = settings_or_exit()

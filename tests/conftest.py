@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.migrate import upgrade
+from support.hub import HubServer
 from support.pg_schema import fresh_schema
 from support.servers import RedisServer
 from support.world import World, build_world
@@ -69,7 +70,7 @@ async def world(db: Database) -> World:
 @pytest.fixture
 async def client(settings: HubSettings, world: World) -> AsyncIterator[TestClient]:
     app = create_app(settings)
-    async with TestClient(TestServer(app)) as test_client:
+    async with TestClient(HubServer(app)) as test_client:
         yield test_client
 
 

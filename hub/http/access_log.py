@@ -52,6 +52,6 @@ def route_of(request: web.BaseRequest) -> str:
     return str(resource.canonical)
 
 
-def runner_options() -> dict[str, Any]:
-    """How every runner of the app (``telehub serve``, the tests) logs its requests."""
+def access_log_options() -> dict[str, Any]:
+    """How every runner of the app logs its requests (``hub.http.runner``)."""
     return {"access_log_class": RedactedAccessLogger, "access_log": log}

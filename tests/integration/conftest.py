@@ -7,13 +7,14 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.clock import FakeClock
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from schemas.reports import MonthlyReport
+from support.hub import HubServer
 from support.reports import load_worked_example, monthly_report
 from support.world import NOW, World, sign_in
 
@@ -33,6 +34,6 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def hub(settings: HubSettings, world: World, clock: FakeClock) -> AsyncIterator[TestClient]:
     """The app on a fake clock, signed in as the nurse."""
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as client:
         await sign_in(client, world.nurse.username)
         yield client

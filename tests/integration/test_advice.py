@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import col, select
 
 from hub.app import create_app
@@ -18,6 +18,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import AuditEvent, Outcome
 from support.calls import call_in_wrap_up
+from support.hub import HubServer
 from support.world import NOW, World, sign_in
 
 ADVICE = "Sips of water every hour. Call back at once if she is drowsy or breathing faster."
@@ -33,7 +34,7 @@ RECORD = {
 @pytest.fixture
 async def app_client(settings: HubSettings, world: World) -> AsyncIterator[TestClient]:
     clock = FakeClock(NOW + timedelta(minutes=20))
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as client:
         yield client
 
 

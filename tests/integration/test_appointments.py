@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import col, select
 
 from hub.app import create_app
@@ -22,6 +22,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import Appointment, AuditEvent
 from schemas.appointments import AppointmentCreate, ClinicCreate
+from support.hub import HubServer
 from support.world import World, sign_in
 
 BEFORE = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)  # before the clinics below
@@ -35,7 +36,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 async def hub(settings: HubSettings, world: World, clock: FakeClock) -> AsyncIterator[TestClient]:
     """The app on a fake clock, signed in as the specialist."""
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as client:
         await sign_in(client, world.specialist.username)
         yield client
 
@@ -153,7 +154,7 @@ async def test_a_site_sees_its_own_appointments_only(
     b = await _post(
         hub, "/api/appointments", {"slot_id": slot_b, "person_id": world.home_b.resident.id}, 201
     )
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as staff:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as staff:
         await sign_in(staff, world.home_a.staff.username)
         seen = await (await staff.get("/api/appointments")).json()
         assert [x["id"] for x in seen] == [a["id"]]

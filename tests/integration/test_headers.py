@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.settings import HubSettings
+from support.hub import HubServer
 from support.world import World, sign_in
 
 PAGES = ["/console", "/console/history", "/console/follow-ups", "/console/calls/{call}"]
@@ -88,7 +89,7 @@ async def test_the_server_header_names_no_version_and_hsts_is_off_over_http(
 
 async def test_hsts_when_the_public_url_is_https(settings: HubSettings, world: World) -> None:
     https = settings.model_copy(update={"public_base_url": "https://hub.example.nhs.uk"})
-    async with TestClient(TestServer(create_app(https))) as client:
+    async with TestClient(HubServer(create_app(https))) as client:
         response = await client.get("/login")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.settings import HubSettings
+from support.hub import HubServer
 from support.world import PASSWORD, World
 
 
@@ -21,7 +22,7 @@ async def test_not_ready_before_migrations(tmp_path: Path) -> None:
     settings = HubSettings(
         environment="test", database_url=f"sqlite+aiosqlite:///{tmp_path}/empty.db"
     )
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(HubServer(create_app(settings))) as client:
         assert (await client.get("/healthz")).status == 200
         ready = await client.get("/readyz")
         assert ready.status == 503

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
 from hub.app import create_app
@@ -18,6 +18,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import AuditEvent, Call
 from schemas.codes import CallState, Channel, HomeIntent, Reason
+from support.hub import HubServer
 from support.world import World, sign_in
 
 # The last Sundays of March and October 2026, when London's clocks change at 01:00 UTC.
@@ -33,7 +34,7 @@ STARTS = {
 
 @pytest.fixture
 async def nurse(settings: HubSettings, world: World) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(create_app(settings))) as client:
+    async with TestClient(HubServer(create_app(settings))) as client:
         await sign_in(client, world.nurse.username)
         yield client
 

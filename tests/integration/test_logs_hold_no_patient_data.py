@@ -9,14 +9,13 @@ import logging
 from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.clock import FakeClock
-from hub.http.access_log import runner_options
 from hub.settings import HubSettings
 from support.calls import CALL
-from support.hub import RunningHub
+from support.hub import HubServer, RunningHub
 from support.world import NOW, World, sign_in
 
 CONCERN = "Mrs Greenwood more confused since the fall on Tuesday"
@@ -29,8 +28,8 @@ AMENDMENT = "Daughter informed of the plan by telephone"
 @pytest.fixture
 async def hub(settings: HubSettings, world: World) -> AsyncIterator[RunningHub]:
     clock = FakeClock(NOW)
-    server = TestServer(create_app(settings, clock=clock))
-    await server.start_server(**runner_options())  # as `telehub serve` logs its requests
+    server = HubServer(create_app(settings, clock=clock))
+    await server.start_server()  # as `telehub serve` runs (and logs) its requests
     running = RunningHub(server, clock, world)
     try:
         yield running

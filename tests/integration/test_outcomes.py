@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import col, select
 
 from hub.app import create_app
@@ -24,6 +24,7 @@ from hub.storage.tables import (
 )
 from schemas.codes import CallState
 from support.calls import COMPLETE_OUTCOME, WRAP_UP_STARTED, wrap_up_call
+from support.hub import HubServer
 from support.world import World, sign_in
 
 
@@ -121,7 +122,7 @@ async def test_only_the_nurse_who_took_the_call_wraps_it_up(
     settings: HubSettings, db: Database, world: World, clock: FakeClock
 ) -> None:
     call_id = await wrap_up_call(db, world)
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as other:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as other:
         await sign_in(other, world.specialist.username)
         assert (await other.get(f"/api/calls/{call_id}/wrap-up")).status == 403
         await sign_in(other, world.home_a.staff.username)

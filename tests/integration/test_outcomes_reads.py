@@ -4,7 +4,7 @@ route."""
 
 from __future__ import annotations
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
 from hub.app import create_app
@@ -15,6 +15,7 @@ from hub.storage.tables import (
     AuditEvent,
 )
 from support.calls import COMPLETE_OUTCOME, WRAP_UP_STARTED, wrap_up_call
+from support.hub import HubServer
 from support.world import World, sign_in
 
 
@@ -114,7 +115,7 @@ async def test_the_shift_view_counts_answer_times_and_calls_per_nurse(
     call_id = await wrap_up_call(db, world)
     await hub.post(f"/api/calls/{call_id}/outcome", json=COMPLETE_OUTCOME)
     assert (await hub.get("/api/shift")).status == 403  # the nurse: admin only
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as admin:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as admin:
         await sign_in(admin, world.admin.username)
         view = await (await admin.get("/api/shift")).json()
         assert view["answered_today"] == 1 and view["median_answer_seconds"] == 95

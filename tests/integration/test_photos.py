@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from aiohttp import FormData
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from PIL import Image, PngImagePlugin
 
 from hub.app import create_app
 from hub.settings import HubSettings
+from support.hub import HubServer
 from support.world import World, sign_in
 
 GPS_IFD = 0x8825
@@ -104,7 +105,7 @@ async def test_a_site_past_its_photo_quota_is_refused(settings: HubSettings, wor
     noise = io.BytesIO()
     Image.frombytes("RGB", (500, 500), os.urandom(500 * 500 * 3)).save(noise, "PNG")
     assert 0.6 * 1024 * 1024 < len(noise.getvalue()) < 1024 * 1024  # two will not fit
-    async with TestClient(TestServer(create_app(small))) as client:
+    async with TestClient(HubServer(create_app(small))) as client:
         await sign_in(client, world.home_a.staff.username)
         assert (await _upload(client, noise.getvalue(), "image/png")).status == 201
         refused = await _upload(client, noise.getvalue(), "image/png")

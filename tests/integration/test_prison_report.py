@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.clock import FakeClock, london_month
@@ -27,6 +27,7 @@ from hub.storage.scope import SYSTEM
 from hub.storage.tables import Appointment, Call, ClinicSession, ClinicSlot, Organisation
 from schemas.codes import OrganisationKind
 from schemas.reports import MonthlyReportQuery
+from support.hub import HubServer
 from support.world import NOW, World, sign_in
 
 MONTH = london_month(NOW)  # 2026-11
@@ -111,7 +112,7 @@ async def hub(settings: HubSettings, world: World) -> AsyncIterator[TestClient]:
     """The admin, on a hub set up without small-number suppression (a data-sharing
     agreement), so the counts read exactly."""
     exact = settings.model_copy(update={"report_suppress_small_numbers": False})
-    async with TestClient(TestServer(create_app(exact))) as client:
+    async with TestClient(HubServer(create_app(exact))) as client:
         await sign_in(client, world.admin.username)
         yield client
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
 from hub.app import create_app
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import AuditEvent, Person
+from support.hub import HubServer
 from support.world import World, sign_in
 
 NEW_NUMBER = "9990000018"
@@ -60,7 +61,7 @@ async def test_registering_is_throttled_per_user(
     settings: HubSettings, world: World, db: Database
 ) -> None:
     app = create_app(settings.model_copy(update={"rate_registration": "2/hour"}))
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(HubServer(app)) as client:
         await sign_in(client, world.home_a.staff.username)
         numbers = ["9990000026", "9990000034", "9990000042"]
         statuses = [

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import col, select
 
 from hub.app import create_app
@@ -24,6 +24,7 @@ from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import Call, CallEvent, CallQualityReport
 from schemas.imports import ImportKind
+from support.hub import HubServer
 from support.reports import (
     AVOIDED,
     CALLS_TOTAL,
@@ -78,7 +79,7 @@ async def test_the_engagement_watch_reaches_the_report_first_page_and_the_hub_ma
     page_one = pdf_text(pdf).split("\f")[0]
     assert "Engagement watch" in page_one and "since April 2026" in page_one
 
-    async with TestClient(TestServer(create_app(settings, clock=FakeClock(NOW)))) as client:
+    async with TestClient(HubServer(create_app(settings, clock=FakeClock(NOW)))) as client:
         await sign_in(client, world.admin.username)  # 2 November: October is the last full month
         page = await client.get("/admin/shift")
         assert page.status == 200

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
 from hub.app import create_app
@@ -26,6 +26,7 @@ from hub.storage.engine import Database
 from hub.storage.tables import Escalation, FollowUpTask
 from schemas.reports import MonthlyReport
 from support.calls import call_in_wrap_up
+from support.hub import HubServer
 from support.reports import (
     ANSWER,
     AVOIDED,
@@ -161,7 +162,7 @@ async def test_a_live_call_added_to_the_worked_example_confirms_nothing_early_an
         s.add(Escalation(call_id=call_id, code="specialist_joined", at=started
                          + timedelta(seconds=180), recorded_by=world.specialist.id))  # fmt: skip
     clock = FakeClock(started + timedelta(minutes=12))
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as client:
         await sign_in(client, world.nurse.username)
         closed = await client.post(
             f"/api/calls/{call_id}/outcome",

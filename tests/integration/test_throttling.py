@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlmodel import select
 
@@ -18,7 +18,7 @@ from hub.app import create_app
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import AuditEvent
-from support.hub import running_hub
+from support.hub import HubServer, running_hub
 from support.sessions import hubs_on_one_redis
 from support.world import NOW, PASSWORD, World
 from telehub_client import CommandFailed, HubConnection
@@ -39,7 +39,7 @@ def argon2_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def _client(settings: HubSettings, **rates: Any) -> TestClient:
-    client = TestClient(TestServer(create_app(settings.model_copy(update=rates))))
+    client = TestClient(HubServer(create_app(settings.model_copy(update=rates))))
     await client.start_server()
     return client
 

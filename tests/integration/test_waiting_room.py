@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from hub.app import create_app
 from hub.appointments.waiting import WaitingRoom
@@ -26,6 +26,7 @@ from hub.storage.engine import Database
 from hub.storage.scope import SYSTEM
 from hub.storage.tables import Appointment, Call
 from schemas.api import DeviceCreate
+from support.hub import HubServer
 from support.world import World, add_prison, sign_in
 from telehub_client import HubConnection
 
@@ -53,7 +54,7 @@ async def clinic(
     settings: HubSettings, world: World, db: Database, clock: FakeClock
 ) -> AsyncIterator[Clinic]:
     _site, prisoner = await add_prison(db, world)
-    async with TestClient(TestServer(create_app(settings, clock=clock))) as client:
+    async with TestClient(HubServer(create_app(settings, clock=clock))) as client:
         identity = client.server.app[SERVICES].identity
         _, _, code = await identity.create_enrolment(
             SYSTEM, DeviceCreate(site_ods="VPRIS", label="Healthcare unit tablet")

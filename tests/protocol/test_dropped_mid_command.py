@@ -1,28 +1,35 @@
 """A client whose connection is lost while the hub is in the middle of its command: the
 command finishes; it is not cancelled half way through its transaction.
 
-aiohttp cancels a socket's handler when its connection is lost. Before, that cancelled the
-command in hand with it, inside its database transaction; on SQLite a write cancelled like
-that could leave the write lock held, and every other write in the hub waited out the 30 s
-busy timeout behind it (the end-to-end stalls of stop 24). Here the command is held at a
-real PostgreSQL row lock that the test takes and lets go of, so the connection is lost at
-a known point: with the call's row being inserted."""
+Two things keep it so. The hub is run with handler cancellation off (``hub.http.runner``,
+as ``telehub serve`` runs it); and should a socket's handler be cancelled anyway (aiohttp's
+test server cancels it when the connection goes; shutdown does too) the read loop is
+shielded, so the command in hand finishes. Each is tested alone here. Before, the tests'
+servers cancelled handlers, and on SQLite a write cut off half way could keep the write
+lock, so that every other write waited out the 30 s busy timeout (the end-to-end stalls of
+stop 24). The command is held at a real PostgreSQL row lock that the test takes and lets
+go of, so the connection is lost at a known point: with the call's row being inserted."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 
 import pytest
+from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlmodel import select
 
+from hub.app import create_app
+from hub.clock import FakeClock
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import Call
 from support.calls import call_request
-from support.hub import RunningHub
+from support.hub import HubServer, RunningHub
 from support.servers import eventually
+from support.world import NOW, World
 from telehub_client import CommandFailed
 from telehub_client.connection import Disconnected
 
@@ -30,6 +37,25 @@ from telehub_client.connection import Disconnected
 @pytest.fixture
 def backend() -> str:
     return "postgres"  # the command is held at a PostgreSQL row lock
+
+
+@pytest.fixture(params=["as deployed", "handlers cancelled"])
+async def hub(
+    request: pytest.FixtureRequest, settings: HubSettings, world: World
+) -> AsyncIterator[RunningHub]:
+    """The hub as ``telehub serve`` runs it, and as aiohttp's own test server runs it: with
+    a handler cancelled when its client's connection is lost."""
+    server_class = HubServer if request.param == "as deployed" else TestServer
+    clock = FakeClock(NOW)
+    server = server_class(create_app(settings, clock=clock))
+    await server.start_server()
+    running = RunningHub(server, clock, world)
+    try:
+        yield running
+    finally:
+        for conn in running.opened:
+            await conn.close()
+        await server.close()
 
 
 async def _inserting_a_call_waits_on_a_lock(db: Database) -> bool:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiohttp.test_utils import TestServer
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
@@ -24,7 +23,7 @@ from hub.auth.service import user_principal
 from hub.services import SERVICES
 from hub.settings import HubSettings
 from hub.storage.engine import Database
-from support.hub import RunningHub
+from support.hub import HubServer, RunningHub
 from support.media import (
     AUDIO,
     MEDIA_CALL,
@@ -207,7 +206,7 @@ async def test_a_hub_restart_does_not_stop_the_media(
         await flowing(on_tablet, on_nurse)
 
         # it comes back on the same database and port: both ends re-register
-        hub.server = TestServer(create_app(settings, clock=hub.clock), port=port)
+        hub.server = HubServer(create_app(settings, clock=hub.clock), port=port)
         await hub.server.start_server()
         for conn in (tablet, nurse):
             again = await conn.connect()

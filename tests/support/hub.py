@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from hub.app import create_app
 from hub.auth.service import user_principal
 from hub.clock import FakeClock
+from hub.http.runner import runner_options
 from hub.realtime.context import REALTIME, Realtime
 from hub.services import SERVICES, Services
 from hub.settings import HubSettings
@@ -25,6 +26,15 @@ from schemas.codes import CallerRelationship
 from telehub_client import HubConnection
 
 from .world import World
+
+
+class HubServer(TestServer):
+    """A test server that runs the app as ``telehub serve`` does (``runner_options``):
+    aiohttp's test server otherwise cancels a handler whose client goes away, which the hub
+    in service never sees, and a page reload then cut other writes off half way."""
+
+    async def _make_runner(self, **kwargs: Any) -> web.BaseRunner:
+        return await super()._make_runner(**{**kwargs, **runner_options()})
 
 
 @dataclass
@@ -100,7 +110,7 @@ async def running_hub(
     settings: HubSettings, world: World, now: datetime
 ) -> AsyncIterator[RunningHub]:
     clock = FakeClock(now)
-    server = TestServer(create_app(settings, clock=clock))
+    server = HubServer(create_app(settings, clock=clock))
     await server.start_server()
     hub = RunningHub(server, clock, world)
     try:

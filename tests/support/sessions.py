@@ -11,12 +11,12 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from hub.app import create_app
 from hub.clock import FakeClock
 from hub.settings import HubSettings
+from support.hub import HubServer
 from support.world import NOW, PASSWORD
 from telehub_client import HubConnection
 
@@ -26,7 +26,7 @@ REDIS_URL = os.environ.get("HUB_TEST_REDIS_URL", "")
 class Browser:
     """One browser profile: its own cookies, so its own session."""
 
-    def __init__(self, server: TestServer) -> None:
+    def __init__(self, server: HubServer) -> None:
         self.server = server
         origin = str(server.make_url("/")).rstrip("/")
         self.http = aiohttp.ClientSession(
@@ -106,14 +106,14 @@ async def closed_by_hub(conn: HubConnection, within: float = 1.0) -> tuple[int, 
 @asynccontextmanager
 async def hubs_on_one_redis(
     settings: HubSettings, count: int = 2, **overrides: Any
-) -> AsyncIterator[list[TestServer]]:
+) -> AsyncIterator[list[HubServer]]:
     """Several hub processes' apps on one database and one real Redis. Their broker channel
     and rate-limit keys are named after the test's own database, so parallel runs neither
     hear nor count each other."""
     if not REDIS_URL:
         pytest.skip("HUB_TEST_REDIS_URL is not set (make test sets it)")
     shared = settings.model_copy(update={"broker_url": REDIS_URL, **overrides})
-    servers = [TestServer(create_app(shared, clock=FakeClock(NOW))) for _ in range(count)]
+    servers = [HubServer(create_app(shared, clock=FakeClock(NOW))) for _ in range(count)]
     for server in servers:
         await server.start_server()
     try:
