@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp.test_utils import TestClient
 
-from hub.app import create_app
-from hub.clock import FakeClock
 from hub.settings import HubSettings
 from support.calls import CALL
-from support.hub import HubServer, RunningHub
+from support.hub import RunningHub, running_hub
 from support.world import NOW, World, sign_in
 
 CONCERN = "Mrs Greenwood more confused since the fall on Tuesday"
@@ -27,16 +25,8 @@ AMENDMENT = "Daughter informed of the plan by telephone"
 
 @pytest.fixture
 async def hub(settings: HubSettings, world: World) -> AsyncIterator[RunningHub]:
-    clock = FakeClock(NOW)
-    server = HubServer(create_app(settings, clock=clock))
-    await server.start_server()  # as `telehub serve` runs (and logs) its requests
-    running = RunningHub(server, clock, world)
-    try:
+    async with running_hub(settings, world, NOW) as running:  # as `telehub serve` logs
         yield running
-    finally:
-        for conn in running.opened:
-            await conn.close()
-        await server.close()
 
 
 async def test_a_days_work_leaves_no_patient_data_in_the_log(

@@ -21,13 +21,11 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlmodel import select
 
-from hub.app import create_app
-from hub.clock import FakeClock
 from hub.settings import HubSettings
 from hub.storage.engine import Database
 from hub.storage.tables import Call
 from support.calls import call_request
-from support.hub import HubServer, RunningHub
+from support.hub import HubServer, RunningHub, running_hub
 from support.servers import eventually
 from support.world import NOW, World
 from telehub_client import CommandFailed
@@ -45,17 +43,9 @@ async def hub(
 ) -> AsyncIterator[RunningHub]:
     """The hub as ``telehub serve`` runs it, and as aiohttp's own test server runs it: with
     a handler cancelled when its client's connection is lost."""
-    server_class = HubServer if request.param == "as deployed" else TestServer
-    clock = FakeClock(NOW)
-    server = server_class(create_app(settings, clock=clock))
-    await server.start_server()
-    running = RunningHub(server, clock, world)
-    try:
+    serving = HubServer if request.param == "as deployed" else TestServer
+    async with running_hub(settings, world, NOW, serving=serving) as running:
         yield running
-    finally:
-        for conn in running.opened:
-            await conn.close()
-        await server.close()
 
 
 async def _inserting_a_call_waits_on_a_lock(db: Database) -> bool:

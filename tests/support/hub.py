@@ -107,10 +107,12 @@ class RunningHub:
 
 @asynccontextmanager
 async def running_hub(
-    settings: HubSettings, world: World, now: datetime
+    settings: HubSettings, world: World, now: datetime, *, serving: type[TestServer] = HubServer
 ) -> AsyncIterator[RunningHub]:
+    """The hub on loopback, run as ``telehub serve`` runs it unless a test asks for another
+    ``serving`` (aiohttp's own test server)."""
     clock = FakeClock(now)
-    server = HubServer(create_app(settings, clock=clock))
+    server = serving(create_app(settings, clock=clock))
     await server.start_server()
     hub = RunningHub(server, clock, world)
     try:
