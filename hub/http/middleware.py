@@ -11,7 +11,7 @@ from hub.errors import HubError, RateLimited, Unavailable, invalid_input
 from schemas.errors import ErrorBody, ErrorCode
 
 from .access import Handler
-from .page_refusals import refusal_page, wants_page
+from .page_refusals import browsing, missing_page, refusal_page, wants_page
 
 log = logging.getLogger("hub.http")
 
@@ -44,6 +44,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             if "Allow" in exc.headers:  # a 405 names the methods the route takes (RFC 9110)
                 response.headers["Allow"] = exc.headers["Allow"]
             return response
+        if exc.status == 404 and browsing(request):
+            return missing_page(request)
         raise
     except Exception:
         log.exception("unhandled error on %s %s", request.method, request.path)

@@ -19,12 +19,23 @@ HEADINGS = {
 
 def wants_page(request: web.Request, exc: HubError) -> bool:
     """A browser (it asks for HTML) opening a page, refused as forbidden or not found."""
+    return exc.status in (403, 404) and browsing(request) and request.get(PRINCIPAL) is not None
+
+
+def browsing(request: web.Request) -> bool:
+    """A browser (it asks for HTML) opening a page, signed in or not."""
     return (
         request.method == "GET"
-        and exc.status in (403, 404)
         and _is_page(request.path)
         and "text/html" in request.headers.get("Accept", "")
-        and request.get(PRINCIPAL) is not None
+    )
+
+
+def missing_page(request: web.Request) -> web.Response:
+    """No page at this address: a page that says so and the way to the start, not aiohttp's
+    bare "404: Not Found" (the status stays 404)."""
+    return aiohttp_jinja2.render_template(
+        "missing.html", request, {"title": "Page not found"}, status=404
     )
 
 

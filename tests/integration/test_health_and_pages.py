@@ -44,3 +44,17 @@ async def test_the_sign_in_page_signs_a_nurse_in(client: TestClient, world: Worl
     assert right.status == 302 and right.headers["Location"] == "/console"
     home = await client.get("/", allow_redirects=False)
     assert home.headers["Location"] == "/console"
+
+
+async def test_an_address_with_no_page_says_so_in_a_page(client: TestClient) -> None:
+    """A mistyped or stale link: the NHS-styled page with the way to the start, still 404;
+    the API and anything not asking for HTML keep their plain answers."""
+    page = await client.get("/consol", headers={"Accept": "text/html,*/*;q=0.8"})
+    html = await page.text()
+    assert page.status == 404 and page.content_type == "text/html"
+    assert 'class="nhsuk-header' in html and "Page not found" in html and 'href="/"' in html
+    assert "nonce-" in page.headers["Content-Security-Policy"]
+    api = await client.get("/api/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status == 404 and (await api.json())["code"] == "not_found"
+    plain = await client.get("/consol")
+    assert plain.status == 404 and "Page not found" not in await plain.text()
