@@ -308,9 +308,15 @@ export class HubSocket extends EventTarget {
     }
   }
 
-  // For tests and for "reconnect now" buttons: drop the socket as a lost network would.
+  // For tests and for "reconnect now" buttons: drop the socket as a lost network would, at
+  // once. The page does not wait for the hub to answer the close (a busy hub answers it only
+  // once the command in hand is done): the socket is gone now and reconnection starts.
   drop() {
-    if (this.ws) this.ws.close();
+    const ws = this.ws;
+    if (!ws) return;
+    ws.onmessage = null; // nothing more is read from it
+    ws.close();
+    this.onClose(ws, 1006);
   }
 
   close() {
