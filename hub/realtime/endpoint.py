@@ -231,12 +231,13 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 
 
 async def _finish_reading(reading: asyncio.Task[None]) -> None:
-    """aiohttp cancels a socket's handler when the client's connection is lost (and at
-    shutdown). The command in hand finishes rather than being cancelled half way through
-    its transaction: on SQLite a write cancelled mid-statement could leave the database's
-    write lock held, and every other write in the hub waited out the 30 s busy timeout
-    behind it (the e2e stalls of stop 24). With the connection gone, the read loop ends
-    at its next read; one that does not within READ_LOOP_GRACE_SECONDS is cancelled."""
+    """This socket's handler was cancelled: at shutdown, or, with aiohttp's handler
+    cancellation on (its test server; ``hub.http.runner`` turns it off for ``telehub
+    serve``), when the client's connection was lost. The command in hand finishes rather
+    than being cancelled half way through its transaction: on SQLite a write cancelled
+    mid-statement could leave the database's write lock held, and every other write in the
+    hub waited out the 30 s busy timeout behind it. With the connection gone, the read loop
+    ends at its next read; one that does not within READ_LOOP_GRACE_SECONDS is cancelled."""
     done, _ = await asyncio.wait({reading}, timeout=READ_LOOP_GRACE_SECONDS)
     if not done:
         reading.cancel()
